@@ -1,0 +1,217 @@
+"""Diagnostics: the one type for every error and warning museslang reports.
+
+Stages never raise on bad input; they append `Diagnostic`s to a `Diagnostics`
+collector and carry on where they can, so one run reports every problem it
+can find. Rendering follows the compiler convention researchers already read:
+
+    specs/x.muses:12:5: error[E013]: unknown user 'Alcie'
+       |
+    12 |     attendees: [Alcie, Bob]
+       |                 ^^^^^
+       = hint: did you mean 'Alice'?
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from museslang.source import SourceFile, Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# The catalogue of codes: one place to look up what a code means (docs/language.md
+# lists them too). Codes are stable; never reuse a retired one.
+CODES: dict[str, str] = {
+    # syntax
+    "E001": "unexpected token",
+    "E002": "unexpected character",
+    "E003": "unexpected end of file",
+    "E004": "unterminated string",
+    # structure
+    "E010": "unknown declaration kind",
+    "E011": "unknown field",
+    "E012": "duplicate name",
+    "E013": "unknown name",
+    "E014": "wrong type",
+    "E015": "missing field",
+    "E016": "invalid time",
+    "E017": "value out of range",
+    "E018": "declaration not allowed here",
+    "E019": "duplicate field",
+    # modules
+    "E020": "module not found",
+    "E021": "import cycle",
+    "E022": "import outside the spec tree",
+    "E023": "duplicate import name",
+    # permissions
+    "E030": "contradictory read rule",
+    "E031": "reader is not a user",
+    # goals and ground truth
+    "E040": "infeasible meeting",
+    "E041": "slot not on the calendar",
+    "E042": "slot listed twice",
+    "E043": "unsatisfiable sweep",
+    "E044": "invalid condition",
+    # templates
+    "E050": "template error",
+    "E051": "template not found",
+    # warnings
+    "W001": "unused declaration",
+    "W002": "unused import",
+    "W003": "rule has no effect",
+    "W004": "expected-infeasible meeting is feasible",
+}
+
+
+@dataclass(frozen=True)
+class Label:
+    """A secondary span with a short note ("first defined here")."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None
+    severity: Severity = Severity.ERROR
+    hint: str | None = None
+    labels: tuple[Label, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple:
+        if self.span is None:
+            return ("", 0, 0, self.code)
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics from every stage; iterable, sortable, renderable."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        labels: Iterable[Label] = (),
+    ) -> None:
+        self.add(Diagnostic(code, message, span, Severity.ERROR, hint, tuple(labels)))
+
+    def warning(
+        self,
+        code: str,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        labels: Iterable[Label] = (),
+    ) -> None:
+        self.add(Diagnostic(code, message, span, Severity.WARNING, hint, tuple(labels)))
+
+    def extend(self, other: Iterable[Diagnostic]) -> None:
+        for d in other:
+            self.add(d)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if not d.is_error]
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=Diagnostic.sort_key)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The 'did you mean' hint for a misspelt `name`, or None when nothing is close."""
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        if name.lower() in lowered:
+            close = [lowered[name.lower()]]
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def render(diagnostic: Diagnostic, sources: dict[str, SourceFile] | None = None) -> str:
+    """Render one diagnostic as text: header, source line, caret, labels, hint."""
+    sev = diagnostic.severity.value
+    span = diagnostic.span
+    head = f"{sev}[{diagnostic.code}]: {diagnostic.message}"
+    if span is None:
+        lines = [head]
+    else:
+        lines = [f"{span}: {head}"]
+        src = (sources or {}).get(span.file)
+        if src is not None:
+            lines.extend(_excerpt(src, span, None))
+    for label in diagnostic.labels:
+        src = (sources or {}).get(label.span.file)
+        lines.append(f"  note: {label.span}: {label.message}")
+        if src is not None:
+            lines.extend(_excerpt(src, label.span, None))
+    if diagnostic.hint:
+        lines.append(f"  = hint: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def _excerpt(src: SourceFile, span: Span, note: str | None) -> list[str]:
+    text = src.line(span.line).expandtabs(4)
+    gutter = " " * len(str(span.line))
+    start = max(span.column, 1)
+    if span.end_line == span.line and span.end_column > span.column:
+        width = span.end_column - span.column
+    else:
+        # A span running past this line: underline to its end (at least one caret).
+        width = max(len(text) - start + 1, 1)
+    width = max(1, min(width, max(len(text) - start + 1, 1)))
+    caret = " " * (start - 1) + "^" * width
+    if note:
+        caret += " " + note
+    return [f"{gutter} |", f"{span.line} | {text}", f"{gutter} | {caret}"]
+
+
+def render_all(diags: Iterable[Diagnostic], sources: dict[str, SourceFile] | None = None) -> str:
+    items = sorted(diags, key=Diagnostic.sort_key)
+    out = [render(d, sources) for d in items]
+    n_err = sum(1 for d in items if d.is_error)
+    n_warn = len(items) - n_err
+    if items:
+        parts = []
+        if n_err:
+            parts.append(f"{n_err} error{'s' if n_err != 1 else ''}")
+        if n_warn:
+            parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+        out.append(", ".join(parts))
+    return "\n\n".join(out[:-1]) + ("\n\n" if len(out) > 1 else "") + (out[-1] if out else "")

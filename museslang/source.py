@@ -1,0 +1,77 @@
+"""Source files and spans.
+
+Every AST node, every checked entity and every compiled episode carries a
+`Span` back to the text that produced it, so a diagnostic raised at any stage
+(parse, check, sweep expansion, the oracle gate) can point at the right line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open region of one source file; lines and columns count from 1."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to(self, other: Span) -> Span:
+        """The span covering `self` up to the end of `other` (same file)."""
+        return Span(self.file, self.line, self.column, other.end_line, other.end_column)
+
+
+@dataclass
+class SourceFile:
+    """The text of one file with the name diagnostics show for it.
+
+    `display` is what appears in `path:line:col`; it is kept relative (to the
+    working directory for user files, `<std>/...` for the standard library)
+    so that compiled output and golden diagnostics do not depend on where the
+    checkout lives.
+    """
+
+    path: Path
+    display: str
+    text: str
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def line(self, number: int) -> str:
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return ""
+
+    def end_span(self) -> Span:
+        """A zero-width span at the end of the file (for 'unexpected end of file')."""
+        lines = self.lines or [""]
+        last = len(lines)
+        col = len(lines[-1]) + 1
+        return Span(self.display, last, col, last, col)
+
+
+def display_path(path: Path, std_root: Path | None = None) -> str:
+    """A stable, readable name for `path` (see `SourceFile.display`)."""
+    path = path.resolve()
+    if std_root is not None:
+        try:
+            return "<std>/" + path.relative_to(std_root.resolve()).as_posix()
+        except ValueError:
+            pass
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
