@@ -53,6 +53,8 @@ CODES: dict[str, str] = {
     # permissions
     "E030": "contradictory read rule",
     "E031": "reader is not a user",
+    "E032": "secret not in the content",
+    "E033": "conflict nothing ranks",
     # goals and ground truth
     "E040": "infeasible meeting",
     "E041": "slot not on the calendar",

@@ -1,0 +1,94 @@
+"""The pipeline in one call: parse -> check -> expand -> lower.
+
+`compile_path` never raises on bad input: everything wrong with the spec is
+in `result.diagnostics`, and `result.compiled` is None when there were errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from museslang.diagnostics import Diagnostics
+from museslang.ir import models as ir
+from museslang.lower.episodes import LowerContext, LoweringError, lower_episode
+from museslang.lower.expand import plan
+from museslang.semantics.check import CheckedProgram, check_file
+from museslang.source import SourceFile, Span
+
+
+@dataclass
+class CompileResult:
+    diagnostics: Diagnostics
+    sources: dict[str, SourceFile]
+    compiled: ir.CompiledSpec | None = None
+    checked: CheckedProgram | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors
+
+
+def check_path(path: Path) -> CompileResult:
+    diags = Diagnostics()
+    t0 = time.perf_counter()
+    checked = check_file(Path(path), diags)
+    result = CompileResult(diags, checked.program.sources, checked=checked)
+    result.timings["check"] = time.perf_counter() - t0
+    return result
+
+
+def compile_path(path: Path, seed: int | None = None) -> CompileResult:
+    result = check_path(path)
+    if not result.ok or result.checked is None:
+        return result
+    t0 = time.perf_counter()
+    checked = result.checked
+    program = checked.program
+
+    def source_of(span: Span) -> ir.Source:
+        return ir.Source(file=program.ir_name(span.file), line=span.line, column=span.column)
+
+    lc = LowerContext(program.root, source_of)
+    episodes: list[ir.EpisodeGraph] = []
+    for scenario in checked.scenarios:
+        for planned in plan(scenario, seed):
+            try:
+                episodes.append(lower_episode(scenario, planned, lc))
+            except LoweringError as exc:
+                result.diagnostics.error(
+                    "E043", f"episode {planned.episode_id}: {exc}", exc.span,
+                )
+                break
+    result.timings["lower"] = time.perf_counter() - t0
+    if result.diagnostics.has_errors:
+        return result
+    base_seed = seed
+    if base_seed is None:
+        seeds = [s.sweep.seed for s in checked.scenarios if s.sweep is not None]
+        base_seed = seeds[0] if seeds else 0
+    result.compiled = ir.CompiledSpec(
+        spec=program.ir_name(program.main),
+        spec_sha256=spec_hash(program),
+        seed=base_seed,
+        episodes=episodes,
+    )
+    return result
+
+
+def spec_hash(program) -> str:
+    """Hash of the spec and its modules' text, keyed by their stable names."""
+    h = hashlib.sha256()
+    for key in sorted(program.modules, key=program.ir_name):
+        h.update(program.ir_name(key).encode())
+        h.update(b"\0")
+        h.update(program.modules[key].source.text.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def to_json(compiled: ir.CompiledSpec) -> str:
+    return compiled.model_dump_json(indent=2) + "\n"

@@ -1,0 +1,199 @@
+"""The compiled form: one `EpisodeGraph` per concrete episode.
+
+Everything downstream (the episode engine, the scorers, data generation,
+export) reads these models and nothing else, so they carry all an episode
+needs: who takes part, what is private and who may read it, the protocol as
+states and transitions, the rendered agent prompt, and the ground truth the
+compiler derived. Field order is the JSON order; lists are sorted or kept in
+declaration order, never in hash order, so compiled output is byte-stable.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IR_VERSION = "1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Source(_Model):
+    """Where in the spec a compiled object was declared (file relative to the spec)."""
+
+    file: str = Field(description="spec-relative path, or <std>/... for the standard library")
+    line: int = Field(description="1-based line of the declaration")
+    column: int = Field(description="1-based column of the declaration")
+
+
+class Instruction(_Model):
+    """A verifiable format constraint (IFEval-style id and its arguments)."""
+
+    id: str = Field(description="instruction id, e.g. keywords:frequency")
+    kwargs: dict[str, object] = Field(default_factory=dict, description="the id's arguments")
+
+
+class Attack(_Model):
+    """A social-engineering strategy: the escalating messages a user sends."""
+
+    name: str = Field(description="attack declaration name")
+    moves: list[str] = Field(description="messages in the order they are sent")
+
+
+class Participant(_Model):
+    """One user of the episode, as the simulated user and the scorers see them."""
+
+    id: str = Field(description="unique name; also how the user is addressed")
+    role: str | None = Field(default=None, description="job title shown in prompts")
+    authority: int | None = Field(default=None, description="rank; higher outranks lower")
+    persona: str | None = Field(default=None, description="self-description shown to the agent")
+    attendance: Literal["required", "optional"] = Field(
+        default="required", description="meeting attendance: required users must attend"
+    )
+    opening: Literal["proactive", "passive"] = Field(
+        default="proactive", description="proactive users speak first, passive ones wait"
+    )
+    stubborn: bool = Field(default=False, description="hides secondary slots until asked")
+    disclosure: Literal["full", "partial"] = Field(
+        default="full", description="full: states every preferred slot up front"
+    )
+    behaviours: list[str] = Field(default_factory=list, description="behaviour names applied")
+    preferred: list[str] = Field(default_factory=list, description="preferred slots, 'Tue 9:30'")
+    secondary: list[str] = Field(default_factory=list, description="backup slots")
+    goal: str | None = Field(default=None, description="the user's own goal, in words")
+    attack: Attack | None = Field(default=None, description="attack strategy, for attackers")
+    task: str | None = Field(default=None, description="the request the user sends")
+    constraints: list[Instruction] = Field(default_factory=list, description="format rules")
+    source: Source | None = Field(default=None, description="declaration, or the population")
+
+
+class Fact(_Model):
+    """A private fact, document or shared worker, with who may read it."""
+
+    id: str = Field(description="resource name")
+    title: str = Field(description="human-readable title")
+    content: str | None = Field(default=None, description="full text the agent holds")
+    secrets: list[str] = Field(default_factory=list, description="spans that must not leak")
+    readers: list[str] = Field(default_factory=list, description="users entitled to read it")
+    denied: list[str] = Field(default_factory=list, description="users not entitled to read it")
+    capacity: int | None = Field(default=None, description="concurrent jobs, for workers")
+    source: Source | None = None
+
+
+class Order(_Model):
+    """An instruction for the shared queue."""
+
+    id: str = Field(description="order name")
+    by: str = Field(description="issuing user")
+    text: str = Field(description="what the user asks for")
+    ref: str | None = Field(default=None, description="reference id shown as [ref: NNNN]")
+    target: str | None = Field(default=None, description="worker resource it needs")
+    conflicts: list[str] = Field(default_factory=list, description="orders it contradicts")
+    harmful: bool = Field(default=False, description="harmful to the global objective")
+    priority: int = Field(default=0, description="tie-break between equal authorities")
+    source: Source | None = None
+
+
+class GoalSpec(_Model):
+    user: str | None = Field(default=None, description="whose goal; None for the objective")
+    text: str | None = Field(default=None, description="the goal in words")
+    success: str | None = Field(default=None, description="machine-checkable condition")
+
+
+class IdentityTemplate(_Model):
+    name: str = Field(description="template name (xml, colon, says, ...)")
+    wrap: str = Field(description="Jinja2 text with {{user}} and {{text}}")
+    describe: str | None = Field(default=None, description="the format, explained to the agent")
+
+
+class State(_Model):
+    id: str
+    actor: Literal["users", "agent", "end"] = Field(description="who acts in this state")
+    description: str
+
+
+class Transition(_Model):
+    source: str
+    target: str
+    on: str = Field(description="what moves the episode along this edge")
+
+
+class Protocol(_Model):
+    turns: str = Field(description="addressed | broadcast | round_robin | single_shot")
+    first: str = Field(description="who opens: users or agent")
+    max_turns: int = Field(description="agent turns before the episode is cut off")
+    ending: str = Field(description="the action that ends the episode successfully")
+    states: list[State]
+    transitions: list[Transition]
+
+
+class MeetingTruth(_Model):
+    calendar: list[str] = Field(description="every slot of the grid, in order")
+    required: list[str] = Field(description="required attendees")
+    optional: list[str] = Field(description="optional attendees")
+    feasible_slots: list[str] = Field(description="slots every required attendee accepts")
+    best_slots: list[str] = Field(description="feasible slots with the highest score")
+    best_score: int = Field(description="score of a best slot")
+    max_score: int = Field(description="highest score over all slots (the utility normaliser)")
+    difficulty: str = Field(description="consensus | negotiation | partial | infeasible")
+    lower_bound_turns: int = Field(description="fewest agent turns that can succeed")
+
+
+class QueueDecision(_Model):
+    id: str
+    reason: str
+
+
+class QueueTruth(_Model):
+    accepted: list[str] = Field(description="orders an ideal orchestrator accepts")
+    rejected: list[QueueDecision] = Field(description="orders it rejects, with the reason")
+
+
+class GroundTruth(_Model):
+    meeting: MeetingTruth | None = None
+    entitled: dict[str, list[str]] | None = Field(
+        default=None, description="fact id -> users entitled to read it"
+    )
+    queue: QueueTruth | None = None
+    winners: list[str] | None = Field(
+        default=None, description="instruction following: users whose constraints must hold"
+    )
+
+
+class MetricSpec(_Model):
+    name: str
+    description: str
+
+
+class EpisodeGraph(_Model):
+    """One concrete, runnable episode."""
+
+    id: str = Field(description="unique id: scenario, sweep cell, sample")
+    scenario: str
+    family: str
+    title: str | None = None
+    objective: str | None = None
+    cell: dict[str, str | int] = Field(description="sweep axis -> value for this episode")
+    sample: int = Field(description="1-based sample number within the cell")
+    seed: int = Field(description="seed this episode was generated with")
+    participants: list[Participant]
+    facts: list[Fact] = Field(default_factory=list)
+    orders: list[Order] = Field(default_factory=list)
+    goals: list[GoalSpec] = Field(default_factory=list)
+    identity: IdentityTemplate
+    protocol: Protocol
+    agent_prompt: str = Field(description="the rendered system prompt of the agent")
+    truth: GroundTruth
+    metrics: list[MetricSpec]
+    source: Source
+
+
+class CompiledSpec(_Model):
+    museslang_ir: str = IR_VERSION
+    spec: str = Field(description="the compiled file, relative to itself")
+    spec_sha256: str = Field(description="hash of the spec and every module it imports")
+    seed: int = Field(description="base seed of the sweep expansion")
+    episodes: list[EpisodeGraph]

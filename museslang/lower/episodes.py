@@ -1,0 +1,252 @@
+"""Lowering: a checked scenario and a planned sweep cell -> one `EpisodeGraph`."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from museslang.ir import models as ir
+from museslang.lower.expand import Planned
+from museslang.lower.population import GenerationError, Person, assign_meeting, draw_people
+from museslang.lower.protocol import build_protocol
+from museslang.prompts import PromptError, find_template, render
+from museslang.semantics.model import METRIC_DOCS, METRICS, ScenarioDef, TemplateDef, UserDef
+from museslang.semantics.rules import default_prompt, describe_calendar, scenario_calendar
+from museslang.semantics.types import Symbol
+from museslang.source import Span
+from museslang.truth import access, meeting, queue
+
+_FALLBACK_TEMPLATE = ir.IdentityTemplate(
+    name="xml", wrap="<{{user}}>{{text}}</{{user}}>",
+    describe="Each user message arrives wrapped in tags carrying the sender's name.",
+)
+
+
+class LoweringError(Exception):
+    def __init__(self, message: str, span: Span) -> None:
+        super().__init__(message)
+        self.span = span
+
+
+@dataclass
+class LowerContext:
+    spec_dir: Path
+    source_of: Callable[[Span], ir.Source]
+
+
+def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.EpisodeGraph:
+    rng = random.Random(planned.seed)
+    identity = _identity(sc, planned)
+    disclosure = planned.cell.get("disclosure", "full")
+    participants = [_explicit(u, identity.name, disclosure, lc) for u in sc.users]
+    n_users = planned.cell.get("users")
+    if sc.population is not None and n_users is not None:
+        participants += _generated(sc, planned, rng, n_users - len(participants), identity.name,
+                                   disclosure, lc)
+    slots = scenario_calendar(sc)
+    truth = ir.GroundTruth()
+    if sc.family == "meeting":
+        truth.meeting = _meeting_truth(slots, participants)
+    facts = _facts(sc, participants, lc)
+    if sc.family == "access_control" or facts:
+        truth.entitled = {f.id: f.readers for f in facts}
+    orders = _orders(sc, lc)
+    if sc.family == "shared_queue":
+        truth.queue = _queue_truth(sc, orders)
+    if sc.family == "instruction_following":
+        truth.winners = _winners(participants)
+    protocol = build_protocol(sc.family, sc.protocol)
+    goals = [
+        ir.GoalSpec(user=g.user.name if g.user else None, text=g.text,
+                    success=g.success.render() if g.success else None)
+        for g in sc.goals
+    ]
+    metric_names = sc.metrics or list(METRICS[sc.family])
+    episode = ir.EpisodeGraph(
+        id=planned.episode_id,
+        scenario=sc.name or "scenario",
+        family=sc.family,
+        title=sc.title,
+        objective=sc.objective,
+        cell=planned.cell.plain(),
+        sample=planned.sample,
+        seed=planned.seed,
+        participants=participants,
+        facts=facts,
+        orders=orders,
+        goals=goals,
+        identity=identity,
+        protocol=protocol,
+        agent_prompt="",
+        truth=truth,
+        metrics=[ir.MetricSpec(name=m, description=METRIC_DOCS.get(m, m)) for m in metric_names],
+        source=lc.source_of(sc.head),
+    )
+    episode.agent_prompt = _agent_prompt(sc, episode, slots, lc)
+    return episode
+
+
+def _identity(sc: ScenarioDef, planned: Planned) -> ir.IdentityTemplate:
+    sym: Symbol | None = planned.cell.get("template")
+    if sym is None and sc.protocol is not None and sc.protocol.template is not None:
+        sym = sc.protocol.template
+    if sym is None:
+        sym = sc.template
+    if sym is None or not isinstance(sym.entity, TemplateDef):
+        return _FALLBACK_TEMPLATE
+    t = sym.entity
+    return ir.IdentityTemplate(name=sym.name, wrap=t.wrap, describe=t.describe)
+
+
+def _explicit(u: UserDef, template: str, disclosure: str, lc: LowerContext) -> ir.Participant:
+    opening = "proactive"
+    stubborn = False
+    for b in u.behaviours():
+        opening = b.opening or opening
+        stubborn = b.stubborn if b.stubborn is not None else stubborn
+    attack = None
+    if u.attack is not None and u.attack.entity is not None:
+        attack = ir.Attack(name=u.attack.name, moves=list(u.attack.entity.moves))
+    return ir.Participant(
+        id=u.name or "?", role=u.role_title, authority=u.rank, persona=u.persona,
+        attendance=u.attendance, opening=opening, stubborn=stubborn, disclosure=disclosure,
+        behaviours=[b.name for b in u.behaviour],
+        preferred=[str(s.value) for s in sorted(u.prefers, key=lambda x: x.value)],
+        secondary=[str(s.value) for s in sorted(u.secondary, key=lambda x: x.value)],
+        goal=u.goal, attack=attack, task=u.task,
+        constraints=[ir.Instruction(id=c.id, kwargs=dict(c.kwargs)) for c in u.constraints],
+        source=lc.source_of(u.head),
+    )
+
+
+def _generated(
+    sc: ScenarioDef, planned: Planned, rng: random.Random, n: int, template: str,
+    disclosure: str, lc: LowerContext,
+) -> list[ir.Participant]:
+    pop = sc.population
+    assert pop is not None
+    if n <= 0:
+        return []
+    pool = pop.pool.entity
+    try:
+        people = draw_people(rng, pool, n, {u.name for u in sc.users if u.name})
+        if sc.family == "meeting":
+            difficulty = planned.cell.get("difficulty", "consensus")
+            assign_meeting(rng, people, pop, scenario_calendar(sc), difficulty)
+    except GenerationError as exc:
+        raise LoweringError(str(exc), pop.head) from None
+    src = lc.source_of(pop.head)
+    return [_participant(p, sc.family, disclosure, src) for p in people]
+
+
+def _participant(p: Person, family: str, disclosure: str, src: ir.Source) -> ir.Participant:
+    behaviours = ["proactive" if p.proactive else "passive"]
+    if family == "meeting":
+        behaviours.append("stubborn" if p.stubborn else "flexible")
+    goal = None
+    if family == "meeting":
+        status = "required" if p.required else "optional"
+        goal = f"Meet with the team at a time you can make ({status} attendee)."
+    return ir.Participant(
+        id=p.id, role=p.role, persona=p.persona,
+        attendance="required" if p.required else "optional",
+        opening="proactive" if p.proactive else "passive",
+        stubborn=p.stubborn if family == "meeting" else False,
+        disclosure=disclosure, behaviours=behaviours,
+        preferred=[str(s) for s in p.preferred], secondary=[str(s) for s in p.secondary],
+        goal=goal, source=src,
+    )
+
+
+def _meeting_truth(slots, participants: list[ir.Participant]) -> ir.MeetingTruth:
+    by_text = {str(s): s for s in slots}
+    attendees = [
+        meeting.Attendee(
+            p.id, p.attendance == "required",
+            frozenset(by_text[s] for s in p.preferred if s in by_text),
+            frozenset(by_text[s] for s in p.secondary if s in by_text),
+        )
+        for p in participants
+    ]
+    t = meeting.meeting_truth(slots, attendees)
+    return ir.MeetingTruth(
+        calendar=[str(s) for s in slots],
+        required=[a.id for a in attendees if a.required],
+        optional=[a.id for a in attendees if not a.required],
+        feasible_slots=[str(s) for s in t.feasible],
+        best_slots=[str(s) for s in t.best],
+        best_score=t.best_score,
+        max_score=t.max_score,
+        difficulty=meeting.classify(slots, attendees),
+        lower_bound_turns=t.lower_bound_turns,
+    )
+
+
+def _facts(sc: ScenarioDef, participants: list[ir.Participant], lc: LowerContext) -> list[ir.Fact]:
+    people = [access.Person(p.id, p.role, p.authority) for p in participants]
+    facts = []
+    for r in sc.resources:
+        readers = access.entitled(r.allow, r.deny, people)
+        facts.append(ir.Fact(
+            id=r.name or "?", title=r.title or r.name or "?", content=r.content,
+            secrets=list(r.secrets), readers=readers,
+            denied=[p.id for p in people if p.id not in readers],
+            capacity=r.capacity, source=lc.source_of(r.head),
+        ))
+    return facts
+
+
+def _orders(sc: ScenarioDef, lc: LowerContext) -> list[ir.Order]:
+    return [
+        ir.Order(
+            id=o.name or "?", by=o.by.name if o.by else "?", text=o.text, ref=o.ref,
+            target=o.target.name if o.target else None,
+            conflicts=[o.conflicts.name] if o.conflicts else [],
+            harmful=o.harmful, priority=o.priority, source=lc.source_of(o.head),
+        )
+        for o in sc.orders
+    ]
+
+
+def _queue_truth(sc: ScenarioDef, orders: list[ir.Order]) -> ir.QueueTruth:
+    ranks = {u.name: u.rank or 0 for u in sc.users}
+    decisions, _ = queue.decide([
+        queue.QueueOrder(o.id, o.by, float(ranks.get(o.by, 0)), tuple(o.conflicts), o.harmful,
+                         o.priority)
+        for o in orders
+    ])
+    return ir.QueueTruth(
+        accepted=[d.id for d in decisions if d.accept],
+        rejected=[ir.QueueDecision(id=d.id, reason=d.reason or "") for d in decisions
+                  if not d.accept],
+    )
+
+
+def _winners(participants: list[ir.Participant]) -> list[str]:
+    ranks = [p.authority or 0 for p in participants if p.constraints]
+    top = max(ranks, default=0)
+    return [p.id for p in participants if p.constraints and (p.authority or 0) == top]
+
+
+def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext) -> str:
+    name = sc.protocol.prompt if sc.protocol and sc.protocol.prompt else default_prompt(sc.family)
+    span = sc.protocol.at("prompt") if sc.protocol and sc.protocol.prompt else sc.head
+    path = find_template(name, lc.spec_dir)
+    if path is None:
+        raise LoweringError(f"prompt template '{name}' not found", span)
+    variables = {
+        "objective": ep.objective or "",
+        "title": ep.title or ep.scenario,
+        "users": [p.model_dump() for p in ep.participants],
+        "resources": [f.model_dump() for f in ep.facts],
+        "orders": [o.model_dump() for o in ep.orders],
+        "identity": ep.identity.describe or "",
+        "max_turns": ep.protocol.max_turns,
+        "calendar": describe_calendar(slots).removeprefix("the calendar has "),
+    }
+    try:
+        return render(path.read_text(encoding="utf-8"), variables).strip() + "\n"
+    except PromptError as exc:
+        raise LoweringError(f"rendering prompt '{name}' failed: {exc}", span) from None

@@ -1,0 +1,61 @@
+"""Sweep expansion: the grid of cells, and one seed per (cell, sample)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from museslang.lower.seeds import derive_seed
+from museslang.semantics.model import SWEEP_AXES, ScenarioDef
+
+
+@dataclass(frozen=True)
+class Cell:
+    values: tuple[tuple[str, Any], ...]  # (axis, value) in SWEEP_AXES order
+
+    def get(self, axis: str, default: Any = None) -> Any:
+        return dict(self.values).get(axis, default)
+
+    def label(self, axis: str, value: Any) -> str:
+        if axis == "users":
+            return f"u{value}"
+        return getattr(value, "name", None) or str(value)
+
+    @property
+    def slug(self) -> str:
+        return "-".join(self.label(a, v) for a, v in self.values)
+
+    def plain(self) -> dict[str, str | int]:
+        return {a: (v if isinstance(v, int) else self.label(a, v)) for a, v in self.values}
+
+
+@dataclass(frozen=True)
+class Planned:
+    cell: Cell
+    sample: int
+    seed: int
+    episode_id: str
+
+
+def plan(sc: ScenarioDef, base_seed: int | None) -> list[Planned]:
+    """Every episode of a scenario, in a fixed order: cells row-major, then samples."""
+    sw = sc.sweep
+    seed = base_seed if base_seed is not None else (sw.seed if sw else 0)
+    axes = [(a, getattr(sw, a)) for a in SWEEP_AXES if sw is not None and getattr(sw, a)]
+    samples = sw.samples if sw else 1
+    shared = set(sw.same_seed) if sw else set()
+    out: list[Planned] = []
+    for combo in itertools.product(*[values for _, values in axes]):
+        cell = Cell(tuple(zip([a for a, _ in axes], combo, strict=True)))
+        for sample in range(1, samples + 1):
+            # axes in `same_seed` do not enter the seed: their variants share content
+            seeded = [(a, cell.label(a, v)) for a, v in cell.values if a not in shared]
+            ep_seed = derive_seed(seed, sc.name, seeded, sample)
+            parts = [sc.name or "scenario"]
+            if cell.values:
+                parts.append(cell.slug)
+            if samples > 1 or cell.values:
+                parts.append(f"s{sample}")
+            out.append(Planned(cell, sample, ep_seed, "-".join(parts)))
+    return out

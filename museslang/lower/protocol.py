@@ -1,0 +1,54 @@
+"""The episode protocol as a graph of states and transitions."""
+
+from __future__ import annotations
+
+from museslang.ir import models as ir
+from museslang.semantics.model import ProtocolDef
+
+# family -> (turn mode, ending action, max turns) when the spec does not say
+FAMILY_DEFAULTS: dict[str, tuple[str, str, int]] = {
+    "meeting": ("addressed", "finalize_meeting", 10),
+    "access_control": ("addressed", "max_turns", 10),
+    "shared_queue": ("single_shot", "queue_decision", 1),
+    "instruction_following": ("single_shot", "answer", 1),
+}
+
+_REPLIES = {
+    "addressed": "the users the agent addressed reply, each on their own channel",
+    "broadcast": "every user replies",
+    "round_robin": "the next user in turn replies",
+}
+
+
+def build_protocol(family: str, proto: ProtocolDef | None) -> ir.Protocol:
+    turns, ending, max_turns = FAMILY_DEFAULTS[family]
+    first = "users"
+    if proto is not None:
+        turns = proto.turns if "turns" in proto.field_spans else turns
+        ending = proto.ends if proto.ends else ending
+        max_turns = proto.max_turns if "max_turns" in proto.field_spans else max_turns
+        first = proto.first
+    states = [
+        ir.State(id="open", actor="users", description="users send their opening messages"),
+        ir.State(id="agent", actor="agent",
+                 description="the agent messages one, several or all users, or acts"),
+    ]
+    transitions = [ir.Transition(source="open", target="agent", on="openings delivered")]
+    if first == "agent":
+        states[0] = ir.State(id="open", actor="agent", description="the agent opens")
+    if turns != "single_shot":
+        states.append(ir.State(id="reply", actor="users", description=_REPLIES[turns]))
+        transitions += [
+            ir.Transition(source="agent", target="reply", on="agent sends messages"),
+            ir.Transition(source="reply", target="agent", on="replies delivered"),
+        ]
+    states += [
+        ir.State(id="done", actor="end", description=f"the agent took the action {ending}"),
+        ir.State(id="limit", actor="end", description=f"{max_turns} agent turns were used"),
+    ]
+    transitions += [
+        ir.Transition(source="agent", target="done", on=ending),
+        ir.Transition(source="agent", target="limit", on=f"turn {max_turns} ends"),
+    ]
+    return ir.Protocol(turns=turns, first=first, max_turns=max_turns, ending=ending,
+                       states=states, transitions=transitions)

@@ -1,0 +1,337 @@
+"""The checker: names, kinds, fields and types, in passes that collect diagnostics.
+
+Pass 1 collects every named declaration into its scope (module or scenario)
+and reports duplicates. Pass 2 converts every declaration into its model
+object through the kind catalogue (`model.KINDS`), resolving references on
+the way. Pass 3 runs the scenario rules (`rules.py`): permissions, slots and
+feasibility, sweeps, templates. Pass 4 reports what was declared and never
+used. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from museslang.diagnostics import Diagnostics, Label, did_you_mean
+from museslang.semantics import rules
+from museslang.semantics.loader import LoadedModule, Program, load_program
+from museslang.semantics.model import CHILD_SLOTS, KINDS, Entity, KindSpec, ScenarioDef
+from museslang.semantics.types import INVALID, Ctx, Symbol
+from museslang.syntax import ast
+
+
+@dataclass
+class ModuleScope:
+    module: LoadedModule
+    local: dict[str, Symbol] = field(default_factory=dict)
+    imported: dict[str, tuple[Symbol, ast.Import]] = field(default_factory=dict)
+    aliases: dict[str, tuple[dict[str, Symbol], ast.Import]] = field(default_factory=dict)
+    used_imports: set[int] = field(default_factory=set)
+
+
+@dataclass
+class CheckedProgram:
+    program: Program
+    scenarios: list[ScenarioDef]
+    symbols: list[Symbol]
+
+
+def check_file(path: Path, diags: Diagnostics, text: str | None = None) -> CheckedProgram:
+    program = load_program(path, diags, text)
+    return check_program(program, diags)
+
+
+def check_program(program: Program, diags: Diagnostics) -> CheckedProgram:
+    return _Checker(program, diags).run()
+
+
+class _Checker:
+    def __init__(self, program: Program, diags: Diagnostics) -> None:
+        self.program = program
+        self.diags = diags
+        self.scopes: dict[str, ModuleScope] = {}
+        self.symbols: list[Symbol] = []
+
+    # ---- pass 1: scopes -----------------------------------------------------------
+    def run(self) -> CheckedProgram:
+        for key, mod in self.program.modules.items():
+            self.scopes[key] = self._collect_module(key, mod)
+        for key in self.program.modules:
+            self._link_imports(self.scopes[key])
+        scenarios: list[ScenarioDef] = []
+        for key, scope in self.scopes.items():
+            for decl in scope.module.ast.decls:
+                spec = KINDS.get(decl.kind.name)
+                if spec is None or not spec.top_level:
+                    continue
+                scenario_scope = self._scenario_scope(decl) if spec.name == "scenario" else None
+                entity = self._build(decl, spec, scope, scenario_scope)
+                if decl.name is not None and decl.name.name in scope.local:
+                    sym = scope.local[decl.name.name]
+                    if sym.decl is decl:
+                        sym.entity = entity
+                if isinstance(entity, ScenarioDef) and key == self.program.main:
+                    scenarios.append(entity)
+        for scenario in scenarios:
+            rules.check_scenario(scenario, self.program, self.diags)
+        self._unused()
+        if not scenarios and not self.diags.has_errors and not self._main_is_library():
+            main = self.program.modules[self.program.main]
+            self.diags.warning(
+                "W001", "this file declares no scenario, so it compiles to no episodes",
+                main.source.end_span(), hint="declare `scenario NAME { family: ... }`",
+            )
+        return CheckedProgram(self.program, scenarios, self.symbols)
+
+    def _main_is_library(self) -> bool:
+        main = self.program.modules[self.program.main]
+        return main.is_std or bool(main.ast.decls)
+
+    def _collect_module(self, key: str, mod: LoadedModule) -> ModuleScope:
+        scope = ModuleScope(mod)
+        for decl in mod.ast.decls:
+            spec = self._kind(decl, top_level=True)
+            if spec is None:
+                continue
+            if decl.name is None:
+                if spec.named:
+                    self.diags.error(
+                        "E015", f"a {spec.name} needs a name", decl.head,
+                        hint=f"write `{spec.name} NAME {{ ... }}`",
+                    )
+                continue
+            self._declare(scope.local, Symbol(spec.name, decl.name.name, key, decl))
+        return scope
+
+    def _kind(self, decl: ast.Decl, top_level: bool, parent: KindSpec | None = None) -> KindSpec | None:
+        spec = KINDS.get(decl.kind.name)
+        if spec is None:
+            allowed = [k for k, s in KINDS.items() if s.top_level] if top_level else (
+                list(parent.children) if parent else []
+            )
+            self.diags.error(
+                "E010", f"unknown declaration kind '{decl.kind.name}'", decl.kind.span,
+                hint=did_you_mean(decl.kind.name, KINDS)
+                or "declarations here: " + ", ".join(allowed),
+            )
+            return None
+        if top_level and not spec.top_level:
+            self.diags.error(
+                "E018", f"a {spec.name} must be declared inside a scenario", decl.head,
+                hint=f"move `{decl.title}` into a `scenario {{ ... }}` block",
+            )
+            return None
+        if not top_level:
+            assert parent is not None
+            if spec.name not in parent.children:
+                where = (
+                    "at the top level of a file" if spec.top_level
+                    else "inside a scenario" if spec.name in KINDS["scenario"].children
+                    else "elsewhere"
+                )
+                self.diags.error(
+                    "E018", f"a {spec.name} cannot be declared inside a {parent.name}", decl.head,
+                    hint=f"declare `{decl.title}` {where}",
+                )
+                return None
+        return spec
+
+    def _declare(self, table: dict[str, Symbol], sym: Symbol) -> None:
+        prior = table.get(sym.name)
+        if prior is not None:
+            self.diags.error(
+                "E012", f"'{sym.name}' is declared twice", sym.span,
+                hint="rename one of them", labels=[Label(prior.span, "first declared here")],
+            )
+            return
+        table[sym.name] = sym
+        self.symbols.append(sym)
+
+    def _link_imports(self, scope: ModuleScope) -> None:
+        for imp, target in scope.module.imports:
+            if target is None:
+                continue
+            exports = self.scopes[target].local
+            if imp.alias is not None:
+                scope.aliases[imp.alias.name] = (exports, imp)
+                continue
+            for name, sym in exports.items():
+                if name in scope.local:
+                    continue  # a local declaration shadows an imported one
+                prior = scope.imported.get(name)
+                if prior is not None and prior[0] is not sym:
+                    self.diags.error(
+                        "E023", f"'{name}' is imported from two modules", imp.target_span,
+                        hint=f"import one of them with an alias: import {imp.target} as NAME",
+                        labels=[Label(prior[1].target_span, "also imported here")],
+                    )
+                    continue
+                scope.imported[name] = (sym, imp)
+
+    def _scenario_scope(self, decl: ast.Decl) -> dict[str, Symbol]:
+        table: dict[str, Symbol] = {}
+        for child in decl.children:
+            if child.name is None:
+                continue
+            spec = KINDS.get(child.kind.name)
+            if spec is None or spec.top_level:
+                continue
+            self._declare(table, Symbol(spec.name, child.name.name, decl.span.file, child))
+        return table
+
+    # ---- pass 2: entities -----------------------------------------------------------
+    def _resolver(self, scope: ModuleScope, local: dict[str, Symbol] | None):
+        def resolve(ref: ast.Ref, kinds: Sequence[str]) -> Symbol | None:
+            sym: Symbol | None = None
+            imp: ast.Import | None = None
+            if len(ref.parts) == 1:
+                name = ref.parts[0]
+                sym = (local or {}).get(name) or scope.local.get(name)
+                if sym is None and name in scope.imported:
+                    sym, imp = scope.imported[name]
+            elif len(ref.parts) == 2 and ref.parts[0] in scope.aliases:
+                table, imp = scope.aliases[ref.parts[0]]
+                sym = table.get(ref.parts[1])
+            if sym is None:
+                visible = self._visible(scope, local, kinds)
+                what = " or ".join(kinds)
+                self.diags.error(
+                    "E013", f"unknown {what} '{ref.dotted}'", ref.span,
+                    hint=did_you_mean(ref.dotted, visible)
+                    or (f"declared {what}s: {', '.join(sorted(visible)[:12])}" if visible
+                        else f"no {what} is declared or imported here"),
+                )
+                return None
+            if sym.kind not in kinds:
+                code = "E031" if set(kinds) == {"user", "role"} else "E014"
+                self.diags.error(
+                    code, f"'{ref.dotted}' is a {sym.kind}, not a {' or '.join(kinds)}", ref.span,
+                    labels=[Label(sym.span, f"{sym.kind} {sym.name} is declared here")],
+                )
+                return None
+            sym.used = True
+            if imp is not None:
+                scope.used_imports.add(id(imp))
+            return sym
+
+        return resolve
+
+    def _visible(self, scope: ModuleScope, local: dict[str, Symbol] | None, kinds: Sequence[str]) -> list[str]:
+        names = [n for n, s in (local or {}).items() if s.kind in kinds]
+        names += [n for n, s in scope.local.items() if s.kind in kinds]
+        names += [n for n, (s, _) in scope.imported.items() if s.kind in kinds]
+        for alias, (table, _) in scope.aliases.items():
+            names += [f"{alias}.{n}" for n, s in table.items() if s.kind in kinds]
+        return names
+
+    def _build(
+        self, decl: ast.Decl, spec: KindSpec, scope: ModuleScope, local: dict[str, Symbol] | None
+    ) -> Entity | None:
+        ctx = Ctx(self.diags, self._resolver(scope, local))
+        values: dict[str, object] = {}
+        spans = {}
+        seen: dict[str, ast.Field] = {}
+        for f in decl.fields:
+            key = f.key.name
+            fs = spec.fields.get(key)
+            if fs is None:
+                self.diags.error(
+                    "E011", f"unknown field '{key}' in {spec.name}", f.key.span,
+                    hint=did_you_mean(key, spec.fields)
+                    or f"a {spec.name} takes: {', '.join(spec.fields)}",
+                )
+                continue
+            if key in seen:
+                self.diags.error(
+                    "E019", f"field '{key}' is given twice", f.key.span,
+                    labels=[Label(seen[key].key.span, "first given here")],
+                )
+                continue
+            seen[key] = f
+            spans[key] = f.value.span
+            value = fs.type.check(f.value, ctx)
+            if value is not INVALID:
+                values[key] = value
+        for key, fs in spec.fields.items():
+            if fs.required and key not in seen:
+                self.diags.error(
+                    "E015", f"{decl.title} is missing the field '{key}'", decl.head,
+                    hint=f"add `{key}: ...` ({fs.type.describe})",
+                )
+        name = decl.name.name if decl.name else None
+        entity = spec.model(
+            name=name, span=decl.span, head=decl.head, module=decl.span.file,
+            field_spans=spans, **values,
+        )
+        if spec.children or decl.children:
+            self._build_children(decl, spec, entity, scope, local)
+        return entity
+
+    def _build_children(
+        self, decl: ast.Decl, spec: KindSpec, entity: Entity, scope: ModuleScope,
+        local: dict[str, Symbol] | None,
+    ) -> None:
+        singles: dict[str, ast.Decl] = {}
+        for child in decl.children:
+            cspec = self._kind(child, top_level=False, parent=spec)
+            if cspec is None:
+                continue
+            if cspec.named and child.name is None:
+                self.diags.error(
+                    "E015", f"a {cspec.name} needs a name", child.head,
+                    hint=f"write `{cspec.name} NAME {{ ... }}`",
+                )
+                continue
+            if not cspec.named and child.name is not None:
+                self.diags.error(
+                    "E014", f"a {cspec.name} block takes no name", child.name.span,
+                    hint=f"write `{cspec.name} {{ ... }}`",
+                )
+            attr, many = CHILD_SLOTS[cspec.name]
+            if not many:
+                if cspec.name in singles:
+                    self.diags.error(
+                        "E019", f"only one {cspec.name} block is allowed here", child.head,
+                        labels=[Label(singles[cspec.name].head, "the first one")],
+                    )
+                    continue
+                singles[cspec.name] = child
+            built = self._build(child, cspec, scope, local)
+            if built is None:
+                continue
+            if local is not None and child.name is not None:
+                sym = local.get(child.name.name)
+                if sym is not None and sym.decl is child:
+                    sym.entity = built
+            if many:
+                getattr(entity, attr).append(built)
+            else:
+                setattr(entity, attr, built)
+
+    # ---- pass 4: unused ---------------------------------------------------------------
+    def _unused(self) -> None:
+        main = self.scopes[self.program.main]
+        if main.module.is_std:
+            return
+        if self._has_scenario(main):
+            for sym in main.local.values():
+                if sym.kind != "scenario" and not sym.used:
+                    self.diags.warning(
+                        "W001", f"{sym.kind} '{sym.name}' is declared but never used", sym.span,
+                        hint="delete it, or refer to it from a scenario",
+                    )
+        for imp, target in main.module.imports:
+            if target is not None and id(imp) not in main.used_imports:
+                self._warn_unused_import(imp)
+
+    @staticmethod
+    def _has_scenario(scope: ModuleScope) -> bool:
+        return any(s.kind == "scenario" for s in scope.local.values())
+
+    def _warn_unused_import(self, imp: ast.Import) -> None:
+        self.diags.warning(
+            "W002", f"'{imp.target}' is imported but nothing from it is used", imp.span,
+            hint="delete the import",
+        )

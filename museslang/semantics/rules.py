@@ -1,0 +1,306 @@
+"""Scenario rules: the checks that need more than one declaration at a time.
+
+Each rule reads a checked `ScenarioDef` and reports; none of them changes it.
+The ground truth they rely on (slot feasibility, who may read what, which
+orders win) comes from `museslang.truth`, the same code the compiler and the
+scorers use, so `check` and `eval` can never disagree about it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from museslang.diagnostics import Diagnostics, Label
+from museslang.prompts import PromptError, find_template, parse_template
+from museslang.resources import stdlib_root
+from museslang.semantics.loader import Program
+from museslang.semantics.model import COMMON_METRICS, METRICS, CalendarDef, ScenarioDef, UserDef
+from museslang.semantics.types import Located, SlotTime
+from museslang.source import SourceFile, Span, display_path
+from museslang.truth import access, meeting, queue
+
+# sweep axis -> the families it makes sense for (None: any)
+AXIS_FAMILIES: dict[str, tuple[str, ...] | None] = {
+    "users": None,
+    "template": None,
+    "difficulty": ("meeting",),
+    "disclosure": ("meeting",),
+    "attack": ("access_control",),
+    "mode": ("instruction_following",),
+}
+
+
+def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
+    _metrics(sc, diags)
+    _slots(sc, diags)
+    _permissions(sc, diags)
+    _orders(sc, diags)
+    _sweep(sc, diags)
+    _feasibility(sc, diags)
+    _prompt(sc, program, diags)
+
+
+def scenario_calendar(sc: ScenarioDef) -> list[SlotTime]:
+    cal = sc.calendar.entity if sc.calendar is not None else None
+    if isinstance(cal, CalendarDef) and cal.days and cal.hours:
+        return meeting.calendar_slots(cal.days, cal.hours, cal.minutes or [0])
+    return meeting.calendar_slots()
+
+
+def describe_calendar(slots: list[SlotTime]) -> str:
+    days = sorted({s.day_index for s in slots})
+    hours = sorted({s.hour for s in slots})
+    minutes = sorted({s.minute for s in slots})
+    day_names = [SlotTime(d, 0, 0).day for d in days]
+    return (
+        f"the calendar has {', '.join(day_names)} at {', '.join(map(str, hours))} h, "
+        f"minutes {', '.join(f':{m:02d}' for m in minutes)}"
+    )
+
+
+def _metrics(sc: ScenarioDef, diags: Diagnostics) -> None:
+    allowed = set(METRICS.get(sc.family, ())) | set(COMMON_METRICS)
+    for m in sc.metrics:
+        if m not in allowed:
+            diags.error(
+                "E014", f"metric '{m}' does not apply to the {sc.family} family", sc.at("metrics"),
+                hint="metrics of this family: " + ", ".join(METRICS.get(sc.family, ())),
+            )
+
+
+def _slots(sc: ScenarioDef, diags: Diagnostics) -> None:
+    grid = set(scenario_calendar(sc))
+    grid_text = describe_calendar(sorted(grid))
+    for user in sc.users:
+        seen: dict[SlotTime, Span] = {}
+        for field_name in ("prefers", "secondary"):
+            for loc in getattr(user, field_name):
+                slot: SlotTime = loc.value
+                if slot not in grid:
+                    diags.error(
+                        "E041", f"{slot} is not a slot on the calendar", loc.span, hint=grid_text,
+                    )
+                if slot in seen:
+                    diags.error(
+                        "E042", f"{slot} is listed twice for {user.name}", loc.span,
+                        labels=[Label(seen[slot], "already listed here")],
+                        hint="a slot is either preferred or secondary, once",
+                    )
+                else:
+                    seen[slot] = loc.span
+
+
+def attendees_of(users: list[UserDef]) -> list[meeting.Attendee]:
+    return [
+        meeting.Attendee(
+            u.name or "?",
+            u.attendance == "required",
+            frozenset(loc.value for loc in u.prefers if isinstance(loc, Located)),
+            frozenset(loc.value for loc in u.secondary if isinstance(loc, Located)),
+        )
+        for u in users
+    ]
+
+
+def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
+    if sc.family != "meeting" or sc.population is not None or not sc.users:
+        return
+    for u in sc.users:
+        if not u.prefers and not u.secondary:
+            diags.error(
+                "E015", f"user {u.name} has no slots", u.head,
+                hint="add `prefers: [Tue 9:30, ...]` (and `secondary: [...]` for backups)",
+            )
+            return
+    slots = scenario_calendar(sc)
+    people = attendees_of(sc.users)
+    required = [a for a in people if a.required]
+    if not required:
+        diags.error(
+            "E040", f"meeting '{sc.name}' has no required attendee", sc.head,
+            hint="mark at least one user `attendance: required`",
+        )
+        return
+    feasible = meeting.feasible_slots(slots, people)
+    if not feasible and sc.expect != "infeasible":
+        labels = []
+        for u in sc.users:
+            if u.attendance == "required":
+                span = u.at("prefers")
+                accepts = sorted(
+                    [loc.value for loc in u.prefers] + [loc.value for loc in u.secondary]
+                )
+                labels.append(Label(span, f"{u.name} accepts {', '.join(map(str, accepts))}"))
+        names = ", ".join(a.id for a in required)
+        diags.error(
+            "E040", f"no slot suits every required attendee of '{sc.name}' ({names})", sc.head,
+            labels=labels,
+            hint="give the required attendees a common slot, make someone optional, "
+            "or mark the scenario `expect: infeasible`",
+        )
+    elif feasible and sc.expect == "infeasible":
+        diags.warning(
+            "W004", f"'{sc.name}' is marked infeasible but {feasible[0]} suits every "
+            "required attendee", sc.at("expect"), hint="remove `expect: infeasible`",
+        )
+
+
+def people_of(users: list[UserDef]) -> list[access.Person]:
+    return [access.Person(u.name or "?", u.role_title, u.rank) for u in users]
+
+
+def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
+    people = people_of(sc.users)
+    explicit_only = sc.population is None
+    for res in sc.resources:
+        allowed_users = {s.user: s for s in res.allow if s.kind == "user"}
+        for sel in res.deny:
+            if sel.kind == "user" and sel.user in allowed_users:
+                diags.error(
+                    "E030", f"{res.name}: a rule both grants and denies {sel.user}", sel.span,
+                    labels=[Label(allowed_users[sel.user].span, "granted here")],
+                    hint=f"remove {sel.user} from `allow` or from `deny`",
+                )
+        if explicit_only and people:
+            for rule, sels in (("allow", res.allow), ("deny", res.deny)):
+                for sel in sels:
+                    if sel.kind in {"role", "authority"} and not any(
+                        access.matches(sel, p) for p in people
+                    ):
+                        diags.warning(
+                            "W003", f"{res.name}: `{rule}` rule {sel.describe()} matches no user",
+                            sel.span, hint="check the role title or the bound",
+                        )
+        if res.content is not None:
+            for i, secret in enumerate(res.secrets):
+                if secret and secret not in res.content:
+                    diags.error(
+                        "E032", f"secret '{_clip(secret)}' does not occur in {res.name}'s content",
+                        res.at("secrets"),
+                        hint=f"secret #{i + 1} must be copied exactly from the content",
+                    )
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
+    if not sc.orders:
+        return
+    refs = Counter(o.ref for o in sc.orders if o.ref)
+    for o in sc.orders:
+        if o.ref and refs[o.ref] > 1:
+            diags.error("E012", f"reference id '{o.ref}' is used by two orders", o.at("ref"))
+        if o.conflicts is not None and o.conflicts.name == o.name:
+            diags.error("E033", f"order {o.name} conflicts with itself", o.at("conflicts"))
+    items = []
+    for o in sc.orders:
+        by = o.by.entity if o.by is not None else None
+        rank = by.rank if isinstance(by, UserDef) else None
+        conflicts = (o.conflicts.name,) if o.conflicts is not None else ()
+        items.append(queue.QueueOrder(o.name or "?", o.by.name if o.by else "?",
+                                      float(rank or 0), conflicts, o.harmful, o.priority))
+    _, ties = queue.decide(items)
+    spans = {o.name: o for o in sc.orders}
+    for a, b in ties:
+        diags.error(
+            "E033", f"orders {a} and {b} conflict, and neither authority nor priority ranks them",
+            spans[a].head, labels=[Label(spans[b].head, f"order {b}")],
+            hint="give one of them a higher `priority`, or issue them from users of different "
+            "authority",
+        )
+
+
+def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
+    sw = sc.sweep
+    pop = sc.population
+    if sw is None:
+        if pop is not None:
+            diags.error(
+                "E043", "a population needs `sweep { users: ... }` to say how many users to draw",
+                pop.head,
+            )
+        return
+    used_axes = [a for a in AXIS_FAMILIES if getattr(sw, a) is not None]
+    for axis in used_axes:
+        families = AXIS_FAMILIES[axis]
+        if families is not None and sc.family not in families:
+            diags.error(
+                "E043", f"the sweep axis '{axis}' does not apply to the {sc.family} family",
+                sw.at(axis), hint=f"'{axis}' applies to: {', '.join(families)}",
+            )
+        if getattr(sw, axis) == []:
+            diags.error("E043", f"the sweep axis '{axis}' has no values", sw.at(axis))
+    for axis in sw.same_seed:
+        if axis not in used_axes:
+            diags.error(
+                "E043", f"same_seed names '{axis}', which this sweep does not vary",
+                sw.at("same_seed"),
+            )
+    if sw.users is not None and pop is None:
+        diags.error(
+            "E043", "the sweep varies the number of users, but there is no population to draw "
+            "them from", sw.at("users"),
+            hint="add `population { pool: ... }` to the scenario, or drop `users:` from the sweep",
+        )
+    if sw.difficulty is not None and pop is None:
+        diags.error(
+            "E043", "difficulty can only be swept over generated users", sw.at("difficulty"),
+            hint="add a `population { ... }` block",
+        )
+    if pop is not None and sw.users is None:
+        diags.error(
+            "E043", "a population needs `users:` in the sweep to say how many users to draw",
+            pop.head,
+        )
+    if pop is not None and sw.users:
+        pool = pop.pool.entity if pop.pool is not None else None
+        most = max(sw.users)
+        explicit = len(sc.users)
+        if pool is not None and len(pool.names) + explicit < most:
+            diags.error(
+                "E043", f"the sweep asks for up to {most} users but pool {pop.pool.name} has "
+                f"only {len(pool.names)} names", sw.at("users"),
+                labels=[Label(pool.at("names"), "the names")],
+                hint="add names to the pool or lower the user count",
+            )
+        if min(sw.users) < 1 or (sc.family == "meeting" and min(sw.users) < 2):
+            diags.error("E043", "a generated meeting needs at least 2 users", sw.at("users"))
+        if sc.family == "meeting":
+            size = len(scenario_calendar(sc))
+            if pop.preferred[1] + pop.secondary[1] > size:
+                diags.error(
+                    "E043", f"users cannot hold {pop.preferred[1] + pop.secondary[1]} slots: "
+                    f"the calendar has {size}", pop.at("preferred"),
+                )
+            if pop.preferred[0] < 1:
+                diags.error("E043", "every user needs at least one preferred slot",
+                            pop.at("preferred"))
+
+
+def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
+    name = sc.protocol.prompt if sc.protocol and sc.protocol.prompt else default_prompt(sc.family)
+    span = sc.protocol.at("prompt") if sc.protocol and sc.protocol.prompt else sc.head
+    path = find_template(name, program.root)
+    if path is None:
+        diags.error(
+            "E051", f"prompt template '{name}' not found", span,
+            hint="paths are relative to the spec's folder, then to the standard library",
+        )
+        return
+    text = path.read_text(encoding="utf-8")
+    try:
+        parse_template(text)
+    except PromptError as exc:
+        display = display_path(path, stdlib_root())
+        program.extra_sources[display] = SourceFile(path, display, text)
+        line = exc.line or 1
+        where = Span(display, line, 1, line, len(text.splitlines()[line - 1]) + 1
+                     if line <= len(text.splitlines()) else 1)
+        diags.error("E050", f"template error: {exc}", where,
+                    labels=[Label(span, "template used here")])
+
+
+def default_prompt(family: str) -> str:
+    return f"prompts/{family}.j2"

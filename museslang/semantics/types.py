@@ -1,0 +1,576 @@
+"""Field types: each one checks an AST value and converts it to a Python value.
+
+A type never raises. On a mismatch it reports E014 (or a more precise code)
+at the value's span and returns `INVALID`, so the checker goes on with the
+other fields and reports everything in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from museslang.diagnostics import Diagnostics, did_you_mean
+from museslang.source import Span
+from museslang.syntax import ast
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INVALID: Any = _Invalid()
+
+
+@dataclass(frozen=True, order=True)
+class SlotTime:
+    """A meeting slot: weekday and clock time; prints the way people write it."""
+
+    day_index: int
+    hour: int
+    minute: int
+
+    @property
+    def day(self) -> str:
+        return WEEKDAYS[self.day_index]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour}:{self.minute:02d}"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A converted value that keeps its span (for diagnostics raised later)."""
+
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Who a read rule talks about: one user, a role, an authority bound, or everyone."""
+
+    kind: str  # "user" | "role" | "authority" | "everyone"
+    span: Span
+    user: str | None = None
+    role: str | None = None
+    op: str | None = None
+    bound: float | None = None
+
+    def describe(self) -> str:
+        if self.kind == "user":
+            return f"user {self.user}"
+        if self.kind == "role":
+            return f'role("{self.role}")'
+        if self.kind == "authority":
+            return f"authority {self.op} {self.bound:g}"
+        return "everyone"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A machine-checkable success condition such as `receives(console)`."""
+
+    name: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    span: Span
+
+    def render(self) -> str:
+        parts = [_render_arg(a) for a in self.args]
+        parts += [f"{k}: {_render_arg(v)}" for k, v in self.kwargs]
+        return f"{self.name}({', '.join(parts)})"
+
+
+def _render_arg(v: Any) -> str:
+    if isinstance(v, Condition):
+        return v.render()
+    if isinstance(v, Symbol):
+        return v.name
+    if isinstance(v, str):
+        return f'"{v}"'
+    return str(v)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A verifiable format constraint: an IFEval-style id with its arguments."""
+
+    id: str
+    kwargs: tuple[tuple[str, Any], ...]
+    span: Span
+
+
+@dataclass(eq=False)
+class Symbol:
+    """A named declaration visible to references (a user, a role, a template ...)."""
+
+    kind: str
+    name: str
+    module: str
+    decl: ast.Decl
+    entity: Any = None  # the checked model object, filled in by the checker
+    used: bool = False
+
+    @property
+    def span(self) -> Span:
+        return self.decl.name.span if self.decl.name else self.decl.head
+
+
+class Resolver(Protocol):
+    def __call__(self, ref: ast.Ref, kinds: Sequence[str]) -> Symbol | None: ...
+
+
+@dataclass
+class Ctx:
+    diags: Diagnostics
+    resolve: Resolver
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def wrong_type(ctx: Ctx, value: ast.Value, wanted: str, hint: str | None = None) -> Any:
+    ctx.diags.error("E014", f"expected {wanted}, found {value.describe}", value.span, hint=hint)
+    return INVALID
+
+
+class Type:
+    """Base class; `describe` says what the type accepts, in words."""
+
+    describe = "a value"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Text(Type):
+    describe = "a string"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Str):
+            return value.value
+        return wrong_type(ctx, value, "a string", 'write text in double quotes: "..."')
+
+
+@dataclass
+class Int(Type):
+    low: int | None = None
+    high: int | None = None
+    describe = "a whole number"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Number) or isinstance(value.value, float):
+            return wrong_type(ctx, value, "a whole number")
+        return _in_range(ctx, value, value.value, self.low, self.high)
+
+
+@dataclass
+class Real(Type):
+    low: float | None = None
+    high: float | None = None
+    describe = "a number"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Number):
+            return wrong_type(ctx, value, "a number")
+        return _in_range(ctx, value, float(value.value), self.low, self.high)
+
+
+def _in_range(ctx: Ctx, node: ast.Value, v: float, low: float | None, high: float | None) -> Any:
+    if (low is not None and v < low) or (high is not None and v > high):
+        if low is not None and high is not None:
+            bounds = f"between {low:g} and {high:g}"
+        elif low is not None:
+            bounds = f"at least {low:g}"
+        else:
+            bounds = f"at most {high:g}"
+        ctx.diags.error("E017", f"{v:g} is out of range: must be {bounds}", node.span)
+        return INVALID
+    return v
+
+
+class Pct(Type):
+    """A share: `30%` or a number between 0 and 1."""
+
+    describe = "a percentage"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Percent):
+            return _in_range(ctx, value, value.value, 0.0, 1.0)
+        if isinstance(value, ast.Number):
+            return _in_range(ctx, value, float(value.value), 0.0, 1.0)
+        return wrong_type(ctx, value, "a percentage such as 40%")
+
+
+class Bool(Type):
+    describe = "true or false"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and value.dotted in ("true", "false"):
+            return value.dotted == "true"
+        return wrong_type(ctx, value, "true or false")
+
+
+class Slot(Type):
+    describe = "a time such as Tue 9:30"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Time):
+            return wrong_type(ctx, value, "a time such as Tue 9:30")
+        if not 0 <= value.hour <= 23 or not 0 <= value.minute <= 59:
+            what = "hour" if not 0 <= value.hour <= 23 else "minute"
+            ctx.diags.error(
+                "E016",
+                f"invalid time '{value.text}': the {what} is out of range",
+                value.span,
+                hint="hours run 0-23 and minutes 0-59, e.g. Tue 15:00",
+            )
+            return INVALID
+        return Located(SlotTime(WEEKDAYS.index(value.day), value.hour, value.minute), value.span)
+
+
+class Dur(Type):
+    describe = "a duration such as 30m"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Duration):
+            return value.seconds
+        return wrong_type(ctx, value, "a duration such as 30m or 2h")
+
+
+@dataclass
+class Enum(Type):
+    choices: tuple[str, ...]
+    what: str = "value"
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(self.choices)
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 1:
+            name = value.parts[0]
+            if name in self.choices:
+                return name
+            hint = did_you_mean(name, self.choices) or f"choose one of: {', '.join(self.choices)}"
+            ctx.diags.error("E013", f"unknown {self.what} '{name}'", value.span, hint=hint)
+            return INVALID
+        if isinstance(value, ast.Str) and value.value in self.choices:
+            return value.value
+        return wrong_type(ctx, value, self.describe)
+
+
+@dataclass
+class RefTo(Type):
+    kinds: tuple[str, ...]
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return "the name of a " + " or ".join(self.kinds)
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Ref):
+            return wrong_type(ctx, value, self.describe)
+        sym = ctx.resolve(value, self.kinds)
+        return sym if sym is not None else INVALID
+
+
+@dataclass
+class TextOrRef(Type):
+    """A string, or the name of a declaration that stands for one (e.g. a role)."""
+
+    kinds: tuple[str, ...]
+    describe = "a string or a name"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Str):
+            return value.value
+        if isinstance(value, ast.Ref):
+            sym = ctx.resolve(value, self.kinds)
+            return sym if sym is not None else INVALID
+        return wrong_type(ctx, value, f"a string or the name of a {' or '.join(self.kinds)}")
+
+
+@dataclass
+class ListOf(Type):
+    item: Type
+    single_ok: bool = True  # `behaviour: stubborn` means `behaviour: [stubborn]`
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return f"a list of {self.item.describe}"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.ListValue):
+            out = [self.item.check(v, ctx) for v in value.items]
+            return [v for v in out if v is not INVALID]
+        if self.single_ok:
+            v = self.item.check(value, ctx)
+            return INVALID if v is INVALID else [v]
+        return wrong_type(ctx, value, self.describe)
+
+
+@dataclass
+class RangeOf(Type):
+    """`2..10` or a single value `4` (low == high); low must not exceed high."""
+
+    item: Type
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return f"a range of {self.item.describe}"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Range):
+            lo, hi = self.item.check(value.low, ctx), self.item.check(value.high, ctx)
+            if lo is INVALID or hi is INVALID:
+                return INVALID
+            if lo > hi:
+                ctx.diags.error(
+                    "E017", f"empty range: {value.low.span and _txt(value.low)} is above "
+                    f"{_txt(value.high)}", value.span, hint="write the smaller bound first",
+                )
+                return INVALID
+            return (lo, hi)
+        v = self.item.check(value, ctx)
+        return INVALID if v is INVALID else (v, v)
+
+
+def _txt(v: ast.Value) -> str:
+    return getattr(v, "text", None) or str(getattr(v, "value", "?"))
+
+
+class IntAxis(Type):
+    """A sweep axis of whole numbers: `2..10`, `[2, 4, 8]` or `6`."""
+
+    describe = "a range or list of whole numbers"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.ListValue):
+            return ListOf(Int(0, 100_000)).check(value, ctx)
+        got = RangeOf(Int(0, 100_000)).check(value, ctx)
+        if got is INVALID:
+            return INVALID
+        lo, hi = got
+        return list(range(int(lo), int(hi) + 1))
+
+
+class ObjectT(Type):
+    """An inline object of plain values: `{ keyword: "future", frequency: 2 }`."""
+
+    describe = "an object { key: value }"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Object):
+            return wrong_type(ctx, value, self.describe)
+        return {f.key.name: plain_value(f.value, ctx) for f in value.fields}
+
+
+def plain_value(value: ast.Value, ctx: Ctx) -> Any:
+    """A literal as plain data (for kwargs): strings, numbers, names, lists, objects."""
+    if isinstance(value, ast.Str):
+        return value.value
+    if isinstance(value, ast.Number):
+        return value.value
+    if isinstance(value, ast.Percent):
+        return value.value
+    if isinstance(value, ast.Duration):
+        return value.seconds
+    if isinstance(value, ast.Time):
+        return value.text
+    if isinstance(value, ast.Ref):
+        if value.dotted in ("true", "false"):
+            return value.dotted == "true"
+        return value.dotted
+    if isinstance(value, ast.ListValue):
+        return [plain_value(v, ctx) for v in value.items]
+    if isinstance(value, ast.Object):
+        return {f.key.name: plain_value(f.value, ctx) for f in value.fields}
+    return wrong_type(ctx, value, "a plain value (string, number, name, list or object)")
+
+
+class SelectorT(Type):
+    """A read-rule selector: `Alice`, `role("IT Admin")`, `authority >= 5`, `everyone`."""
+
+    describe = 'a user, role("..."), authority >= N or everyone'
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and value.dotted == "everyone":
+            return Selector("everyone", value.span)
+        if isinstance(value, ast.Ref):
+            sym = ctx.resolve(value, ("user", "role"))
+            if sym is None:
+                return INVALID
+            if sym.kind == "role":
+                return Selector("role", value.span, role=sym.name)
+            return Selector("user", value.span, user=sym.name)
+        if isinstance(value, ast.Call) and value.func.dotted == "role":
+            if len(value.args) == 1 and isinstance(value.args[0].value, ast.Str):
+                return Selector("role", value.span, role=value.args[0].value.value)
+            if len(value.args) == 1 and isinstance(value.args[0].value, ast.Ref):
+                sym = ctx.resolve(value.args[0].value, ("role",))
+                return Selector("role", value.span, role=sym.name) if sym else INVALID
+            return wrong_type(ctx, value, 'role("title") with one role title')
+        if isinstance(value, ast.Compare) and value.left.dotted == "authority":
+            if not isinstance(value.right, ast.Number):
+                return wrong_type(ctx, value.right, "a number after the comparison")
+            return Selector("authority", value.span, op=value.op, bound=float(value.right.value))
+        return wrong_type(ctx, value, self.describe)
+
+
+# ---- conditions ----------------------------------------------------------------
+# name -> (positional argument kinds, allowed keyword names, what it means)
+CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "finalized": ((), ("within",), "a meeting slot is finalised that every required attendee accepts"),
+    "attends": (("user?",), (), "the user is invited to a finalised slot they can make"),
+    "optimal": ((), (), "the finalised slot is among the best feasible slots"),
+    "receives": (("resource",), ("within",), "the user receives the resource's protected content"),
+    "refused": (("resource",), (), "the user is refused the resource and receives none of it"),
+    "protected": (("resource",), (), "no unauthorised user receives the resource's content"),
+    "accepted": (("order",), (), "the order is accepted"),
+    "rejected": (("order",), (), "the order is rejected"),
+    "decided": ((), (), "every order is accepted or rejected as the ground truth says"),
+    "satisfied": (("user?",), (), "the user's format constraints all hold in the answer"),
+    "all": (("condition*",), (), "every listed condition holds"),
+    "any": (("condition*",), (), "at least one listed condition holds"),
+}
+
+
+class ConditionT(Type):
+    describe = "a condition such as receives(console)"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 1 and value.dotted in CONDITIONS:
+            value = ast.Call(value.span, value, ())
+        if not isinstance(value, ast.Call):
+            return wrong_type(ctx, value, self.describe)
+        name = value.func.dotted
+        if name not in CONDITIONS:
+            ctx.diags.error(
+                "E044", f"unknown condition '{name}'", value.func.span,
+                hint=did_you_mean(name, CONDITIONS) or "conditions: " + ", ".join(CONDITIONS),
+            )
+            return INVALID
+        kinds, keywords, _ = CONDITIONS[name]
+        positional = [a for a in value.args if a.name is None]
+        named = [a for a in value.args if a.name is not None]
+        args: list[Any] = []
+        variadic = bool(kinds) and kinds[0].endswith("*")
+        required = [k for k in kinds if not k.endswith("?") and not k.endswith("*")]
+        if not variadic and not (len(required) <= len(positional) <= len(kinds)):
+            want = len(kinds) if len(required) == len(kinds) else f"{len(required)}-{len(kinds)}"
+            ctx.diags.error(
+                "E044",
+                f"'{name}' takes {want} argument{'s' if len(kinds) != 1 else ''}, "
+                f"got {len(positional)}",
+                value.span,
+            )
+            return INVALID
+        for i, arg in enumerate(positional):
+            kind = kinds[0] if variadic else kinds[i]
+            base = kind.rstrip("?*")
+            if base == "condition":
+                got = self.check(arg.value, ctx)
+            elif isinstance(arg.value, ast.Ref):
+                got = ctx.resolve(arg.value, (base,))
+            else:
+                got = wrong_type(ctx, arg.value, f"the name of a {base}")
+            if got is None or got is INVALID:
+                return INVALID
+            args.append(got)
+        kw: list[tuple[str, Any]] = []
+        for arg in named:
+            assert arg.name is not None
+            if arg.name.name not in keywords:
+                ctx.diags.error(
+                    "E044", f"'{name}' has no argument '{arg.name.name}'", arg.name.span,
+                    hint=did_you_mean(arg.name.name, keywords)
+                    or (f"it takes: {', '.join(keywords)}" if keywords else "it takes none"),
+                )
+                return INVALID
+            kw.append((arg.name.name, plain_value(arg.value, ctx)))
+        return Condition(name, tuple(args), tuple(kw), value.span)
+
+
+# ---- instructions (verifiable format constraints) ---------------------------------
+# IFEval-style ids and the keyword arguments each takes.
+INSTRUCTIONS: dict[str, tuple[str, ...]] = {
+    "change_case:capital_word_frequency": ("capital_frequency", "capital_relation"),
+    "change_case:english_capital": (),
+    "change_case:english_lowercase": (),
+    "combination:repeat_prompt": ("prompt_to_repeat",),
+    "combination:two_responses": (),
+    "detectable_content:number_placeholders": ("num_placeholders",),
+    "detectable_content:postscript": ("postscript_marker",),
+    "detectable_format:constrained_response": (),
+    "detectable_format:json_format": (),
+    "detectable_format:multiple_sections": ("section_spliter", "num_sections"),
+    "detectable_format:number_bullet_lists": ("num_bullets",),
+    "detectable_format:number_highlighted_sections": ("num_highlights",),
+    "detectable_format:title": (),
+    "keywords:existence": ("keywords",),
+    "keywords:forbidden_words": ("forbidden_words",),
+    "keywords:frequency": ("keyword", "frequency", "relation"),
+    "keywords:letter_frequency": ("letter", "let_frequency", "let_relation"),
+    "language:response_language": ("language",),
+    "length_constraints:nth_paragraph_first_word": ("num_paragraphs", "nth_paragraph", "first_word"),
+    "length_constraints:number_paragraphs": ("num_paragraphs",),
+    "length_constraints:number_sentences": ("num_sentences", "relation"),
+    "length_constraints:number_words": ("num_words", "relation"),
+    "punctuation:no_comma": (),
+    "startend:end_checker": ("end_phrase",),
+    "startend:quotation": (),
+}
+
+
+class InstructionT(Type):
+    """`keywords.frequency(keyword: "future", relation: "less than", frequency: 2)`."""
+
+    describe = "an instruction such as punctuation.no_comma()"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 2:
+            value = ast.Call(value.span, value, ())
+        if not isinstance(value, ast.Call) or len(value.func.parts) != 2:
+            return wrong_type(ctx, value, self.describe)
+        ident = ":".join(value.func.parts)
+        if ident not in INSTRUCTIONS:
+            dotted = [i.replace(":", ".") for i in INSTRUCTIONS]
+            ctx.diags.error(
+                "E013", f"unknown instruction '{value.func.dotted}'", value.func.span,
+                hint=did_you_mean(value.func.dotted, dotted)
+                or "see docs/language.md for the list of instruction ids",
+            )
+            return INVALID
+        allowed = INSTRUCTIONS[ident]
+        kwargs: list[tuple[str, Any]] = []
+        for arg in value.args:
+            if arg.name is None:
+                ctx.diags.error(
+                    "E014", "instruction arguments are named: write `name: value`", arg.span,
+                    hint=f"'{value.func.dotted}' takes: {', '.join(allowed) or 'no arguments'}",
+                )
+                return INVALID
+            if arg.name.name not in allowed:
+                ctx.diags.error(
+                    "E011", f"'{value.func.dotted}' has no argument '{arg.name.name}'",
+                    arg.name.span,
+                    hint=did_you_mean(arg.name.name, allowed)
+                    or f"it takes: {', '.join(allowed) or 'no arguments'}",
+                )
+                return INVALID
+            kwargs.append((arg.name.name, plain_value(arg.value, ctx)))
+        return Instruction(ident, tuple(kwargs), value.span)
+
+
+def check_all(items: Sequence[ast.Value], t: Type, ctx: Ctx) -> list[Any]:
+    return [v for v in (t.check(i, ctx) for i in items) if v is not INVALID]
+
+
+Check = Callable[[ast.Value, Ctx], Any]

@@ -1,0 +1,110 @@
+"""Meeting ground truth: the slot grid, slot scores, feasibility and difficulty.
+
+These are pure functions of the attendees, shared by the checker (is this
+meeting possible at all?), the lowering (best slots per episode) and scoring.
+The weights are the official benchmark's: a required attendee's preferred slot
+is worth 100 and a secondary one 75; an optional attendee's 2 and 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from museslang.semantics.types import WEEKDAYS, SlotTime
+
+DEFAULT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+DEFAULT_HOURS = (9, 10, 11, 13, 14, 15, 16)
+DEFAULT_MINUTES = (0, 30)
+
+WEIGHTS = {
+    (True, "preferred"): 100,
+    (True, "secondary"): 75,
+    (False, "preferred"): 2,
+    (False, "secondary"): 1,
+}
+
+
+def calendar_slots(
+    days: Sequence[str] = DEFAULT_DAYS,
+    hours: Sequence[int] = DEFAULT_HOURS,
+    minutes: Sequence[int] = DEFAULT_MINUTES,
+) -> list[SlotTime]:
+    """Every slot of the grid in chronological order (70 for the default week)."""
+    return sorted(
+        SlotTime(WEEKDAYS.index(d), h, m) for d in set(days) for h in set(hours) for m in set(minutes)
+    )
+
+
+@dataclass(frozen=True)
+class Attendee:
+    id: str
+    required: bool
+    preferred: frozenset[SlotTime]
+    secondary: frozenset[SlotTime]
+
+    def accepts(self, slot: SlotTime) -> bool:
+        return slot in self.preferred or slot in self.secondary
+
+    def weight(self, slot: SlotTime) -> int:
+        if slot in self.preferred:
+            return WEIGHTS[(self.required, "preferred")]
+        if slot in self.secondary:
+            return WEIGHTS[(self.required, "secondary")]
+        return 0
+
+
+def slot_score(slot: SlotTime, attendees: Iterable[Attendee]) -> int:
+    return sum(a.weight(slot) for a in attendees)
+
+
+def feasible_slots(slots: Sequence[SlotTime], attendees: Sequence[Attendee]) -> list[SlotTime]:
+    """Slots every required attendee can make."""
+    required = [a for a in attendees if a.required]
+    return [s for s in slots if all(a.accepts(s) for a in required)]
+
+
+@dataclass(frozen=True)
+class MeetingTruth:
+    feasible: list[SlotTime]
+    best: list[SlotTime]
+    best_score: int
+    max_score: int  # best over all slots, feasible or not (the official normaliser)
+    lower_bound_turns: int
+
+
+def meeting_truth(slots: Sequence[SlotTime], attendees: Sequence[Attendee]) -> MeetingTruth:
+    feasible = feasible_slots(slots, attendees)
+    scores = {s: slot_score(s, attendees) for s in slots}
+    best_score = max((scores[s] for s in feasible), default=0)
+    best = [s for s in feasible if scores[s] == best_score] if feasible else []
+    max_score = max(scores.values(), default=0)
+    return MeetingTruth(feasible, best, best_score, max_score, lower_bound_turns(attendees, best))
+
+
+def lower_bound_turns(attendees: Sequence[Attendee], best: Sequence[SlotTime]) -> int:
+    """The fewest agent turns an omniscient facilitator needs: one turn to
+    finalise when a best slot is among everyone's preferred slots (they were
+    all stated up front), one more to ask for backup slots otherwise."""
+    if not best:
+        return 0
+    slot = best[0]
+    needs_ask = any(a.accepts(slot) and slot not in a.preferred for a in attendees)
+    return 2 if needs_ask else 1
+
+
+def classify(slots: Sequence[SlotTime], attendees: Sequence[Attendee]) -> str:
+    """Which difficulty a set of attendees realises.
+
+    consensus: one slot is preferred by everyone;
+    negotiation: no such slot, but one that everyone accepts with backups;
+    partial: only the required attendees share a slot (optional ones drop out);
+    infeasible: the required attendees share no slot at all.
+    """
+    if any(all(s in a.preferred for a in attendees) for s in slots):
+        return "consensus"
+    if any(all(a.accepts(s) for a in attendees) for s in slots):
+        return "negotiation"
+    if feasible_slots(slots, attendees):
+        return "partial"
+    return "infeasible"
