@@ -265,6 +265,8 @@ class _Checker:
             name=name, span=decl.span, head=decl.head, module=decl.span.file,
             field_spans=spans, **values,
         )
+        if decl.label is not None and getattr(entity, "title", "") is None:
+            entity.title = decl.label.value  # `scenario s "Title" {` names the title
         if spec.children or decl.children:
             self._build_children(decl, spec, entity, scope, local)
         return entity

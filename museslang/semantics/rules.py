@@ -106,12 +106,15 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
     if sc.family != "meeting" or sc.population is not None or not sc.users:
         return
     for u in sc.users:
-        if not u.prefers and not u.secondary:
+        written = "prefers" in u.field_spans or "secondary" in u.field_spans
+        if not written:
             diags.error(
                 "E015", f"user {u.name} has no slots", u.head,
                 hint="add `prefers: [Tue 9:30, ...]` (and `secondary: [...]` for backups)",
             )
             return
+        if not u.prefers and not u.secondary:
+            return  # every slot it lists is invalid, and was reported as such
     slots = scenario_calendar(sc)
     people = attendees_of(sc.users)
     required = [a for a in people if a.required]

@@ -1,0 +1,3 @@
+from museslang.cli import main
+
+main()
