@@ -89,7 +89,8 @@ def check(
 def compile_cmd(
     file: Annotated[Path, typer.Argument(help="The .muses file to compile.")],
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's).")
+        int | None,
+        typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's)."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the JSON here instead of stdout.")

@@ -60,7 +60,9 @@ def compile_path(path: Path, seed: int | None = None) -> CompileResult:
                 episodes.append(lower_episode(scenario, planned, lc))
             except LoweringError as exc:
                 result.diagnostics.error(
-                    "E043", f"episode {planned.episode_id}: {exc}", exc.span,
+                    "E043",
+                    f"episode {planned.episode_id}: {exc}",
+                    exc.span,
                 )
                 break
     result.timings["lower"] = time.perf_counter() - t0

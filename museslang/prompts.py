@@ -39,8 +39,11 @@ class PromptTemplate:
 
 def _environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-        trim_blocks=True, lstrip_blocks=True,
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.globals.clear()  # no range(), no dict(), no cycler: templates get data only
     return env
@@ -91,6 +94,14 @@ def render(text: str, variables: dict[str, Any]) -> str:
         raise PromptError(f"unsafe template operation: {exc}") from None
     except TemplateError as exc:
         raise PromptError(str(exc)) from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError,
-            OverflowError, RecursionError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        ZeroDivisionError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         raise PromptError(f"{type(exc).__name__}: {exc}") from None

@@ -24,9 +24,7 @@ def test_text_block_on_one_line() -> None:
     assert field_value('"""one line"""').value == "one line"  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    ("text", "value"), [("42", 42), ("-3", -3), ("2.5", 2.5), ("0", 0)]
-)
+@pytest.mark.parametrize(("text", "value"), [("42", 42), ("-3", -3), ("2.5", 2.5), ("0", 0)])
 def test_numbers(text: str, value: float) -> None:
     v = field_value(text)
     assert isinstance(v, ast.Number) and v.value == value and type(v.value) is type(value)

@@ -19,7 +19,8 @@ from museslang.source import Span
 from museslang.truth import access, meeting, queue
 
 _FALLBACK_TEMPLATE = ir.IdentityTemplate(
-    name="xml", wrap="<{{user}}>{{text}}</{{user}}>",
+    name="xml",
+    wrap="<{{user}}>{{text}}</{{user}}>",
     describe="Each user message arrives wrapped in tags carrying the sender's name.",
 )
 
@@ -43,8 +44,9 @@ def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.Epi
     participants = [_explicit(u, identity.name, disclosure, lc) for u in sc.users]
     n_users = planned.cell.get("users")
     if sc.population is not None and n_users is not None:
-        participants += _generated(sc, planned, rng, n_users - len(participants), identity.name,
-                                   disclosure, lc)
+        participants += _generated(
+            sc, planned, rng, n_users - len(participants), identity.name, disclosure, lc
+        )
     slots = scenario_calendar(sc)
     truth = ir.GroundTruth()
     if sc.family == "meeting":
@@ -59,8 +61,11 @@ def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.Epi
         truth.winners = _winners(participants)
     protocol = build_protocol(sc.family, sc.protocol)
     goals = [
-        ir.GoalSpec(user=g.user.name if g.user else None, text=g.text,
-                    success=g.success.render() if g.success else None)
+        ir.GoalSpec(
+            user=g.user.name if g.user else None,
+            text=g.text,
+            success=g.success.render() if g.success else None,
+        )
         for g in sc.goals
     ]
     metric_names = sc.metrics or list(METRICS[sc.family])
@@ -110,20 +115,33 @@ def _explicit(u: UserDef, template: str, disclosure: str, lc: LowerContext) -> i
     if u.attack is not None and u.attack.entity is not None:
         attack = ir.Attack(name=u.attack.name, moves=list(u.attack.entity.moves))
     return ir.Participant(
-        id=u.name or "?", role=u.role_title, authority=u.rank, persona=u.persona,
-        attendance=u.attendance, opening=opening, stubborn=stubborn, disclosure=disclosure,
+        id=u.name or "?",
+        role=u.role_title,
+        authority=u.rank,
+        persona=u.persona,
+        attendance=u.attendance,
+        opening=opening,
+        stubborn=stubborn,
+        disclosure=disclosure,
         behaviours=[b.name for b in u.behaviour],
         preferred=[str(s.value) for s in sorted(u.prefers, key=lambda x: x.value)],
         secondary=[str(s.value) for s in sorted(u.secondary, key=lambda x: x.value)],
-        goal=u.goal, attack=attack, task=u.task,
+        goal=u.goal,
+        attack=attack,
+        task=u.task,
         constraints=[ir.Instruction(id=c.id, kwargs=dict(c.kwargs)) for c in u.constraints],
         source=lc.source_of(u.head),
     )
 
 
 def _generated(
-    sc: ScenarioDef, planned: Planned, rng: random.Random, n: int, template: str,
-    disclosure: str, lc: LowerContext,
+    sc: ScenarioDef,
+    planned: Planned,
+    rng: random.Random,
+    n: int,
+    template: str,
+    disclosure: str,
+    lc: LowerContext,
 ) -> list[ir.Participant]:
     pop = sc.population
     assert pop is not None
@@ -150,13 +168,18 @@ def _participant(p: Person, family: str, disclosure: str, src: ir.Source) -> ir.
         status = "required" if p.required else "optional"
         goal = f"Meet with the team at a time you can make ({status} attendee)."
     return ir.Participant(
-        id=p.id, role=p.role, persona=p.persona,
+        id=p.id,
+        role=p.role,
+        persona=p.persona,
         attendance="required" if p.required else "optional",
         opening="proactive" if p.proactive else "passive",
         stubborn=p.stubborn if family == "meeting" else False,
-        disclosure=disclosure, behaviours=behaviours,
-        preferred=[str(s) for s in p.preferred], secondary=[str(s) for s in p.secondary],
-        goal=goal, source=src,
+        disclosure=disclosure,
+        behaviours=behaviours,
+        preferred=[str(s) for s in p.preferred],
+        secondary=[str(s) for s in p.secondary],
+        goal=goal,
+        source=src,
     )
 
 
@@ -164,7 +187,8 @@ def _meeting_truth(slots, participants: list[ir.Participant]) -> ir.MeetingTruth
     by_text = {str(s): s for s in slots}
     attendees = [
         meeting.Attendee(
-            p.id, p.attendance == "required",
+            p.id,
+            p.attendance == "required",
             frozenset(by_text[s] for s in p.preferred if s in by_text),
             frozenset(by_text[s] for s in p.secondary if s in by_text),
         )
@@ -189,22 +213,33 @@ def _facts(sc: ScenarioDef, participants: list[ir.Participant], lc: LowerContext
     facts = []
     for r in sc.resources:
         readers = access.entitled(r.allow, r.deny, people)
-        facts.append(ir.Fact(
-            id=r.name or "?", title=r.title or r.name or "?", content=r.content,
-            secrets=list(r.secrets), readers=readers,
-            denied=[p.id for p in people if p.id not in readers],
-            capacity=r.capacity, source=lc.source_of(r.head),
-        ))
+        facts.append(
+            ir.Fact(
+                id=r.name or "?",
+                title=r.title or r.name or "?",
+                content=r.content,
+                secrets=list(r.secrets),
+                readers=readers,
+                denied=[p.id for p in people if p.id not in readers],
+                capacity=r.capacity,
+                source=lc.source_of(r.head),
+            )
+        )
     return facts
 
 
 def _orders(sc: ScenarioDef, lc: LowerContext) -> list[ir.Order]:
     return [
         ir.Order(
-            id=o.name or "?", by=o.by.name if o.by else "?", text=o.text, ref=o.ref,
+            id=o.name or "?",
+            by=o.by.name if o.by else "?",
+            text=o.text,
+            ref=o.ref,
             target=o.target.name if o.target else None,
             conflicts=[o.conflicts.name] if o.conflicts else [],
-            harmful=o.harmful, priority=o.priority, source=lc.source_of(o.head),
+            harmful=o.harmful,
+            priority=o.priority,
+            source=lc.source_of(o.head),
         )
         for o in sc.orders
     ]
@@ -212,15 +247,19 @@ def _orders(sc: ScenarioDef, lc: LowerContext) -> list[ir.Order]:
 
 def _queue_truth(sc: ScenarioDef, orders: list[ir.Order]) -> ir.QueueTruth:
     ranks = {u.name: u.rank or 0 for u in sc.users}
-    decisions, _ = queue.decide([
-        queue.QueueOrder(o.id, o.by, float(ranks.get(o.by, 0)), tuple(o.conflicts), o.harmful,
-                         o.priority)
-        for o in orders
-    ])
+    decisions, _ = queue.decide(
+        [
+            queue.QueueOrder(
+                o.id, o.by, float(ranks.get(o.by, 0)), tuple(o.conflicts), o.harmful, o.priority
+            )
+            for o in orders
+        ]
+    )
     return ir.QueueTruth(
         accepted=[d.id for d in decisions if d.accept],
-        rejected=[ir.QueueDecision(id=d.id, reason=d.reason or "") for d in decisions
-                  if not d.accept],
+        rejected=[
+            ir.QueueDecision(id=d.id, reason=d.reason or "") for d in decisions if not d.accept
+        ],
     )
 
 

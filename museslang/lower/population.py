@@ -47,8 +47,9 @@ def draw_people(rng: random.Random, pool: PoolDef, n: int, taken: set[str]) -> l
         persona = None
         if pool.persona:
             try:
-                persona = render(pool.persona, {"name": name, "role": role, "age": age,
-                                                "traits": traits})
+                persona = render(
+                    pool.persona, {"name": name, "role": role, "age": age, "traits": traits}
+                )
             except PromptError as exc:
                 raise GenerationError(f"the pool's persona template failed: {exc}") from None
         people.append(Person(name, role, age, traits, persona))
@@ -91,8 +92,12 @@ def _attendees(people: list[Person]) -> list[meeting.Attendee]:
 
 
 def _fill(
-    rng: random.Random, people: list[Person], pop: PopulationDef, slots: list[SlotTime],
-    anchor: SlotTime, difficulty: str,
+    rng: random.Random,
+    people: list[Person],
+    pop: PopulationDef,
+    slots: list[SlotTime],
+    anchor: SlotTime,
+    difficulty: str,
 ) -> None:
     others = [s for s in slots if s != anchor]
     n = len(people)
@@ -123,8 +128,14 @@ def _fill(
     if difficulty == "negotiation":
         _break_common(rng, people, lambda p: set(p.preferred), slots, anchor)
     elif difficulty == "partial":
-        _break_common(rng, people, lambda p: set(p.preferred) | set(p.secondary), slots, anchor,
-                      only_optional=True)
+        _break_common(
+            rng,
+            people,
+            lambda p: set(p.preferred) | set(p.secondary),
+            slots,
+            anchor,
+            only_optional=True,
+        )
 
 
 def _break_common(rng, people, accepted, slots, anchor, only_optional=False) -> None:

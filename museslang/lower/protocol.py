@@ -30,8 +30,11 @@ def build_protocol(family: str, proto: ProtocolDef | None) -> ir.Protocol:
         first = proto.first
     states = [
         ir.State(id="open", actor="users", description="users send their opening messages"),
-        ir.State(id="agent", actor="agent",
-                 description="the agent messages one, several or all users, or acts"),
+        ir.State(
+            id="agent",
+            actor="agent",
+            description="the agent messages one, several or all users, or acts",
+        ),
     ]
     transitions = [ir.Transition(source="open", target="agent", on="openings delivered")]
     if first == "agent":
@@ -50,5 +53,11 @@ def build_protocol(family: str, proto: ProtocolDef | None) -> ir.Protocol:
         ir.Transition(source="agent", target="done", on=ending),
         ir.Transition(source="agent", target="limit", on=f"turn {max_turns} ends"),
     ]
-    return ir.Protocol(turns=turns, first=first, max_turns=max_turns, ending=ending,
-                       states=states, transitions=transitions)
+    return ir.Protocol(
+        turns=turns,
+        first=first,
+        max_turns=max_turns,
+        ending=ending,
+        states=states,
+        transitions=transitions,
+    )

@@ -80,8 +80,10 @@ class _Checker:
         if not scenarios and not self.diags.has_errors and not self._main_is_library():
             main = self.program.modules[self.program.main]
             self.diags.warning(
-                "W001", "this file declares no scenario, so it compiles to no episodes",
-                main.source.end_span(), hint="declare `scenario NAME { family: ... }`",
+                "W001",
+                "this file declares no scenario, so it compiles to no episodes",
+                main.source.end_span(),
+                hint="declare `scenario NAME { family: ... }`",
             )
         return CheckedProgram(self.program, scenarios, self.symbols)
 
@@ -98,28 +100,38 @@ class _Checker:
             if decl.name is None:
                 if spec.named:
                     self.diags.error(
-                        "E015", f"a {spec.name} needs a name", decl.head,
+                        "E015",
+                        f"a {spec.name} needs a name",
+                        decl.head,
                         hint=f"write `{spec.name} NAME {{ ... }}`",
                     )
                 continue
             self._declare(scope.local, Symbol(spec.name, decl.name.name, key, decl))
         return scope
 
-    def _kind(self, decl: ast.Decl, top_level: bool, parent: KindSpec | None = None) -> KindSpec | None:
+    def _kind(
+        self, decl: ast.Decl, top_level: bool, parent: KindSpec | None = None
+    ) -> KindSpec | None:
         spec = KINDS.get(decl.kind.name)
         if spec is None:
-            allowed = [k for k, s in KINDS.items() if s.top_level] if top_level else (
-                list(parent.children) if parent else []
+            allowed = (
+                [k for k, s in KINDS.items() if s.top_level]
+                if top_level
+                else (list(parent.children) if parent else [])
             )
             self.diags.error(
-                "E010", f"unknown declaration kind '{decl.kind.name}'", decl.kind.span,
+                "E010",
+                f"unknown declaration kind '{decl.kind.name}'",
+                decl.kind.span,
                 hint=did_you_mean(decl.kind.name, KINDS)
                 or "declarations here: " + ", ".join(allowed),
             )
             return None
         if top_level and not spec.top_level:
             self.diags.error(
-                "E018", f"a {spec.name} must be declared inside a scenario", decl.head,
+                "E018",
+                f"a {spec.name} must be declared inside a scenario",
+                decl.head,
                 hint=f"move `{decl.title}` into a `scenario {{ ... }}` block",
             )
             return None
@@ -127,12 +139,16 @@ class _Checker:
             assert parent is not None
             if spec.name not in parent.children:
                 where = (
-                    "at the top level of a file" if spec.top_level
-                    else "inside a scenario" if spec.name in KINDS["scenario"].children
+                    "at the top level of a file"
+                    if spec.top_level
+                    else "inside a scenario"
+                    if spec.name in KINDS["scenario"].children
                     else "elsewhere"
                 )
                 self.diags.error(
-                    "E018", f"a {spec.name} cannot be declared inside a {parent.name}", decl.head,
+                    "E018",
+                    f"a {spec.name} cannot be declared inside a {parent.name}",
+                    decl.head,
                     hint=f"declare `{decl.title}` {where}",
                 )
                 return None
@@ -142,8 +158,11 @@ class _Checker:
         prior = table.get(sym.name)
         if prior is not None:
             self.diags.error(
-                "E012", f"'{sym.name}' is declared twice", sym.span,
-                hint="rename one of them", labels=[Label(prior.span, "first declared here")],
+                "E012",
+                f"'{sym.name}' is declared twice",
+                sym.span,
+                hint="rename one of them",
+                labels=[Label(prior.span, "first declared here")],
             )
             return
         table[sym.name] = sym
@@ -163,7 +182,9 @@ class _Checker:
                 prior = scope.imported.get(name)
                 if prior is not None and prior[0] is not sym:
                     self.diags.error(
-                        "E023", f"'{name}' is imported from two modules", imp.target_span,
+                        "E023",
+                        f"'{name}' is imported from two modules",
+                        imp.target_span,
                         hint=f"import one of them with an alias: import {imp.target} as NAME",
                         labels=[Label(prior[1].target_span, "also imported here")],
                     )
@@ -198,16 +219,23 @@ class _Checker:
                 visible = self._visible(scope, local, kinds)
                 what = " or ".join(kinds)
                 self.diags.error(
-                    "E013", f"unknown {what} '{ref.dotted}'", ref.span,
+                    "E013",
+                    f"unknown {what} '{ref.dotted}'",
+                    ref.span,
                     hint=did_you_mean(ref.dotted, visible)
-                    or (f"declared {what}s: {', '.join(sorted(visible)[:12])}" if visible
-                        else f"no {what} is declared or imported here"),
+                    or (
+                        f"declared {what}s: {', '.join(sorted(visible)[:12])}"
+                        if visible
+                        else f"no {what} is declared or imported here"
+                    ),
                 )
                 return None
             if sym.kind not in kinds:
                 code = "E031" if set(kinds) == {"user", "role"} else "E014"
                 self.diags.error(
-                    code, f"'{ref.dotted}' is a {sym.kind}, not a {' or '.join(kinds)}", ref.span,
+                    code,
+                    f"'{ref.dotted}' is a {sym.kind}, not a {' or '.join(kinds)}",
+                    ref.span,
                     labels=[Label(sym.span, f"{sym.kind} {sym.name} is declared here")],
                 )
                 return None
@@ -218,7 +246,9 @@ class _Checker:
 
         return resolve
 
-    def _visible(self, scope: ModuleScope, local: dict[str, Symbol] | None, kinds: Sequence[str]) -> list[str]:
+    def _visible(
+        self, scope: ModuleScope, local: dict[str, Symbol] | None, kinds: Sequence[str]
+    ) -> list[str]:
         names = [n for n, s in (local or {}).items() if s.kind in kinds]
         names += [n for n, s in scope.local.items() if s.kind in kinds]
         names += [n for n, (s, _) in scope.imported.items() if s.kind in kinds]
@@ -238,14 +268,18 @@ class _Checker:
             fs = spec.fields.get(key)
             if fs is None:
                 self.diags.error(
-                    "E011", f"unknown field '{key}' in {spec.name}", f.key.span,
+                    "E011",
+                    f"unknown field '{key}' in {spec.name}",
+                    f.key.span,
                     hint=did_you_mean(key, spec.fields)
                     or f"a {spec.name} takes: {', '.join(spec.fields)}",
                 )
                 continue
             if key in seen:
                 self.diags.error(
-                    "E019", f"field '{key}' is given twice", f.key.span,
+                    "E019",
+                    f"field '{key}' is given twice",
+                    f.key.span,
                     labels=[Label(seen[key].key.span, "first given here")],
                 )
                 continue
@@ -257,13 +291,19 @@ class _Checker:
         for key, fs in spec.fields.items():
             if fs.required and key not in seen:
                 self.diags.error(
-                    "E015", f"{decl.title} is missing the field '{key}'", decl.head,
+                    "E015",
+                    f"{decl.title} is missing the field '{key}'",
+                    decl.head,
                     hint=f"add `{key}: ...` ({fs.type.describe})",
                 )
         name = decl.name.name if decl.name else None
         entity = spec.model(
-            name=name, span=decl.span, head=decl.head, module=decl.span.file,
-            field_spans=spans, **values,
+            name=name,
+            span=decl.span,
+            head=decl.head,
+            module=decl.span.file,
+            field_spans=spans,
+            **values,
         )
         if decl.label is not None and getattr(entity, "title", "") is None:
             entity.title = decl.label.value  # `scenario s "Title" {` names the title
@@ -272,7 +312,11 @@ class _Checker:
         return entity
 
     def _build_children(
-        self, decl: ast.Decl, spec: KindSpec, entity: Entity, scope: ModuleScope,
+        self,
+        decl: ast.Decl,
+        spec: KindSpec,
+        entity: Entity,
+        scope: ModuleScope,
         local: dict[str, Symbol] | None,
     ) -> None:
         singles: dict[str, ast.Decl] = {}
@@ -282,20 +326,26 @@ class _Checker:
                 continue
             if cspec.named and child.name is None:
                 self.diags.error(
-                    "E015", f"a {cspec.name} needs a name", child.head,
+                    "E015",
+                    f"a {cspec.name} needs a name",
+                    child.head,
                     hint=f"write `{cspec.name} NAME {{ ... }}`",
                 )
                 continue
             if not cspec.named and child.name is not None:
                 self.diags.error(
-                    "E014", f"a {cspec.name} block takes no name", child.name.span,
+                    "E014",
+                    f"a {cspec.name} block takes no name",
+                    child.name.span,
                     hint=f"write `{cspec.name} {{ ... }}`",
                 )
             attr, many = CHILD_SLOTS[cspec.name]
             if not many:
                 if cspec.name in singles:
                     self.diags.error(
-                        "E019", f"only one {cspec.name} block is allowed here", child.head,
+                        "E019",
+                        f"only one {cspec.name} block is allowed here",
+                        child.head,
                         labels=[Label(singles[cspec.name].head, "the first one")],
                     )
                     continue
@@ -321,7 +371,9 @@ class _Checker:
             for sym in main.local.values():
                 if sym.kind != "scenario" and not sym.used:
                     self.diags.warning(
-                        "W001", f"{sym.kind} '{sym.name}' is declared but never used", sym.span,
+                        "W001",
+                        f"{sym.kind} '{sym.name}' is declared but never used",
+                        sym.span,
                         hint="delete it, or refer to it from a scenario",
                     )
         for imp, target in main.module.imports:
@@ -334,6 +386,8 @@ class _Checker:
 
     def _warn_unused_import(self, imp: ast.Import) -> None:
         self.diags.warning(
-            "W002", f"'{imp.target}' is imported but nothing from it is used", imp.span,
+            "W002",
+            f"'{imp.target}' is imported but nothing from it is used",
+            imp.span,
             hint="delete the import",
         )

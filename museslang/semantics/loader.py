@@ -56,8 +56,7 @@ class Program:
 def std_modules() -> list[str]:
     root = stdlib_root()
     return sorted(
-        "std." + ".".join(p.relative_to(root).with_suffix("").parts)
-        for p in root.rglob("*.muses")
+        "std." + ".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.muses")
     )
 
 
@@ -74,7 +73,9 @@ def load_program(path: Path, diags: Diagnostics, text: str | None = None) -> Pro
     return program
 
 
-def _load(program: Program, src: SourceFile, diags: Diagnostics, stack: list[str], std: Path) -> None:
+def _load(
+    program: Program, src: SourceFile, diags: Diagnostics, stack: list[str], std: Path
+) -> None:
     is_std = src.display.startswith("<std>/")
     module = parse_source(src, diags)
     loaded = LoadedModule(src, module, is_std)
@@ -87,9 +88,11 @@ def _load(program: Program, src: SourceFile, diags: Diagnostics, stack: list[str
             continue
         display = display_path(target, std)
         if display in stack:
-            chain = " -> ".join([*stack[stack.index(display):], display])
+            chain = " -> ".join([*stack[stack.index(display) :], display])
             diags.error(
-                "E021", f"import cycle: {chain}", imp.target_span,
+                "E021",
+                f"import cycle: {chain}",
+                imp.target_span,
                 hint="move the shared declarations into a module both files import",
             )
             loaded.imports.append((imp, None))
@@ -112,7 +115,9 @@ def _resolve_import(
         parts = imp.target.split(".")
         if parts[0] != "std" or len(parts) < 2:
             diags.error(
-                "E020", f"module '{imp.target}' not found", imp.target_span,
+                "E020",
+                f"module '{imp.target}' not found",
+                imp.target_span,
                 hint="standard modules are written std.NAME (e.g. std.identity); "
                 'files are imported by path: import "./people.muses"',
             )
@@ -120,7 +125,8 @@ def _resolve_import(
         candidate = std.joinpath(*parts[1:]).with_suffix(".muses")
         if not candidate.is_file():
             diags.error(
-                "E020", f"module '{imp.target}' not found in the standard library",
+                "E020",
+                f"module '{imp.target}' not found in the standard library",
                 imp.target_span,
                 hint=did_you_mean(imp.target, std_modules())
                 or "available: " + ", ".join(std_modules()),
@@ -134,14 +140,20 @@ def _resolve_import(
     inside = _is_within(candidate, program.root) or _is_within(candidate, std)
     if not inside:
         diags.error(
-            "E022", f"'{imp.target}' is outside the spec's directory tree", imp.target_span,
+            "E022",
+            f"'{imp.target}' is outside the spec's directory tree",
+            imp.target_span,
             hint=f"a spec may import files under {display_path(program.root)} and the "
             "standard library only",
         )
         return None
     if not candidate.is_file():
-        diags.error("E020", f"module '{imp.target}' not found", imp.target_span,
-                    hint=f"no file at {display_path(candidate)}")
+        diags.error(
+            "E020",
+            f"module '{imp.target}' not found",
+            imp.target_span,
+            hint=f"no file at {display_path(candidate)}",
+        )
         return None
     return candidate
 

@@ -63,7 +63,9 @@ def _metrics(sc: ScenarioDef, diags: Diagnostics) -> None:
     for m in sc.metrics:
         if m not in allowed:
             diags.error(
-                "E014", f"metric '{m}' does not apply to the {sc.family} family", sc.at("metrics"),
+                "E014",
+                f"metric '{m}' does not apply to the {sc.family} family",
+                sc.at("metrics"),
                 hint="metrics of this family: " + ", ".join(METRICS.get(sc.family, ())),
             )
 
@@ -78,11 +80,16 @@ def _slots(sc: ScenarioDef, diags: Diagnostics) -> None:
                 slot: SlotTime = loc.value
                 if slot not in grid:
                     diags.error(
-                        "E041", f"{slot} is not a slot on the calendar", loc.span, hint=grid_text,
+                        "E041",
+                        f"{slot} is not a slot on the calendar",
+                        loc.span,
+                        hint=grid_text,
                     )
                 if slot in seen:
                     diags.error(
-                        "E042", f"{slot} is listed twice for {user.name}", loc.span,
+                        "E042",
+                        f"{slot} is listed twice for {user.name}",
+                        loc.span,
                         labels=[Label(seen[slot], "already listed here")],
                         hint="a slot is either preferred or secondary, once",
                     )
@@ -109,7 +116,9 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
         written = "prefers" in u.field_spans or "secondary" in u.field_spans
         if not written:
             diags.error(
-                "E015", f"user {u.name} has no slots", u.head,
+                "E015",
+                f"user {u.name} has no slots",
+                u.head,
                 hint="add `prefers: [Tue 9:30, ...]` (and `secondary: [...]` for backups)",
             )
             return
@@ -120,7 +129,9 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
     required = [a for a in people if a.required]
     if not required:
         diags.error(
-            "E040", f"meeting '{sc.name}' has no required attendee", sc.head,
+            "E040",
+            f"meeting '{sc.name}' has no required attendee",
+            sc.head,
             hint="mark at least one user `attendance: required`",
         )
         return
@@ -136,15 +147,19 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
                 labels.append(Label(span, f"{u.name} accepts {', '.join(map(str, accepts))}"))
         names = ", ".join(a.id for a in required)
         diags.error(
-            "E040", f"no slot suits every required attendee of '{sc.name}' ({names})", sc.head,
+            "E040",
+            f"no slot suits every required attendee of '{sc.name}' ({names})",
+            sc.head,
             labels=labels,
             hint="give the required attendees a common slot, make someone optional, "
             "or mark the scenario `expect: infeasible`",
         )
     elif feasible and sc.expect == "infeasible":
         diags.warning(
-            "W004", f"'{sc.name}' is marked infeasible but {feasible[0]} suits every "
-            "required attendee", sc.at("expect"), hint="remove `expect: infeasible`",
+            "W004",
+            f"'{sc.name}' is marked infeasible but {feasible[0]} suits every required attendee",
+            sc.at("expect"),
+            hint="remove `expect: infeasible`",
         )
 
 
@@ -160,7 +175,9 @@ def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
         for sel in res.deny:
             if sel.kind == "user" and sel.user in allowed_users:
                 diags.error(
-                    "E030", f"{res.name}: a rule both grants and denies {sel.user}", sel.span,
+                    "E030",
+                    f"{res.name}: a rule both grants and denies {sel.user}",
+                    sel.span,
                     labels=[Label(allowed_users[sel.user].span, "granted here")],
                     hint=f"remove {sel.user} from `allow` or from `deny`",
                 )
@@ -171,14 +188,17 @@ def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
                         access.matches(sel, p) for p in people
                     ):
                         diags.warning(
-                            "W003", f"{res.name}: `{rule}` rule {sel.describe()} matches no user",
-                            sel.span, hint="check the role title or the bound",
+                            "W003",
+                            f"{res.name}: `{rule}` rule {sel.describe()} matches no user",
+                            sel.span,
+                            hint="check the role title or the bound",
                         )
         if res.content is not None:
             for i, secret in enumerate(res.secrets):
                 if secret and secret not in res.content:
                     diags.error(
-                        "E032", f"secret '{_clip(secret)}' does not occur in {res.name}'s content",
+                        "E032",
+                        f"secret '{_clip(secret)}' does not occur in {res.name}'s content",
                         res.at("secrets"),
                         hint=f"secret #{i + 1} must be copied exactly from the content",
                     )
@@ -202,14 +222,24 @@ def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
         by = o.by.entity if o.by is not None else None
         rank = by.rank if isinstance(by, UserDef) else None
         conflicts = (o.conflicts.name,) if o.conflicts is not None else ()
-        items.append(queue.QueueOrder(o.name or "?", o.by.name if o.by else "?",
-                                      float(rank or 0), conflicts, o.harmful, o.priority))
+        items.append(
+            queue.QueueOrder(
+                o.name or "?",
+                o.by.name if o.by else "?",
+                float(rank or 0),
+                conflicts,
+                o.harmful,
+                o.priority,
+            )
+        )
     _, ties = queue.decide(items)
     spans = {o.name: o for o in sc.orders}
     for a, b in ties:
         diags.error(
-            "E033", f"orders {a} and {b} conflict, and neither authority nor priority ranks them",
-            spans[a].head, labels=[Label(spans[b].head, f"order {b}")],
+            "E033",
+            f"orders {a} and {b} conflict, and neither authority nor priority ranks them",
+            spans[a].head,
+            labels=[Label(spans[b].head, f"order {b}")],
             hint="give one of them a higher `priority`, or issue them from users of different "
             "authority",
         )
@@ -221,7 +251,8 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
     if sw is None:
         if pop is not None:
             diags.error(
-                "E043", "a population needs `sweep { users: ... }` to say how many users to draw",
+                "E043",
+                "a population needs `sweep { users: ... }` to say how many users to draw",
                 pop.head,
             )
         return
@@ -230,31 +261,38 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
         families = AXIS_FAMILIES[axis]
         if families is not None and sc.family not in families:
             diags.error(
-                "E043", f"the sweep axis '{axis}' does not apply to the {sc.family} family",
-                sw.at(axis), hint=f"'{axis}' applies to: {', '.join(families)}",
+                "E043",
+                f"the sweep axis '{axis}' does not apply to the {sc.family} family",
+                sw.at(axis),
+                hint=f"'{axis}' applies to: {', '.join(families)}",
             )
         if getattr(sw, axis) == []:
             diags.error("E043", f"the sweep axis '{axis}' has no values", sw.at(axis))
     for axis in sw.same_seed:
         if axis not in used_axes:
             diags.error(
-                "E043", f"same_seed names '{axis}', which this sweep does not vary",
+                "E043",
+                f"same_seed names '{axis}', which this sweep does not vary",
                 sw.at("same_seed"),
             )
     if sw.users is not None and pop is None:
         diags.error(
-            "E043", "the sweep varies the number of users, but there is no population to draw "
-            "them from", sw.at("users"),
+            "E043",
+            "the sweep varies the number of users, but there is no population to draw them from",
+            sw.at("users"),
             hint="add `population { pool: ... }` to the scenario, or drop `users:` from the sweep",
         )
     if sw.difficulty is not None and pop is None:
         diags.error(
-            "E043", "difficulty can only be swept over generated users", sw.at("difficulty"),
+            "E043",
+            "difficulty can only be swept over generated users",
+            sw.at("difficulty"),
             hint="add a `population { ... }` block",
         )
     if pop is not None and sw.users is None:
         diags.error(
-            "E043", "a population needs `users:` in the sweep to say how many users to draw",
+            "E043",
+            "a population needs `users:` in the sweep to say how many users to draw",
             pop.head,
         )
     if pop is not None and sw.users:
@@ -263,8 +301,10 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
         explicit = len(sc.users)
         if pool is not None and len(pool.names) + explicit < most:
             diags.error(
-                "E043", f"the sweep asks for up to {most} users but pool {pop.pool.name} has "
-                f"only {len(pool.names)} names", sw.at("users"),
+                "E043",
+                f"the sweep asks for up to {most} users but pool {pop.pool.name} has "
+                f"only {len(pool.names)} names",
+                sw.at("users"),
                 labels=[Label(pool.at("names"), "the names")],
                 hint="add names to the pool or lower the user count",
             )
@@ -274,12 +314,15 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
             size = len(scenario_calendar(sc))
             if pop.preferred[1] + pop.secondary[1] > size:
                 diags.error(
-                    "E043", f"users cannot hold {pop.preferred[1] + pop.secondary[1]} slots: "
-                    f"the calendar has {size}", pop.at("preferred"),
+                    "E043",
+                    f"users cannot hold {pop.preferred[1] + pop.secondary[1]} slots: "
+                    f"the calendar has {size}",
+                    pop.at("preferred"),
                 )
             if pop.preferred[0] < 1:
-                diags.error("E043", "every user needs at least one preferred slot",
-                            pop.at("preferred"))
+                diags.error(
+                    "E043", "every user needs at least one preferred slot", pop.at("preferred")
+                )
 
 
 def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
@@ -288,7 +331,9 @@ def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
     path = find_template(name, program.root)
     if path is None:
         diags.error(
-            "E051", f"prompt template '{name}' not found", span,
+            "E051",
+            f"prompt template '{name}' not found",
+            span,
             hint="paths are relative to the spec's folder, then to the standard library",
         )
         return
@@ -299,10 +344,16 @@ def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
         display = display_path(path, stdlib_root())
         program.extra_sources[display] = SourceFile(path, display, text)
         line = exc.line or 1
-        where = Span(display, line, 1, line, len(text.splitlines()[line - 1]) + 1
-                     if line <= len(text.splitlines()) else 1)
-        diags.error("E050", f"template error: {exc}", where,
-                    labels=[Label(span, "template used here")])
+        where = Span(
+            display,
+            line,
+            1,
+            line,
+            len(text.splitlines()[line - 1]) + 1 if line <= len(text.splitlines()) else 1,
+        )
+        diags.error(
+            "E050", f"template error: {exc}", where, labels=[Label(span, "template used here")]
+        )
 
 
 def default_prompt(family: str) -> str:

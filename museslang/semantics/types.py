@@ -333,8 +333,11 @@ class RangeOf(Type):
                 return INVALID
             if lo > hi:
                 ctx.diags.error(
-                    "E017", f"empty range: {value.low.span and _txt(value.low)} is above "
-                    f"{_txt(value.high)}", value.span, hint="write the smaller bound first",
+                    "E017",
+                    f"empty range: {value.low.span and _txt(value.low)} is above "
+                    f"{_txt(value.high)}",
+                    value.span,
+                    hint="write the smaller bound first",
                 )
                 return INVALID
             return (lo, hi)
@@ -427,7 +430,11 @@ class SelectorT(Type):
 # ---- conditions ----------------------------------------------------------------
 # name -> (positional argument kinds, allowed keyword names, what it means)
 CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "finalized": ((), ("within",), "a meeting slot is finalised that every required attendee accepts"),
+    "finalized": (
+        (),
+        ("within",),
+        "a meeting slot is finalised that every required attendee accepts",
+    ),
     "attends": (("user?",), (), "the user is invited to a finalised slot they can make"),
     "optimal": ((), (), "the finalised slot is among the best feasible slots"),
     "receives": (("resource",), ("within",), "the user receives the resource's protected content"),
@@ -453,7 +460,9 @@ class ConditionT(Type):
         name = value.func.dotted
         if name not in CONDITIONS:
             ctx.diags.error(
-                "E044", f"unknown condition '{name}'", value.func.span,
+                "E044",
+                f"unknown condition '{name}'",
+                value.func.span,
                 hint=did_you_mean(name, CONDITIONS) or "conditions: " + ", ".join(CONDITIONS),
             )
             return INVALID
@@ -489,7 +498,9 @@ class ConditionT(Type):
             assert arg.name is not None
             if arg.name.name not in keywords:
                 ctx.diags.error(
-                    "E044", f"'{name}' has no argument '{arg.name.name}'", arg.name.span,
+                    "E044",
+                    f"'{name}' has no argument '{arg.name.name}'",
+                    arg.name.span,
                     hint=did_you_mean(arg.name.name, keywords)
                     or (f"it takes: {', '.join(keywords)}" if keywords else "it takes none"),
                 )
@@ -519,7 +530,11 @@ INSTRUCTIONS: dict[str, tuple[str, ...]] = {
     "keywords:frequency": ("keyword", "frequency", "relation"),
     "keywords:letter_frequency": ("letter", "let_frequency", "let_relation"),
     "language:response_language": ("language",),
-    "length_constraints:nth_paragraph_first_word": ("num_paragraphs", "nth_paragraph", "first_word"),
+    "length_constraints:nth_paragraph_first_word": (
+        "num_paragraphs",
+        "nth_paragraph",
+        "first_word",
+    ),
     "length_constraints:number_paragraphs": ("num_paragraphs",),
     "length_constraints:number_sentences": ("num_sentences", "relation"),
     "length_constraints:number_words": ("num_words", "relation"),
@@ -543,7 +558,9 @@ class InstructionT(Type):
         if ident not in INSTRUCTIONS:
             dotted = [i.replace(":", ".") for i in INSTRUCTIONS]
             ctx.diags.error(
-                "E013", f"unknown instruction '{value.func.dotted}'", value.func.span,
+                "E013",
+                f"unknown instruction '{value.func.dotted}'",
+                value.func.span,
                 hint=did_you_mean(value.func.dotted, dotted)
                 or "see docs/language.md for the list of instruction ids",
             )
@@ -553,13 +570,16 @@ class InstructionT(Type):
         for arg in value.args:
             if arg.name is None:
                 ctx.diags.error(
-                    "E014", "instruction arguments are named: write `name: value`", arg.span,
+                    "E014",
+                    "instruction arguments are named: write `name: value`",
+                    arg.span,
                     hint=f"'{value.func.dotted}' takes: {', '.join(allowed) or 'no arguments'}",
                 )
                 return INVALID
             if arg.name.name not in allowed:
                 ctx.diags.error(
-                    "E011", f"'{value.func.dotted}' has no argument '{arg.name.name}'",
+                    "E011",
+                    f"'{value.func.dotted}' has no argument '{arg.name.name}'",
                     arg.name.span,
                     hint=did_you_mean(arg.name.name, allowed)
                     or f"it takes: {', '.join(allowed) or 'no arguments'}",

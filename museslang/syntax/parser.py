@@ -88,7 +88,7 @@ def describe_expected(expected: set[str]) -> str:
     names = set(expected)
     if "NAME" in names:
         names -= {"IMPORT", "AS"}  # keywords are names in most places
-    if _VALUE_STARTS <= names:
+    if names >= _VALUE_STARTS:
         words.append("a value")
         names -= _VALUE_STARTS - {"NAME"}
         names.discard("NAME")
@@ -141,8 +141,16 @@ class _Driver:
         # Keywords are only reserved where they could start their construct:
         # elsewhere `import` / `as` are ordinary names.
         if tok.type in {"IMPORT", "AS"} and not self._accepts(tok.type) and self._accepts("NAME"):
-            tok = Token("NAME", tok.value, tok.start_pos, tok.line, tok.column,
-                        tok.end_line, tok.end_column, tok.end_pos)
+            tok = Token(
+                "NAME",
+                tok.value,
+                tok.start_pos,
+                tok.line,
+                tok.column,
+                tok.end_line,
+                tok.end_column,
+                tok.end_pos,
+            )
         self.state.feed_token(tok, tok.type == "$END")
 
     def run(self) -> Tree:
@@ -169,8 +177,16 @@ class _Driver:
     def _finish(self) -> Tree:
         last = self.tokens[-1] if self.tokens else None
         end_span = self.src.end_span()
-        eof = Token("$END", "", len(self.src.text), end_span.line, end_span.column,
-                    end_span.line, end_span.column, len(self.src.text))
+        eof = Token(
+            "$END",
+            "",
+            len(self.src.text),
+            end_span.line,
+            end_span.column,
+            end_span.line,
+            end_span.column,
+            len(self.src.text),
+        )
         reported = self.quiet_at_end
         for _ in range(10_000):
             try:
@@ -229,9 +245,13 @@ class _Driver:
                 keep = idx + 1
                 break
         # keep the complete members already reduced after that brace
-        while keep < len(values) and isinstance(values[keep], Tree) and (
-            values[keep].data in {"field", "decl", "import_stmt"}
-            or str(values[keep].data).startswith("__")
+        while (
+            keep < len(values)
+            and isinstance(values[keep], Tree)
+            and (
+                values[keep].data in {"field", "decl", "import_stmt"}
+                or str(values[keep].data).startswith("__")
+            )
         ):
             keep += 1
         del values[keep:]
@@ -257,18 +277,20 @@ class _Driver:
                 )
             else:
                 self.diags.error(
-                    "E003", f"unexpected end of file; expected {words}", span,
+                    "E003",
+                    f"unexpected end of file; expected {words}",
+                    span,
                     hint="the file ends in the middle of a declaration",
                 )
             return
         message = f"unexpected {describe_token(tok)}; expected {words}"
         hint = None
         prev = self._previous(tok)
-        if "COLON" in exp and tok.type in _VALUE_STARTS - {"NAME"} | {"LSQB"}:
+        if ("COLON" in exp and tok.type in _VALUE_STARTS - {"NAME"} | {"LSQB"}) or (
+            "COLON" in exp and tok.type == "NAME" and "LBRACE" in exp
+        ):
             hint = "a field is written `name: value`; add ':' after the field name"
-        elif "COLON" in exp and tok.type == "NAME" and "LBRACE" in exp:
-            hint = "a field is written `name: value`; add ':' after the field name"
-        elif tok.type == "RBRACE" and _VALUE_STARTS <= exp:
+        elif tok.type == "RBRACE" and exp >= _VALUE_STARTS:
             message = f"missing value before '}}'; expected {words}"
             hint = "give the field a value, or delete it"
         elif exp & {"COMMA", "RSQB"} == {"COMMA", "RSQB"} and tok.type in _VALUE_STARTS:

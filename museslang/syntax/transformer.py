@@ -65,20 +65,28 @@ class ToAst(Transformer):
         rbrace = children[-1]
         members = children[4:-1]
         kind = ast.Ident(_tspan(self.src, kind_tok), str(kind_tok))
-        name = ast.Ident(_tspan(self.src, name_tok), str(name_tok)) if name_tok is not None else None
+        name = (
+            ast.Ident(_tspan(self.src, name_tok), str(name_tok)) if name_tok is not None else None
+        )
         label = (
             ast.Str(_tspan(self.src, label_tok), literals.string_value(label_tok))
             if label_tok is not None
             else None
         )
         head_end = label or name or kind
-        head = Span(self.src.display, kind.span.line, kind.span.column,
-                    head_end.span.end_line, head_end.span.end_column)
+        head = Span(
+            self.src.display,
+            kind.span.line,
+            kind.span.column,
+            head_end.span.end_line,
+            head_end.span.end_column,
+        )
         last = rbrace if _is_real(rbrace) else (members[-1] if members else lbrace)
         fields = tuple(m for m in members if isinstance(m, ast.Field))
         children_decls = tuple(m for m in members if isinstance(m, ast.Decl))
-        return ast.Decl(_span(self.src, kind_tok, last), kind, name, label, fields,
-                        children_decls, head)
+        return ast.Decl(
+            _span(self.src, kind_tok, last), kind, name, label, fields, children_decls, head
+        )
 
     def field(self, children: list) -> ast.Field:
         key_tok, _colon, value, _comma = children

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from museslang.semantics.types import Selector
 
 _OPS = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-    "==": operator.eq, "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
@@ -39,9 +43,12 @@ def matches(selector: Selector, person: Person) -> bool:
     return False
 
 
-def entitled(allow: Sequence[Selector], deny: Sequence[Selector], people: Sequence[Person]) -> list[str]:
+def entitled(
+    allow: Sequence[Selector], deny: Sequence[Selector], people: Sequence[Person]
+) -> list[str]:
     """Ids of the people who may read, in the order given."""
     return [
-        p.id for p in people
+        p.id
+        for p in people
         if any(matches(s, p) for s in allow) and not any(matches(s, p) for s in deny)
     ]

@@ -32,7 +32,10 @@ def calendar_slots(
 ) -> list[SlotTime]:
     """Every slot of the grid in chronological order (70 for the default week)."""
     return sorted(
-        SlotTime(WEEKDAYS.index(d), h, m) for d in set(days) for h in set(hours) for m in set(minutes)
+        SlotTime(WEEKDAYS.index(d), h, m)
+        for d in set(days)
+        for h in set(hours)
+        for m in set(minutes)
     )
 
 
