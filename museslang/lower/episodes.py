@@ -13,7 +13,7 @@ from museslang.lower.population import GenerationError, Person, assign_meeting, 
 from museslang.lower.protocol import build_protocol
 from museslang.prompts import PromptError, find_template, render
 from museslang.semantics.model import METRIC_DOCS, METRICS, ScenarioDef, TemplateDef, UserDef
-from museslang.semantics.rules import default_prompt, describe_calendar, scenario_calendar
+from museslang.semantics.rules import describe_calendar, prompt_of, scenario_calendar
 from museslang.semantics.types import Symbol
 from museslang.source import Span
 from museslang.truth import access, meeting, queue
@@ -270,8 +270,7 @@ def _winners(participants: list[ir.Participant]) -> list[str]:
 
 
 def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext) -> str:
-    name = sc.protocol.prompt if sc.protocol and sc.protocol.prompt else default_prompt(sc.family)
-    span = sc.protocol.at("prompt") if sc.protocol and sc.protocol.prompt else sc.head
+    name, span = prompt_of(sc)
     path = find_template(name, lc.spec_dir)
     if path is None:
         raise LoweringError(f"prompt template '{name}' not found", span)

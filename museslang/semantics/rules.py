@@ -326,8 +326,7 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
 
 
 def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
-    name = sc.protocol.prompt if sc.protocol and sc.protocol.prompt else default_prompt(sc.family)
-    span = sc.protocol.at("prompt") if sc.protocol and sc.protocol.prompt else sc.head
+    name, span = prompt_of(sc)
     path = find_template(name, program.root)
     if path is None:
         diags.error(
@@ -356,5 +355,8 @@ def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
         )
 
 
-def default_prompt(family: str) -> str:
-    return f"prompts/{family}.j2"
+def prompt_of(sc: ScenarioDef) -> tuple[str, Span]:
+    """The agent prompt template a scenario uses, and the span that chose it."""
+    if sc.protocol is not None and sc.protocol.prompt:
+        return sc.protocol.prompt, sc.protocol.at("prompt")
+    return f"prompts/{sc.family}.j2", sc.head
