@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from museslang.ir import models as ir
@@ -35,6 +35,14 @@ class LoweringError(Exception):
 class LowerContext:
     spec_dir: Path
     source_of: Callable[[Span], ir.Source]
+    # prompt template name -> its text, read once per compile rather than once per episode
+    templates: dict[str, str | None] = field(default_factory=dict)
+
+    def template_text(self, name: str) -> str | None:
+        if name not in self.templates:
+            path = find_template(name, self.spec_dir)
+            self.templates[name] = path.read_text(encoding="utf-8") if path else None
+        return self.templates[name]
 
 
 def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.EpisodeGraph:
@@ -271,8 +279,8 @@ def _winners(participants: list[ir.Participant]) -> list[str]:
 
 def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext) -> str:
     name, span = prompt_of(sc)
-    path = find_template(name, lc.spec_dir)
-    if path is None:
+    text = lc.template_text(name)
+    if text is None:
         raise LoweringError(f"prompt template '{name}' not found", span)
     variables = {
         "objective": ep.objective or "",
@@ -285,6 +293,6 @@ def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext)
         "calendar": describe_calendar(slots).removeprefix("the calendar has "),
     }
     try:
-        return render(path.read_text(encoding="utf-8"), variables).strip() + "\n"
+        return render(text, variables).strip() + "\n"
     except PromptError as exc:
         raise LoweringError(f"rendering prompt '{name}' failed: {exc}", span) from None

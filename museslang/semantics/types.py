@@ -7,8 +7,8 @@ other fields and reports everything in one run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from museslang.diagnostics import Diagnostics, did_you_mean
@@ -132,7 +132,6 @@ class Resolver(Protocol):
 class Ctx:
     diags: Diagnostics
     resolve: Resolver
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def wrong_type(ctx: Ctx, value: ast.Value, wanted: str, hint: str | None = None) -> Any:
@@ -334,8 +333,7 @@ class RangeOf(Type):
             if lo > hi:
                 ctx.diags.error(
                     "E017",
-                    f"empty range: {value.low.span and _txt(value.low)} is above "
-                    f"{_txt(value.high)}",
+                    f"empty range: {_txt(value.low)} is above {_txt(value.high)}",
                     value.span,
                     hint="write the smaller bound first",
                 )
@@ -587,10 +585,3 @@ class InstructionT(Type):
                 return INVALID
             kwargs.append((arg.name.name, plain_value(arg.value, ctx)))
         return Instruction(ident, tuple(kwargs), value.span)
-
-
-def check_all(items: Sequence[ast.Value], t: Type, ctx: Ctx) -> list[Any]:
-    return [v for v in (t.check(i, ctx) for i in items) if v is not INVALID]
-
-
-Check = Callable[[ast.Value, Ctx], Any]

@@ -175,7 +175,6 @@ class _Driver:
 
     # ---- end of file ----------------------------------------------------------
     def _finish(self) -> Tree:
-        last = self.tokens[-1] if self.tokens else None
         end_span = self.src.end_span()
         eof = Token(
             "$END",
@@ -197,11 +196,11 @@ class _Driver:
                 if not reported:
                     self._report(eof, err.expected)
                     reported = True
-                if not self._repair_at_end(err.expected, last):
+                if not self._repair_at_end(err.expected):
                     break
         return Tree("start", [])
 
-    def _repair_at_end(self, expected: set[str], last: Token | None) -> bool:
+    def _repair_at_end(self, expected: set[str]) -> bool:
         """Feed a closing token (or drop a dangling half-member) so the tree can complete."""
         pos = len(self.src.text)
         for closer, text in (("RBRACE", "}"), ("RSQB", "]"), ("RPAR", ")")):
@@ -286,7 +285,7 @@ class _Driver:
         message = f"unexpected {describe_token(tok)}; expected {words}"
         hint = None
         prev = self._previous(tok)
-        if ("COLON" in exp and tok.type in _VALUE_STARTS - {"NAME"} | {"LSQB"}) or (
+        if ("COLON" in exp and tok.type in _VALUE_STARTS - {"NAME"}) or (
             "COLON" in exp and tok.type == "NAME" and "LBRACE" in exp
         ):
             hint = "a field is written `name: value`; add ':' after the field name"
