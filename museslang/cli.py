@@ -8,7 +8,9 @@ the user.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import sys
 import tempfile
 import time
@@ -16,10 +18,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from museslang import __version__
 from museslang.compiler import check_path, compile_path, to_json
 from museslang.diagnostics import render_all
+from museslang.ir.models import CompiledSpec
+from museslang.metrics.registry import missing_metrics
+from museslang.metrics.table import tables
+from museslang.registry import UnknownName
+from museslang.runtime.agents import DEFAULT_AGENT, make_agent
+from museslang.runtime.chat import ChatError
+from museslang.runtime.engine import Agent, UserBackend
+from museslang.runtime.options import BackendError, BackendOptions
+from museslang.runtime.runner import run_all
+from museslang.runtime.store import ResultsStore, StoreError
+from museslang.runtime.users import make_users
 
 app = typer.Typer(
     name="museslang",
@@ -138,6 +161,219 @@ def _write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _fail(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
+    """A .muses spec (compiled now) or an already compiled .json file."""
+    _spec_file(file)
+    if file.suffix == ".json":
+        if seed is not None:
+            raise _fail("--seed applies to .muses specs; this file is already compiled")
+        try:
+            return CompiledSpec.model_validate_json(file.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise _fail(
+                f"{file} is not compiled museslang output ({where}: {first['msg']})"
+            ) from None
+    result = compile_path(file, seed)
+    if result.diagnostics.items:
+        typer.echo(render_all(result.diagnostics.sorted(), result.sources), err=True)
+    if not result.ok or result.compiled is None:
+        raise typer.Exit(1)
+    return result.compiled
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-") or "run"
+
+
+@app.command("eval")
+def eval_cmd(
+    file: Annotated[Path, typer.Argument(help="A .muses spec, or its compiled .json.")],
+    agent: Annotated[
+        str | None,
+        typer.Option(help="reference:oracle|comply|refuse or openai:MODEL (default: oracle)."),
+    ] = None,
+    users: Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")] = (
+        "scripted"
+    ),
+    concurrency: Annotated[int, typer.Option(help="Episodes run at once.")] = 16,
+    limit: Annotated[int | None, typer.Option(help="Run only the first N episodes.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Run directory (default: runs/SPEC-AGENT-TIME)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue the run in --out: skip finished episodes.")
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+    ] = None,
+    users_base_url: Annotated[
+        str | None, typer.Option(help="Endpoint for openai: users (default: --base-url).")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable that holds the API key.")
+    ] = "OPENAI_API_KEY",
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 60.0,
+    retries: Annotated[int, typer.Option(help="Retries on 429, 5xx and connection errors.")] = 4,
+    backoff: Annotated[float, typer.Option(help="First retry delay in seconds (doubles).")] = 0.5,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
+    max_tokens: Annotated[int, typer.Option(help="Tokens per reply.")] = 1024,
+    tool_mode: Annotated[
+        str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
+    ] = "tools",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run a benchmark against an agent and score it; results go to a run directory."""
+    if concurrency < 1:
+        raise _fail("--concurrency must be at least 1")
+    if limit is not None and limit < 1:
+        raise _fail("--limit must be at least 1")
+    if seed is not None and seed < 0:
+        raise _fail("--seed must be a non-negative integer")
+    if timeout <= 0 or retries < 0 or backoff < 0 or max_tokens < 1:
+        raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
+    if resume and out is None:
+        raise _fail("--resume needs --out DIR (the run to continue)")
+    compiled = _load_episodes(file, seed)
+    episodes = compiled.episodes[:limit] if limit else compiled.episodes
+    if not episodes:
+        raise _fail(f"{file} has no episodes")
+    missing = missing_metrics(episodes)
+    if missing:
+        raise _fail(f"no scorer for metric{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    options = BackendOptions(
+        base_url=base_url,
+        users_base_url=users_base_url,
+        api_key_env=api_key_env,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        tool_mode=tool_mode,
+        seed=compiled.seed,
+    )
+    if agent is None:
+        agent = DEFAULT_AGENT
+        typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
+    try:
+        agent_backend = make_agent(agent, options)
+        user_backend = make_users(users, options)
+    except (BackendError, UnknownName) as exc:
+        raise _fail(str(exc)) from None
+    unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
+    if unsupported:
+        raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")
+    if out is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
+    store = ResultsStore(out)
+    meta = {
+        "museslang": __version__,
+        "spec": str(file),
+        "spec_sha256": compiled.spec_sha256,
+        "seed": compiled.seed,
+        "agent": agent,
+        "users": users,
+        "episodes": len(episodes),
+        "base_url": base_url,
+        "users_base_url": users_base_url,
+        "api_key_env": api_key_env,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "tool_mode": tool_mode,
+    }
+    try:
+        kept = store.prepare(meta, resume)
+    except (StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    done = {r.id: r for r in kept if r.id in {e.id for e in episodes}}
+    try:
+        outcome = asyncio.run(
+            _run_eval(
+                compiled, episodes, agent_backend, user_backend, store, done, concurrency, progress
+            )
+        )
+    except ChatError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        store.close()
+        typer.echo(
+            f"museslang: interrupted; finished episodes are in {out / 'results.jsonl'} "
+            f"(continue with --out {out} --resume)",
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    store.close()
+    summary = outcome.summary
+    path = store.write_summary(summary.model_dump_json(indent=2) + "\n")
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    for table in tables(summary):
+        console.print(table)
+    reuse = ""
+    if summary.prefix_reuse is not None and summary.prefix_kept is not None:
+        reuse = (
+            f"; prefix reuse {summary.prefix_reuse:.3f} (append-only: {summary.prefix_kept == 1.0})"
+        )
+    typer.echo(
+        f"{summary.ok}/{summary.episodes} episodes ok, {summary.errored} errored "
+        f"({outcome.ran} run now, {len(done)} resumed){reuse}",
+        err=True,
+    )
+    typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}", err=True)
+    if summary.errored == summary.episodes:
+        raise typer.Exit(1)
+
+
+async def _run_eval(
+    compiled: CompiledSpec,
+    episodes: list,
+    agent: Agent,
+    users: UserBackend,
+    store: ResultsStore,
+    done: dict,
+    concurrency: int,
+    show: bool,
+):
+    try:
+        await agent.preflight()
+        await users.preflight()
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("errors {task.fields[errors]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
+            task = bar.add_task("eval", total=len(episodes), completed=len(done), errors=0)
+            errors = 0
+
+            def tick(result) -> None:
+                nonlocal errors
+                errors += result.status != "ok"
+                bar.update(task, advance=1, errors=errors)
+
+            return await run_all(
+                compiled,
+                episodes,
+                agent,
+                users,
+                store,
+                concurrency=concurrency,
+                done=done,
+                on_result=tick,
+            )
+    finally:
+        await agent.aclose()
+        await users.aclose()
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ is worth 100 and a secondary one 75; an optional attendee's 2 and 1.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -111,3 +112,44 @@ def classify(slots: Sequence[SlotTime], attendees: Sequence[Attendee]) -> str:
     if feasible_slots(slots, attendees):
         return "partial"
     return "infeasible"
+
+
+_DAY_WORDS = {
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}  # fmt: skip
+_SLOT_TEXT = re.compile(
+    r"\b(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)\.?,?\s+(?:at\s+)?(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?",
+    re.IGNORECASE,
+)
+
+
+def find_slots(text: str) -> list[str]:
+    """Every slot written in free text, normalised to 'Tue 9:30', in order of appearance.
+
+    People and models write 'Tuesday 09:30', 'tue 2pm', 'Wed, 14:00'; scoring and
+    the simulated users must read them all the same way.
+    """
+    found: list[str] = []
+    for m in _SLOT_TEXT.finditer(text):
+        day = _DAY_WORDS[m[1].lower()]
+        hour, minute = int(m[2]), int(m[3] or 0)
+        meridiem = (m[4] or "").lower().replace(".", "")
+        if meridiem == "pm" and hour < 12:
+            hour += 12
+        elif meridiem == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            continue
+        slot = str(SlotTime(day, hour, minute))
+        if slot not in found:
+            found.append(slot)
+    return found
+
+
+def parse_slot(text: str) -> str | None:
+    """The one slot a finalise action names, normalised; None when unreadable."""
+    slots = find_slots(text)
+    return slots[0] if slots else None

@@ -1,0 +1,128 @@
+"""Meeting-scheduling metrics, scored from the compiled ground truth.
+
+The finalised slot is read from the agent's `finalize_meeting` action (slot
+text normalised, attendee names matched case-insensitively). Weights and the
+utility normaliser are the official benchmark's (see `truth.meeting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from museslang.ir.models import EpisodeGraph, Participant
+from museslang.metrics.registry import Value, metric
+from museslang.runtime.engine import resolve_users
+from museslang.runtime.transcript import EpisodeResult
+from museslang.truth.meeting import WEIGHTS, parse_slot
+
+FAMILY = "meeting"
+
+
+@dataclass(frozen=True)
+class Finalised:
+    slot: str | None  # None when the slot text could not be read
+    invited: list[str]
+
+
+def finalised(episode: EpisodeGraph, result: EpisodeResult) -> Finalised | None:
+    for action in result.actions:
+        if action.name == "finalize_meeting" and action.ok:
+            slot = parse_slot(str(action.args.get("slot", "")))
+            names = action.args.get("attendees") or []
+            invited, _ = resolve_users(episode, [str(n) for n in names])  # type: ignore[union-attr]
+            return Finalised(slot, invited)
+    return None
+
+
+def _can_make(p: Participant, slot: str | None) -> bool:
+    return slot is not None and (slot in p.preferred or slot in p.secondary)
+
+
+def _weight(p: Participant, slot: str) -> int:
+    required = p.attendance == "required"
+    if slot in p.preferred:
+        return WEIGHTS[(required, "preferred")]
+    if slot in p.secondary:
+        return WEIGHTS[(required, "secondary")]
+    return 0
+
+
+def _truth(episode: EpisodeGraph):
+    truth = episode.truth.meeting
+    if truth is None:
+        raise ValueError(f"episode {episode.id} has no meeting ground truth")
+    return truth
+
+
+@metric("success", FAMILY)
+def success(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """A readable slot was finalised and every required attendee can make it and is invited.
+
+    For a meeting the compiler proved infeasible, success is declining to finalise.
+    """
+    truth = _truth(episode)
+    fin = finalised(episode, result)
+    if not truth.feasible_slots:
+        return {"success": 1.0 if fin is None else 0.0}
+    if fin is None or fin.slot is None:
+        return {"success": 0.0}
+    required = [p for p in episode.participants if p.attendance == "required"]
+    ok = all(p.id in fin.invited and _can_make(p, fin.slot) for p in required)
+    return {"success": 1.0 if ok else 0.0}
+
+
+@metric("attendance", FAMILY, "attendance", "attendance_required", "attendance_optional")
+def attendance(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """Shares of attendees (all, required, optional) invited to a finalised slot they can make."""
+    fin = finalised(episode, result)
+
+    def share(people: list[Participant]) -> Value:
+        if not people:
+            return None
+        if fin is None:
+            return 0.0
+        return sum(p.id in fin.invited and _can_make(p, fin.slot) for p in people) / len(people)
+
+    people = episode.participants
+    return {
+        "attendance": share(people),
+        "attendance_required": share([p for p in people if p.attendance == "required"]),
+        "attendance_optional": share([p for p in people if p.attendance == "optional"]),
+    }
+
+
+@metric("utility", FAMILY)
+def utility(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """Slot weights over the invited attendees, divided by the best score over all slots."""
+    truth = _truth(episode)
+    fin = finalised(episode, result)
+    if fin is None or fin.slot is None or truth.max_score == 0:
+        return {"utility": 0.0 if truth.max_score else None}
+    slot = fin.slot
+    got = sum(_weight(p, slot) for p in episode.participants if p.id in fin.invited)
+    return {"utility": got / truth.max_score}
+
+
+@metric("optimality", FAMILY)
+def optimality(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """The meeting succeeded at one of the best feasible slots."""
+    truth = _truth(episode)
+    if not truth.best_slots:
+        return {"optimality": None}
+    fin = finalised(episode, result)
+    ok = success(episode, result)["success"] == 1.0 and fin is not None
+    return {"optimality": 1.0 if ok and fin.slot in truth.best_slots else 0.0}
+
+
+@metric("turns", FAMILY)
+def turns(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    return {"turns": float(result.turns)}
+
+
+@metric("turn_ratio", FAMILY)
+def turn_ratio(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """Turns taken over the compiled lower bound; only for meetings that were finalised."""
+    truth = _truth(episode)
+    if truth.lower_bound_turns == 0 or finalised(episode, result) is None:
+        return {"turn_ratio": None}
+    return {"turn_ratio": result.turns / truth.lower_bound_turns}

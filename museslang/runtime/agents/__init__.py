@@ -1,0 +1,26 @@
+"""Agent backends, one registry: `reference:oracle|comply|refuse` and `openai:MODEL`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from museslang.registry import Registry
+from museslang.runtime.engine import Agent
+from museslang.runtime.options import BackendError, BackendOptions, split_spec
+
+AgentFactory = Callable[[str | None, BackendOptions], Agent]
+AGENTS: Registry[AgentFactory] = Registry("agent backend")
+
+DEFAULT_AGENT = "reference:oracle"
+
+
+def make_agent(spec: str, options: BackendOptions) -> Agent:
+    from museslang.runtime.agents import openai_agent, reference  # noqa: F401  (registration)
+
+    scheme, arg = split_spec(spec)
+    agent = AGENTS.get(scheme)(arg, options)
+    agent.spec = spec
+    return agent
+
+
+__all__ = ["AGENTS", "DEFAULT_AGENT", "BackendError", "make_agent"]

@@ -1,0 +1,330 @@
+"""The episode engine: runs one compiled `EpisodeGraph` to its end.
+
+It follows the graph's protocol: users open (proactive ones speak, passive
+ones wait), then the agent and the users it addressed take turns until the
+agent takes the scenario's ending action or runs out of turns. Each user only
+sees what was addressed to them. Agents and simulated users are plug-ins
+(`agents.AGENTS`, `users.USERS`); the engine owns the protocol, the
+transcript and the agent's append-only conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from museslang.ir.models import EpisodeGraph, Participant
+from museslang.prompts import PromptError
+from museslang.runtime.actions import (
+    ACTIONS,
+    EVERYONE,
+    FAMILY_ACTIONS,
+    Action,
+    FinalizeMeeting,
+    SendMessage,
+    ShareResource,
+    text_protocol,
+    tool_schemas,
+)
+from museslang.runtime.chat import ChatError
+from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
+from museslang.runtime.options import BackendError
+from museslang.runtime.transcript import AGENT, ActionRecord, Message, Usage
+
+
+@dataclass
+class EpisodeView:
+    """What an agent sees when asked for its next turn."""
+
+    episode: EpisodeGraph
+    turn: int
+    transcript: list[Message]
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None
+    allowed: tuple[str, ...]
+
+    def heard_from(self) -> list[Message]:
+        """User messages of the latest round (openings on turn 1, replies after)."""
+        last = self.turn - 1
+        return [m for m in self.transcript if m.sender != AGENT and m.turn == last]
+
+
+@dataclass
+class AgentTurn:
+    actions: list[Action]
+    message: dict[str, Any] | None = None  # the assistant message as the model wrote it
+    call_ids: list[str] = field(default_factory=list)  # tool call id per action
+    errors: list[str] = field(default_factory=list)  # unreadable tool calls or directives
+    failed: dict[str, str] = field(default_factory=dict)  # tool call id -> error, unreadable
+    usage: Usage = field(default_factory=Usage)
+
+
+class Agent(ABC):
+    """An agent backend. One instance serves every episode of a run."""
+
+    spec: str = ""
+    uses_tools = True
+
+    @abstractmethod
+    async def act(self, view: EpisodeView) -> AgentTurn: ...
+
+    def supports(self, family: str) -> bool:
+        return True
+
+    async def preflight(self) -> None:
+        """Raise `ChatError` when the backend cannot work at all (e.g. unreachable)."""
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+class UserSimulator(ABC):
+    """Plays every user of one episode."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+
+    @abstractmethod
+    async def opening(self, user: Participant) -> str | None: ...
+
+    @abstractmethod
+    async def reply(self, user: Participant, turn: int, incoming: list[Message]) -> str | None: ...
+
+
+class UserBackend(ABC):
+    spec: str = ""
+
+    @abstractmethod
+    def for_episode(self, episode: EpisodeGraph) -> UserSimulator: ...
+
+    async def preflight(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+@dataclass
+class EpisodeRun:
+    """The outcome of running one episode (scored afterwards)."""
+
+    transcript: list[Message]
+    actions: list[ActionRecord]
+    ending: str | None
+    turns: int
+    agent_usage: Usage
+    user_usage: Usage
+    prefix_reuse: list[float]
+    prefix_kept: list[float]
+    latency_s: float
+    error: str | None = None  # why the episode stopped early; the transcript so far is kept
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the results file. Expected failures carry their own message."""
+    if isinstance(exc, ChatError | PromptError | BackendError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _names(episode: EpisodeGraph) -> dict[str, str]:
+    return {p.id.lower(): p.id for p in episode.participants}
+
+
+def resolve_users(episode: EpisodeGraph, names: list[str]) -> tuple[list[str], list[str]]:
+    """Recipient names as written -> (known user ids in participant order, unknown names)."""
+    known = _names(episode)
+    chosen: set[str] = set()
+    unknown: list[str] = []
+    for raw in names:
+        name = raw.strip().lstrip("@").strip()
+        if name.lower() in {EVERYONE, "everyone", "everybody", "all users"}:
+            chosen.update(known.values())
+        elif name.lower() in known:
+            chosen.add(known[name.lower()])
+        elif name:
+            unknown.append(name)
+    return [p.id for p in episode.participants if p.id in chosen], unknown
+
+
+def _tool_calls(actions: list[Action], turn: int) -> tuple[dict[str, Any], list[str]]:
+    """Render actions of an agent that does not write chat (reference policies) as tool calls."""
+    ids = [f"call_{turn}_{i}" for i in range(len(actions))]
+    calls = [
+        {
+            "id": cid,
+            "type": "function",
+            "function": {"name": a.name, "arguments": json.dumps(a.dump(), ensure_ascii=False)},
+        }
+        for cid, a in zip(ids, actions, strict=True)
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    if calls:
+        message["tool_calls"] = calls
+    else:
+        message["content"] = ""
+    return message, ids
+
+
+class Engine:
+    """Runs episodes with one agent backend and one user backend."""
+
+    def __init__(self, agent: Agent, users: UserBackend) -> None:
+        self.agent = agent
+        self.users = users
+
+    async def run(self, episode: EpisodeGraph) -> EpisodeRun:
+        """Run to the end; a failure mid-way is returned as `error` with the transcript so far."""
+        t0 = time.perf_counter()
+        allowed = FAMILY_ACTIONS[episode.family]
+        tools = tool_schemas(allowed) if self.agent.uses_tools else None
+        system = episode.agent_prompt
+        if not self.agent.uses_tools:
+            system = f"{system.rstrip()}\n\n{text_protocol(allowed)}\n"
+        convo = AgentConversation(system)
+        state = EpisodeRun([], [], None, 0, Usage(), Usage(), convo.reuse, convo.kept, 0.0)
+        try:
+            await self._run(episode, allowed, tools, convo, state)
+        except Exception as exc:
+            state.error = describe_error(exc)
+            state.ending = None
+        state.latency_s = time.perf_counter() - t0
+        return state
+
+    async def _run(
+        self,
+        episode: EpisodeGraph,
+        allowed: tuple[str, ...],
+        tools: list[dict[str, Any]] | None,
+        convo: AgentConversation,
+        state: EpisodeRun,
+    ) -> None:
+        sim = self.users.for_episode(episode)
+        state.user_usage = sim.usage
+        transcript = state.transcript
+        records = state.actions
+        usage = state.agent_usage
+        proto = episode.protocol
+
+        openings: list[Message] = []
+        if proto.first == "users":
+            texts = await asyncio.gather(*(sim.opening(p) for p in episode.participants))
+            for p, text in zip(episode.participants, texts, strict=True):
+                if text:
+                    openings.append(Message(turn=0, sender=p.id, to=[AGENT], text=text))
+        transcript += openings
+        convo.add_user(render_incoming(episode.identity, openings) if openings else KICKOFF)
+
+        ending: str | None = None
+        turn = 0
+        while turn < proto.max_turns and ending is None:
+            turn += 1
+            state.turns = turn
+            view = EpisodeView(episode, turn, transcript, convo.request(), tools, allowed)
+            reply = await self.agent.act(view)
+            usage.add(reply.usage)
+            message, call_ids = reply.message, reply.call_ids
+            if message is None:
+                message, call_ids = _tool_calls(reply.actions, turn)
+            convo.add_assistant(message)
+            convo.replied()
+            notes: list[str] = [f"could not read an action: {e}" for e in reply.errors]
+            for e in reply.errors:
+                records.append(
+                    ActionRecord(turn=turn, name="(unreadable)", args={}, ok=False, note=e)
+                )
+            results: list[str] = []
+            for action in reply.actions:
+                if ending is not None:
+                    note = "ignored: the episode had already ended"
+                    records.append(self._record(turn, action, ok=False, note=note))
+                    results.append(note)
+                    continue
+                note, ok, ends = self._apply(episode, turn, action, transcript)
+                records.append(self._record(turn, action, ok=ok, note=note))
+                results.append(note)
+                if ends and ok:
+                    ending = "done"
+            if message.get("tool_calls"):
+                outcome = dict(zip(call_ids, results, strict=False)) | reply.failed
+                for call in message["tool_calls"]:
+                    convo.add_tool_result(call["id"], outcome.get(call["id"], "error: not run"))
+            if ending is not None or proto.turns == "single_shot":
+                break
+            replies = await self._replies(episode, sim, turn, transcript)
+            transcript += replies
+            incoming = render_incoming(episode.identity, replies) if replies else NO_REPLY
+            if notes and not message.get("tool_calls"):
+                incoming = "\n".join(f"({n})" for n in notes) + "\n\n" + incoming
+            convo.add_user(incoming)
+        state.ending = ending or "limit"
+
+    @staticmethod
+    def _record(turn: int, action: Action, *, ok: bool, note: str) -> ActionRecord:
+        return ActionRecord(turn=turn, name=action.name, args=action.dump(), ok=ok, note=note)
+
+    def _apply(
+        self, episode: EpisodeGraph, turn: int, action: Action, transcript: list[Message]
+    ) -> tuple[str, bool, bool]:
+        """Carry out one action; returns (result for the agent, accepted?, ends the episode?)."""
+        args = action.args
+        ends = ACTIONS.get(action.name).ends
+        if isinstance(args, SendMessage):
+            to, unknown = resolve_users(episode, args.to)
+            if not to:
+                return f"not delivered: no such user {', '.join(unknown) or '(none)'}", False, False
+            transcript.append(Message(turn=turn, sender=AGENT, to=to, text=args.text))
+            extra = f"; unknown: {', '.join(unknown)}" if unknown else ""
+            return f"delivered to {', '.join(to)}{extra}", True, False
+        if isinstance(args, ShareResource):
+            wanted = args.resource.strip().lower()
+            fact = next(
+                (f for f in episode.facts if wanted in {f.id.lower(), f.title.lower()}), None
+            )
+            if fact is None:
+                known = ", ".join(f.id for f in episode.facts) or "none"
+                return f"no resource {args.resource!r} (resources: {known})", False, False
+            to, unknown = resolve_users(episode, args.users)
+            if not to:
+                return f"not shared: no such user {', '.join(unknown) or '(none)'}", False, False
+            text = fact.content or fact.title
+            transcript.append(Message(turn=turn, sender=AGENT, to=to, text=text, kind="content"))
+            return f"shared {fact.id} with {', '.join(to)}", True, False
+        if isinstance(args, FinalizeMeeting):
+            _, unknown = resolve_users(episode, args.attendees)
+            extra = f" (unknown attendees ignored: {', '.join(unknown)})" if unknown else ""
+            return f"meeting finalised; the conversation is over{extra}", True, ends
+        return "recorded; the episode is over", True, ends
+
+    async def _replies(
+        self, episode: EpisodeGraph, sim: UserSimulator, turn: int, transcript: list[Message]
+    ) -> list[Message]:
+        addressed = [
+            p
+            for p in episode.participants
+            if any(m.turn == turn and m.sender == AGENT and p.id in m.to for m in transcript)
+        ]
+        texts = await asyncio.gather(
+            *(
+                sim.reply(
+                    p,
+                    turn,
+                    [
+                        m
+                        for m in transcript
+                        if m.turn == turn and m.sender == AGENT and p.id in m.to
+                    ],
+                )
+                for p in addressed
+            )
+        )
+        return [
+            Message(turn=turn, sender=p.id, to=[AGENT], text=t)
+            for p, t in zip(addressed, texts, strict=True)
+            if t
+        ]

@@ -1,0 +1,85 @@
+"""What a run records: the transcript, the actions taken, and one result per episode.
+
+These are the lines of `results.jsonl`. They hold everything scoring needs, so
+metrics can be recomputed from stored transcripts without re-running a model.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AGENT = "agent"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Message(_Record):
+    """One message on one channel: from a user to the agent, or from the agent to users."""
+
+    turn: int = Field(description="agent turn it belongs to; 0 for the users' openings")
+    sender: str = Field(description="'agent' or a user id")
+    to: list[str] = Field(description="recipients: ['agent'] or user ids")
+    text: str
+    kind: Literal["message", "content"] = Field(
+        default="message", description="content: a resource's text delivered by an action"
+    )
+
+
+class ActionRecord(_Record):
+    """An action the agent took, as parsed, and what the engine made of it."""
+
+    turn: int
+    name: str
+    args: dict[str, object]
+    ok: bool = Field(default=True, description="False when the engine rejected the action")
+    note: str | None = Field(default=None, description="why it was rejected, or what it did")
+
+
+class Usage(_Record):
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+class EpisodeResult(_Record):
+    """One line of results.jsonl."""
+
+    id: str
+    scenario: str
+    family: str
+    cell: dict[str, str | int]
+    sample: int
+    seed: int
+    agent: str
+    users: str
+    status: Literal["ok", "errored"]
+    error: str | None = Field(default=None, description="why the episode could not finish")
+    ending: str | None = Field(
+        default=None, description="done (the ending action), limit (turns ran out), or None"
+    )
+    turns: int = Field(description="agent turns taken")
+    transcript: list[Message]
+    actions: list[ActionRecord]
+    metrics: dict[str, float | list[float] | None] = Field(default_factory=dict)
+    agent_usage: Usage = Field(default_factory=Usage)
+    user_usage: Usage = Field(default_factory=Usage)
+    prefix_reuse: list[float] = Field(
+        default_factory=list,
+        description="per agent request after the first: share of the prompt that repeats "
+        "the previous request and its reply verbatim",
+    )
+    prefix_kept: float | None = Field(
+        default=None,
+        description="lowest share of a request that the next request repeats verbatim; "
+        "1.0 when the conversation is append-only",
+    )
+    latency_s: float = Field(description="wall time of the episode")

@@ -1,0 +1,25 @@
+"""Simulated users, one registry: `scripted` and `openai:MODEL`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from museslang.registry import Registry
+from museslang.runtime.engine import UserBackend
+from museslang.runtime.options import BackendError, BackendOptions, split_spec
+
+UserFactory = Callable[[str | None, BackendOptions], UserBackend]
+USERS: Registry[UserFactory] = Registry("user simulator")
+
+
+def make_users(spec: str, options: BackendOptions) -> UserBackend:
+    from museslang.runtime.users import llm, scripted  # noqa: F401  (registration)
+
+    scheme, arg = split_spec(spec)
+    factory = USERS.get(scheme)
+    backend = factory(arg, options)
+    backend.spec = spec
+    return backend
+
+
+__all__ = ["USERS", "BackendError", "make_users"]

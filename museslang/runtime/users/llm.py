@@ -1,0 +1,88 @@
+"""`openai:MODEL` users: an LLM plays each person from `stdlib/prompts/user.j2`.
+
+Each user has a private chat with the model: the rendered persona prompt,
+then the agent's messages to them as `user` turns and their own replies as
+`assistant` turns. Passive users stay silent until addressed, as scripted
+ones do. The template renders in the sandboxed environment like every prompt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from museslang.ir.models import EpisodeGraph, Participant
+from museslang.lower.seeds import derive_seed
+from museslang.prompts import render
+from museslang.resources import stdlib_root
+from museslang.runtime.chat import ChatClient
+from museslang.runtime.engine import UserBackend, UserSimulator
+from museslang.runtime.options import BackendError, BackendOptions
+from museslang.runtime.transcript import Message
+from museslang.runtime.users import USERS
+
+TEMPLATE = "prompts/user.j2"
+START = "(The conversation starts. Write your first message to the assistant.)"
+
+
+class LLMSimulator(UserSimulator):
+    def __init__(self, backend: LLMUsers, episode: EpisodeGraph) -> None:
+        super().__init__()
+        self.backend = backend
+        self.episode = episode
+        self.chats: dict[str, list[dict[str, Any]]] = {}
+
+    def _chat(self, user: Participant) -> list[dict[str, Any]]:
+        if user.id not in self.chats:
+            prompt = render(
+                self.backend.template,
+                {
+                    "user": user.model_dump(),
+                    "family": self.episode.family,
+                    "objective": self.episode.objective,
+                    "title": self.episode.title,
+                },
+            )
+            self.chats[user.id] = [{"role": "system", "content": prompt}]
+        return self.chats[user.id]
+
+    async def _say(self, user: Participant, turn: int, prompt: str) -> str:
+        chat = self._chat(user)
+        chat.append({"role": "user", "content": prompt})
+        seed = derive_seed(self.episode.seed, self.backend.options.seed, "user", user.id, turn)
+        reply = await self.backend.client.complete(chat, seed=seed)
+        self.usage.add(reply.usage)
+        text = (reply.content or "").strip()
+        chat.append({"role": "assistant", "content": text})
+        return text
+
+    async def opening(self, user: Participant) -> str | None:
+        if user.opening == "passive" and user.attack is None:
+            return None
+        return await self._say(user, 0, START) or None
+
+    async def reply(self, user: Participant, turn: int, incoming: list[Message]) -> str | None:
+        text = "\n\n".join(m.text for m in incoming)
+        return await self._say(user, turn, text) or None
+
+
+class LLMUsers(UserBackend):
+    def __init__(self, model: str, options: BackendOptions) -> None:
+        self.options = options
+        self.client = ChatClient(model, options.users_base_url or options.base_url, options)
+        self.template = (stdlib_root() / TEMPLATE).read_text(encoding="utf-8")
+
+    def for_episode(self, episode: EpisodeGraph) -> UserSimulator:
+        return LLMSimulator(self, episode)
+
+    async def preflight(self) -> None:
+        await self.client.preflight()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+@USERS.register("openai")
+def _openai_users(arg: str | None, options: BackendOptions) -> UserBackend:
+    if not arg:
+        raise BackendError("name the model: openai:MODEL (e.g. openai:gpt-4o-mini)")
+    return LLMUsers(arg, options)
