@@ -239,13 +239,6 @@ def eval_cmd(
         raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
     if resume and out is None:
         raise _fail("--resume needs --out DIR (the run to continue)")
-    compiled = _load_episodes(file, seed)
-    episodes = compiled.episodes[:limit] if limit else compiled.episodes
-    if not episodes:
-        raise _fail(f"{file} has no episodes")
-    missing = missing_metrics(episodes)
-    if missing:
-        raise _fail(f"no scorer for metric{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     options = BackendOptions(
         base_url=base_url,
         users_base_url=users_base_url,
@@ -256,7 +249,6 @@ def eval_cmd(
         temperature=temperature,
         max_tokens=max_tokens,
         tool_mode=tool_mode,
-        seed=compiled.seed,
     )
     if agent is None:
         agent = DEFAULT_AGENT
@@ -266,6 +258,13 @@ def eval_cmd(
         user_backend = make_users(users, options)
     except (BackendError, UnknownName) as exc:
         raise _fail(str(exc)) from None
+    compiled = _load_episodes(file, seed)
+    episodes = compiled.episodes[:limit] if limit else compiled.episodes
+    if not episodes:
+        raise _fail(f"{file} has no episodes")
+    missing = missing_metrics(episodes)
+    if missing:
+        raise _fail(f"no scorer for metric{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
     if unsupported:
         raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")

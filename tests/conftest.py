@@ -47,3 +47,38 @@ def check_golden(path: Path, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
         return
     assert actual == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def meeting_spec():
+    """The compiled meeting benchmark (216 episodes), compiled once per test session."""
+    from museslang.compiler import compile_path
+
+    result = compile_path(ROOT / "specs" / "meeting.muses")
+    assert result.compiled is not None
+    return result.compiled
+
+
+def run_episodes(episodes, agent: str = "reference:oracle", users: str = "scripted", **options):
+    """Run episodes through the engine in-process and score them; returns results by id."""
+    import asyncio
+
+    from museslang.runtime.agents import make_agent
+    from museslang.runtime.engine import Engine
+    from museslang.runtime.options import BackendOptions
+    from museslang.runtime.runner import to_result
+    from museslang.runtime.users import make_users
+
+    opts = BackendOptions(**options)
+
+    async def go():
+        a, u = make_agent(agent, opts), make_users(users, opts)
+        engine = Engine(a, u)
+        try:
+            runs = await asyncio.gather(*(engine.run(e) for e in episodes))
+        finally:
+            await a.aclose()
+            await u.aclose()
+        return {e.id: to_result(e, r, agent, users) for e, r in zip(episodes, runs, strict=True)}
+
+    return asyncio.run(go())

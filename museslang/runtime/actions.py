@@ -28,7 +28,7 @@ def _as_list(value: Any) -> Any:
 
 
 class _Args(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
 
 class SendMessage(_Args):

@@ -17,7 +17,6 @@ class BackendOptions:
     temperature: float = 0.0
     max_tokens: int = 1024
     tool_mode: str = "tools"  # tools | text
-    seed: int = 0
 
     def api_key(self) -> str:
         """The key from the named variable. Local servers (vllm serve) accept any key."""

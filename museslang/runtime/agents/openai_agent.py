@@ -28,7 +28,7 @@ class OpenAIAgent(Agent):
         await self.client.preflight()
 
     async def act(self, view: EpisodeView) -> AgentTurn:
-        seed = derive_seed(view.episode.seed, self.options.seed, "agent", view.turn)
+        seed = derive_seed(view.episode.seed, "agent", view.turn)
         reply = await self.client.complete(view.messages, tools=view.tools, seed=seed)
         turn = AgentTurn(actions=[], message=reply.as_message(), usage=reply.usage)
         if reply.tool_calls:

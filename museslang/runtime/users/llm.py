@@ -48,7 +48,7 @@ class LLMSimulator(UserSimulator):
     async def _say(self, user: Participant, turn: int, prompt: str) -> str:
         chat = self._chat(user)
         chat.append({"role": "user", "content": prompt})
-        seed = derive_seed(self.episode.seed, self.backend.options.seed, "user", user.id, turn)
+        seed = derive_seed(self.episode.seed, "user", user.id, turn)
         reply = await self.backend.client.complete(chat, seed=seed)
         self.usage.add(reply.usage)
         text = (reply.content or "").strip()
