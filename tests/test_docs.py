@@ -30,3 +30,38 @@ def test_readme_example_compiles(tmp_path: Path) -> None:
     result = compile_path(spec)
     assert result.ok, [d.message for d in result.diagnostics]
     assert not result.diagnostics.items
+
+
+def test_eval_guide_lists_every_backend_action_and_metric() -> None:
+    from museslang.metrics.registry import METRICS, _load
+    from museslang.runtime.actions import ACTIONS
+    from museslang.runtime.agents import AGENTS, make_agent
+    from museslang.runtime.agents.reference import POLICIES
+    from museslang.runtime.options import BackendOptions
+    from museslang.runtime.users import USERS, make_users
+
+    make_agent("reference:oracle", BackendOptions())
+    make_users("scripted", BackendOptions())
+    _load()
+    doc = (ROOT / "docs" / "eval.md").read_text(encoding="utf-8")
+    for name in ACTIONS.names():
+        assert f"| `{name}` |" in doc, name
+    for name in POLICIES:
+        assert f"`reference:{name}`" in doc, name
+    for scheme in AGENTS.names():
+        assert f"`{scheme}:" in doc, scheme
+    for scheme in USERS.names():
+        assert f"`{scheme}" in doc, scheme
+    for name in METRICS.names():
+        metric = METRICS.get(name)
+        assert f"| `{name}` |" in doc, name
+        for output in metric.outputs:
+            assert f"`{output}`" in doc, output
+
+
+def test_readme_main_command_is_what_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    assert commands[0] in ci and "museslang eval specs/meeting.muses" in commands[0]
+    assert commands[1] == "python -m pytest" and "python -m pytest" in ci

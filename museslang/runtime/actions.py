@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -204,7 +205,17 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
     return clean(raw)
 
 
+@lru_cache(maxsize=32)
+def _tool_schemas(allowed: tuple[str, ...]) -> str:
+    return json.dumps(_build_tool_schemas(allowed))
+
+
 def tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The OpenAI `tools` list for these actions (built once, copied per episode)."""
+    return json.loads(_tool_schemas(allowed))
+
+
+def _build_tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
     tools = []
     for name in allowed:
         kind = ACTIONS.get(name)

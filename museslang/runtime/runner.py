@@ -52,11 +52,16 @@ def to_result(episode: EpisodeGraph, run: EpisodeRun, agent: str, users: str) ->
     return result
 
 
-@dataclass
+@dataclass(repr=False)
 class RunOutcome:
     results: list[EpisodeResult]  # in compiled episode order, resumed ones included
     ran: int
     summary: RunSummary
+
+    def __repr__(self) -> str:
+        # Python 3.11's asyncio.run reprs the main task's result when it restores the
+        # SIGINT handler; the default repr of every transcript took seconds on big runs.
+        return f"RunOutcome({len(self.results)} results, {self.ran} run)"
 
 
 async def run_all(
