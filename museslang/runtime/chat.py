@@ -52,7 +52,6 @@ class ChatClient:
 
     def __init__(self, model: str, base_url: str | None, options: BackendOptions) -> None:
         import openai  # imported here: reference runs never need it
-
         from openai.types.chat import ChatCompletion
 
         self.openai = openai
