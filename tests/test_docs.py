@@ -52,9 +52,9 @@ def test_eval_guide_lists_every_backend_action_and_metric() -> None:
         assert f"`{scheme}:" in doc, scheme
     for scheme in USERS.names():
         assert f"`{scheme}" in doc, scheme
-    for name in METRICS.names():
-        metric = METRICS.get(name)
-        assert f"| `{name}` |" in doc, name
+    for key in METRICS.names():
+        metric = METRICS.get(key)
+        assert f"| `{metric.name}` |" in doc, key
         for output in metric.outputs:
             assert f"`{output}`" in doc, output
 

@@ -99,4 +99,4 @@ def test_every_meeting_metric_is_registered(meeting_spec) -> None:
         "turns",
         "turn_ratio",
         "prefix_reuse",
-    } <= set(METRICS.names())
+    } <= {METRICS.get(k).name for k in METRICS.names() if k.startswith(("meeting:", "*:"))}

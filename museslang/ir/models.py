@@ -66,6 +66,9 @@ class Participant(_Model):
     goal: str | None = Field(default=None, description="the user's own goal, in words")
     attack: Attack | None = Field(default=None, description="attack strategy, for attackers")
     task: str | None = Field(default=None, description="the request the user sends")
+    wants: list[str] = Field(
+        default_factory=list, description="access control: resources the user asks for"
+    )
     constraints: list[Instruction] = Field(default_factory=list, description="format rules")
     source: Source | None = Field(default=None, description="declaration, or the population")
 

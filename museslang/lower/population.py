@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from museslang.prompts import PromptError, render
 from museslang.semantics.model import PoolDef, PopulationDef
-from museslang.semantics.types import SlotTime
-from museslang.truth import meeting
+from museslang.semantics.types import Selector, SlotTime
+from museslang.truth import access, meeting
 
 
 class GenerationError(Exception):
@@ -33,6 +33,9 @@ class Person:
     proactive: bool = True
     preferred: list[SlotTime] = field(default_factory=list)
     secondary: list[SlotTime] = field(default_factory=list)
+    authority: int | None = None
+    role_name: str | None = None
+    entitled: bool = False
 
 
 def draw_people(rng: random.Random, pool: PoolDef, n: int, taken: set[str]) -> list[Person]:
@@ -82,6 +85,41 @@ def assign_meeting(
         if meeting.classify(slots, attendees) == difficulty:
             return
     raise GenerationError(f"could not generate a '{difficulty}' meeting for {n} users")
+
+
+def assign_access(
+    rng: random.Random,
+    people: list[Person],
+    pop: PopulationDef,
+    allow: list[Selector],
+    deny: list[Selector],
+) -> None:
+    """Give each person a role so that the requested share is entitled to the resource.
+
+    Entitlement is not drawn directly: each person gets one of the population's roles
+    that the resource's read rules grant (or refuse), so the compiled ground truth
+    follows from the rules as it would for hand-written users.
+    """
+    roles = [r.entity for r in pop.roles if r.entity is not None]
+    n = len(people)
+    n_auth = 1 if n == 1 else min(max(round(n * rng.uniform(*pop.authorized)), 1), n - 1)
+    flags = [True] * n_auth + [False] * (n - n_auth)
+    rng.shuffle(flags)
+
+    def grants(role) -> bool:
+        who = access.Person("?", role.title or role.name, role.authority, role.name)
+        return any(access.matches(s, who) for s in allow) and not any(
+            access.matches(s, who) for s in deny
+        )
+
+    for person, entitled in zip(people, flags, strict=True):
+        fitting = [r for r in roles if grants(r) == entitled]
+        if not fitting:
+            kind = "grants" if entitled else "refuses"
+            raise GenerationError(f"no role in `population.roles` that the resource {kind}")
+        role = rng.choice(fitting)
+        person.role, person.role_name = role.title or role.name, role.name
+        person.authority, person.entitled = role.authority, entitled
 
 
 def _attendees(people: list[Person]) -> list[meeting.Attendee]:

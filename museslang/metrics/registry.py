@@ -29,25 +29,40 @@ class Metric:
     fn: MetricFn
 
 
+# keyed "family:name" ("*:name" for every family): families share names like utility
 METRICS: Registry[Metric] = Registry("metric")
 
 
 def metric(name: str, family: str | None, *outputs: str) -> Callable[[MetricFn], MetricFn]:
     def add(fn: MetricFn) -> MetricFn:
-        METRICS.register(name)(Metric(name, family, outputs or (name,), fn))
+        METRICS.register(f"{family or '*'}:{name}")(Metric(name, family, outputs or (name,), fn))
         return fn
 
     return add
 
 
+def lookup(family: str, name: str) -> Metric | None:
+    _load()
+    for key in (f"{family}:{name}", f"*:{name}"):
+        if key in METRICS:
+            return METRICS.get(key)
+    return None
+
+
 def _load() -> None:
-    from museslang.metrics import common, meeting  # noqa: F401  (registration)
+    from museslang.metrics import access, common, meeting  # noqa: F401  (registration)
 
 
 def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
     """Metrics the episodes declare that no scorer implements."""
-    _load()
-    return sorted({m.name for e in episodes for m in e.metrics if m.name not in METRICS})
+    return sorted(
+        {
+            f"{m.name} ({e.family})"
+            for e in episodes
+            for m in e.metrics
+            if not lookup(e.family, m.name)
+        }
+    )
 
 
 def score(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
@@ -55,7 +70,10 @@ def score(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
     _load()
     values: dict[str, Value] = {}
     names = [m.name for m in episode.metrics]
-    names += [m.name for m in map(METRICS.get, METRICS.names()) if m.family is None]
+    names += [METRICS.get(k).name for k in METRICS.names() if k.startswith("*:")]
     for name in dict.fromkeys(names):
-        values.update(METRICS.get(name).fn(episode, result))
+        found = lookup(episode.family, name)
+        if found is None:
+            raise ValueError(f"no scorer for metric {name} ({episode.family})")
+        values.update(found.fn(episode, result))
     return values

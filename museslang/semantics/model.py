@@ -187,6 +187,9 @@ class PopulationDef(Entity):
     proactive: float = 0.5
     preferred: tuple[int, int] = (3, 8)
     secondary: tuple[int, int] = (0, 5)
+    roles: list[Any] = field(default_factory=list)
+    authorized: tuple[float, float] = (0.3, 0.6)
+    task: str | None = None
 
 
 @dataclass
@@ -287,7 +290,7 @@ KINDS: dict[str, KindSpec] = {
                 "moves": FieldSpec(
                     ListOf(Text(), single_ok=False),
                     required=True,
-                    doc="escalating messages; {{resource}}, {{need}}, {{user}}",
+                    doc="escalating messages; {{resource}} {{user}} {{role}} {{reader}}",
                 ),
                 "doc": _Doc,
             },
@@ -433,6 +436,17 @@ KINDS: dict[str, KindSpec] = {
                 "proactive": FieldSpec(Pct()),
                 "preferred": FieldSpec(RangeOf(Int(1, 200))),
                 "secondary": FieldSpec(RangeOf(Int(0, 200))),
+                "roles": FieldSpec(
+                    ListOf(RefTo(("role",))),
+                    doc="access control: roles (with authority) generated users take",
+                ),
+                "authorized": FieldSpec(
+                    RangeOf(Pct()), doc="access control: share of users entitled to the resource"
+                ),
+                "task": FieldSpec(
+                    Text(),
+                    doc="access control: what entitled users ask; {{resource}} {{user}} {{role}}",
+                ),
             },
             named=False,
             top_level=False,

@@ -164,7 +164,15 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
 
 
 def people_of(users: list[UserDef]) -> list[access.Person]:
-    return [access.Person(u.name or "?", u.role_title, u.rank) for u in users]
+    return [
+        access.Person(
+            u.name or "?",
+            u.role_title,
+            u.rank,
+            u.role.name if u.role is not None and not isinstance(u.role, str) else None,
+        )
+        for u in users
+    ]
 
 
 def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:

@@ -25,8 +25,9 @@ _OPS = {
 @dataclass(frozen=True)
 class Person:
     id: str
-    role: str | None
+    role: str | None  # the role as written in prompts (its title)
     authority: float | None
+    role_name: str | None = None  # the role declaration's name, when it has one
 
 
 def matches(selector: Selector, person: Person) -> bool:
@@ -35,7 +36,7 @@ def matches(selector: Selector, person: Person) -> bool:
     if selector.kind == "user":
         return selector.user == person.id
     if selector.kind == "role":
-        return person.role is not None and selector.role == person.role
+        return selector.role is not None and selector.role in (person.role, person.role_name)
     if selector.kind == "authority":
         if person.authority is None or selector.op is None or selector.bound is None:
             return False
