@@ -20,51 +20,11 @@ import difflib
 import re
 from collections.abc import Iterable
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "were",
-        "will",
-        "with",
-        "we",
-        "our",
-        "you",
-        "your",
-        "per",
-        "into",
-        "than",
-        "then",
-        "there",
-        "these",
-        "those",
-        "over",
-        "under",
-    ]
+_STOP_WORDS = (
+    "a an and are as at be by for from has have in is it its of on or that the their this "
+    "to was were will with we our you your per into than then there these those over under"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 _NUMBER_SEPARATORS = re.compile(r"(?<=\d)[,._'\s](?=\d)")
 _TOKEN = re.compile(r"[a-z0-9]+")
 
