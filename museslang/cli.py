@@ -9,10 +9,8 @@ the user.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -41,7 +39,7 @@ from museslang.runtime.chat import ChatError
 from museslang.runtime.engine import Agent, UserBackend
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.runner import run_all
-from museslang.runtime.store import ResultsStore, StoreError
+from museslang.runtime.store import ResultsStore, StoreError, write_atomic
 from museslang.runtime.users import make_users
 
 app = typer.Typer(
@@ -124,18 +122,14 @@ def compile_cmd(
     if seed is not None and seed < 0:
         raise _fail("--seed must be a non-negative integer")
     t0 = time.perf_counter()
-    result = compile_path(file, seed)
-    if result.diagnostics.items:
-        typer.echo(render_all(result.diagnostics.sorted(), result.sources), err=True)
-    if not result.ok or result.compiled is None:
-        raise typer.Exit(1)
-    text = to_json(result.compiled)
+    compiled = _compile_or_exit(file, seed)
+    text = to_json(compiled)
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
         _write_atomic(out, text)
-    episodes = result.compiled.episodes
+    episodes = compiled.episodes
     users = sum(len(e.participants) for e in episodes)
     wall = time.perf_counter() - t0
     dest = f" -> {out}" if out else ""
@@ -153,13 +147,9 @@ def _write_atomic(path: Path, text: str) -> None:
         raise _fail(f"{path} is a directory; give a file name for the output")
     if not path.parent.exists():
         raise _fail(f"the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        write_atomic(path, text)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise _fail(f"cannot write {path}: {exc.strerror}") from None
 
 
@@ -177,6 +167,11 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
             raise _fail(
                 f"{file} is not compiled museslang output ({where}: {first['msg']})"
             ) from None
+    return _compile_or_exit(file, seed)
+
+
+def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
+    """Compile, print any diagnostics, and exit 1 when there were errors."""
     result = compile_path(file, seed)
     if result.diagnostics.items:
         typer.echo(render_all(result.diagnostics.sorted(), result.sources), err=True)

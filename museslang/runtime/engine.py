@@ -304,25 +304,13 @@ class Engine:
     async def _replies(
         self, episode: EpisodeGraph, sim: UserSimulator, turn: int, transcript: list[Message]
     ) -> list[Message]:
-        addressed = [
-            p
-            for p in episode.participants
-            if any(m.turn == turn and m.sender == AGENT and p.id in m.to for m in transcript)
-        ]
-        texts = await asyncio.gather(
-            *(
-                sim.reply(
-                    p,
-                    turn,
-                    [
-                        m
-                        for m in transcript
-                        if m.turn == turn and m.sender == AGENT and p.id in m.to
-                    ],
-                )
-                for p in addressed
-            )
-        )
+        incoming: dict[str, list[Message]] = {}
+        for m in transcript:
+            if m.turn == turn and m.sender == AGENT:
+                for user in m.to:
+                    incoming.setdefault(user, []).append(m)
+        addressed = [p for p in episode.participants if p.id in incoming]
+        texts = await asyncio.gather(*(sim.reply(p, turn, incoming[p.id]) for p in addressed))
         return [
             Message(turn=turn, sender=p.id, to=[AGENT], text=t)
             for p, t in zip(addressed, texts, strict=True)
