@@ -49,12 +49,14 @@ def _present(token: str, words: set[str]) -> bool:
     if token in words:
         return True
     if len(token) >= 6 and not token.isdigit():
-        return any(
-            abs(len(w) - len(token)) <= 2
-            and difflib.SequenceMatcher(None, token, w).ratio() >= 0.85
-            for w in words
-        )
+        return any(abs(len(w) - len(token)) <= 2 and _similar(token, w) for w in words)
     return False
+
+
+def _similar(a: str, b: str) -> bool:
+    """ratio() >= 0.85, tried after its cheap upper bounds: same answer, less work."""
+    m = difflib.SequenceMatcher(None, a, b)
+    return m.real_quick_ratio() >= 0.85 and m.quick_ratio() >= 0.85 and m.ratio() >= 0.85
 
 
 def reveals(text: str, secret: str, public: Iterable[str] = ()) -> bool:
