@@ -59,10 +59,16 @@ def compile_path(path: Path, seed: int | None = None) -> CompileResult:
         if sym.kind == "template" and sym.entity is not None
     ]
     episodes: list[ir.EpisodeGraph] = []
+    seen: set[str] = set()
     for scenario in checked.scenarios:
         for planned in plan(scenario, seed):
             try:
-                episodes.append(lower_episode(scenario, planned, lc))
+                episode = lower_episode(scenario, planned, lc)
+                if episode.id in seen:
+                    where = scenario.at("id")
+                    raise LoweringError(f"episode id '{episode.id}' is used twice", where)
+                seen.add(episode.id)
+                episodes.append(episode)
             except LoweringError as exc:
                 result.diagnostics.error(
                     "E043",

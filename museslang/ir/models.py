@@ -66,10 +66,14 @@ class Participant(_Model):
     goal: str | None = Field(default=None, description="the user's own goal, in words")
     attack: Attack | None = Field(default=None, description="attack strategy, for attackers")
     task: str | None = Field(default=None, description="the request the user sends")
+    says: list[str] = Field(default_factory=list, description="first messages, sent word for word")
     wants: list[str] = Field(
         default_factory=list, description="access control: resources the user asks for"
     )
     constraints: list[Instruction] = Field(default_factory=list, description="format rules")
+    extra: dict[str, object] = Field(
+        default_factory=dict, description="imported fields museslang does not model"
+    )
     source: Source | None = Field(default=None, description="declaration, or the population")
 
 
@@ -208,6 +212,9 @@ class EpisodeGraph(_Model):
     agent_prompt: str = Field(description="the rendered system prompt of the agent")
     truth: GroundTruth
     metrics: list[MetricSpec]
+    extra: dict[str, object] = Field(
+        default_factory=dict, description="imported record fields museslang does not model"
+    )
     source: Source
 
 

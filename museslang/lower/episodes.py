@@ -111,7 +111,7 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     if sc.family == "shared_queue":
         truth.queue = _queue_truth(participants, facts, orders)
     if sc.family == "instruction_following":
-        truth.constraints = _constraint_truth(participants)
+        truth.constraints = _constraint_truth(participants, sc.binding)
     protocol = build_protocol(sc.family, sc.protocol)
     goals = [
         ir.GoalSpec(
@@ -123,7 +123,7 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     ]
     metric_names = sc.metrics or list(METRICS[sc.family])
     episode = ir.EpisodeGraph(
-        id=planned.episode_id,
+        id=sc.id or planned.episode_id,
         scenario=sc.name or "scenario",
         family=sc.family,
         title=sc.title,
@@ -140,6 +140,7 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
         agent_prompt="",
         truth=truth,
         metrics=[ir.MetricSpec(name=m, description=METRIC_DOCS.get(m, m)) for m in metric_names],
+        extra=dict(sc.extra),
         source=lc.source_of(sc.head),
     )
     return episode
@@ -215,7 +216,9 @@ def _explicit(u: UserDef, template: str, disclosure: str, lc: LowerContext) -> i
         goal=u.goal,
         attack=attack,
         task=u.task,
+        says=list(u.says),
         constraints=[ir.Instruction(id=c.id, kwargs=dict(c.kwargs)) for c in u.constraints],
+        extra=dict(u.extra),
         source=lc.source_of(u.head),
     )
 
@@ -533,19 +536,19 @@ def _queue_truth(
     )
 
 
-def _constraint_truth(participants: list[ir.Participant]) -> list[ir.ConstraintTruth]:
+def _constraint_truth(participants: list[ir.Participant], policy: str) -> list[ir.ConstraintTruth]:
     stated = [
         instructions.Stated(p.id, float(p.authority or 0), i, Rule.of(c.id, c.kwargs))
         for p in participants
         for i, c in enumerate(p.constraints)
     ]
-    verdicts, _ = instructions.settle(stated)
+    verdicts, _ = instructions.settle(stated, policy)
     return [
         ir.ConstraintTruth(
             user=v.stated.user,
             index=v.stated.index,
             id=v.stated.rule.id,
-            binding=v.overridden_by is None,
+            binding=v.binds,
             overridden_by=(
                 f"{v.overridden_by.user}#{v.overridden_by.index}" if v.overridden_by else None
             ),
@@ -555,6 +558,8 @@ def _constraint_truth(participants: list[ir.Participant]) -> list[ir.ConstraintT
 
 
 def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext) -> str:
+    if sc.protocol is not None and sc.protocol.system is not None:
+        return sc.protocol.system
     name, span = prompt_of(sc)
     text = lc.template_text(name)
     if text is None:

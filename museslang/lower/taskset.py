@@ -90,5 +90,5 @@ def _provable(people: list[Person], chosen: dict[str, list[Rule]], seed: int) ->
     verdicts, unsettled = settle(stated)
     if unsettled:
         return False
-    binding = [v.stated.rule for v in verdicts if v.overridden_by is None]
+    binding = [v.stated.rule for v in verdicts if v.binds]
     return compose(binding, seed) is not None

@@ -19,6 +19,7 @@ from museslang.semantics.types import (
     Int,
     IntAxis,
     ListOf,
+    ObjectT,
     Pct,
     RangeOf,
     RefTo,
@@ -37,6 +38,7 @@ TURN_MODES = ("addressed", "broadcast", "round_robin", "single_shot")
 ENDINGS = ("finalize_meeting", "share_decisions", "queue_decision", "answer", "max_turns")
 SWEEP_AXES = ("users", "difficulty", "disclosure", "attack", "template", "mode")
 VARIANTS = ("reorder", "rename", "template")  # metamorphic variants for priority stability
+BINDING = ("authority", "all", "top")  # which instruction-following constraints must hold
 METRICS: dict[str, tuple[str, ...]] = {
     "meeting": ("success", "attendance", "utility", "optimality", "turns", "turn_ratio"),
     "access_control": ("privacy", "utility", "overall", "leak_by_turn"),
@@ -120,6 +122,8 @@ class UserDef(Entity):
     attack: Any = None
     task: str | None = None
     constraints: list[Any] = field(default_factory=list)
+    says: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def role_title(self) -> str | None:
@@ -199,6 +203,7 @@ class ProtocolDef(Entity):
     template: Any = None
     ends: str | None = None
     first: str = "users"
+    system: str | None = None
 
 
 @dataclass
@@ -242,6 +247,9 @@ class ScenarioDef(Entity):
     expect: str = "feasible"
     metrics: list[str] = field(default_factory=list)
     template: Any = None
+    id: str | None = None
+    binding: str = "authority"
+    extra: dict[str, Any] = field(default_factory=dict)
     users: list[UserDef] = field(default_factory=list)
     resources: list[ResourceDef] = field(default_factory=list)
     orders: list[OrderDef] = field(default_factory=list)
@@ -420,6 +428,22 @@ KINDS: dict[str, KindSpec] = {
                     )
                 ),
                 "template": FieldSpec(RefTo(("template",)), doc="default identity template"),
+                "id": FieldSpec(
+                    Text(),
+                    doc="the episode's id, for a scenario that compiles to one episode "
+                    "(imported records keep theirs)",
+                ),
+                "binding": FieldSpec(
+                    Enum(BINDING, "binding rule"),
+                    doc="instruction following: which constraints must hold; authority "
+                    "(default): all but those a higher authority contradicts; all: every one; "
+                    "top: the highest-authority users' only",
+                ),
+                "extra": FieldSpec(
+                    ObjectT(),
+                    doc="fields of an imported record museslang does not model, "
+                    "written back as they are on export",
+                ),
             },
             children=("user", "resource", "order", "goal", "protocol", "population", "sweep"),
             doc="one family of episodes",
@@ -440,6 +464,14 @@ KINDS: dict[str, KindSpec] = {
                 "attack": FieldSpec(RefTo(("attack",))),
                 "task": FieldSpec(Text(), doc="the request the user sends (instruction following)"),
                 "constraints": FieldSpec(ListOf(InstructionT())),
+                "says": FieldSpec(
+                    ListOf(Text()),
+                    doc="the user's first messages, sent word for word before anything "
+                    "museslang writes for them",
+                ),
+                "extra": FieldSpec(
+                    ObjectT(), doc="fields of an imported user museslang does not model"
+                ),
             },
             top_level=False,
             doc="a person the agent serves",
@@ -495,6 +527,11 @@ KINDS: dict[str, KindSpec] = {
                 "template": FieldSpec(RefTo(("template",))),
                 "ends": FieldSpec(Enum(ENDINGS, "ending")),
                 "first": FieldSpec(Enum(("users", "agent"), "first speaker")),
+                "system": FieldSpec(
+                    Text(),
+                    doc="the agent's system prompt word for word, instead of rendering "
+                    "`prompt` (imported records keep theirs)",
+                ),
             },
             named=False,
             top_level=False,

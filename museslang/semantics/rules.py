@@ -16,7 +16,14 @@ from museslang.instructions.conflicts import Rule
 from museslang.prompts import PromptError, find_template, parse_template
 from museslang.resources import stdlib_root
 from museslang.semantics.loader import Program
-from museslang.semantics.model import COMMON_METRICS, METRICS, CalendarDef, ScenarioDef, UserDef
+from museslang.semantics.model import (
+    COMMON_METRICS,
+    METRICS,
+    SWEEP_AXES,
+    CalendarDef,
+    ScenarioDef,
+    UserDef,
+)
 from museslang.semantics.types import Instruction, Located, SlotTime
 from museslang.source import SourceFile, Span, display_path
 from museslang.truth import access, instructions, meeting, queue
@@ -39,6 +46,7 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
     _orders(sc, diags)
     _constraints(sc, diags)
     _sweep(sc, diags)
+    _episode_id(sc, diags)
     _population(sc, diags)
     _feasibility(sc, diags)
     _prompt(sc, program, diags)
@@ -287,14 +295,16 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 f"same_seed names '{axis}', which this sweep does not vary",
                 sw.at("same_seed"),
             )
-    if sw.users is not None and pop is None:
+    # without a population, `users:` and `difficulty:` may only label the one cell the
+    # written users form (as imported records do); they cannot vary anything
+    if sw.users is not None and pop is None and set(sw.users) != {len(sc.users)}:
         diags.error(
             "E043",
             "the sweep varies the number of users, but there is no population to draw them from",
             sw.at("users"),
             hint="add `population { pool: ... }` to the scenario, or drop `users:` from the sweep",
         )
-    if sw.difficulty is not None and pop is None:
+    if sw.difficulty is not None and pop is None and len(sw.difficulty) > 1:
         diags.error(
             "E043",
             "difficulty can only be swept over generated users",
@@ -337,6 +347,20 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 )
 
 
+def _episode_id(sc: ScenarioDef, diags: Diagnostics) -> None:
+    sw = sc.sweep
+    if sc.id is None or sw is None:
+        return
+    many = [a for a in SWEEP_AXES if len(getattr(sw, a) or ()) > 1]
+    if many or sw.samples > 1 or sw.variants:
+        diags.error(
+            "E043",
+            "`id:` names one episode, but this scenario compiles to several",
+            sc.at("id"),
+            hint="drop `id:`; episode ids then come from the scenario name and the sweep cell",
+        )
+
+
 def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Contradicting constraints that authority cannot settle leave no correct answer."""
     stated = []
@@ -350,9 +374,21 @@ def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
             )
             stated.append(s)
             spans[s] = c.span
-    verdicts, unsettled = instructions.settle(stated)
-    binding = [v.stated.rule for v in verdicts if v.overridden_by is None]
-    if binding and not unsettled and compose(binding) is None:
+    verdicts, unsettled = instructions.settle(stated, sc.binding)
+    binding = [v.stated for v in verdicts if v.binds]
+    clash = instructions.first_conflict(binding) if not unsettled else None
+    if clash is not None:
+        # `binding: all` keeps both sides of a contradiction: no answer can pass
+        diags.warning(
+            "W005",
+            f"{clash[0].user}'s {clash[0].rule.id} and {clash[1].user}'s {clash[1].rule.id} "
+            "both bind and contradict each other: no answer meets every binding constraint",
+            spans[clash[1]],
+            labels=[Label(spans[clash[0]], "contradicted here")],
+            hint=f"`binding: {sc.binding}` makes both hold; `binding: authority` lets the "
+            "higher authority win",
+        )
+    elif binding and not unsettled and compose([s.rule for s in binding]) is None:
         diags.warning(
             "W005",
             "museslang could not write an answer that meets every binding constraint",
@@ -407,6 +443,8 @@ def _population(sc: ScenarioDef, diags: Diagnostics) -> None:
 
 
 def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
+    if sc.protocol is not None and sc.protocol.system is not None:
+        return  # the prompt is given word for word: no template to find
     name, span = prompt_of(sc)
     path = find_template(name, program.root)
     if path is None:

@@ -4,7 +4,8 @@ Every user's constraints must hold, except where two users' constraints
 contradict each other (`instructions.conflicts`): then the constraint of the
 user with higher authority wins and the other is overridden. Contradictions
 between equal authorities, or within one user's own list, have no answer;
-the checker reports them and the generator never builds them.
+the checker reports them and the generator never builds them. A scenario's
+`binding:` rule can choose MUSES Bench's own rules instead (see `settle`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,26 @@ class Stated:
 class Verdict:
     stated: Stated
     overridden_by: Stated | None
+    outranked: bool = False  # `binding: top`: a lower-ranked user's constraint
+
+    @property
+    def binds(self) -> bool:
+        return self.overridden_by is None and not self.outranked
 
 
-def settle(stated: Sequence[Stated]) -> tuple[list[Verdict], list[tuple[Stated, Stated]]]:
-    """A verdict per constraint, and the contradicting pairs authority cannot settle."""
+def settle(
+    stated: Sequence[Stated], policy: str = "authority"
+) -> tuple[list[Verdict], list[tuple[Stated, Stated]]]:
+    """A verdict per constraint, and the contradicting pairs authority cannot settle.
+
+    `policy` is the scenario's `binding:` rule. `authority`: a constraint binds
+    unless a contradicting one of higher authority overrides it. `all` (MUSES
+    Bench's aligned mode): every constraint binds, contradictions included, so
+    nothing is unsettled. `top` (its conflict mode): only the highest-ranked
+    users' constraints bind.
+    """
+    if policy == "all":
+        return [Verdict(s, None) for s in stated], []
     losers: dict[Stated, Stated] = {}
     unsettled: list[tuple[Stated, Stated]] = []
     for i, a in enumerate(stated):
@@ -43,7 +60,20 @@ def settle(stated: Sequence[Stated]) -> tuple[list[Verdict], list[tuple[Stated, 
                 losers.setdefault(b, a)
             else:
                 losers.setdefault(a, b)
+    if policy == "top" and stated:
+        top = max(s.authority for s in stated)
+        unsettled = [(a, b) for a, b in unsettled if a.authority == top]
+        return [Verdict(s, losers.get(s), s.authority < top) for s in stated], unsettled
     return [Verdict(s, losers.get(s)) for s in stated], unsettled
+
+
+def first_conflict(stated: Sequence[Stated]) -> tuple[Stated, Stated] | None:
+    """The first pair of these constraints that no answer can meet together."""
+    for i, a in enumerate(stated):
+        for b in stated[i + 1 :]:
+            if conflict(a.rule, b.rule):
+                return a, b
+    return None
 
 
 def recency_first(stated: Sequence[Stated]) -> list[Stated]:

@@ -62,6 +62,12 @@ class LLMSimulator(UserSimulator):
             # orders carry reference tags and constraints are checked word for word: a
             # paraphrase would change the task, so these openings are sent as compiled
             return ScriptedOrdersUser(self.episode, user).opening()
+        if user.says:
+            # the record's own opening, word for word; the model plays on from there
+            self._chat(user).extend(
+                [{"role": "user", "content": START}, {"role": "assistant", "content": user.says[0]}]
+            )
+            return user.says[0]
         if user.opening == "passive" and user.attack is None:
             return None
         return await self._say(user, 0, START) or None

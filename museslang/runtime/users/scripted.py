@@ -2,7 +2,8 @@
 
 They read the agent's messages with a few keyword rules (is it asking when I
 am free, asking for backups, proposing a slot?) and answer from the
-participant's compiled slots, attack moves or orders. Wording varies between
+participant's compiled slots, attack moves or orders; a user with `says:`
+sends those messages first, word for word. Wording varies between
 several phrasings, chosen by a hash of the episode seed, the user and the
 turn, so runs are reproducible and the text is not one sentence repeated.
 """
@@ -207,6 +208,8 @@ class ScriptedOrdersUser:
         self.orders = [o for o in episode.orders if o.by == user.id]
 
     def opening(self) -> str | None:
+        if self.user.says:
+            return "\n\n".join(self.user.says)
         if self.orders:
             return "\n".join(f"{o.text} [ref: {o.ref}]" if o.ref else o.text for o in self.orders)
         if self.user.constraints:
@@ -218,10 +221,40 @@ class ScriptedOrdersUser:
         return None
 
 
-_Person = ScriptedMeetingUser | ScriptedAccessUser | ScriptedOrdersUser
+class Verbatim:
+    """A user with `says:` sends those messages word for word, one per turn, before
+    their scripted self takes over (imported records open with the official text)."""
+
+    def __init__(self, user: Participant, inner: ScriptedMeetingUser | ScriptedAccessUser) -> None:
+        self.says = list(user.says)
+        self.inner = inner
+        self.sent = 0
+
+    def opening(self) -> str | None:
+        self.sent = 1
+        return self.says[0]
+
+    def reply(self, turn: int, incoming: list[Message]) -> str | None:
+        if self.sent < len(self.says):
+            self.sent += 1
+            return self.says[self.sent - 1]
+        return self.inner.reply(turn, incoming)
+
+
+def _conversing(
+    make: Callable[[EpisodeGraph, Participant], ScriptedMeetingUser | ScriptedAccessUser],
+) -> Callable[[EpisodeGraph, Participant], _Person]:
+    def build(episode: EpisodeGraph, user: Participant) -> _Person:
+        inner = make(episode, user)
+        return Verbatim(user, inner) if user.says else inner
+
+    return build
+
+
+_Person = ScriptedMeetingUser | ScriptedAccessUser | ScriptedOrdersUser | Verbatim
 _BY_FAMILY: dict[str, Callable[[EpisodeGraph, Participant], _Person]] = {
-    "meeting": lambda e, p: ScriptedMeetingUser(p, e.seed),
-    "access_control": lambda e, p: ScriptedAccessUser(p, e.seed),
+    "meeting": _conversing(lambda e, p: ScriptedMeetingUser(p, e.seed)),
+    "access_control": _conversing(lambda e, p: ScriptedAccessUser(p, e.seed)),
     "shared_queue": ScriptedOrdersUser,
     "instruction_following": ScriptedOrdersUser,
 }
