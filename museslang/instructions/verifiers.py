@@ -43,8 +43,9 @@ class Arg:
             ok = isinstance(value, list) and value and all(isinstance(v, str) for v in value)
             return None if ok else "a list of strings"
         if self.kind == "letter":
-            ok = isinstance(value, str) and len(value) == 1 and value.isalpha()
-            return None if ok else "one letter"
+            # IFEval asks for letters; MUSES Bench also counts marks such as "!"
+            ok = isinstance(value, str) and len(value) == 1 and not value.isspace()
+            return None if ok else "one letter or mark"
         if self.kind == "language":
             ok = value in languages.CODES
             return None if ok else "an ISO 639-1 language code such as de"
@@ -317,7 +318,7 @@ def _frequency(response: str, k: Kwargs) -> bool:
 @instruction(
     "keywords:letter_frequency",
     lambda k: f"Use the letter '{k['letter']}' {k['let_relation']} {_times(k['let_frequency'])}.",
-    letter=Arg("letter", "the letter"),
+    letter=Arg("letter", "the letter, or a mark such as !"),
     let_frequency=_N,
     let_relation=_REL,
 )

@@ -389,6 +389,8 @@ def plain_value(value: ast.Value, ctx: Ctx) -> Any:
     if isinstance(value, ast.Ref):
         if value.dotted in ("true", "false"):
             return value.dotted == "true"
+        if value.dotted == "null":
+            return None  # imported records hold JSON nulls
         return value.dotted
     if isinstance(value, ast.ListValue):
         return [plain_value(v, ctx) for v in value.items]

@@ -1,0 +1,1 @@
+"""Interoperation with other formats: the official MUSES Bench JSONL (`muses_bench`)."""
