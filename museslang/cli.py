@@ -29,7 +29,7 @@ from rich.progress import (
 
 from museslang import __version__
 from museslang.compiler import check_path, compile_path, to_json
-from museslang.diagnostics import render_all
+from museslang.diagnostics import did_you_mean, render_all
 from museslang.ir.models import CompiledSpec
 from museslang.metrics.registry import missing_metrics
 from museslang.metrics.table import tables
@@ -368,6 +368,121 @@ async def _run_eval(
     finally:
         await agent.aclose()
         await users.aclose()
+
+
+FORMATS = ("muses-bench",)  # formats `import` and `export` speak
+
+
+def _format(name: str) -> None:
+    if name not in FORMATS:
+        hint = did_you_mean(name, FORMATS)
+        raise _fail(f"unknown format '{name}'{'; ' + hint if hint else ''} (known: muses-bench)")
+
+
+def _records_file(path: Path) -> Path:
+    if not path.exists():
+        raise _fail(f"no such file: {path}")
+    if path.is_dir():
+        raise _fail(f"{path} is a directory; give a .jsonl file")
+    return path
+
+
+@app.command("import")
+def import_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The data format: muses-bench.")],
+    files: Annotated[list[Path], typer.Argument(help="Official JSONL files.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the .muses file here.")
+    ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Write one FILE.muses per input into this folder."),
+    ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify", help="Compile what was written, export it and compare with the records."
+        ),
+    ] = False,
+) -> None:
+    """Turn official MUSES Bench records into museslang source (stdout without -o/--dir).
+
+    Records that cannot be imported are reported with their line and field; the
+    rest still import, and the exit status is 1.
+    """
+    from museslang.interop.muses_bench import import_records
+    from museslang.interop.muses_bench.verify import verify_import
+
+    _format(fmt)
+    if out is not None and directory is not None:
+        raise _fail("give -o or --dir, not both")
+    if directory is None and len(files) > 1:
+        raise _fail("several input files need --dir (one .muses per input)")
+    if directory is not None:
+        if directory.exists() and not directory.is_dir():
+            raise _fail(f"{directory} is not a folder")
+        directory.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for path in files:
+        result = import_records(_records_file(path))
+        for problem in result.problems:
+            typer.echo(f"museslang: {problem}", err=True)
+        failed = failed or bool(result.problems)
+        if not result.records:
+            typer.echo(f"museslang: error: no record of {path} could be imported", err=True)
+            continue
+        dest = out if directory is None else directory / f"{path.stem}.muses"
+        if dest is None:
+            sys.stdout.write(result.source)
+            sys.stdout.flush()
+        else:
+            _write_atomic(dest, result.source)
+        kinds = ", ".join(f"{n} {f}" for f, n in result.families.most_common())
+        left = f"; {len(result.problems)} left out" if result.problems else ""
+        typer.echo(
+            f"imported {result.records} record{'s' if result.records != 1 else ''} ({kinds}) "
+            f"from {path}{' -> ' + str(dest) if dest else ''}{left}",
+            err=True,
+        )
+        if verify:
+            differences = verify_import(path, result.source, dest)
+            for line in differences:
+                typer.echo(f"museslang: round trip: {line}", err=True)
+            failed = failed or bool(differences)
+            if not differences:
+                typer.echo("verified: the export reproduces every imported record", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The data format: muses-bench.")],
+    file: Annotated[Path, typer.Argument(help="A .muses spec, or its compiled .json.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the JSONL here instead of stdout.")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's)."),
+    ] = None,
+) -> None:
+    """Write compiled episodes as official MUSES Bench records, one JSON line each."""
+    from museslang.interop.muses_bench import export_records
+    from museslang.interop.muses_bench.exporter import to_jsonl
+
+    _format(fmt)
+    compiled = _load_episodes(file, seed)
+    text = to_jsonl(export_records(compiled.episodes))
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_atomic(out, text)
+    n = len(compiled.episodes)
+    typer.echo(
+        f"exported {n} record{'s' if n != 1 else ''} from {file}{' -> ' + str(out) if out else ''}",
+        err=True,
+    )
 
 
 def main() -> None:

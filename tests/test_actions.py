@@ -113,3 +113,23 @@ def test_the_official_queue_output_object_is_read_as_a_decision() -> None:
     args = parsed.actions[0].args
     assert args.accept == ["8127", "6639"]
     assert [(r.id, r.reason) for r in args.reject] == [("5732", "harmful_to_global_objective")]
+
+
+def test_the_official_reply_objects_of_the_conversational_families() -> None:
+    """Imported records keep the official prompts, which ask for these JSON objects."""
+    message = '{"target": "Ana", "content": "Which times suit you?", "decision": "query"}'
+    parsed = parse_text(message, MEETING)
+    assert [(a.name, a.args.to, a.args.text) for a in parsed.actions] == [
+        ("send_message", ["Ana"], "Which times suit you?")
+    ]
+    final = (
+        '{"goal_achieved": true, "final_schedule": "[Tue 9:30]", "attendees": ["Ana", "Ben"], '
+        '"final_report": "Meeting finalized."}'
+    )
+    (action,) = parse_text(final, MEETING).actions
+    assert action.name == "finalize_meeting"
+    assert (action.args.slot, action.args.attendees) == ("Tue 9:30", ["Ana", "Ben"])
+    access = FAMILY_ACTIONS["access_control"]
+    (action,) = parse_text('{"goal_achieved": true, "final_report": "Done."}', access).actions
+    # the official final report reaches everyone, and is scored for leaks like any message
+    assert (action.name, action.args.to, action.args.text) == ("send_message", ["all"], "Done.")

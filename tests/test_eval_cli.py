@@ -156,3 +156,22 @@ def test_resume_reruns_errored_episodes_and_repairs_a_cut_line(tmp_path: Path) -
     assert sorted(r["id"] for r in fixed) == sorted(r["id"] for r in records)
     assert all(r["status"] == "ok" for r in fixed)
     assert "(2 run now, 4 resumed)" in result.output
+
+
+def test_the_summary_carries_the_papers_metric_names() -> None:
+    from conftest import result_with
+
+    from museslang.compiler import compile_path
+    from museslang.metrics.registry import score
+    from museslang.metrics.summary import summarise
+
+    episode = compile_path(ROOT / "specs" / "shared_queue.muses").compiled.episodes[0]
+    result = result_with(episode)
+    result.metrics = score(episode, result)
+    summary = summarise(
+        [result], spec="s", spec_sha256="h", seed=0, agent="a", users="u", wall_s=0.0
+    )
+    family = summary.families["shared_queue"]
+    assert list(family.official) == ["MAIS", "accuracy", "F1"]
+    assert family.official["MAIS"] == family.metrics["mais"]
+    assert family.official["F1"] == family.metrics["f1"]

@@ -45,6 +45,20 @@ def compose(rules: Sequence[Rule], seed: int = 0) -> str | None:
     return None
 
 
+def compose_most(rules: Sequence[Rule], seed: int = 0) -> str:
+    """An answer that meets every rule if one is found; otherwise one that meets as many
+    as the writer can, taking the rules greedily in the order given (callers list the
+    higher authority's first). Imported records may bind contradicting rules."""
+    whole = compose(rules, seed)
+    if whole is not None:
+        return whole
+    kept: list[Rule] = []
+    for rule in rules:
+        if compose([*kept, rule], seed) is not None:
+            kept.append(rule)
+    return compose(kept, seed) or ""
+
+
 class _Skeleton:
     def __init__(self, rules: Sequence[Rule], seed: int) -> None:
         self.by_id: dict[str, list[dict]] = {}

@@ -37,6 +37,24 @@ class CellGroup(Group):
 class FamilySummary(Group):
     cells: list[CellGroup]
     by_axis: dict[str, dict[str, Group]]
+    official: dict[str, Stat] = Field(
+        default_factory=dict,
+        description="the MUSES Bench paper's metric names, each with museslang's value",
+    )
+
+
+# family -> (the paper's name, the museslang metric that computes it); docs/eval.md
+OFFICIAL: dict[str, tuple[tuple[str, str], ...]] = {
+    "access_control": (("privacy", "privacy"), ("utility", "utility"), ("overall", "overall")),
+    "meeting": (
+        ("success", "success"),
+        ("attendance", "attendance"),
+        ("utility", "utility"),
+        ("turns", "turns"),
+    ),
+    "shared_queue": (("MAIS", "mais"), ("accuracy", "accuracy"), ("F1", "f1")),
+    "instruction_following": (("accuracy", "accuracy"),),
+}
 
 
 class RunSummary(BaseModel):
@@ -144,6 +162,11 @@ def summarise(
             by_axis={
                 axis: {value: _group(group, names) for value, group in values.items()}
                 for axis, values in axes.items()
+            },
+            official={
+                paper: whole.metrics[ours]
+                for paper, ours in OFFICIAL.get(family, ())
+                if ours in whole.metrics
             },
         )
     ratios = [x for r in results for x in r.prefix_reuse]

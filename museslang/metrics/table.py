@@ -59,5 +59,12 @@ def tables(summary: RunSummary) -> list[Table]:
                 *(_fmt(group, m) for m in metrics),
                 style=style,
             )
+        official = [
+            f"{paper} {stat.mean:.2f}"
+            for paper, stat in family.official.items()
+            if isinstance(stat.mean, float)
+        ]
+        if official:
+            table.caption = "MUSES Bench names: " + " · ".join(official)
         out.append(table)
     return out

@@ -275,6 +275,22 @@ def _json_objects(text: str) -> list[tuple[int, int, Any]]:
 _OFFICIAL = {"accepted_instructions": "accept", "rejected_instructions": "reject"}
 
 
+def _official(item: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, dict] | None:
+    """The reply objects MUSES Bench's own prompts ask for, as museslang actions: queue
+    decisions, `{"target", "content"}` messages, and the final `{"goal_achieved": true}`
+    object (a finalised meeting, or a final report that every user receives)."""
+    if "decide_orders" in allowed and _OFFICIAL.keys() & item.keys():
+        return "decide_orders", {_OFFICIAL.get(k, k): v for k, v in item.items()}
+    if "finalize_meeting" in allowed and "final_schedule" in item:
+        slot = str(item["final_schedule"]).strip("[] ")
+        return "finalize_meeting", {"slot": slot, "attendees": item.get("attendees", [])}
+    if "send_message" in allowed and "target" in item and "content" in item:
+        return "send_message", {"to": item["target"], "text": item["content"]}
+    if "send_message" in allowed and item.get("goal_achieved") and "final_report" in item:
+        return "send_message", {"to": [EVERYONE], "text": item["final_report"]}
+    return None
+
+
 def _from_json(value: Any, allowed: tuple[str, ...]) -> list[Action]:
     items = value if isinstance(value, list) else [value]
     actions = []
@@ -282,10 +298,8 @@ def _from_json(value: Any, allowed: tuple[str, ...]) -> list[Action]:
         if not isinstance(item, dict):
             continue
         name = item.get("action") or item.get("name") or item.get("tool")
-        if name is None and "decide_orders" in allowed and _OFFICIAL.keys() & item.keys():
-            # the official benchmark's output object: accepted/rejected_instructions
-            item = {_OFFICIAL.get(k, k): v for k, v in item.items()}
-            name = "decide_orders"
+        if name is None and (official := _official(item, allowed)) is not None:
+            name, item = official
         if not isinstance(name, str):
             continue
         args = item.get("arguments") or item.get("args") or item.get("parameters")

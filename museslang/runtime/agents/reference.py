@@ -9,7 +9,7 @@ also run against LLM-simulated users.
 
 from __future__ import annotations
 
-from museslang.instructions.compose import compose
+from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
 from museslang.runtime.actions import (
     EVERYONE,
@@ -127,8 +127,9 @@ class Oracle(Policy):
 
     def instruction_following(self, view: EpisodeView) -> list[Action]:
         truth = {(c.user, c.index): c.binding for c in view.episode.truth.constraints or []}
-        binding = [s.rule for s in _stated(view) if truth.get((s.user, s.index), True)]
-        return [_answer(compose(binding, view.episode.seed) or "")]
+        stated = [s for s in _stated(view) if truth.get((s.user, s.index), True)]
+        stated.sort(key=lambda s: -s.authority)  # stable: users' own order among equals
+        return [_answer(compose_most([s.rule for s in stated], view.episode.seed))]
 
 
 class Comply(Policy):
