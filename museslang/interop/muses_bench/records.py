@@ -91,9 +91,6 @@ class Fields:
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
-    def has(self, key: str) -> bool:
-        return key in self.data
-
     def need(self, key: str, kind: type) -> Any:
         if key not in self.data:
             raise RecordError(self.where(key), "is missing")
