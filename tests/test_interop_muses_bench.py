@@ -342,6 +342,15 @@ def test_malformed_records_name_line_and_field(tmp_path: Path) -> None:
     assert compile_path(spec).ok
 
 
+def test_a_field_name_museslang_cannot_write_is_reported(tmp_path: Path) -> None:
+    rec = access_record(2)
+    rec["all_users"][0]["odd key"] = 1
+    result = import_records(_write(tmp_path, [rec, access_record(3)]))
+    (problem,) = result.problems
+    assert problem.line == 1 and "cannot be written: key 'odd key'" in problem.message
+    assert result.records == 1
+
+
 # ---- the CLI --------------------------------------------------------------------------
 
 

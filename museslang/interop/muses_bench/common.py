@@ -32,6 +32,7 @@ class Imported:
 
     scenario: Decl
     imports: set[str] = field(default_factory=set)
+    text: str = ""  # the scenario as source, once written
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,13 @@ def _one(path: Path, line: Line, taken: set[str], result: ImportResult) -> Impor
     attempt = set(taken)
     try:
         imported = family.scenario(Fields(line.data), attempt)
+        imported.text = render(imported.scenario)
     except RecordError as exc:
         result.problems.append(Problem(str(path), line.number, exc.field, exc.message, rid))
         return None
-    except ValueError as exc:  # a value the source writer cannot express
-        result.problems.append(Problem(str(path), line.number, "", str(exc), rid))
+    except (ValueError, TypeError) as exc:  # a value the source writer cannot express
+        why = f"cannot be written: {exc}"
+        result.problems.append(Problem(str(path), line.number, "", why, rid))
         return None
     taken |= attempt
     result.families[family.name] += 1
@@ -95,5 +97,5 @@ def _file(path: Path, done: list[Imported], families: Counter[str]) -> str:
     ]
     modules = sorted({m for d in done for m in d.imports})
     head += [f"import std.{m}" for m in modules]
-    body = [render(d.scenario) for d in done]
+    body = [d.text for d in done]
     return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n"
