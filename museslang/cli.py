@@ -119,16 +119,9 @@ def compile_cmd(
 ) -> None:
     """Compile a spec into episode graphs (JSON): one per sweep cell and sample."""
     _spec_file(file)
-    if seed is not None and seed < 0:
-        raise _fail("--seed must be a non-negative integer")
     t0 = time.perf_counter()
     compiled = _compile_or_exit(file, seed)
-    text = to_json(compiled)
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        _write_atomic(out, text)
+    _emit(to_json(compiled), out)
     episodes = compiled.episodes
     users = sum(len(e.participants) for e in episodes)
     wall = time.perf_counter() - t0
@@ -138,6 +131,15 @@ def compile_cmd(
         f"({users} users) from {file} in {wall:.2f} s{dest}",
         err=True,
     )
+
+
+def _emit(text: str, out: Path | None) -> None:
+    """A command's output: to stdout, or atomically to `out`."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_atomic(out, text)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -172,6 +174,8 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
 
 def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
     """Compile, print any diagnostics, and exit 1 when there were errors."""
+    if seed is not None and seed < 0:
+        raise _fail("--seed must be a non-negative integer")
     result = compile_path(file, seed)
     if result.diagnostics.items:
         typer.echo(render_all(result.diagnostics.sorted(), result.sources), err=True)
@@ -228,8 +232,6 @@ def eval_cmd(
         raise _fail("--concurrency must be at least 1")
     if limit is not None and limit < 1:
         raise _fail("--limit must be at least 1")
-    if seed is not None and seed < 0:
-        raise _fail("--seed must be a non-negative integer")
     if timeout <= 0 or retries < 0 or backoff < 0 or max_tokens < 1:
         raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
     if resume and out is None:
@@ -432,11 +434,7 @@ def import_cmd(
             typer.echo(f"museslang: error: no record of {path} could be imported", err=True)
             continue
         dest = out if directory is None else directory / f"{path.stem}.muses"
-        if dest is None:
-            sys.stdout.write(result.source)
-            sys.stdout.flush()
-        else:
-            _write_atomic(dest, result.source)
+        _emit(result.source, dest)
         kinds = ", ".join(f"{n} {f}" for f, n in result.families.most_common())
         left = f"; {len(result.problems)} left out" if result.problems else ""
         typer.echo(
@@ -472,12 +470,7 @@ def export_cmd(
 
     _format(fmt)
     compiled = _load_episodes(file, seed)
-    text = to_jsonl(export_records(compiled.episodes))
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        _write_atomic(out, text)
+    _emit(to_jsonl(export_records(compiled.episodes)), out)
     n = len(compiled.episodes)
     typer.echo(
         f"exported {n} record{'s' if n != 1 else ''} from {file}{' -> ' + str(out) if out else ''}",

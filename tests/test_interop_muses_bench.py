@@ -387,6 +387,7 @@ def test_cli_import_reports_bad_records_and_exits_1(tmp_path: Path) -> None:
         (["import", "muses-bench", "missing.jsonl"], "no such file: missing.jsonl"),
         (["import", "muses-bench", "a.jsonl", "b.jsonl"], "several input files need --dir"),
         (["export", "muses-bench", "missing.muses"], "no such file: missing.muses"),
+        (["export", "muses-bench", "specs/meeting.muses", "--seed", "-3"], "--seed must be"),
     ],
 )
 def test_cli_bad_arguments(args: list[str], message: str) -> None:
