@@ -21,9 +21,10 @@ from museslang.source import SourceFile
 from museslang.syntax import ast
 from museslang.syntax.parser import parse_source
 
-# how `xml_persona_entry` wraps a persona: around a block of lines, or inline
-BLOCK = "<{user}_persona>\n{text}\n</{user}_persona>"
-INLINE = "<{user}_persona>{text}</{user}_persona>"
+# how `xml_persona_entry` wraps a persona, as identity templates wrap messages:
+# around a block of lines, or inline
+BLOCK = "<{{user}}_persona>\n{{text}}\n</{{user}}_persona>"
+INLINE = "<{{user}}_persona>{{text}}</{{user}}_persona>"
 
 
 @dataclass
@@ -57,16 +58,8 @@ class Family:
 FAMILIES: Registry[Family] = Registry("MUSES Bench family")
 
 
-def unwrap_persona(entry: str, user: str, layout: str) -> str | None:
-    head, tail = layout.split("{text}")
-    head, tail = head.format(user=user), tail.format(user=user)
-    if entry.startswith(head) and entry.endswith(tail) and len(entry) >= len(head) + len(tail):
-        return entry[len(head) : len(entry) - len(tail)]
-    return None
-
-
 def persona_entry(p: Participant, layout: str) -> str:
-    return layout.format(user=p.id, text=p.persona or "")
+    return wrap(layout, p.id, p.persona or "")
 
 
 def user_decl(u: Fields, taken: set[str], layout: str) -> tuple[Decl, dict[str, Any]]:
@@ -83,7 +76,7 @@ def user_decl(u: Fields, taken: set[str], layout: str) -> tuple[Decl, dict[str, 
     extra: dict[str, Any] = {}
     entry = u.text("xml_persona_entry")
     if entry is not None:
-        inner = unwrap_persona(entry, uid, layout)
+        inner = unwrap(layout, uid, entry)
         if inner is None:
             decl.set("persona", entry)
             extra["xml_persona_entry"] = entry
@@ -101,10 +94,9 @@ def finish_user(decl: Decl, u: Fields, extra: dict[str, Any], *, goal: bool = Tr
     return decl
 
 
-def finish_scenario(sc: Decl, rec: Fields, extra: dict[str, Any], system: str | None) -> None:
+def finish_scenario(sc: Decl, rec: Fields, extra: dict[str, Any], system: str) -> None:
     """The protocol with the record's own system prompt, and the unread keys as `extra:`."""
-    if system is not None:
-        sc.add(Decl("protocol").set("system", system))
+    sc.add(Decl("protocol").set("system", system))
     extra.update(rec.rest())
     sc.set("extra", extra)
 

@@ -81,7 +81,7 @@ def _merge(chains: list[list[str]], rank: dict[str, int]) -> list[str]:
     return out if len(out) == len(rank) else sorted(rank, key=rank.__getitem__)
 
 
-def _expected(rec: Fields) -> tuple[list[str], list[tuple[str, str]], Fields]:
+def _expected(rec: Fields) -> tuple[list[str], list[tuple[str, str]]]:
     exp = rec.object("expected_output")
     accepted = exp.texts("accepted_instructions")
     rejected = []
@@ -91,7 +91,7 @@ def _expected(rec: Fields) -> tuple[list[str], list[tuple[str, str]], Fields]:
             known = ", ".join(queue.REASONS[:3])
             raise RecordError(r.where("reason"), f"unknown reason '{reason}' (known: {known})")
         rejected.append((r.need("id", str), reason))
-    return accepted, rejected, exp
+    return accepted, rejected
 
 
 def _causes(orders: dict[str, _Order], accepted: list[str], rejected: list[tuple[str, str]]):
@@ -134,7 +134,7 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
     out = Imported(sc, {"identity"})
     extra: dict[str, Any] = {}
     system = rec.need("system_prompt", str)
-    accepted, rejected, _ = _expected(rec)
+    accepted, rejected = _expected(rec)
     decided = {oid: i for i, oid in enumerate(accepted + [r for r, _ in rejected])}
     by_ref = {}
     for oid in decided:

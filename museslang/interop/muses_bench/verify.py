@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from museslang.compiler import compile_path
 from museslang.diagnostics import render_all
 from museslang.interop.muses_bench.compare import differences
 from museslang.interop.muses_bench.exporter import export_records
+from museslang.interop.muses_bench.records import Line, read_lines
 
 
 def verify_import(records: Path, source: str, written: Path | None) -> list[str]:
@@ -28,13 +28,9 @@ def verify_import(records: Path, source: str, written: Path | None) -> list[str]
         return ["the imported source does not compile:\n" + render_all(errors, result.sources)]
     exported = {r["id"]: r for r in export_records(result.compiled.episodes)}
     out = []
-    for line in records.read_text(encoding="utf-8").splitlines():
-        try:
-            original = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        rid = original.get("id") if isinstance(original, dict) else None
+    for line in read_lines(records):
+        rid = line.data.get("id") if isinstance(line, Line) else None
         if rid not in exported:
             continue  # left out by the import, and reported there
-        out += [f"{rid}: {d}" for d in differences(original, exported[rid])]
+        out += [f"{rid}: {d}" for d in differences(line.data, exported[rid])]
     return out
