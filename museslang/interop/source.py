@@ -9,8 +9,10 @@ otherwise a quoted string with escapes).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from museslang.syntax.literals import string_value, text_block_value
 
@@ -103,11 +105,13 @@ def string(text: str, indent: str) -> str:
 
 
 def number(value: int | float) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return repr(value)
-    if isinstance(value, float):
-        return f"{int(value)}.0"
-    return str(value)
+    """Digits with an optional fraction, as the grammar reads numbers: no exponent."""
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a number museslang can write")
+    text = format(Decimal(repr(value)), "f")  # the shortest exact digits, positionally
+    return text if "." in text else text + ".0"
 
 
 def value(v: object, indent: str) -> str:
