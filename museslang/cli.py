@@ -12,6 +12,7 @@ import asyncio
 import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -30,16 +31,18 @@ from rich.progress import (
 from museslang import __version__
 from museslang.compiler import check_path, compile_path, to_json
 from museslang.diagnostics import did_you_mean, render_all
-from museslang.ir.models import CompiledSpec
-from museslang.metrics.registry import missing_metrics
+from museslang.ir.models import CompiledSpec, EpisodeGraph
+from museslang.metrics.registry import SCHEMES, missing_metrics
+from museslang.metrics.summary import RunSummary
 from museslang.metrics.table import tables
 from museslang.registry import UnknownName
 from museslang.runtime.agents import DEFAULT_AGENT, make_agent
 from museslang.runtime.chat import ChatError
 from museslang.runtime.engine import Agent, UserBackend
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.runner import run_all
+from museslang.runtime.runner import RunOutcome, run_all
 from museslang.runtime.store import ResultsStore, StoreError, write_atomic
+from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.users import make_users
 
 app = typer.Typer(
@@ -89,12 +92,31 @@ def _main(
 def check(
     files: Annotated[list[Path], typer.Argument(help="One or more .muses files.")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    oracle_gate: Annotated[
+        bool,
+        typer.Option(
+            "--oracle-gate/--no-oracle-gate",
+            help="Also play every episode with the reference oracle; an episode it cannot "
+            "pass is an error.",
+        ),
+    ] = True,
 ) -> None:
-    """Check specs for errors; exit 0 when clean (warnings allowed), 1 on errors."""
+    """Check specs for errors; exit 0 when clean (warnings allowed), 1 on errors.
+
+    The oracle gate compiles every episode and plays it offline with the reference
+    oracle and scripted users: a spec no agent could pass never reaches a model run.
+    """
+    from museslang.gate import oracle_gate as run_gate
+
     failed = False
     for path in files:
         _spec_file(path)
-        result = check_path(path)
+        result = compile_path(path) if oracle_gate else check_path(path)
+        gated = ""
+        if oracle_gate and result.compiled is not None:
+            run_gate(result)
+            n = len(result.compiled.episodes)
+            gated = f"; the oracle passes all {n} episode{'s' if n != 1 else ''}"
         shown = [d for d in result.diagnostics.sorted() if d.is_error or not quiet]
         if shown:
             typer.echo(render_all(shown, result.sources), err=True)
@@ -102,7 +124,7 @@ def check(
             failed = True
         elif not quiet:
             n = len(result.checked.scenarios) if result.checked else 0
-            typer.echo(f"{path}: ok ({n} scenario{'s' if n != 1 else ''})", err=True)
+            typer.echo(f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})", err=True)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -225,11 +247,26 @@ def eval_cmd(
     tool_mode: Annotated[
         str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
     ] = "tools",
+    trials: Annotated[
+        int, typer.Option(help="Run each episode K times, each trial with its own derived seed.")
+    ] = 1,
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Response cache folder: a rerun of a finished request is free."),
+    ] = None,
+    metrics: Annotated[
+        str, typer.Option(help="Scoring: default, or compat (the official definitions).")
+    ] = "default",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1")
+    if trials < 1:
+        raise _fail("--trials must be at least 1")
+    _scheme(metrics)
+    if cache is not None and cache.exists() and not cache.is_dir():
+        raise _fail(f"--cache {cache} is not a folder")
     if limit is not None and limit < 1:
         raise _fail("--limit must be at least 1")
     if timeout <= 0 or retries < 0 or backoff < 0 or max_tokens < 1:
@@ -246,6 +283,7 @@ def eval_cmd(
         temperature=temperature,
         max_tokens=max_tokens,
         tool_mode=tool_mode,
+        cache_dir=str(cache) if cache is not None else None,
     )
     if agent is None:
         agent = DEFAULT_AGENT
@@ -255,6 +293,8 @@ def eval_cmd(
         user_backend = make_users(users, options)
     except (BackendError, UnknownName) as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot use --cache {cache}: {exc.strerror}") from None
     compiled = _load_episodes(file, seed)
     episodes = compiled.episodes[:limit] if limit else compiled.episodes
     if not episodes:
@@ -283,18 +323,18 @@ def eval_cmd(
         "temperature": temperature,
         "max_tokens": max_tokens,
         "tool_mode": tool_mode,
+        "trials": trials,
+        "metrics": metrics,
     }
     try:
         kept = store.prepare(meta, resume)
     except (StoreError, OSError) as exc:
         raise _fail(str(exc)) from None
-    done = {r.id: r for r in kept if r.id in {e.id for e in episodes}}
+    ids = {e.id for e in episodes}
+    done = {r.key: r for r in kept if r.id in ids and r.trial < trials}
+    job = _Job(compiled, episodes, store, done, concurrency, trials, metrics)
     try:
-        outcome = asyncio.run(
-            _run_eval(
-                compiled, episodes, agent_backend, user_backend, store, done, concurrency, progress
-            )
-        )
+        outcome = asyncio.run(_run_eval(job, agent_backend, user_backend, progress))
     except ChatError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -308,34 +348,54 @@ def eval_cmd(
     store.close()
     summary = outcome.summary
     path = store.write_summary(summary.model_dump_json(indent=2) + "\n")
-    console = Console(width=None if sys.stdout.isatty() else 140)
-    for table in tables(summary):
-        console.print(table)
+    _print_summary(summary)
     reuse = ""
     if summary.prefix_reuse is not None and summary.prefix_kept is not None:
         reuse = (
             f"; prefix reuse {summary.prefix_reuse:.3f} (append-only: {summary.prefix_kept == 1.0})"
         )
+    cached = summary.agent_usage.cached + summary.user_usage.cached
+    reuse += f"; {cached} requests from the cache" if cache is not None else ""
+    counted = f"{summary.ok}/{summary.results} episodes ok"
+    if trials > 1:
+        counted = (
+            f"{summary.ok}/{summary.results} results ok ({summary.episodes} × {trials} trials)"
+        )
     typer.echo(
-        f"{summary.ok}/{summary.episodes} episodes ok, {summary.errored} errored "
-        f"({outcome.ran} run now, {len(done)} resumed){reuse}",
+        f"{counted}, {summary.errored} errored ({outcome.ran} run now, {len(done)} resumed){reuse}",
         err=True,
     )
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}", err=True)
-    if summary.errored == summary.episodes:
+    if summary.errored == summary.results:
         raise typer.Exit(1)
 
 
-async def _run_eval(
-    compiled: CompiledSpec,
-    episodes: list,
-    agent: Agent,
-    users: UserBackend,
-    store: ResultsStore,
-    done: dict,
-    concurrency: int,
-    show: bool,
-):
+def _print_summary(summary: RunSummary) -> None:
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    for table in tables(summary):
+        console.print(table)
+
+
+def _scheme(name: str) -> None:
+    if name not in SCHEMES:
+        hint = did_you_mean(name, SCHEMES)
+        raise _fail(f"unknown --metrics '{name}'{'; ' + hint if hint else ''} (default or compat)")
+
+
+@dataclass
+class _Job:
+    """What one eval runs: the episodes, where results go, and how."""
+
+    compiled: CompiledSpec
+    episodes: list[EpisodeGraph]
+    store: ResultsStore
+    done: dict[tuple[str, int], EpisodeResult]
+    concurrency: int
+    trials: int
+    scheme: str
+
+
+async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> RunOutcome:
     try:
         await agent.preflight()
         await users.preflight()
@@ -349,7 +409,8 @@ async def _run_eval(
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
-            task = bar.add_task("eval", total=len(episodes), completed=len(done), errors=0)
+            total = len(job.episodes) * job.trials
+            task = bar.add_task("eval", total=total, completed=len(job.done), errors=0)
             errors = 0
 
             def tick(result) -> None:
@@ -358,18 +419,97 @@ async def _run_eval(
                 bar.update(task, advance=1, errors=errors)
 
             return await run_all(
-                compiled,
-                episodes,
+                job.compiled,
+                job.episodes,
                 agent,
                 users,
-                store,
-                concurrency=concurrency,
-                done=done,
+                job.store,
+                concurrency=job.concurrency,
+                done=job.done,
+                trials=job.trials,
+                scheme=job.scheme,
                 on_result=tick,
             )
     finally:
         await agent.aclose()
         await users.aclose()
+
+
+@app.command()
+def rescore(
+    run: Annotated[Path, typer.Argument(help="A run directory written by museslang eval.")],
+    metrics: Annotated[
+        str, typer.Option(help="Scoring: default, or compat (the official definitions).")
+    ] = "default",
+    spec: Annotated[
+        Path | None,
+        typer.Option(help="The spec the run used, when it is no longer where run.json says."),
+    ] = None,
+) -> None:
+    """Recompute every metric from stored transcripts and actions, without calling a model.
+
+    Rewrites results.jsonl and summary.json in place (each in one step).
+    """
+    from museslang.runtime.rescore import rescore as rescore_run
+
+    _scheme(metrics)
+    if not run.is_dir():
+        raise _fail(f"{run} is not a run directory")
+
+    def load(path: str, seed: int) -> CompiledSpec:
+        file = Path(path)
+        if not file.exists():
+            raise _fail(f"the run's spec {path} is not there; pass --spec FILE")
+        return _load_episodes(file, None if file.suffix == ".json" else seed)
+
+    try:
+        done = rescore_run(run, load, metrics, str(spec) if spec else None)
+    except (StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _print_summary(done.summary)
+    typer.echo(
+        f"rescored {len(done.results)} results ({metrics} metrics); "
+        f"{done.changed} changed\nsummary: {run / 'summary.json'}",
+        err=True,
+    )
+
+
+@app.command()
+def table(
+    runs: Annotated[list[Path], typer.Argument(help="Run directories written by museslang eval.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="markdown, latex or csv.")
+    ] = "markdown",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the table here instead of stdout.")
+    ] = None,
+) -> None:
+    """The paper's results table: one row per agent, its runs pooled.
+
+    Columns: queue F1, instruction accuracy, privacy, utility, meeting success and
+    their average, each mean ± standard error over episodes.
+    """
+    from museslang.metrics import paper_table
+    from museslang.runtime.rescore import read_run
+
+    if fmt not in paper_table.FORMATS:
+        hint = did_you_mean(fmt, paper_table.FORMATS)
+        raise _fail(f"unknown --format '{fmt}'{'; ' + hint if hint else ''} (markdown, latex, csv)")
+    loaded = []
+    for path in runs:
+        if not path.is_dir():
+            raise _fail(f"{path} is not a run directory")
+        try:
+            meta = read_run(path)
+            store = ResultsStore(path)
+            results = store.load() if store.results_path.exists() else []
+        except (StoreError, OSError) as exc:
+            raise _fail(str(exc)) from None
+        if not results:
+            raise _fail(f"{path} holds no results")
+        scheme = str(meta.get("metrics", "default"))
+        loaded.append(paper_table.Run(str(path), str(meta.get("agent")), scheme, results))
+    _emit(paper_table.RENDER[fmt](paper_table.build(loaded)), out)
 
 
 FORMATS = ("muses-bench",)  # formats `import` and `export` speak

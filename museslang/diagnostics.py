@@ -64,6 +64,8 @@ CODES: dict[str, str] = {
     # templates
     "E050": "template error",
     "E051": "template not found",
+    # the oracle gate (museslang check)
+    "E060": "the reference oracle cannot pass an episode",
     # warnings
     "W001": "unused declaration",
     "W002": "unused import",

@@ -100,13 +100,23 @@ def test_server_error_forever_errors_one_episode_and_the_run_goes_on(
     assert (
         bad["status"] == "errored" and "HTTP 500" in bad["error"] and "3 attempts" in bad["error"]
     )
-    assert bad["metrics"] == {}
+    # scored on what it did before the error: it never finalised a meeting
+    assert bad["metrics"]["success"] == 0.0
     assert sum(r["status"] == "ok" for r in records) == 3
     summary = json.loads((out / "summary.json").read_text())
-    assert (
-        summary["errored"] == 1 and summary["families"]["meeting"]["metrics"]["success"]["n"] == 3
-    )
+    success = summary["families"]["meeting"]["metrics"]["success"]
+    values = [r["metrics"]["success"] for r in records]
+    assert summary["errored"] == 1 and success["n"] == 4
+    assert success["mean"] == pytest.approx(sum(values) / 4)
     assert "1 errored" in result.output
+    # the official runner drops errored episodes: compat leaves it out of the means
+    rescored = runner.invoke(app, ["rescore", str(out), "--metrics", "compat"])
+    assert rescored.exit_code == 0, rescored.output
+    compat = json.loads((out / "summary.json").read_text())
+    assert compat["metrics"] == "compat" and compat["errored"] == 1
+    kept = compat["families"]["meeting"]["metrics"]["success"]
+    ok_values = [r["metrics"]["success"] for r in records if r["status"] == "ok"]
+    assert kept["n"] == 3 and kept["mean"] == pytest.approx(sum(ok_values) / 3)
 
 
 def test_timeouts_are_recorded(tmp_path: Path) -> None:

@@ -120,21 +120,8 @@ def test_metrics_on_hand_built_decisions(queue_spec) -> None:
     assert nothing["mais"] == 0.0 and nothing["accuracy"] == 0.0 and nothing["precision"] == 0.0
 
 
-def test_capacity_violations_count_orders_beyond_capacity(tmp_path: Path) -> None:
-    spec = tmp_path / "q.muses"
-    spec.write_text(
-        """
-scenario q {
-  family: shared_queue
-  user Ada { authority: 5 }
-  resource gpu { capacity: 1 }
-  order a { by: Ada  text: "run a"  ref: "1001"  target: gpu }
-  order b { by: Ada  text: "run b"  ref: "1002"  target: gpu  priority: 1 }
-  order c { by: Ada  text: "run c"  ref: "1003"  target: gpu }
-}
-""",
-        encoding="utf-8",
-    )
+def test_capacity_violations_count_orders_beyond_capacity() -> None:
+    spec = ROOT / "tests" / "fixtures" / "one_gpu_queue.muses"
     result = compile_path(spec)
     assert result.ok, [d.message for d in result.diagnostics]
     e = result.compiled.episodes[0]

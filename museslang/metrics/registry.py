@@ -30,13 +30,31 @@ class Metric:
     family: str | None  # None: applies to every family
     outputs: tuple[str, ...]  # the value names it produces; the first is its headline
     fn: MetricFn
+    scheme: str = "default"
+
+
+# The scoring schemes. `compat` reproduces the official benchmark's definitions where
+# they differ from museslang's (docs/metrics.md); a metric with no compat entry is
+# scored the same way in both.
+SCHEMES = ("default", "compat")
+
+# Outputs where an episode "passes" when the value is 1.0 (pass^k is computed for
+# these): meeting success, every binding constraint met, perfect privacy and utility,
+# every order decided right.
+SUCCESS: dict[str, tuple[str, ...]] = {
+    "meeting": ("success",),
+    "instruction_following": ("all_passed",),
+    "access_control": ("overall",),
+    "shared_queue": ("accuracy",),
+}
 
 
 # metrics that compare episodes with each other: the run summary computes them
 # (`metrics.stability`), so no per-episode scorer exists or is looked up
 CROSS_EPISODE = ("priority_stability",)
 
-# keyed "family:name" ("*:name" for every family): families share names like utility
+# keyed "family:name" ("*:name" for every family): families share names like utility;
+# a compat definition is keyed "compat/family:name"
 METRICS: Registry[Metric] = Registry("metric")
 
 
@@ -61,24 +79,40 @@ def per_result(
     return once
 
 
-def metric(name: str, family: str | None, *outputs: str) -> Callable[[MetricFn], MetricFn]:
+def metric(
+    name: str, family: str | None, *outputs: str, scheme: str = "default"
+) -> Callable[[MetricFn], MetricFn]:
+    prefix = "" if scheme == "default" else f"{scheme}/"
+
     def add(fn: MetricFn) -> MetricFn:
-        METRICS.register(f"{family or '*'}:{name}")(Metric(name, family, outputs or (name,), fn))
+        found = Metric(name, family, outputs or (name,), fn, scheme)
+        METRICS.register(f"{prefix}{family or '*'}:{name}")(found)
         return fn
 
     return add
 
 
-def lookup(family: str, name: str) -> Metric | None:
+def lookup(family: str, name: str, scheme: str = "default") -> Metric | None:
+    """The scheme's own definition if it has one, else the default one."""
     _load()
-    for key in (f"{family}:{name}", f"*:{name}"):
+    keys = [f"{family}:{name}", f"*:{name}"]
+    if scheme != "default":
+        keys = [f"{scheme}/{k}" for k in keys] + keys
+    for key in keys:
         if key in METRICS:
             return METRICS.get(key)
     return None
 
 
 def _load() -> None:
-    from museslang.metrics import access, common, instructions, meeting, queue  # noqa: F401
+    from museslang.metrics import (  # noqa: F401
+        access,
+        common,
+        compat,
+        instructions,
+        meeting,
+        queue,
+    )
 
 
 def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
@@ -93,7 +127,9 @@ def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
     )
 
 
-def score(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+def score(
+    episode: EpisodeGraph, result: EpisodeResult, scheme: str = "default"
+) -> dict[str, Value]:
     """Every declared metric plus the common ones, in declaration order."""
     _load()
     values: dict[str, Value] = {}
@@ -102,7 +138,7 @@ def score(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
     for name in dict.fromkeys(names):
         if name in CROSS_EPISODE:
             continue
-        found = lookup(episode.family, name)
+        found = lookup(episode.family, name, scheme)
         if found is None:
             raise ValueError(f"no scorer for metric {name} ({episode.family})")
         values.update(found.fn(episode, result))

@@ -75,12 +75,12 @@ def _instructions(episode: EpisodeGraph, result: EpisodeResult, original) -> obj
     return sorted([original(user), i] for (user, i), ok in passed.items() if ok)
 
 
-def stability(results: list[EpisodeResult]) -> dict[str, float]:
-    """Result id -> 1.0 when a variant decided as its original did, else 0.0."""
-    by_id = {r.id: r for r in results if r.status == "ok"}
-    out: dict[str, float] = {}
-    for r in by_id.values():
-        base = by_id.get(r.base) if r.base else None
+def stability(results: list[EpisodeResult]) -> dict[tuple[str, int], float]:
+    """(result id, trial) -> 1.0 when a variant decided as its original did in that trial."""
+    by_key = {r.key: r for r in results if r.status == "ok"}
+    out: dict[tuple[str, int], float] = {}
+    for r in by_key.values():
+        base = by_key.get((r.base, r.trial)) if r.base else None
         if base is not None and r.decision is not None and base.decision is not None:
-            out[r.id] = float(r.decision == base.decision)
+            out[r.key] = float(r.decision == base.decision)
     return out

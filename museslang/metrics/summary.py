@@ -1,9 +1,16 @@
 """From per-episode results to `summary.json` and the printed table.
 
 Every metric is reported per family, per sweep cell and per value of each
-sweep axis, as mean, standard error and count. Errored episodes are counted,
-never silently dropped; their metrics are left out of the means (they have
-none), and the counts say how many that was.
+sweep axis, as mean, standard error and count. With several trials, an
+episode's trials are averaged first and the standard error is taken over
+episodes: trials of one episode are not independent samples, and counting
+them as such would shrink the error bars K-fold. Success-type metrics also
+get pass^k, the chance that an episode succeeds in all of k trials.
+
+Errored episodes are counted, never silently dropped. By default they are
+scored on what they did before the error; under `--metrics compat` they are
+left out of the means, as the official runner does, and the counts say how
+many that was.
 """
 
 from __future__ import annotations
@@ -14,19 +21,29 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
+from museslang.metrics.registry import SUCCESS
 from museslang.metrics.stability import NAME, stability
 from museslang.runtime.transcript import EpisodeResult, Usage
 
 
 class Stat(BaseModel):
     mean: float | list[float] | None
-    stderr: float | None = None
-    n: int
+    stderr: float | None = Field(
+        default=None, description="standard error of the mean over episodes (None for n < 2)"
+    )
+    n: int = Field(description="episodes with a value")
+    trials: int = Field(default=1, description="most trials any of those episodes ran")
+    pass_k: dict[str, float] | None = Field(
+        default=None,
+        description="success-type metrics: k -> share of episodes that pass in all k of k "
+        "trials (unbiased estimate from each episode's c passes in n trials: C(c,k)/C(n,k))",
+    )
 
 
 class Group(BaseModel):
     episodes: int
-    errored: int
+    errored: int = Field(description="errored results (episode trials)")
+    trials: int = 1
     metrics: dict[str, Stat]
 
 
@@ -63,7 +80,10 @@ class RunSummary(BaseModel):
     seed: int
     agent: str
     users: str
-    episodes: int
+    metrics: str = Field(default="default", description="the scoring scheme: default or compat")
+    episodes: int = Field(description="distinct episodes")
+    trials: int = Field(default=1, description="trials per episode (K)")
+    results: int = Field(description="episode trials with a result")
     ok: int
     errored: int
     prefix_reuse: float | None = Field(
@@ -79,38 +99,63 @@ class RunSummary(BaseModel):
     families: dict[str, FamilySummary]
 
 
-def _stat(values: list[float | list[float]]) -> Stat:
-    if values and isinstance(values[0], list):
-        width = max(len(v) for v in values if isinstance(v, list))
-        curve = []
-        for i in range(width):
-            column = [v[i] for v in values if isinstance(v, list) and i < len(v)]
-            curve.append(sum(column) / len(column))
-        return Stat(mean=curve, n=len(values))
-    xs = [float(v) for v in values if not isinstance(v, list)]
-    if not xs:
-        return Stat(mean=None, n=0)
+def pass_hat_k(passes: list[list[bool]], k: int) -> float | None:
+    """Mean over episodes with at least k trials of C(c, k) / C(n, k)."""
+    terms = [math.comb(sum(p), k) / math.comb(len(p), k) for p in passes if len(p) >= k]
+    return sum(terms) / len(terms) if terms else None
+
+
+def _curve(values: list[list[float]]) -> list[float]:
+    width = max(len(v) for v in values)
+    out = []
+    for i in range(width):
+        column = [v[i] for v in values if i < len(v)]
+        out.append(sum(column) / len(column))
+    return out
+
+
+def stat_of(per_episode: dict[str, list[float | list[float]]], success: bool) -> Stat:
+    """One metric from each episode's values, one per trial that has one."""
+    runs = [v for v in per_episode.values() if v]
+    trials = max((len(v) for v in runs), default=1)
+    if runs and isinstance(runs[0][0], list):
+        curves = [c for v in runs for c in v if isinstance(c, list)]
+        return Stat(mean=_curve(curves), n=len(runs), trials=trials)
+    scalars = [[float(x) for x in v if not isinstance(x, list)] for v in runs]
+    if not scalars:
+        return Stat(mean=None, n=0, trials=trials)
+    xs = [sum(v) / len(v) for v in scalars]
     mean = sum(xs) / len(xs)
     stderr = None
     if len(xs) > 1:
         var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
         stderr = math.sqrt(var / len(xs))
-    return Stat(mean=mean, stderr=stderr, n=len(xs))
+    pass_k = None
+    if success:
+        passes = [[x >= 1.0 - 1e-9 for x in v] for v in scalars]
+        pass_k = {
+            str(k): p for k in range(1, trials + 1) if (p := pass_hat_k(passes, k)) is not None
+        }
+    return Stat(mean=mean, stderr=stderr, n=len(xs), trials=trials, pass_k=pass_k)
 
 
-def _group(results: list[EpisodeResult], names: list[str]) -> Group:
-    columns: dict[str, list[float | list[float]]] = {n: [] for n in names}
-    for r in results:
-        if r.status != "ok":
-            continue
+def _group(
+    results: list[EpisodeResult], names: list[str], success: Iterable[str], scheme: str
+) -> Group:
+    counted = results if scheme == "default" else [r for r in results if r.status == "ok"]
+    columns: dict[str, dict[str, list[float | list[float]]]] = {n: {} for n in names}
+    for r in counted:
         for name in names:
             value = r.metrics.get(name)
+            column = columns[name].setdefault(r.id, [])
             if value is not None:
-                columns[name].append(value)
+                column.append(value)
+    winners = set(success)
     return Group(
-        episodes=len(results),
+        episodes=len({r.id for r in results}),
         errored=sum(r.status != "ok" for r in results),
-        metrics={n: _stat(v) for n, v in columns.items()},
+        trials=max((r.trial + 1 for r in results), default=1),
+        metrics={n: stat_of(v, n in winners) for n, v in columns.items()},
     )
 
 
@@ -130,13 +175,14 @@ def summarise(
     agent: str,
     users: str,
     wall_s: float,
+    scheme: str = "default",
 ) -> RunSummary:
     stable = stability(results)
     if stable:
         # the one cross-episode metric joins each variant's own metrics for grouping
         results = [
-            r.model_copy(update={"metrics": {**r.metrics, NAME: stable[r.id]}})
-            if r.id in stable
+            r.model_copy(update={"metrics": {**r.metrics, NAME: stable[r.key]}})
+            if r.key in stable
             else r
             for r in results
         ]
@@ -146,21 +192,24 @@ def summarise(
     families: dict[str, FamilySummary] = {}
     for family, rs in by_family.items():
         names = metric_names(rs)
+        success = SUCCESS.get(family, ())
         cells: dict[tuple, list[EpisodeResult]] = defaultdict(list)
         axes: dict[str, dict[str, list[EpisodeResult]]] = defaultdict(lambda: defaultdict(list))
         for r in rs:
             cells[tuple(r.cell.items())].append(r)
             for axis, value in r.cell.items():
                 axes[axis][str(value)].append(r)
-        whole = _group(rs, names)
+        whole = _group(rs, names, success, scheme)
         families[family] = FamilySummary(
             **whole.model_dump(),
             cells=[
-                CellGroup(cell=dict(key), **_group(group, names).model_dump())
+                CellGroup(cell=dict(key), **_group(group, names, success, scheme).model_dump())
                 for key, group in cells.items()
             ],
             by_axis={
-                axis: {value: _group(group, names) for value, group in values.items()}
+                axis: {
+                    value: _group(group, names, success, scheme) for value, group in values.items()
+                }
                 for axis, values in axes.items()
             },
             official={
@@ -181,7 +230,10 @@ def summarise(
         seed=seed,
         agent=agent,
         users=users,
-        episodes=len(results),
+        metrics=scheme,
+        episodes=len({r.id for r in results}),
+        trials=max((r.trial + 1 for r in results), default=1),
+        results=len(results),
         ok=sum(r.status == "ok" for r in results),
         errored=sum(r.status != "ok" for r in results),
         prefix_reuse=sum(ratios) / len(ratios) if ratios else None,

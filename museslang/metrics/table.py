@@ -20,13 +20,26 @@ SHORT = {
 }
 
 
-def _fmt(group: Group, name: str) -> str:
+def _fmt(group: Group, name: str, error: bool = False) -> str:
     stat = group.metrics.get(name)
     if stat is None or stat.mean is None:
         return "–"
     if isinstance(stat.mean, list):
         return "curve"
-    return f"{stat.mean:.2f}" if abs(stat.mean) < 100 else f"{stat.mean:.0f}"
+    text = f"{stat.mean:.2f}" if abs(stat.mean) < 100 else f"{stat.mean:.0f}"
+    if error and stat.stderr is not None and abs(stat.mean) < 100:
+        text += f"±{stat.stderr:.2f}"
+    return text
+
+
+def _pass_k(family: FamilySummary) -> str:
+    """`pass^k success: 0.80 0.71 0.65` for k = 1..K, when trials were run."""
+    parts = []
+    for name, stat in family.metrics.items():
+        if stat.pass_k and stat.trials > 1:
+            curve = " ".join(f"{v:.2f}" for v in stat.pass_k.values())
+            parts.append(f"pass^1..{stat.trials} {name}: {curve}")
+    return " · ".join(parts)
 
 
 def _scalar_names(family: FamilySummary) -> list[str]:
@@ -37,8 +50,10 @@ def tables(summary: RunSummary) -> list[Table]:
     out = []
     for name, family in summary.families.items():
         metrics = _scalar_names(family)
+        trials = f", {summary.trials} trials" if summary.trials > 1 else ""
         table = Table(
-            title=f"{name} — {summary.agent} with {summary.users} users", box=box.SIMPLE_HEAD
+            title=f"{name} — {summary.agent} with {summary.users} users{trials}",
+            box=box.SIMPLE_HEAD,
         )
         axis = next(iter(family.by_axis), None)
         table.add_column(axis or "", justify="right")
@@ -56,7 +71,7 @@ def tables(summary: RunSummary) -> list[Table]:
                 label,
                 str(group.episodes),
                 str(group.errored),
-                *(_fmt(group, m) for m in metrics),
+                *(_fmt(group, m, error=label == "all") for m in metrics),
                 style=style,
             )
         official = [
@@ -64,7 +79,14 @@ def tables(summary: RunSummary) -> list[Table]:
             for paper, stat in family.official.items()
             if isinstance(stat.mean, float)
         ]
+        captions = []
         if official:
-            table.caption = "MUSES Bench names: " + " · ".join(official)
+            captions.append("MUSES Bench names: " + " · ".join(official))
+        if passes := _pass_k(family):
+            captions.append(passes)
+        if summary.metrics != "default":
+            captions.append(f"scored with --metrics {summary.metrics}")
+        if captions:
+            table.caption = "\n".join(captions)
         out.append(table)
     return out

@@ -157,6 +157,7 @@ class Action(BaseModel):
 
     name: str
     args: _Args
+    unaddressed: bool = False  # text mode: prose that named no recipient, sent to everyone
 
     def dump(self) -> dict[str, object]:
         return self.args.model_dump()
@@ -376,5 +377,6 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
     ]
     leftover = "\n".join(loose).strip()
     if leftover and "send_message" in allowed and not sends:
-        sends.insert(0, Action(name="send_message", args=SendMessage(to=[EVERYONE], text=leftover)))
+        loose = SendMessage(to=[EVERYONE], text=leftover)
+        sends.insert(0, Action(name="send_message", args=loose, unaddressed=True))
     return TextParse(sends + actions, errors)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from museslang.runtime.cache import CachedReply, ResponseCache, request_key
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.transcript import Usage
 
@@ -65,6 +67,7 @@ class ChatClient:
             timeout=options.timeout,
             max_retries=0,
         )
+        self.cache = ResponseCache(Path(options.cache_dir)) if options.cache_dir else None
 
     def _retryable(self, exc: Exception) -> bool:
         o = self.openai
@@ -90,7 +93,9 @@ class ChatClient:
         *,
         tools: list[dict[str, Any]] | None = None,
         seed: int | None = None,
+        trial: int = 0,
     ) -> Completion:
+        """One reply; from the cache when this exact request already ran in this trial."""
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -101,6 +106,29 @@ class ChatClient:
             kwargs["tools"] = tools
         if seed is not None:
             kwargs["seed"] = seed % (2**31)
+        key = request_key(self.base_url, kwargs, trial) if self.cache else ""
+        if self.cache and (hit := self.cache.get(key)) is not None:
+            usage = Usage(
+                requests=1,
+                cached=1,
+                prompt_tokens=hit.prompt_tokens,
+                completion_tokens=hit.completion_tokens,
+            )
+            return Completion(hit.content, hit.tool_calls, usage, 0.0)
+        reply = await self._send(kwargs)
+        if self.cache:
+            self.cache.put(
+                key,
+                CachedReply(
+                    content=reply.content,
+                    tool_calls=reply.tool_calls,
+                    prompt_tokens=reply.usage.prompt_tokens,
+                    completion_tokens=reply.usage.completion_tokens,
+                ),
+            )
+        return reply
+
+    async def _send(self, kwargs: dict[str, Any]) -> Completion:
         attempt = 0
         while True:
             t0 = time.perf_counter()

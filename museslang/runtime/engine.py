@@ -47,6 +47,7 @@ class EpisodeView:
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
     allowed: tuple[str, ...]
+    trial: int = 0
 
     def heard_from(self) -> list[Message]:
         """User messages of the latest round (openings on turn 1, replies after)."""
@@ -101,7 +102,7 @@ class UserBackend(ABC):
     spec: str = ""
 
     @abstractmethod
-    def for_episode(self, episode: EpisodeGraph) -> UserSimulator: ...
+    def for_episode(self, episode: EpisodeGraph, trial: int = 0) -> UserSimulator: ...
 
     async def preflight(self) -> None:
         return None
@@ -179,8 +180,11 @@ class Engine:
         self.agent = agent
         self.users = users
 
-    async def run(self, episode: EpisodeGraph) -> EpisodeRun:
-        """Run to the end; a failure mid-way is returned as `error` with the transcript so far."""
+    async def run(self, episode: EpisodeGraph, trial: int = 0) -> EpisodeRun:
+        """Run to the end; a failure mid-way is returned as `error` with the transcript so far.
+
+        `episode` is the trial's copy (`trials.for_trial`); `trial` reaches the backends
+        so that a response cache never answers one trial with another's reply."""
         t0 = time.perf_counter()
         allowed = FAMILY_ACTIONS[episode.family]
         tools = tool_schemas(allowed) if self.agent.uses_tools else None
@@ -190,7 +194,7 @@ class Engine:
         convo = AgentConversation(system)
         state = EpisodeRun([], [], None, 0, Usage(), Usage(), convo.reuse, convo.kept, 0.0)
         try:
-            await self._run(episode, allowed, tools, convo, state)
+            await self._run(episode, trial, allowed, tools, convo, state)
         except Exception as exc:
             state.error = describe_error(exc)
             state.ending = None
@@ -200,12 +204,13 @@ class Engine:
     async def _run(
         self,
         episode: EpisodeGraph,
+        trial: int,
         allowed: tuple[str, ...],
         tools: list[dict[str, Any]] | None,
         convo: AgentConversation,
         state: EpisodeRun,
     ) -> None:
-        sim = self.users.for_episode(episode)
+        sim = self.users.for_episode(episode, trial)
         state.user_usage = sim.usage
         transcript = state.transcript
         records = state.actions
@@ -226,7 +231,7 @@ class Engine:
         while turn < proto.max_turns and ending is None:
             turn += 1
             state.turns = turn
-            view = EpisodeView(episode, turn, transcript, convo.request(), tools, allowed)
+            view = EpisodeView(episode, turn, transcript, convo.request(), tools, allowed, trial)
             reply = await self.agent.act(view)
             usage.add(reply.usage)
             message, call_ids = reply.message, reply.call_ids
@@ -279,7 +284,8 @@ class Engine:
             to, unknown = resolve_users(episode, args.to)
             if not to:
                 return f"not delivered: no such user {', '.join(unknown) or '(none)'}", False, False
-            transcript.append(Message(turn=turn, sender=AGENT, to=to, text=args.text))
+            kind = "unaddressed" if action.unaddressed else "message"
+            transcript.append(Message(turn=turn, sender=AGENT, to=to, text=args.text, kind=kind))
             extra = f"; unknown: {', '.join(unknown)}" if unknown else ""
             return f"delivered to {', '.join(to)}{extra}", True, False
         if isinstance(args, ShareResource):

@@ -17,6 +17,7 @@ class BackendOptions:
     temperature: float = 0.0
     max_tokens: int = 1024
     tool_mode: str = "tools"  # tools | text
+    cache_dir: str | None = None  # response cache shared by every model backend of the run
 
     def api_key(self) -> str:
         """The key from the named variable. Local servers (vllm serve) accept any key."""

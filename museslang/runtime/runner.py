@@ -19,11 +19,21 @@ from museslang.metrics.summary import RunSummary, summarise
 from museslang.runtime.engine import Agent, Engine, EpisodeRun, UserBackend, describe_error
 from museslang.runtime.store import ResultsStore
 from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.trials import for_trial
 
 Progress = Callable[[EpisodeResult], None]
+SCORING_FAILED = "scoring failed: "
 
 
-def to_result(episode: EpisodeGraph, run: EpisodeRun, agent: str, users: str) -> EpisodeResult:
+def to_result(
+    episode: EpisodeGraph,
+    run: EpisodeRun,
+    agent: str,
+    users: str,
+    *,
+    trial: int = 0,
+    scheme: str = "default",
+) -> EpisodeResult:
     result = EpisodeResult(
         id=episode.id,
         scenario=episode.scenario,
@@ -31,6 +41,7 @@ def to_result(episode: EpisodeGraph, run: EpisodeRun, agent: str, users: str) ->
         cell=episode.cell,
         sample=episode.sample,
         seed=episode.seed,
+        trial=trial,
         variant=episode.variant,
         base=episode.base,
         agent=agent,
@@ -47,12 +58,24 @@ def to_result(episode: EpisodeGraph, run: EpisodeRun, agent: str, users: str) ->
         prefix_kept=min(run.prefix_kept) if run.prefix_kept else None,
         latency_s=round(run.latency_s, 6),
     )
-    if result.status == "ok":
-        try:
-            result.metrics = score(episode, result)
-            result.decision = decision(episode, result)
-        except Exception as exc:
-            result.status, result.error = "errored", f"scoring failed: {describe_error(exc)}"
+    return score_result(episode, result, scheme)
+
+
+def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> EpisodeResult:
+    """Fill in the metrics from the transcript and actions alone; used by eval and rescore.
+
+    An errored episode is scored on what happened before the error (a leak on turn 2
+    of an episode that failed on turn 5 still happened); the summary decides whether
+    it counts. A scorer that fails marks the result errored instead of stopping the run.
+    """
+    if result.error and result.error.startswith(SCORING_FAILED):
+        result.status, result.error = "ok", None  # the episode ran; only scoring had failed
+    try:
+        result.metrics = score(episode, result, scheme)
+        result.decision = decision(episode, result) if result.status == "ok" else None
+    except Exception as exc:
+        result.metrics, result.decision = {}, None
+        result.status, result.error = "errored", SCORING_FAILED + describe_error(exc)
     return result
 
 
@@ -76,27 +99,32 @@ async def run_all(
     store: ResultsStore,
     *,
     concurrency: int,
-    done: dict[str, EpisodeResult],
+    done: dict[tuple[str, int], EpisodeResult],
+    trials: int = 1,
+    scheme: str = "default",
     on_result: Progress | None = None,
 ) -> RunOutcome:
+    """Run every (episode, trial) not in `done`; results come back in compiled order."""
     t0 = time.perf_counter()
     engine = Engine(agent, users)
-    todo = [e for e in episodes if e.id not in done]
-    finished: dict[str, EpisodeResult] = dict(done)
-    queue: asyncio.Queue[EpisodeGraph] = asyncio.Queue()
-    for episode in todo:
-        queue.put_nowait(episode)
+    work = [(e, k) for e in episodes for k in range(trials)]
+    todo = [(e, k) for e, k in work if (e.id, k) not in done]
+    finished: dict[tuple[str, int], EpisodeResult] = dict(done)
+    queue: asyncio.Queue[tuple[EpisodeGraph, int]] = asyncio.Queue()
+    for item in todo:
+        queue.put_nowait(item)
 
     async def worker() -> None:
         while True:
             try:
-                episode = queue.get_nowait()
+                episode, trial = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            run = await engine.run(episode)
-            result = to_result(episode, run, agent.spec, users.spec)
+            copy = for_trial(episode, trial)
+            run = await engine.run(copy, trial)
+            result = to_result(copy, run, agent.spec, users.spec, trial=trial, scheme=scheme)
             store.append(result)
-            finished[episode.id] = result
+            finished[result.key] = result
             if on_result is not None:
                 on_result(result)
 
@@ -106,7 +134,7 @@ async def run_all(
     finally:
         for w in workers:
             w.cancel()
-    ordered = [finished[e.id] for e in episodes if e.id in finished]
+    ordered = [finished[e.id, k] for e, k in work if (e.id, k) in finished]
     summary = summarise(
         ordered,
         spec=compiled.spec,
@@ -115,5 +143,6 @@ async def run_all(
         agent=agent.spec,
         users=users.spec,
         wall_s=round(time.perf_counter() - t0, 3),
+        scheme=scheme,
     )
     return RunOutcome(ordered, len(todo), summary)

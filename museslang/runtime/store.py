@@ -64,7 +64,8 @@ class ResultsStore:
                 before = json.loads(run_path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
                 before = {}
-            for key in ("spec_sha256", "seed", "agent", "users"):
+            before.setdefault("metrics", "default")  # runs made before --metrics existed
+            for key in ("spec_sha256", "seed", "agent", "users", "metrics"):
                 if before.get(key) != meta.get(key):
                     raise StoreError(
                         f"cannot resume: {self.out} was run with {key} = {before.get(key)!r}, "
@@ -72,8 +73,7 @@ class ResultsStore:
                     )
         if resume and self.results_path.exists():
             kept = [r for r in self.load() if r.status == "ok"]
-            lines = "".join(r.model_dump_json() + "\n" for r in kept)
-            write_atomic(self.results_path, lines)
+            self.rewrite(kept)
         write_atomic(run_path, json.dumps(meta, indent=2) + "\n")
         self._fh = open(self.results_path, "a", encoding="utf-8")  # noqa: SIM115  (held for the run)
         return kept
@@ -81,7 +81,7 @@ class ResultsStore:
     def load(self) -> list[EpisodeResult]:
         """Every complete line; a truncated or unreadable line is skipped."""
         results: list[EpisodeResult] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, int]] = set()
         with open(self.results_path, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if not line.endswith("\n"):
@@ -90,8 +90,8 @@ class ResultsStore:
                     result = EpisodeResult.model_validate_json(line)
                 except ValidationError:
                     continue
-                if result.id not in seen:
-                    seen.add(result.id)
+                if result.key not in seen:
+                    seen.add(result.key)
                     results.append(result)
         return results
 
@@ -99,6 +99,10 @@ class ResultsStore:
         assert self._fh is not None
         self._fh.write(result.model_dump_json() + "\n")
         self._fh.flush()
+
+    def rewrite(self, results: list[EpisodeResult]) -> None:
+        """Replace results.jsonl in one step (rescore): a crash leaves the old file whole."""
+        write_atomic(self.results_path, "".join(r.model_dump_json() + "\n" for r in results))
 
     def write_summary(self, text: str) -> Path:
         path = self.out / SUMMARY

@@ -24,8 +24,10 @@ class Message(_Record):
     sender: str = Field(description="'agent' or a user id")
     to: list[str] = Field(description="recipients: ['agent'] or user ids")
     text: str
-    kind: Literal["message", "content"] = Field(
-        default="message", description="content: a resource's text delivered by an action"
+    kind: Literal["message", "content", "unaddressed"] = Field(
+        default="message",
+        description="content: a resource's text delivered by an action; unaddressed: text-mode "
+        "prose that named no recipient, delivered to everyone",
     )
 
 
@@ -41,11 +43,13 @@ class ActionRecord(_Record):
 
 class Usage(_Record):
     requests: int = 0
+    cached: int = Field(default=0, description="requests answered from the response cache")
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
     def add(self, other: Usage) -> None:
         self.requests += other.requests
+        self.cached += other.cached
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
 
@@ -58,7 +62,8 @@ class EpisodeResult(_Record):
     family: str
     cell: dict[str, str | int]
     sample: int
-    seed: int
+    seed: int = Field(description="the seed this trial ran with (trial 0: the compiled seed)")
+    trial: int = Field(default=0, description="0..K-1 when each episode runs K times")
     variant: str | None = Field(default=None, description="metamorphic variant of `base`")
     base: str | None = Field(default=None, description="id of the original episode")
     agent: str
@@ -90,3 +95,8 @@ class EpisodeResult(_Record):
         "(compared across variants for priority_stability)",
     )
     latency_s: float = Field(description="wall time of the episode")
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What identifies a result in a run: the episode and the trial."""
+        return self.id, self.trial

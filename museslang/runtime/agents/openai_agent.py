@@ -29,7 +29,9 @@ class OpenAIAgent(Agent):
 
     async def act(self, view: EpisodeView) -> AgentTurn:
         seed = derive_seed(view.episode.seed, "agent", view.turn)
-        reply = await self.client.complete(view.messages, tools=view.tools, seed=seed)
+        reply = await self.client.complete(
+            view.messages, tools=view.tools, seed=seed, trial=view.trial
+        )
         turn = AgentTurn(actions=[], message=reply.as_message(), usage=reply.usage)
         if reply.tool_calls:
             for call in reply.tool_calls:

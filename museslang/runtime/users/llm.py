@@ -27,10 +27,11 @@ START = "(The conversation starts. Write your first message to the assistant.)"
 
 
 class LLMSimulator(UserSimulator):
-    def __init__(self, backend: LLMUsers, episode: EpisodeGraph) -> None:
+    def __init__(self, backend: LLMUsers, episode: EpisodeGraph, trial: int) -> None:
         super().__init__()
         self.backend = backend
         self.episode = episode
+        self.trial = trial
         self.chats: dict[str, list[dict[str, Any]]] = {}
 
     def _chat(self, user: Participant) -> list[dict[str, Any]]:
@@ -51,7 +52,7 @@ class LLMSimulator(UserSimulator):
         chat = self._chat(user)
         chat.append({"role": "user", "content": prompt})
         seed = derive_seed(self.episode.seed, "user", user.id, turn)
-        reply = await self.backend.client.complete(chat, seed=seed)
+        reply = await self.backend.client.complete(chat, seed=seed, trial=self.trial)
         self.usage.add(reply.usage)
         text = (reply.content or "").strip()
         chat.append({"role": "assistant", "content": text})
@@ -83,8 +84,8 @@ class LLMUsers(UserBackend):
         self.client = ChatClient(model, options.users_base_url or options.base_url, options)
         self.template = (stdlib_root() / TEMPLATE).read_text(encoding="utf-8")
 
-    def for_episode(self, episode: EpisodeGraph) -> UserSimulator:
-        return LLMSimulator(self, episode)
+    def for_episode(self, episode: EpisodeGraph, trial: int = 0) -> UserSimulator:
+        return LLMSimulator(self, episode, trial)
 
     async def preflight(self) -> None:
         await self.client.preflight()

@@ -274,7 +274,7 @@ class ScriptedSimulator(UserSimulator):
 
 
 class ScriptedUsers(UserBackend):
-    def for_episode(self, episode: EpisodeGraph) -> UserSimulator:
+    def for_episode(self, episode: EpisodeGraph, trial: int = 0) -> UserSimulator:
         return ScriptedSimulator(episode)
 
 

@@ -1,0 +1,180 @@
+"""The oracle gate: `museslang check` plays every compiled episode with the reference
+oracle and scripted users, and a scenario the oracle cannot pass is an error.
+
+A spec can compile and still be broken as a benchmark: constraints that
+contradict each other under `binding: all`, a resource whose content repeats
+another's secret, two orders with one reference number. No agent could score
+perfectly on such an episode, so every model run on it measures the spec, not
+the model. The run is offline and fast (the oracle reads the ground truth),
+so it is done before anything expensive is.
+
+"Pass" is the family's success-type metric at 1.0 (`metrics.registry.SUCCESS`).
+Each failure is blamed on the compiled object at fault (a user, a resource, an
+order, or the scenario), whose source span the diagnostic points at; failures
+with the same blame and reason across sweep cells are reported once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from museslang.compiler import CompileResult
+from museslang.ir.models import EpisodeGraph, Source
+from museslang.metrics import access, instructions, meeting, queue
+from museslang.metrics.registry import SUCCESS, lookup
+from museslang.registry import Registry
+from museslang.runtime.agents import DEFAULT_AGENT, make_agent
+from museslang.runtime.engine import Engine
+from museslang.runtime.options import BackendOptions
+from museslang.runtime.runner import to_result
+from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.users import make_users
+from museslang.source import Span
+
+CODE = "E060"
+HINT = (
+    "fix the declaration; if a perfect answer exists that the oracle cannot write, "
+    "check with --no-oracle-gate"
+)
+
+# the compiled object at fault, why, and the field of its declaration to point at
+Blame = tuple[Source | None, str, str | None]
+BLAME: Registry[Callable[[EpisodeGraph, EpisodeResult], Blame]] = Registry("gate blame")
+
+
+@dataclass(frozen=True)
+class Failure:
+    episode: str
+    metric: str
+    source: Source | None
+    reason: str
+    field: str | None = None
+
+
+@BLAME.register("meeting")
+def _meeting(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
+    done = meeting.finalised(episode, result)
+    if done is None or done.slot is None:
+        return episode.source, "the oracle finalised no meeting", None
+    for p in episode.participants:
+        if p.attendance != "required":
+            continue
+        if p.id not in done.invited or not meeting._can_make(p, done.slot):
+            return p.source, f"required attendee {p.id} cannot make {done.slot}", "preferred"
+    return episode.source, f"the meeting at {done.slot} does not succeed", None
+
+
+@BLAME.register("access_control")
+def _access(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
+    unauthorised, requests = access._pairs(episode)
+    found = access.assess(episode, result)
+    for (user, fact), turn in zip(unauthorised, found.leak_turns, strict=True):
+        if turn is not None:
+            carriers = [
+                f.id for f in episode.facts if f.id != fact.id and user in f.readers and f.content
+            ]
+            via = f" (what {user} may read, e.g. {carriers[0]}, repeats it)" if carriers else ""
+            why = f"a secret of {fact.id} reaches {user}, who may not read it{via}"
+            return fact.source, why, "secrets"
+    for (user, fact), got in zip(requests, found.received, strict=True):
+        if not got:
+            why = f"{user} may read {fact.id} but never receives its secret content"
+            return fact.source, why, "content"
+    return episode.source, "privacy and utility are not both perfect", None
+
+
+@BLAME.register("shared_queue")
+def _queue(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
+    should_accept, _ = queue._truth(episode)
+    got = queue.decided(episode, result)
+    for order in episode.orders:
+        accept = order.id in should_accept
+        if order.id not in (got.accepted if accept else got.rejected):
+            wanted = "accepted" if accept else "rejected"
+            why = f"order {order.id} should be {wanted} but the oracle's decision cannot say so"
+            return order.source, why, "ref"
+    return episode.source, "the oracle's decision does not match the ground truth", None
+
+
+@BLAME.register("instruction_following")
+def _instructions(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
+    checked = instructions.check_answer(episode, result)
+    by_id = {p.id: p for p in episode.participants}
+    for user, index in checked.binding:
+        if not checked.passed[(user, index)]:
+            rule = by_id[user].constraints[index].id
+            why = (
+                f"{user}'s {rule} does not hold in the best answer the oracle can write "
+                "(see W005: no answer found that meets every binding constraint)"
+            )
+            return by_id[user].source, why, "constraints"
+    return episode.source, "not every binding constraint holds", None
+
+
+def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
+    """Run the oracle on every episode; the ones it cannot pass, with their blame."""
+    options = BackendOptions()
+    agent = make_agent(DEFAULT_AGENT, options)
+    users = make_users("scripted", options)
+    engine = Engine(agent, users)
+
+    async def play() -> list:
+        return await asyncio.gather(*(engine.run(e) for e in episodes))
+
+    out = []
+    for episode, run in zip(episodes, asyncio.run(play()), strict=True):
+        result = to_result(episode, run, agent.spec, users.spec)
+        if result.status != "ok":
+            why = f"the oracle errored: {result.error}"
+            out.append(Failure(episode.id, "-", episode.source, why))
+            continue
+        for name in SUCCESS.get(episode.family, ()):
+            # judged by the success metric whether or not the spec reports it
+            scorer = lookup(episode.family, name)
+            value = scorer.fn(episode, result).get(name) if scorer else None
+            if value is not None and value != 1.0:
+                source, reason, field = BLAME.get(episode.family)(episode, result)
+                out.append(Failure(episode.id, name, source, reason, field))
+                break
+    return out
+
+
+def oracle_gate(result: CompileResult) -> int:
+    """Add an error per distinct failure to `result.diagnostics`; returns the episodes failed."""
+    if result.compiled is None or result.checked is None:
+        return 0
+    program = result.checked.program
+    display = {program.ir_name(name): name for name in program.modules}
+    declared = {
+        (e.head.file, e.head.line, e.head.column): e
+        for sc in result.checked.scenarios
+        for e in [sc, *sc.users, *sc.resources, *sc.orders]
+    }
+    found = failures(result.compiled.episodes)
+    grouped: dict[tuple[object, str], list[Failure]] = {}
+    for f in found:
+        where = (f.source.file, f.source.line, f.source.column) if f.source else None
+        grouped.setdefault((where, f.reason), []).append(f)
+    for (_, reason), group in grouped.items():
+        source, field = group[0].source, group[0].field
+        span = None
+        if source is not None:
+            file = display.get(source.file, source.file)
+            entity = declared.get((file, source.line, source.column))
+            if entity is not None:
+                span = entity.at(field) if field else entity.head
+            else:  # declared by a population: point at it
+                text = result.sources[file].line(source.line) if file in result.sources else ""
+                end = max(len(text.rstrip()) + 1, source.column + 1)
+                span = Span(file, source.line, source.column, source.line, end)
+        more = f" and {len(group) - 1} more" if len(group) > 1 else ""
+        result.diagnostics.error(
+            CODE,
+            f"the reference oracle cannot pass episode {group[0].episode}{more} "
+            f"({group[0].metric} < 1): {reason}",
+            span,
+            hint=HINT,
+        )
+    return len(found)

@@ -1,0 +1,94 @@
+"""Score a finished run again from its stored transcripts and actions; no model is called.
+
+After a metric fix, or to read the same run under `--metrics compat`. The
+episodes come from compiling the run's spec again, which is byte-identical for
+the same source and seed; the spec hash in `run.json` proves it is the same
+spec, so a result is never scored against an episode it did not run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from museslang.ir.models import CompiledSpec
+from museslang.metrics.summary import RunSummary, summarise
+from museslang.runtime.runner import score_result
+from museslang.runtime.store import RUN, SUMMARY, ResultsStore, StoreError, write_atomic
+from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.trials import for_trial
+
+
+@dataclass
+class Rescored:
+    results: list[EpisodeResult]
+    summary: RunSummary
+    changed: int  # results whose metrics, decision or status differ from the stored ones
+
+
+def read_run(out: Path) -> dict:
+    try:
+        meta = json.loads((out / RUN).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{out} is not a run directory (no {RUN})") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"cannot read {out / RUN}: {exc}") from None
+    if not isinstance(meta, dict) or "spec_sha256" not in meta:
+        raise StoreError(f"{out / RUN} is not a museslang run description")
+    return meta
+
+
+def _wall(out: Path) -> float:
+    try:
+        return float(json.loads((out / SUMMARY).read_text(encoding="utf-8"))["wall_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+def rescore(
+    out: Path, load: Callable[[str, int], CompiledSpec], scheme: str, spec: str | None = None
+) -> Rescored:
+    """Rescore the run in `out`; `load(path, seed)` compiles the spec as the run did."""
+    meta = read_run(out)
+    store = ResultsStore(out)
+    if not store.results_path.exists():
+        raise StoreError(f"{out} holds no {store.results_path.name}")
+    compiled = load(spec or str(meta.get("spec", "")), int(meta.get("seed", 0)))
+    if compiled.spec_sha256 != meta["spec_sha256"]:
+        raise StoreError(
+            f"the spec changed since this run (run: {meta['spec_sha256'][:12]}, now: "
+            f"{compiled.spec_sha256[:12]}); rescoring needs the episodes that ran"
+        )
+    order = {e.id: i for i, e in enumerate(compiled.episodes)}
+    by_id = {e.id: e for e in compiled.episodes}
+    stored = store.load()
+    missing = sorted({r.id for r in stored} - by_id.keys())
+    if missing:
+        raise StoreError(f"results name episodes the spec does not have: {', '.join(missing[:3])}")
+    results: list[EpisodeResult] = []
+    changed = 0
+    for old in stored:
+        new = score_result(for_trial(by_id[old.id], old.trial), old.model_copy(deep=True), scheme)
+        changed += (new.metrics, new.decision, new.status) != (
+            old.metrics,
+            old.decision,
+            old.status,
+        )
+        results.append(new)
+    ordered = sorted(results, key=lambda r: (order[r.id], r.trial))
+    summary = summarise(
+        ordered,
+        spec=compiled.spec,
+        spec_sha256=compiled.spec_sha256,
+        seed=compiled.seed,
+        agent=str(meta.get("agent")),
+        users=str(meta.get("users")),
+        wall_s=_wall(out),
+        scheme=scheme,
+    )
+    store.rewrite(results)
+    store.write_summary(summary.model_dump_json(indent=2) + "\n")
+    write_atomic(out / RUN, json.dumps({**meta, "metrics": scheme}, indent=2) + "\n")
+    return Rescored(results, summary, changed)
