@@ -120,3 +120,35 @@ def test_eval_rejects_bad_trials_and_metrics() -> None:
     assert bad.exit_code == 2 and "--trials must be at least 1" in bad.output
     bad = runner.invoke(app, ["eval", "specs/meeting.muses", "--metrics", "compt"])
     assert bad.exit_code == 2 and "did you mean 'compat'" in bad.output
+
+
+def test_a_rerun_with_the_cache_sends_no_request(tmp_path: Path) -> None:
+    from museslang.testing.openai_stub import facilitator
+
+    calls: list[int] = []
+
+    def counted(request: dict) -> StubReply:
+        calls.append(1)
+        return facilitator(request)
+
+    cache = tmp_path / "cache"
+    with StubServer(counted) as server:
+        outs = []
+        for name in ("first", "again"):
+            out = tmp_path / name
+            result = runner.invoke(
+                app,
+                ["eval", "specs/meeting.muses", "--agent", "openai:stub", "--base-url",
+                 server.base_url, "--limit", "3", "--trials", "2", "--cache", str(cache),
+                 "--out", str(out), "--no-progress"],
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+            outs.append((len(calls), json.loads((out / "summary.json").read_text())))
+    (sent, first), (total, again) = outs
+    assert sent > 0 and total == sent  # the second run asked the server nothing
+    assert first["agent_usage"]["cached"] == 0
+    assert again["agent_usage"]["cached"] == again["agent_usage"]["requests"] == sent
+    strip = ("wall_s", "agent_usage")
+    assert {k: v for k, v in first.items() if k not in strip} == {
+        k: v for k, v in again.items() if k not in strip
+    }
