@@ -71,11 +71,13 @@ def compile_path(path: Path, seed: int | None = None) -> CompileResult:
                 episodes.append(episode)
             except LoweringError as exc:
                 result.diagnostics.error(
-                    "E043",
+                    exc.code,
                     f"episode {planned.episode_id}: {exc}",
                     exc.span,
+                    labels=exc.labels,
                 )
                 break
+    result.sources.update(lc.sources)
     result.timings["lower"] = time.perf_counter() - t0
     if result.diagnostics.has_errors:
         return result

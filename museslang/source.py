@@ -55,6 +55,11 @@ class SourceFile:
             return self.lines[number - 1]
         return ""
 
+    def line_span(self, number: int) -> Span:
+        """The whole of line `number` (clamped to the file), for errors known only by line."""
+        number = min(max(number, 1), max(len(self.lines), 1))
+        return Span(self.display, number, 1, number, len(self.line(number)) + 1)
+
     def end_span(self) -> Span:
         """A zero-width span at the end of the file (for 'unexpected end of file')."""
         lines = self.lines or [""]

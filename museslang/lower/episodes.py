@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from museslang.diagnostics import Label
 from museslang.instructions.conflicts import Rule
 from museslang.ir import models as ir
 from museslang.lower import taskset, variants, workload
@@ -22,7 +23,7 @@ from museslang.lower.population import (
     repersona,
 )
 from museslang.lower.protocol import build_protocol
-from museslang.prompts import PromptError, find_template, render
+from museslang.prompts import PromptError, find_template, render, template_source
 from museslang.semantics.model import (
     METRIC_DOCS,
     METRICS,
@@ -34,7 +35,7 @@ from museslang.semantics.model import (
 )
 from museslang.semantics.rules import describe_calendar, prompt_of, scenario_calendar
 from museslang.semantics.types import Symbol
-from museslang.source import Span
+from museslang.source import SourceFile, Span
 from museslang.truth import access, instructions, meeting, queue
 
 _FALLBACK_TEMPLATE = ir.IdentityTemplate(
@@ -45,9 +46,13 @@ _FALLBACK_TEMPLATE = ir.IdentityTemplate(
 
 
 class LoweringError(Exception):
-    def __init__(self, message: str, span: Span) -> None:
+    def __init__(
+        self, message: str, span: Span, code: str = "E043", labels: tuple[Label, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.span = span
+        self.code = code
+        self.labels = labels
 
 
 @dataclass
@@ -62,6 +67,8 @@ class LowerContext:
     identities: list[ir.IdentityTemplate] = field(default_factory=list)
     # the latest original episode (without prompt) of a sweep with variants
     original: ir.EpisodeGraph | None = None
+    # template files a diagnostic points into, for rendering it with the source line
+    sources: dict[str, SourceFile] = field(default_factory=dict)
 
     def template_text(self, name: str) -> str | None:
         if name not in self.templates:
@@ -577,4 +584,14 @@ def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext)
     try:
         return render(text, variables).strip() + "\n"
     except PromptError as exc:
-        raise LoweringError(f"rendering prompt '{name}' failed: {exc}", span) from None
+        path = find_template(name, lc.spec_dir)
+        if path is None:
+            raise LoweringError(f"rendering prompt '{name}' failed: {exc}", span) from None
+        source = template_source(path, text)
+        lc.sources[source.display] = source
+        raise LoweringError(
+            f"template error: {exc}",
+            source.line_span(exc.line or 1),
+            code="E050",
+            labels=(Label(span, "template used here"),),
+        ) from None

@@ -13,8 +13,7 @@ from collections import Counter
 from museslang.diagnostics import Diagnostics, Label
 from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule
-from museslang.prompts import PromptError, find_template, parse_template
-from museslang.resources import stdlib_root
+from museslang.prompts import PromptError, find_template, parse_template, template_source
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
@@ -25,7 +24,7 @@ from museslang.semantics.model import (
     UserDef,
 )
 from museslang.semantics.types import Instruction, Located, SlotTime
-from museslang.source import SourceFile, Span, display_path
+from museslang.source import Span
 from museslang.truth import access, instructions, meeting, queue
 
 # sweep axis -> the families it makes sense for (None: any)
@@ -459,16 +458,9 @@ def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
     try:
         parse_template(text)
     except PromptError as exc:
-        display = display_path(path, stdlib_root())
-        program.extra_sources[display] = SourceFile(path, display, text)
-        line = exc.line or 1
-        where = Span(
-            display,
-            line,
-            1,
-            line,
-            len(text.splitlines()[line - 1]) + 1 if line <= len(text.splitlines()) else 1,
-        )
+        source = template_source(path, text)
+        program.extra_sources[source.display] = source
+        where = source.line_span(exc.line or 1)
         diags.error(
             "E050", f"template error: {exc}", where, labels=[Label(span, "template used here")]
         )
