@@ -512,6 +512,38 @@ def table(
     _emit(paper_table.RENDER[fmt](paper_table.build(loaded)), out)
 
 
+@app.command()
+def graph(
+    file: Annotated[Path, typer.Argument(help="A .muses spec, or its compiled .json.")],
+    episode: Annotated[
+        str | None, typer.Option(help="The episode id (default: the first episode).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="mermaid or dot.")] = "mermaid",
+    seed: Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the graph here instead of stdout.")
+    ] = None,
+) -> None:
+    """Draw an episode: its protocol (states, who acts, endings) and who may read what."""
+    from museslang.graph import FORMATS as GRAPH_FORMATS
+    from museslang.graph import render_graphs
+
+    if fmt not in GRAPH_FORMATS:
+        hint = did_you_mean(fmt, GRAPH_FORMATS)
+        raise _fail(f"unknown --format '{fmt}'{'; ' + hint if hint else ''} (mermaid or dot)")
+    compiled = _load_episodes(file, seed)
+    if not compiled.episodes:
+        raise _fail(f"{file} has no episodes")
+    chosen = compiled.episodes[0]
+    if episode is not None:
+        by_id = {e.id: e for e in compiled.episodes}
+        if episode not in by_id:
+            hint = did_you_mean(episode, list(by_id))
+            raise _fail(f"no episode '{episode}' in {file}{'; ' + hint if hint else ''}")
+        chosen = by_id[episode]
+    _emit(render_graphs(chosen, fmt), out)
+
+
 FORMATS = ("muses-bench",)  # formats `import` and `export` speak
 
 
