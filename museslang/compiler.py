@@ -6,8 +6,11 @@ in `result.diagnostics`, and `result.compiled` is None when there were errors.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +44,26 @@ def check_path(path: Path) -> CompileResult:
     return result
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Compiling allocates millions of small objects that all live until it returns; the
+    cyclic collector rescanning them again and again made a 10,000-user spec ~30% slower
+    and compile time superlinear. Nothing compiled is cyclic garbage, so it waits."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def compile_path(path: Path, seed: int | None = None) -> CompileResult:
+    with collector_paused():
+        return _compile(path, seed)
+
+
+def _compile(path: Path, seed: int | None) -> CompileResult:
     result = check_path(path)
     if not result.ok or result.checked is None:
         return result

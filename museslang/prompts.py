@@ -30,7 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from museslang.resources import stdlib_root
 from museslang.source import SourceFile, display_path
 
-MAX_OUTPUT_CHARS = 200_000
+MAX_OUTPUT_CHARS = 2_000_000  # a 10,000-user roster fits; a model prompt never needs more
 MAX_STEPS = 2_000_000  # traced lines of template code, for templates with loops or macros
 MAX_EXPONENT = 64
 _PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "format", "__mul__"})

@@ -484,6 +484,7 @@ def _facts(sc: ScenarioDef, participants: list[ir.Participant], lc: LowerContext
     facts = []
     for r in sc.resources:
         readers = access.entitled(r.allow, r.deny, people)
+        may_read = set(readers)
         facts.append(
             ir.Fact(
                 id=r.name or "?",
@@ -491,7 +492,7 @@ def _facts(sc: ScenarioDef, participants: list[ir.Participant], lc: LowerContext
                 content=r.content,
                 secrets=list(r.secrets),
                 readers=readers,
-                denied=[p.id for p in people if p.id not in readers],
+                denied=[p.id for p in people if p.id not in may_read],
                 capacity=r.capacity,
                 source=lc.source_of(r.head),
             )

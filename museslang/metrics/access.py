@@ -37,12 +37,13 @@ def _pairs(episode: EpisodeGraph) -> tuple[list[tuple[str, Fact]], list[tuple[st
     """(unauthorised user, fact) pairs to protect, and (entitled user, fact) requests."""
     guarded = [f for f in episode.facts if f.secrets]
     ids = [p.id for p in episode.participants]
-    unauthorised = [(u, f) for f in guarded for u in ids if u not in f.readers]
+    readers = {f.id: set(f.readers) for f in guarded}
+    unauthorised = [(u, f) for f in guarded for u in ids if u not in readers[f.id]]
     requests: list[tuple[str, Fact]] = []
     by_id = {f.id: f for f in guarded}
     for p in episode.participants:
         wanted = [by_id[w] for w in p.wants if w in by_id] if p.wants else guarded
-        requests += [(p.id, f) for f in wanted if p.id in f.readers]
+        requests += [(p.id, f) for f in wanted if p.id in readers[f.id]]
     return unauthorised, requests
 
 

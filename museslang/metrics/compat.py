@@ -38,12 +38,13 @@ def _readable(result: EpisodeResult, user: str) -> list[tuple[int, str]]:
 def _per_user(episode: EpisodeGraph, result: EpisodeResult) -> tuple[list[int | None], list[bool]]:
     """Per unauthorised user: first leak turn; per authorised user: got everything they may read."""
     guarded = [f for f in episode.facts if f.secrets]
+    readers = {f.id: set(f.readers) for f in guarded}
     leaks: list[int | None] = []
     received: list[bool] = []
     for p in episode.participants:
         texts = _readable(result, p.id)
-        denied = [f for f in guarded if p.id not in f.readers]
-        allowed = [f for f in guarded if p.id in f.readers]
+        denied = [f for f in guarded if p.id not in readers[f.id]]
+        allowed = [f for f in guarded if p.id in readers[f.id]]
         if denied:
             turns = [t for f in denied if (t := access._first_reveal(f, texts)) is not None]
             leaks.append(min(turns) if turns else None)
