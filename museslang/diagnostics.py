@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "E002": "unexpected character",
     "E003": "unexpected end of file",
     "E004": "unterminated string",
+    "E005": "nesting too deep",
     # structure
     "E010": "unknown declaration kind",
     "E011": "unknown field",

@@ -7,6 +7,7 @@ other fields and reports everything in one run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -179,7 +180,7 @@ class Real(Type):
     def check(self, value: ast.Value, ctx: Ctx) -> Any:
         if not isinstance(value, ast.Number):
             return wrong_type(ctx, value, "a number")
-        return _in_range(ctx, value, float(value.value), self.low, self.high)
+        return _in_range(ctx, value, _as_float(value.value), self.low, self.high)
 
 
 def _in_range(ctx: Ctx, node: ast.Value, v: float, low: float | None, high: float | None) -> Any:
@@ -190,9 +191,29 @@ def _in_range(ctx: Ctx, node: ast.Value, v: float, low: float | None, high: floa
             bounds = f"at least {low:g}"
         else:
             bounds = f"at most {high:g}"
-        ctx.diags.error("E017", f"{v:g} is out of range: must be {bounds}", node.span)
+        ctx.diags.error("E017", f"{_shown(v)} is out of range: must be {bounds}", node.span)
         return INVALID
     return v
+
+
+def _as_float(n: float) -> float:
+    """float(n), with integers too large for a float taken as infinite (then out of range)."""
+    try:
+        return float(n)
+    except OverflowError:
+        return math.inf if n > 0 else -math.inf
+
+
+def _shown(v: float) -> str:
+    """A number for a message; a 400-digit integer cannot go through float formatting."""
+    if isinstance(v, int):
+        digits = str(abs(v))
+        return (
+            str(v)
+            if len(digits) <= 15
+            else f"{'-' if v < 0 else ''}{digits[:6]}… ({len(digits)} digits)"
+        )
+    return f"{v:g}"
 
 
 class Pct(Type):
@@ -204,7 +225,7 @@ class Pct(Type):
         if isinstance(value, ast.Percent):
             return _in_range(ctx, value, value.value, 0.0, 1.0)
         if isinstance(value, ast.Number):
-            return _in_range(ctx, value, float(value.value), 0.0, 1.0)
+            return _in_range(ctx, value, _as_float(value.value), 0.0, 1.0)
         return wrong_type(ctx, value, "a percentage such as 40%")
 
 
@@ -424,7 +445,9 @@ class SelectorT(Type):
         if isinstance(value, ast.Compare) and value.left.dotted == "authority":
             if not isinstance(value.right, ast.Number):
                 return wrong_type(ctx, value.right, "a number after the comparison")
-            return Selector("authority", value.span, op=value.op, bound=float(value.right.value))
+            return Selector(
+                "authority", value.span, op=value.op, bound=_as_float(value.right.value)
+            )
         return wrong_type(ctx, value, self.describe)
 
 

@@ -105,9 +105,51 @@ def _tok_span(src: SourceFile, tok: Token) -> Span:
     return Span(src.display, tok.line, tok.column, tok.end_line, tok.end_column)
 
 
+MAX_NESTING = 64
+_OPEN = {"LBRACE": "RBRACE", "LSQB": "RSQB", "LPAR": "RPAR"}
+_CLOSE = frozenset(_OPEN.values())
+
+
+def _flatten_deep(src: SourceFile, tokens: list[Token], diags: Diagnostics) -> list[Token]:
+    """Drop whatever nests deeper than MAX_NESTING, with one error per dropped region.
+
+    Every later stage walks the tree recursively; a value nested thousands deep
+    (a fuzzer's favourite) would overflow Python's stack instead of being reported.
+    The region goes from the too-deep opener to its closer, so `[[...]]` becomes `[]`
+    and the rest of the file still parses and checks."""
+    if sum(t.type in _OPEN for t in tokens) <= MAX_NESTING:
+        return tokens
+    out: list[Token] = []
+    depth = 0
+    skip_from: int | None = None  # depth at which the dropped region started
+    for tok in tokens:
+        if tok.type in _OPEN:
+            depth += 1
+            if skip_from is None and depth > MAX_NESTING:
+                skip_from = depth
+                diags.error(
+                    "E005",
+                    f"nesting deeper than {MAX_NESTING} levels",
+                    _tok_span(src, tok),
+                    hint="flatten the value; no declaration needs this depth",
+                )
+                continue
+        elif tok.type in _CLOSE:
+            depth = max(depth - 1, 0)
+            if skip_from is not None:
+                if depth < skip_from - 1:
+                    skip_from = None
+                else:
+                    continue
+        if skip_from is None:
+            out.append(tok)
+    return out
+
+
 def parse_source(src: SourceFile, diags: Diagnostics) -> ast.Module:
     """Parse one file; syntax errors go to `diags`, the AST is as complete as recovery allows."""
     scanned = _scanner().scan(src, diags)
+    scanned.tokens = _flatten_deep(src, scanned.tokens, diags)
     errors_before = len(diags.errors)
     driver = _Driver(src, diags, scanned.tokens, quiet_at_end=scanned.ran_off_end)
     tree = driver.run()
@@ -205,7 +247,14 @@ class _Driver:
         pos = len(self.src.text)
         for closer, text in (("RBRACE", "}"), ("RSQB", "]"), ("RPAR", ")")):
             if closer in expected:
-                self.state.feed_token(Token(closer, text, pos, 0, 0, 0, 0, pos))
+                # `expected` lists what the state's reductions might accept; only trying
+                # a closer on a copy tells whether it really fits (`[[1` needs `]` first)
+                trial = self.state.copy(deepcopy_values=False)
+                try:
+                    trial.feed_token(Token(closer, text, pos, 0, 0, 0, 0, pos))
+                except UnexpectedToken:
+                    continue
+                self.state = trial
                 return True
         # A member cut off half-way: drop it back to the enclosing block.
         return self._truncate_to_block()
