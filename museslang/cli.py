@@ -128,6 +128,55 @@ def check(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def fmt(
+    files: Annotated[list[Path], typer.Argument(help="The .muses files to format in place.")],
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when a file is not formatted."),
+    ] = False,
+) -> None:
+    """Rewrite specs in the canonical layout, comments kept; the meaning never changes.
+
+    A file with syntax errors is reported and left as it is.
+    """
+    from museslang.diagnostics import Diagnostics
+    from museslang.fmt import FormatError, format_source
+    from museslang.source import SourceFile, display_path
+
+    failed = changed = 0
+    for path in files:
+        _spec_file(path)
+        text = path.read_text(encoding="utf-8")
+        src = SourceFile(path, display_path(path), text)
+        diags = Diagnostics()
+        try:
+            formatted = format_source(src, diags)
+        except FormatError as exc:
+            typer.echo(f"museslang: error: {exc}", err=True)
+            failed += 1
+            continue
+        if formatted is None:
+            typer.echo(render_all(diags.sorted(), {src.display: src}), err=True)
+            failed += 1
+            continue
+        if formatted == text:
+            continue
+        changed += 1
+        if check_only:
+            typer.echo(f"{path}: would be reformatted", err=True)
+        else:
+            _write_atomic(path, formatted)
+            typer.echo(f"{path}: reformatted", err=True)
+    verb = "would be reformatted" if check_only else "reformatted"
+    typer.echo(
+        f"{changed} of {len(files)} file{'s' if len(files) != 1 else ''} {verb}"
+        + (f", {failed} not formatted" if failed else ""),
+        err=True,
+    )
+    raise typer.Exit(1 if failed or (check_only and changed) else 0)
+
+
 @app.command("compile")
 def compile_cmd(
     file: Annotated[Path, typer.Argument(help="The .muses file to compile.")],
