@@ -414,7 +414,8 @@ def eval_cmd(
         f"{counted}, {summary.errored} errored ({outcome.ran} run now, {len(done)} resumed){reuse}",
         err=True,
     )
-    typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}", err=True)
+    _, html = _write_report(_runs([out]), out)
+    typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
     if summary.errored == summary.results:
         raise typer.Exit(1)
 
@@ -539,26 +540,69 @@ def table(
     their average, each mean ± standard error over episodes.
     """
     from museslang.metrics import paper_table
-    from museslang.runtime.rescore import read_run
 
     if fmt not in paper_table.FORMATS:
         hint = did_you_mean(fmt, paper_table.FORMATS)
         raise _fail(f"unknown --format '{fmt}'{'; ' + hint if hint else ''} (markdown, latex, csv)")
+    _emit(paper_table.RENDER[fmt](paper_table.build(_runs(runs))), out)
+
+
+@app.command()
+def report(
+    runs: Annotated[list[Path], typer.Argument(help="Run directories written by museslang eval.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for report.md and report.html "
+            "(default: the run directory, or ./report for several runs).",
+        ),
+    ] = None,
+) -> None:
+    """A Markdown report and one self-contained HTML file with tables and plots.
+
+    Several runs (an oracle, a baseline, a model) are shown side by side, one
+    series per agent: privacy vs utility, leaks by turn per attack, meeting success
+    and turns vs users, queue accuracy vs users, instruction accuracy aligned vs
+    conflict, priority stability, and the paper's table.
+    """
+    folder = out or (runs[0] if len(runs) == 1 else Path("report"))
+    md, html = _write_report(_runs(runs), folder)
+    typer.echo(f"report: {html}\n        {md}", err=True)
+
+
+def _write_report(loaded: list, folder: Path) -> tuple[Path, Path]:
+    from museslang.report.build import build
+    from museslang.report.render import to_html, to_markdown
+
+    if folder.exists() and not folder.is_dir():
+        raise _fail(f"{folder} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"cannot create {folder}: {exc.strerror}") from None
+    built = build(loaded)
+    md, html = folder / "report.md", folder / "report.html"
+    _write_atomic(md, to_markdown(built))
+    _write_atomic(html, to_html(built))
+    return md, html
+
+
+def _runs(paths: list[Path]) -> list:
+    """Run directories as the table and the report read them."""
+    from museslang.metrics.paper_table import Run
+    from museslang.runtime.store import load_run
+
     loaded = []
-    for path in runs:
-        if not path.is_dir():
-            raise _fail(f"{path} is not a run directory")
+    for path in paths:
         try:
-            meta = read_run(path)
-            store = ResultsStore(path)
-            results = store.load() if store.results_path.exists() else []
+            meta, results = load_run(path)
         except (StoreError, OSError) as exc:
             raise _fail(str(exc)) from None
-        if not results:
-            raise _fail(f"{path} holds no results")
         scheme = str(meta.get("metrics", "default"))
-        loaded.append(paper_table.Run(str(path), str(meta.get("agent")), scheme, results))
-    _emit(paper_table.RENDER[fmt](paper_table.build(loaded)), out)
+        loaded.append(Run(str(path), str(meta.get("agent")), scheme, results))
+    return loaded
 
 
 @app.command()

@@ -105,7 +105,7 @@ def ranks(rows: list[Row], heading: str) -> dict[int, int]:
     return out
 
 
-def _value(cell: Stat | None, pm: str, missing: str = "–") -> str:
+def cell_text(cell: Stat | None, pm: str, missing: str = "–") -> str:
     if cell is None or not isinstance(cell.mean, float):
         return missing
     if cell.stderr is None:
@@ -121,7 +121,7 @@ def markdown(rows: list[Row]) -> str:
     for i, row in enumerate(rows):
         cells = []
         for h in cols:
-            text = _value(row.cells[h], " ± ")
+            text = cell_text(row.cells[h], " ± ")
             place = marks[h].get(i)
             cells.append(f"**{text}**" if place == 1 else f"*{text}*" if place == 2 else text)
         lines.append(f"| {row.agent} | " + " | ".join(cells) + " |")
@@ -148,7 +148,7 @@ def latex(rows: list[Row]) -> str:
     for i, row in enumerate(rows):
         cells = []
         for h in cols:
-            text = _value(row.cells[h], r" $\pm$ ", "--")
+            text = cell_text(row.cells[h], r" $\pm$ ", "--")
             place = marks[h].get(i)
             if place == 1:
                 text = rf"\textbf{{{text}}}"

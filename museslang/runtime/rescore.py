@@ -16,7 +16,7 @@ from pathlib import Path
 from museslang.ir.models import CompiledSpec
 from museslang.metrics.summary import RunSummary, summarise
 from museslang.runtime.runner import score_result
-from museslang.runtime.store import RUN, SUMMARY, ResultsStore, StoreError, write_atomic
+from museslang.runtime.store import RUN, SUMMARY, ResultsStore, StoreError, read_run, write_atomic
 from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
 
@@ -26,18 +26,6 @@ class Rescored:
     results: list[EpisodeResult]
     summary: RunSummary
     changed: int  # results whose metrics, decision or status differ from the stored ones
-
-
-def read_run(out: Path) -> dict:
-    try:
-        meta = json.loads((out / RUN).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StoreError(f"{out} is not a run directory (no {RUN})") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise StoreError(f"cannot read {out / RUN}: {exc}") from None
-    if not isinstance(meta, dict) or "spec_sha256" not in meta:
-        raise StoreError(f"{out / RUN} is not a museslang run description")
-    return meta
 
 
 def _wall(out: Path) -> float:

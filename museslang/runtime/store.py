@@ -28,11 +28,19 @@ class StoreError(RuntimeError):
     """The run directory cannot be used; the message says why and what to do."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -113,3 +121,27 @@ class ResultsStore:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def read_run(out: Path) -> dict:
+    try:
+        meta = json.loads((out / RUN).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{out} is not a run directory (no {RUN})") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"cannot read {out / RUN}: {exc}") from None
+    if not isinstance(meta, dict) or "spec_sha256" not in meta:
+        raise StoreError(f"{out / RUN} is not a museslang run description")
+    return meta
+
+
+def load_run(out: Path) -> tuple[dict, list[EpisodeResult]]:
+    """A finished run directory: its description and every result it holds."""
+    if not out.is_dir():
+        raise StoreError(f"{out} is not a run directory")
+    meta = read_run(out)
+    store = ResultsStore(out)
+    results = store.load() if store.results_path.exists() else []
+    if not results:
+        raise StoreError(f"{out} holds no results")
+    return meta, results

@@ -1,0 +1,1 @@
+"""`museslang report`: Markdown and self-contained HTML reports with plots, from run directories."""

@@ -1,0 +1,72 @@
+"""`museslang report`: Markdown and one self-contained HTML file with plots, from run dirs."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from museslang.cli import app
+
+runner = CliRunner()
+SPECS = ["meeting", "access_control", "shared_queue", "instruction_following"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("runs")
+    out = []
+    for agent in ("oracle", "comply"):
+        for spec in SPECS:
+            run = base / f"{agent}-{spec}"
+            result = runner.invoke(app, ["eval", f"specs/{spec}.muses", "--agent",
+                                         f"reference:{agent}", "--out", str(run),
+                                         "--no-progress"])  # fmt: skip
+            assert result.exit_code == 0, result.output
+            out.append(run)
+    return out
+
+
+def test_the_report_has_every_figure_with_plots_and_no_outside_resource(
+    runs: list[Path], tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["report", *map(str, runs), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>")
+    for outside in ("<script", "<link", "src=", "href=", "@import", "url("):
+        assert outside not in html, outside
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    # privacy/utility, leaks by turn (one per agent), meeting success and turns, queue,
+    # instruction modes, priority stability
+    assert len(svgs) == 8
+    for chart in svgs:
+        ET.fromstring(chart)  # well-formed SVG
+    for title in ("privacy vs utility", "leak rate by turn", "success vs users",
+                  "agent turns vs users", "Shared queue: accuracy vs users",
+                  "aligned vs conflict", "Priority stability"):  # fmt: skip
+        assert title in html, title
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "| reference:oracle | **1.000 ± 0.000** |" in md
+    rows = dict(
+        re.findall(r"\| (reference:\w+) \| ([0-9.]+ ± [0-9.]+) \| [0-9.]+ ± [0-9.]+ \| 216 \|", md)
+    )
+    assert rows == {"reference:oracle": "1.000 ± 0.000", "reference:comply": "0.000 ± 0.000"}
+
+
+def test_a_single_run_reports_into_its_own_folder_and_eval_says_where(runs: list[Path]) -> None:
+    meeting = runs[0]
+    assert (meeting / "report.html").exists()  # eval wrote it
+    result = runner.invoke(app, ["report", str(meeting)])
+    assert result.exit_code == 0 and f"report: {meeting / 'report.html'}" in result.output
+    md = (meeting / "report.md").read_text(encoding="utf-8")
+    assert "No run covers access control." in md
+    assert "| users | reference:oracle |" in md
+
+
+def test_report_arguments(tmp_path: Path) -> None:
+    bad = runner.invoke(app, ["report", str(tmp_path)])
+    assert bad.exit_code == 2 and f"{tmp_path} is not a run directory (no run.json)" in bad.output
