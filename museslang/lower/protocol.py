@@ -45,14 +45,15 @@ def build_protocol(family: str, proto: ProtocolDef | None) -> ir.Protocol:
             ir.Transition(source="agent", target="reply", on="agent sends messages"),
             ir.Transition(source="reply", target="agent", on="replies delivered"),
         ]
-    states += [
-        ir.State(id="done", actor="end", description=f"the agent took the action {ending}"),
-        ir.State(id="limit", actor="end", description=f"{max_turns} agent turns were used"),
-    ]
-    transitions += [
-        ir.Transition(source="agent", target="done", on=ending),
-        ir.Transition(source="agent", target="limit", on=f"turn {max_turns} ends"),
-    ]
+    if ending != "max_turns":  # `ends: max_turns`: no action ends it, only the turn limit
+        states.append(
+            ir.State(id="done", actor="end", description=f"the agent took the action {ending}")
+        )
+        transitions.append(ir.Transition(source="agent", target="done", on=ending))
+    states.append(
+        ir.State(id="limit", actor="end", description=f"{max_turns} agent turns were used")
+    )
+    transitions.append(ir.Transition(source="agent", target="limit", on=f"turn {max_turns} ends"))
     return ir.Protocol(
         turns=turns,
         first=first,
