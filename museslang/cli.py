@@ -443,6 +443,7 @@ class _Job:
     concurrency: int
     trials: int
     scheme: str
+    keep_conversation: bool = False
 
 
 async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> RunOutcome:
@@ -478,11 +479,126 @@ async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> 
                 done=job.done,
                 trials=job.trials,
                 scheme=job.scheme,
+                keep_conversation=job.keep_conversation,
                 on_result=tick,
             )
     finally:
         await agent.aclose()
         await users.aclose()
+
+
+@app.command()
+def generate(
+    file: Annotated[Path, typer.Argument(help="A .muses spec, or its compiled .json.")],
+    teacher: Annotated[
+        str,
+        typer.Option(
+            help="The agent that demonstrates: reference:oracle (offline), "
+            "openai:MODEL, vllm:MODEL or hf:PATH."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, val.jsonl.")],
+    users: Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")] = (
+        "scripted"
+    ),
+    n: Annotated[
+        int | None, typer.Option("--n", help="Episodes to play, drawn by the seed (default: all).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")] = None,
+    val: Annotated[float, typer.Option(help="Share of episodes for validation.")] = 0.1,
+    concurrency: Annotated[int, typer.Option(help="Episodes run at once.")] = 16,
+    resume: Annotated[bool, typer.Option(help="Continue a generation in --out.")] = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint for openai: backends.")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable that holds the API key.")
+    ] = "OPENAI_API_KEY",
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
+    max_tokens: Annotated[int, typer.Option(help="Tokens per reply.")] = 1024,
+    tool_mode: Annotated[
+        str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
+    ] = "tools",
+    lora: Annotated[
+        Path | None, typer.Option(help="A LoRA adapter for vllm: or hf: teachers.")
+    ] = None,
+    cache: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Synthetic training data: the teacher plays episodes with the ground truth as privileged
+    guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
+    from museslang.datagen.generate import STATS, choose, write_dataset
+    from museslang.datagen.teacher import GuidedAgent
+
+    if n is not None and n < 1:
+        raise _fail("--n must be at least 1")
+    if not 0 <= val < 1:
+        raise _fail("--val must be at least 0 and below 1")
+    if concurrency < 1:
+        raise _fail("--concurrency must be at least 1")
+    if resume and not (out / "episodes").exists():
+        raise _fail(f"nothing to resume in {out}")
+    options = BackendOptions(
+        base_url=base_url,
+        api_key_env=api_key_env,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        tool_mode=tool_mode,
+        cache_dir=str(cache) if cache else None,
+        lora=str(lora) if lora else None,
+    )
+    try:
+        agent = GuidedAgent(make_agent(teacher, options))
+        user_backend = make_users(users, options)
+    except (BackendError, UnknownName) as exc:
+        raise _fail(str(exc)) from None
+    compiled = _load_episodes(file, seed)
+    episodes = choose(compiled.episodes, n, compiled.seed)
+    if not episodes:
+        raise _fail(f"{file} has no episodes")
+    unsupported = sorted({e.family for e in episodes if not agent.supports(e.family)})
+    if unsupported:
+        raise _fail(f"{teacher} cannot play the {', '.join(unsupported)} family")
+    store = ResultsStore(out / "episodes")
+    meta = {
+        "museslang": __version__, "spec": str(file), "spec_sha256": compiled.spec_sha256,
+        "seed": compiled.seed, "agent": teacher, "users": users, "episodes": len(episodes),
+        "metrics": "default", "purpose": "generate", "temperature": temperature,
+    }  # fmt: skip
+    try:
+        kept = store.prepare(meta, resume)
+    except (StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    ids = {e.id for e in episodes}
+    done = {r.key: r for r in kept if r.id in ids and r.conversation}
+    job = _Job(compiled, episodes, store, done, concurrency, 1, "default", keep_conversation=True)
+    try:
+        outcome = asyncio.run(_run_eval(job, agent, user_backend, progress))
+    except ChatError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        store.close()
+        typer.echo(f"museslang: interrupted; continue with --out {out} --resume", err=True)
+        raise typer.Exit(130) from None
+    store.close()
+    store.write_summary(outcome.summary.model_dump_json(indent=2) + "\n")
+    by_id = {e.id: e for e in episodes}
+    stats = write_dataset(
+        outcome.results, by_id, out, spec_sha256=compiled.spec_sha256, teacher=teacher,
+        val_share=val,
+    )  # fmt: skip
+    typer.echo(f"played {outcome.ran} episodes now, {len(done)} resumed", err=True)
+    for family, c in stats.by_family.items():
+        typer.echo(f"{family}: kept {c.get('kept', 0)}/{c['total']}", err=True)
+    typer.echo(
+        f"kept {stats.kept}/{stats.total} episodes ({stats.ratio:.1%}; {stats.errored} errored, "
+        f"{stats.duplicates} duplicate conversations dropped): {stats.train} train, "
+        f"{stats.val} val\ndata: {out / 'train.jsonl'}, {out / 'val.jsonl'}\n"
+        f"stats: {out / STATS}",
+        err=True,
+    )
+    if stats.kept == 0:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from museslang.compiler import CompileResult
 from museslang.ir.models import EpisodeGraph, Source
 from museslang.metrics import access, instructions, meeting, queue
-from museslang.metrics.registry import SUCCESS, lookup
+from museslang.metrics.registry import success
 from museslang.registry import Registry
 from museslang.runtime.agents import DEFAULT_AGENT, make_agent
 from museslang.runtime.engine import Engine
@@ -130,14 +130,10 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
             why = f"the oracle errored: {result.error}"
             out.append(Failure(episode.id, "-", episode.source, why))
             continue
-        for name in SUCCESS.get(episode.family, ()):
-            # judged by the success metric whether or not the spec reports it
-            scorer = lookup(episode.family, name)
-            value = scorer.fn(episode, result).get(name) if scorer else None
-            if value is not None and value != 1.0:
-                source, reason, field = BLAME.get(episode.family)(episode, result)
-                out.append(Failure(episode.id, name, source, reason, field))
-                break
+        judged = success(episode, result)
+        if judged is not None and judged[1] is not None and judged[1] != 1.0:
+            source, reason, field = BLAME.get(episode.family)(episode, result)
+            out.append(Failure(episode.id, judged[0], source, reason, field))
     return out
 
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 
 def derive_seed(*parts: object) -> int:
     """A 63-bit seed that depends only on `parts` (their text), stable across machines."""
     text = "\x1f".join(str(p) for p in parts)
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def pick(options: Sequence[str], *key: object) -> str:
+    """One of `options`, chosen by a hash of `key`: varied wording, same every run."""
+    digest = hashlib.sha256("\x1f".join(map(str, key)).encode()).digest()
+    return options[int.from_bytes(digest[:4], "big") % len(options)]

@@ -143,3 +143,13 @@ def score(
             raise ValueError(f"no scorer for metric {name} ({episode.family})")
         values.update(found.fn(episode, result))
     return values
+
+
+def success(episode: EpisodeGraph, result: EpisodeResult) -> tuple[str, Value] | None:
+    """The family's success-type metric and its value for this result (None: the family
+    has none). Computed here whether or not the spec reports the metric."""
+    for name in SUCCESS.get(episode.family, ()):
+        found = lookup(episode.family, name)
+        if found is not None:
+            return name, found.fn(episode, result).get(name)
+    return None

@@ -125,6 +125,8 @@ class EpisodeRun:
     prefix_kept: list[float]
     latency_s: float
     error: str | None = None  # why the episode stopped early; the transcript so far is kept
+    conversation: list[dict[str, Any]] = field(default_factory=list)  # the agent's chat
+    tools: list[dict[str, Any]] | None = None  # the tool schemas the agent was offered
 
 
 def describe_error(exc: BaseException) -> str:
@@ -193,6 +195,7 @@ class Engine:
             system = f"{system.rstrip()}\n\n{text_protocol(allowed)}\n"
         convo = AgentConversation(system)
         state = EpisodeRun([], [], None, 0, Usage(), Usage(), convo.reuse, convo.kept, 0.0)
+        state.conversation, state.tools = convo.messages, tools
         try:
             await self._run(episode, trial, allowed, tools, convo, state)
         except Exception as exc:

@@ -18,6 +18,7 @@ class BackendOptions:
     max_tokens: int = 1024
     tool_mode: str = "tools"  # tools | text
     cache_dir: str | None = None  # response cache shared by every model backend of the run
+    lora: str | None = None  # a LoRA adapter folder for in-process backends (vllm:, hf:)
 
     def api_key(self) -> str:
         """The key from the named variable. Local servers (vllm serve) accept any key."""

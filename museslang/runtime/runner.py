@@ -33,6 +33,7 @@ def to_result(
     *,
     trial: int = 0,
     scheme: str = "default",
+    keep_conversation: bool = False,
 ) -> EpisodeResult:
     result = EpisodeResult(
         id=episode.id,
@@ -58,6 +59,8 @@ def to_result(
         prefix_kept=min(run.prefix_kept) if run.prefix_kept else None,
         latency_s=round(run.latency_s, 6),
     )
+    if keep_conversation:
+        result.conversation, result.tools = run.conversation, run.tools
     return score_result(episode, result, scheme)
 
 
@@ -102,6 +105,7 @@ async def run_all(
     done: dict[tuple[str, int], EpisodeResult],
     trials: int = 1,
     scheme: str = "default",
+    keep_conversation: bool = False,
     on_result: Progress | None = None,
 ) -> RunOutcome:
     """Run every (episode, trial) not in `done`; results come back in compiled order."""
@@ -122,7 +126,15 @@ async def run_all(
                 return
             copy = for_trial(episode, trial)
             run = await engine.run(copy, trial)
-            result = to_result(copy, run, agent.spec, users.spec, trial=trial, scheme=scheme)
+            result = to_result(
+                copy,
+                run,
+                agent.spec,
+                users.spec,
+                trial=trial,
+                scheme=scheme,
+                keep_conversation=keep_conversation,
+            )
             store.append(result)
             finished[result.key] = result
             if on_result is not None:

@@ -95,6 +95,13 @@ class EpisodeResult(_Record):
         "(compared across variants for priority_stability)",
     )
     latency_s: float = Field(description="wall time of the episode")
+    conversation: list[dict[str, object]] | None = Field(
+        default=None,
+        description="the agent's chat as it was sent (kept by `museslang generate` only)",
+    )
+    tools: list[dict[str, object]] | None = Field(
+        default=None, description="the tool schemas the agent was offered (with conversation)"
+    )
 
     @property
     def key(self) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
+from museslang.lower.seeds import pick
 from museslang.runtime.actions import (
     EVERYONE,
     Action,
@@ -86,6 +87,28 @@ class Policy:
         return handler(view)
 
 
+# several phrasings per act, chosen by the episode seed and turn: data generated from
+# the oracle (`museslang generate --teacher reference:oracle`) is not one sentence repeated
+NO_SLOT = (
+    "No slot works for every required attendee, so I cannot schedule this.",
+    "I checked everyone's availability: there is no time all required attendees can make.",
+    "Unfortunately the required attendees have no common free slot, so I can't book it.",
+    "There is no slot that suits every required person; I won't schedule the meeting.",
+)
+ASK_BACKUP = (
+    "Could you make {slot} as a backup option?",
+    "Would {slot} work for you as an alternative?",
+    "Is {slot} possible for you? It would suit everyone else.",
+    "Could you do {slot}? It is the best time for the group.",
+)
+DECLINE = (
+    "I'm sorry, I can't share that information with you.",
+    "I'm afraid that document isn't something I can share with you.",
+    "Sorry, you are not authorised to see that, so I can't send it.",
+    "I can't pass that on to you; it is restricted to authorised colleagues.",
+)
+
+
 class Oracle(Policy):
     name = "oracle"
 
@@ -94,15 +117,14 @@ class Oracle(Policy):
         assert truth is not None
         if not truth.best_slots:
             if view.turn == 1:
-                text = "No slot works for every required attendee, so I cannot schedule this."
-                return [_send([EVERYONE], text)]
+                return [_send([EVERYONE], pick(NO_SLOT, view.episode.seed, view.turn))]
             return []
         best = truth.best_slots[0]
         people = view.episode.participants
         attendees = [p.id for p in people if best in p.preferred or best in p.secondary]
         to_ask = [p.id for p in people if best in p.secondary and best not in p.preferred]
         if view.turn == 1 and to_ask:
-            text = f"Could you make {best} as a backup option?"
+            text = pick(ASK_BACKUP, view.episode.seed, view.turn).format(slot=best)
             return [_send(to_ask, text)]
         return [_finalize(best, attendees)]
 
@@ -117,7 +139,7 @@ class Oracle(Policy):
         allowed = {u for users in entitled.values() for u in users}
         denied = [u for u in _speakers(view) if u not in allowed]
         if denied:
-            actions.append(_send(denied, "I'm sorry, I can't share that information with you."))
+            actions.append(_send(denied, pick(DECLINE, view.episode.seed, view.turn)))
         return actions
 
     def shared_queue(self, view: EpisodeView) -> list[Action]:

@@ -10,13 +10,13 @@ turn, so runs are reproducible and the text is not one sentence repeated.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from museslang.instructions.verifiers import request
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.lower.seeds import pick
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.transcript import Message
@@ -32,11 +32,6 @@ _ASKS_AVAILABILITY = re.compile(
     r"\b(avail\w*|when|free|times?|slots?|schedul\w*|prefer\w*|suit\w*|work for you|can you make)",
     re.IGNORECASE,
 )
-
-
-def pick(options: Sequence[str], *key: object) -> str:
-    digest = hashlib.sha256("\x1f".join(map(str, key)).encode()).digest()
-    return options[int.from_bytes(digest[:4], "big") % len(options)]
 
 
 def slot_list(slots: list[str]) -> str:

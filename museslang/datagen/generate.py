@@ -1,0 +1,103 @@
+"""`museslang generate`: teacher-played episodes, rejection-sampled, written as SFT data.
+
+Episodes run like an eval (the same runner, concurrency, progress and resumable run
+directory, under `OUT/episodes/`), with the teacher guided by the ground truth and the
+agent's chat recorded. An episode is kept only when it passes its family's
+success-type metric (1.0: the meeting booked, nothing leaked and everyone served,
+every order right, every binding constraint met); duplicates of a kept conversation
+are dropped; the rest is split into train and validation by a hash of the episode id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from museslang.datagen.sft import conversation_key, is_validation, record
+from museslang.ir.models import EpisodeGraph
+from museslang.lower.seeds import derive_seed
+from museslang.metrics.registry import success
+from museslang.runtime.store import write_atomic
+from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.trials import for_trial
+
+TRAIN, VAL, STATS = "train.jsonl", "val.jsonl", "generate.json"
+
+
+def choose(episodes: list[EpisodeGraph], n: int | None, seed: int) -> list[EpisodeGraph]:
+    """`n` episodes drawn by a seeded hash (all when n is None), in compiled order."""
+    if n is None or n >= len(episodes):
+        return episodes
+    ranked = sorted(episodes, key=lambda e: derive_seed(seed, "generate", e.id))[:n]
+    keep = {e.id for e in ranked}
+    return [e for e in episodes if e.id in keep]
+
+
+@dataclass
+class Written:
+    total: int = 0
+    errored: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    train: int = 0
+    val: int = 0
+    by_family: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.kept / self.total if self.total else 0.0
+
+
+def write_dataset(
+    results: list[EpisodeResult],
+    episodes: dict[str, EpisodeGraph],
+    out: Path,
+    *,
+    spec_sha256: str,
+    teacher: str,
+    val_share: float,
+) -> Written:
+    stats = Written()
+    seen: set[str] = set()
+    lines: dict[str, list[str]] = {TRAIN: [], VAL: []}
+    families: dict[str, Counter[str]] = {}
+    for result in results:
+        count = families.setdefault(result.family, Counter())
+        stats.total += 1
+        count["total"] += 1
+        if result.status != "ok" or not result.conversation:
+            stats.errored += 1
+            continue
+        judged = success(for_trial(episodes[result.id], result.trial), result)
+        if judged is None or judged[1] != 1.0:
+            continue
+        line = record(result, spec_sha256=spec_sha256, teacher=teacher)
+        key = conversation_key(line)
+        if key in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(key)
+        stats.kept += 1
+        count["kept"] += 1
+        name = VAL if is_validation(result.id, val_share) else TRAIN
+        lines[name].append(json.dumps(line, ensure_ascii=False, sort_keys=True))
+    for name, rows in lines.items():
+        write_atomic(out / name, "".join(r + "\n" for r in rows))
+    stats.train, stats.val = len(lines[TRAIN]), len(lines[VAL])
+    stats.by_family = {f: dict(c) for f, c in families.items()}
+    summary = {
+        "spec_sha256": spec_sha256,
+        "teacher": teacher,
+        "episodes": stats.total,
+        "errored": stats.errored,
+        "kept": stats.kept,
+        "kept_ratio": round(stats.ratio, 6),
+        "duplicates_dropped": stats.duplicates,
+        "train": stats.train,
+        "val": stats.val,
+        "by_family": stats.by_family,
+    }
+    write_atomic(out / STATS, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return stats
