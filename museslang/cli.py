@@ -45,6 +45,24 @@ from museslang.runtime.store import ResultsStore, StoreError, write_atomic
 from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.users import make_users
 
+# options shared by several commands, declared once
+Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
+Concurrency = Annotated[int, typer.Option(help="Episodes run at once.")]
+Seed = Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")]
+BaseUrl = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+]
+ApiKeyEnv = Annotated[str, typer.Option(help="Environment variable that holds the API key.")]
+MaxTokens = Annotated[int, typer.Option(help="Tokens per reply.")]
+ToolMode = Annotated[
+    str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
+]
+Cache = Annotated[
+    Path | None, typer.Option(help="Response cache folder: a rerun of a finished request is free.")
+]
+ShowProgress = Annotated[bool, typer.Option(help="Show a progress bar.")]
+
+
 app = typer.Typer(
     name="museslang",
     help="Compile multi-user agent scenarios (.muses) into checked, runnable episodes.",
@@ -266,12 +284,10 @@ def eval_cmd(
         str | None,
         typer.Option(help="reference:oracle|comply|refuse or openai:MODEL (default: oracle)."),
     ] = None,
-    users: Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")] = (
-        "scripted"
-    ),
-    concurrency: Annotated[int, typer.Option(help="Episodes run at once.")] = 16,
+    users: Users = "scripted",
+    concurrency: Concurrency = 16,
     limit: Annotated[int | None, typer.Option(help="Run only the first N episodes.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")] = None,
+    seed: Seed = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Run directory (default: runs/SPEC-AGENT-TIME)."),
@@ -279,34 +295,25 @@ def eval_cmd(
     resume: Annotated[
         bool, typer.Option(help="Continue the run in --out: skip finished episodes.")
     ] = False,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
-    ] = None,
+    base_url: BaseUrl = None,
     users_base_url: Annotated[
         str | None, typer.Option(help="Endpoint for openai: users (default: --base-url).")
     ] = None,
-    api_key_env: Annotated[
-        str, typer.Option(help="Environment variable that holds the API key.")
-    ] = "OPENAI_API_KEY",
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 60.0,
     retries: Annotated[int, typer.Option(help="Retries on 429, 5xx and connection errors.")] = 4,
     backoff: Annotated[float, typer.Option(help="First retry delay in seconds (doubles).")] = 0.5,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
-    max_tokens: Annotated[int, typer.Option(help="Tokens per reply.")] = 1024,
-    tool_mode: Annotated[
-        str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
-    ] = "tools",
+    max_tokens: MaxTokens = 1024,
+    tool_mode: ToolMode = "tools",
     trials: Annotated[
         int, typer.Option(help="Run each episode K times, each trial with its own derived seed.")
     ] = 1,
-    cache: Annotated[
-        Path | None,
-        typer.Option(help="Response cache folder: a rerun of a finished request is free."),
-    ] = None,
+    cache: Cache = None,
     metrics: Annotated[
         str, typer.Option(help="Scoring: default, or compat (the official definitions).")
     ] = "default",
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    progress: ShowProgress = True,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     if concurrency < 1:
@@ -498,32 +505,24 @@ def generate(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, val.jsonl.")],
-    users: Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")] = (
-        "scripted"
-    ),
+    users: Users = "scripted",
     n: Annotated[
         int | None, typer.Option("--n", help="Episodes to play, drawn by the seed (default: all).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")] = None,
+    seed: Seed = None,
     val: Annotated[float, typer.Option(help="Share of episodes for validation.")] = 0.1,
-    concurrency: Annotated[int, typer.Option(help="Episodes run at once.")] = 16,
+    concurrency: Concurrency = 16,
     resume: Annotated[bool, typer.Option(help="Continue a generation in --out.")] = False,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint for openai: backends.")
-    ] = None,
-    api_key_env: Annotated[
-        str, typer.Option(help="Environment variable that holds the API key.")
-    ] = "OPENAI_API_KEY",
+    base_url: BaseUrl = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
-    max_tokens: Annotated[int, typer.Option(help="Tokens per reply.")] = 1024,
-    tool_mode: Annotated[
-        str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
-    ] = "tools",
+    max_tokens: MaxTokens = 1024,
+    tool_mode: ToolMode = "tools",
     lora: Annotated[
         Path | None, typer.Option(help="A LoRA adapter for vllm: or hf: teachers.")
     ] = None,
-    cache: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    cache: Cache = None,
+    progress: ShowProgress = True,
 ) -> None:
     """Synthetic training data: the teacher plays episodes with the ground truth as privileged
     guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
@@ -728,7 +727,7 @@ def graph(
         str | None, typer.Option(help="The episode id (default: the first episode).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="mermaid or dot.")] = "mermaid",
-    seed: Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")] = None,
+    seed: Seed = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the graph here instead of stdout.")
     ] = None,
