@@ -310,6 +310,9 @@ def eval_cmd(
         int, typer.Option(help="Run each episode K times, each trial with its own derived seed.")
     ] = 1,
     cache: Cache = None,
+    lora: Annotated[
+        Path | None, typer.Option(help="A LoRA adapter folder for vllm: and hf: agents.")
+    ] = None,
     metrics: Annotated[
         str, typer.Option(help="Scoring: default, or compat (the official definitions).")
     ] = "default",
@@ -340,6 +343,7 @@ def eval_cmd(
         max_tokens=max_tokens,
         tool_mode=tool_mode,
         cache_dir=str(cache) if cache is not None else None,
+        lora=str(lora) if lora is not None else None,
     )
     if agent is None:
         agent = DEFAULT_AGENT
@@ -598,6 +602,48 @@ def generate(
     )
     if stats.kept == 0:
         raise typer.Exit(1)
+
+
+@app.command("train")
+def train_cmd(
+    data: Annotated[Path, typer.Argument(help="A folder written by museslang generate.")],
+    base: Annotated[str, typer.Option(help="The base model: a local folder or a hub id.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where the adapter or model goes.")],
+    lora: Annotated[
+        bool, typer.Option("--lora/--full", help="Train a LoRA adapter (default) or every weight.")
+    ] = True,
+    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 1.0,
+    max_steps: Annotated[int, typer.Option(help="Stop after N steps (overrides --epochs).")] = -1,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 2e-4,
+    batch_size: Annotated[int, typer.Option(help="Examples per device and step.")] = 1,
+    max_length: Annotated[int, typer.Option(help="Tokens per example (longer: cut).")] = 8192,
+    seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
+    cpu: Annotated[bool, typer.Option(help="Train on the CPU even where a GPU exists.")] = False,
+) -> None:
+    """Fine-tune a base model on generated data with TRL's SFTTrainer (+ PEFT LoRA).
+
+    Needs the [train] extra. Evaluate the result with
+    `museslang eval SPEC --agent vllm:BASE --lora OUT` (docs/training.md).
+    """
+    from museslang.train import TrainSettings
+    from museslang.train import train as run_training
+
+    if not data.is_dir():
+        raise _fail(f"{data} is not a folder (give the --out of museslang generate)")
+    settings = TrainSettings(
+        lora=lora, epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
+        batch_size=batch_size, max_length=max_length, seed=seed, cpu=cpu,
+    )  # fmt: skip
+    try:
+        done = run_training(data, base, out, settings)
+    except BackendError as exc:
+        raise _fail(str(exc)) from None
+    evaluated = f", eval loss {done.eval_loss:.4f}" if done.eval_loss is not None else ""
+    typer.echo(
+        f"trained {done.steps} steps: train loss {done.train_loss:.4f}{evaluated}\n"
+        f"saved: {done.out} (evaluate with --agent vllm:{base} --lora {done.out})",
+        err=True,
+    )
 
 
 @app.command()

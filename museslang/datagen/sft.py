@@ -16,7 +16,8 @@ from typing import Any
 from museslang.runtime.transcript import EpisodeResult
 
 
-def _message(m: dict[str, Any]) -> dict[str, Any]:
+def hf_message(m: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI-format chat message as Hugging Face chat templates take it."""
     out: dict[str, Any] = {"role": m["role"], "content": m.get("content")}
     if m.get("tool_calls"):
         calls = []
@@ -35,7 +36,7 @@ def _message(m: dict[str, Any]) -> dict[str, Any]:
 
 
 def record(result: EpisodeResult, *, spec_sha256: str, teacher: str) -> dict[str, Any]:
-    messages = [_message(m) for m in result.conversation or []]
+    messages = [hf_message(m) for m in result.conversation or []]
     line: dict[str, Any] = {"messages": messages}
     if result.tools and any("tool_calls" in m for m in messages):
         line["tools"] = result.tools

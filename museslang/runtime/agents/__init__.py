@@ -1,4 +1,5 @@
-"""Agent backends, one registry: `reference:oracle|comply|refuse` and `openai:MODEL`."""
+"""Agent backends, one registry: `reference:oracle|comply|refuse`, `openai:MODEL`, and the
+in-process `vllm:MODEL` and `hf:PATH` (optional extras, imported only when used)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ DEFAULT_AGENT = "reference:oracle"
 
 
 def make_agent(spec: str, options: BackendOptions) -> Agent:
-    from museslang.runtime.agents import openai_agent, reference  # noqa: F401  (registration)
+    from museslang.runtime.agents import (  # noqa: F401  (registration; heavy imports are lazy)
+        hf,
+        openai_agent,
+        reference,
+        vllm_agent,
+    )
 
     scheme, arg = split_spec(spec)
     agent = AGENTS.get(scheme)(arg, options)
