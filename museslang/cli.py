@@ -332,6 +332,7 @@ def eval_cmd(
         raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
     if resume and out is None:
         raise _fail("--resume needs --out DIR (the run to continue)")
+    _lora_fits(lora, agent)
     options = BackendOptions(
         base_url=base_url,
         users_base_url=users_base_url,
@@ -429,6 +430,17 @@ def eval_cmd(
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
     if summary.errored == summary.results:
         raise typer.Exit(1)
+
+
+def _lora_fits(lora: Path | None, agent: str | None) -> None:
+    """An adapter only means something to a model this process loads."""
+    if lora is None:
+        return
+    if (agent or "").partition(":")[0] not in {"vllm", "hf"}:
+        raise _fail("--lora applies to vllm:MODEL and hf:PATH agents (serve adapters for "
+                    "openai: with vllm serve --lora-modules)")  # fmt: skip
+    if not lora.is_dir():
+        raise _fail(f"--lora {lora} is not a folder")
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -539,6 +551,9 @@ def generate(
         raise _fail("--val must be at least 0 and below 1")
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1")
+    if max_tokens < 1:
+        raise _fail("--max-tokens must be positive")
+    _lora_fits(lora, teacher)
     if resume and not (out / "episodes").exists():
         raise _fail(f"nothing to resume in {out}")
     options = BackendOptions(

@@ -117,3 +117,13 @@ def test_the_files_load_with_datasets(tmp_path: Path) -> None:
         stats = json.loads((tmp_path / folder / "generate.json").read_text())
         assert ds["train"].num_rows + ds["validation"].num_rows == stats["kept"]
         assert set(ds["train"].column_names) == {"messages", "tools", "metadata"}
+
+
+def test_bad_generate_arguments_are_one_message(tmp_path: Path) -> None:
+    args = ["generate", "specs/meeting.muses", "--out", str(tmp_path / "x")]
+    lora = runner.invoke(app, [*args, "--teacher", "reference:oracle", "--lora", str(tmp_path)])
+    assert lora.exit_code == 2 and "--lora applies to vllm:MODEL and hf:PATH" in lora.output
+    val = runner.invoke(app, [*args, "--teacher", "reference:oracle", "--val", "1.5"])
+    assert val.exit_code == 2 and "--val must be" in val.output
+    resume = runner.invoke(app, [*args, "--teacher", "reference:oracle", "--resume"])
+    assert resume.exit_code == 2 and "nothing to resume" in resume.output
