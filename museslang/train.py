@@ -48,11 +48,13 @@ def train(data: Path, base: str, out: Path, settings: TrainSettings) -> Trained:
         from trl import SFTConfig, SFTTrainer
     except ImportError as exc:
         raise missing_extra("train", exc) from None
+    if not (data / "train.jsonl").exists():
+        raise BackendError(f"{data} has no train.jsonl (write one with museslang generate)")
+    if base.startswith((".", "/", "~")) and not Path(base).expanduser().is_dir():
+        raise BackendError(f"no model folder at {base}")
     files = {"train": str(data / "train.jsonl")}
     if (data / "val.jsonl").exists() and (data / "val.jsonl").stat().st_size:
         files["validation"] = str(data / "val.jsonl")
-    if not (data / "train.jsonl").exists():
-        raise BackendError(f"{data} has no train.jsonl (write one with museslang generate)")
     ds = load_dataset("json", data_files=files, cache_dir=str(out / ".cache"))
     ds = ds.remove_columns([c for c in ds["train"].column_names if c not in {"messages", "tools"}])
     try:

@@ -8,6 +8,8 @@ and turns, so a run is repeatable. Needs the [hf] extra.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from museslang.lower.seeds import derive_seed
 from museslang.runtime.agents import AGENTS
 from museslang.runtime.agents.batch import BatchAgent, Generated, chat_messages, missing_extra
@@ -24,6 +26,8 @@ class HFAgent(BatchAgent):
         except ImportError as exc:
             raise missing_extra("hf", exc) from None
         self.torch = torch
+        if not Path(path).is_dir():
+            raise BackendError(f"hf:{path}: no such model folder (hf: runs a local model)")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path)
             self.model = AutoModelForCausalLM.from_pretrained(path)
