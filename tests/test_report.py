@@ -70,3 +70,15 @@ def test_a_single_run_reports_into_its_own_folder_and_eval_says_where(runs: list
 def test_report_arguments(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["report", str(tmp_path)])
     assert bad.exit_code == 2 and f"{tmp_path} is not a run directory (no run.json)" in bad.output
+
+
+def test_trials_add_a_pass_k_figure(tmp_path: Path) -> None:
+    run = tmp_path / "t"
+    result = runner.invoke(app, ["eval", "specs/meeting.muses", "--agent", "reference:comply",
+                                 "--trials", "3", "--limit", "12", "--out", str(run),
+                                 "--no-progress"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    md = (run / "report.md").read_text(encoding="utf-8")
+    assert "| agent | family | k=1 | k=2 | k=3 |" in md
+    assert "| reference:comply | meeting scheduling |" in md
+    assert "pass^k" in (run / "report.html").read_text(encoding="utf-8")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from museslang.metrics.paper_table import Row, Run
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.stability import stability
-from museslang.metrics.summary import Stat, stat_of
+from museslang.metrics.registry import SUCCESS
+from museslang.metrics.summary import Stat, pass_hat_k, stat_of
 from museslang.report import svg
 from museslang.runtime.transcript import EpisodeResult
 
@@ -234,6 +235,37 @@ def priority_stability(runs: list[Run]) -> Figure:
     return Figure(title, [chart], ["agent", *(FAMILY_NAMES.get(f, f) for f in families)], rows)
 
 
+def pass_at_k(agents: dict[str, list[EpisodeResult]]) -> Figure:
+    """pass^k of each family's success metric, when episodes ran several trials."""
+    title = "Reliability: pass^k (success in all of k trials)"
+    series: dict[str, list[tuple[float, float]]] = {}
+    rows = []
+    for agent, results in agents.items():
+        by_family: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+        for r in results:
+            for name in SUCCESS.get(r.family, ()):
+                value = r.metrics.get(name)
+                if isinstance(value, int | float):
+                    by_family[r.family][r.id].append(value >= 1.0 - 1e-9)
+        for family, episodes in by_family.items():
+            trials = max(len(v) for v in episodes.values())
+            if trials < 2:
+                continue
+            curve = [pass_hat_k(list(episodes.values()), k) for k in range(1, trials + 1)]
+            points = [(float(k), v) for k, v in enumerate(curve, 1) if v is not None]
+            series[f"{agent} · {FAMILY_NAMES.get(family, family)}"] = points
+            rows.append([agent, FAMILY_NAMES.get(family, family),
+                         *(f"{v:.3f}" for _, v in points)])  # fmt: skip
+    if not rows:
+        return Figure(title, [], [], [], note="Every episode ran once: run eval with --trials K.")
+    width = max(len(r) for r in rows) - 2
+    headers = ["agent", "family", *(f"k={k}" for k in range(1, width + 1))]
+    rows = [r + [""] * (len(headers) - len(r)) for r in rows]
+    chart = svg.line_chart(title, series, "k (trials)", "pass^k")
+    note = "A falling curve: an agent that succeeds only sometimes on the same episode."
+    return Figure(title, [chart], headers, rows, note)
+
+
 def build(runs: list[Run]) -> Report:
     agents = _agents(runs)
     report = Report(
@@ -255,5 +287,6 @@ def build(runs: list[Run]) -> Report:
         by_users(agents, "shared_queue", "accuracy", "Shared queue: accuracy vs users", "accuracy"),
         instructions_by_mode(agents),
         priority_stability(runs),
+        pass_at_k(agents),
     ]
     return report
