@@ -132,6 +132,14 @@ class Scanner:
             hint = "fields are written `name: value`"
         elif ch.isdigit():
             hint = "a number cannot run into letters; durations are written like 30m, 2h, 45s"
+        if text.startswith(("//", "/*"), pos):
+            # a comment in another language's syntax: one error for the rest of the line
+            eol = text.find("\n", pos)
+            eol = len(text) if eol < 0 else eol
+            span = Span(src.display, line, col, line, col + 2)
+            diags.error("E002", f"unexpected '{text[pos:pos + 2]}'", span,
+                        hint="comments start with #")  # fmt: skip
+            return eol
         end = pos + 1
         if ch.isdigit():
             # a malformed number: one diagnostic for the whole word, and a
