@@ -19,8 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from museslang.diagnostics import Diagnostics
+from museslang.interop.source import text_block
 from museslang.source import SourceFile
 from museslang.syntax import ast
+from museslang.syntax.literals import text_block_value
 from museslang.syntax.parser import _scanner, parse_source
 
 WIDTH = 100
@@ -81,6 +83,9 @@ class _Printer:
 
     def value(self, v: ast.Value, col: int, depth: int) -> str:
         """`v` written starting at column `col` of a line indented `depth` levels."""
+        if isinstance(v, ast.Str) and v.block:
+            # re-indented to where it now stands, when a block can hold the text exactly
+            return text_block(v.value, INDENT * depth) or self.raw(v)
         inline = self.inline(v)
         if "\n" not in inline and col + len(inline) <= WIDTH:
             return inline
@@ -239,7 +244,11 @@ class _Printer:
 def _meaning(src: SourceFile) -> list[tuple[str, str]]:
     """The token stream less commas: what the parser turns into the AST."""
     scanned = _scanner().scan(src, Diagnostics())
-    return [(t.type, str(t.value)) for t in scanned.tokens if t.type != "COMMA"]
+    return [
+        (t.type, text_block_value(t.value) if t.type == "TEXT" else str(t.value))
+        for t in scanned.tokens
+        if t.type != "COMMA"
+    ]
 
 
 def format_source(src: SourceFile, diags: Diagnostics) -> str | None:
