@@ -853,6 +853,7 @@ def import_cmd(
     Records that cannot be imported are reported with their line and field; the
     rest still import, and the exit status is 1.
     """
+    from museslang.fmt import canonical
     from museslang.interop.muses_bench import import_records
     from museslang.interop.muses_bench.verify import verify_import
 
@@ -875,7 +876,8 @@ def import_cmd(
             typer.echo(f"museslang: error: no record of {path} could be imported", err=True)
             continue
         dest = out if directory is None else directory / f"{path.stem}.muses"
-        _emit(result.source, dest)
+        source = canonical(result.source, f"{path.stem}.muses")
+        _emit(source, dest)
         kinds = ", ".join(f"{n} {f}" for f, n in result.families.most_common())
         left = f"; {len(result.problems)} left out" if result.problems else ""
         typer.echo(
@@ -884,7 +886,7 @@ def import_cmd(
             err=True,
         )
         if verify:
-            differences = verify_import(path, result.source, dest)
+            differences = verify_import(path, source, dest)
             for line in differences:
                 typer.echo(f"museslang: round trip: {line}", err=True)
             failed = failed or bool(differences)

@@ -17,6 +17,7 @@ is not formatted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from museslang.diagnostics import Diagnostics
 from museslang.interop.source import text_block
@@ -266,3 +267,15 @@ def format_source(src: SourceFile, diags: Diagnostics) -> str | None:
     if len(reparsed.comments) != len(module.comments):
         raise FormatError(f"formatting {src.display} would lose a comment; left as it is")
     return text
+
+
+def canonical(text: str, name: str = "<generated>") -> str:
+    """`text` in the canonical layout; as it is when it cannot be formatted (never raises).
+
+    For source that museslang writes itself (imports), so that `fmt --check` is clean
+    on it from the start."""
+    try:
+        formatted = format_source(SourceFile(Path(name), name, text), Diagnostics())
+    except FormatError:
+        return text
+    return formatted if formatted is not None else text

@@ -130,3 +130,18 @@ def test_the_command(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["fmt", str(broken)])
     assert bad.exit_code == 1 and "error[E" in bad.output and "1 not formatted" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_imported_files_are_already_formatted(tmp_path: Path) -> None:
+    from tests.conftest import SHARED
+
+    sample = sorted((SHARED / "muses-bench-sample").glob("*/*.jsonl"))
+    if not sample:
+        pytest.skip("../shared/muses-bench-sample is absent")
+    out = tmp_path / "imported"
+    imported = runner.invoke(
+        app, ["import", "muses-bench", *map(str, sample[:2]), "--dir", str(out)]
+    )
+    assert imported.exit_code == 0, imported.output
+    check = runner.invoke(app, ["fmt", "--check", *map(str, sorted(out.glob("*.muses")))])
+    assert check.exit_code == 0 and "0 of 2 files would be reformatted" in check.output
