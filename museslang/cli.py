@@ -49,6 +49,9 @@ from museslang.runtime.users import make_users
 Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
 Concurrency = Annotated[int, typer.Option(help="Episodes run at once.")]
 Seed = Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")]
+SweepSeed = Annotated[
+    int | None, typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's).")
+]
 BaseUrl = Annotated[
     str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
 ]
@@ -198,10 +201,7 @@ def fmt(
 @app.command("compile")
 def compile_cmd(
     file: Annotated[Path, typer.Argument(help="The .muses file to compile.")],
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's)."),
-    ] = None,
+    seed: SweepSeed = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the JSON here instead of stdout.")
     ] = None,
@@ -426,7 +426,10 @@ def eval_cmd(
         f"{counted}, {summary.errored} errored ({outcome.ran} run now, {len(done)} resumed){reuse}",
         err=True,
     )
-    _, html = _write_report(_runs([out]), out)
+    from museslang.metrics.paper_table import Run
+
+    # the results are in memory: the report need not read the run back from disk
+    _, html = _write_report([Run(str(out), agent, metrics, outcome.results)], out)
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
     if summary.errored == summary.results:
         raise typer.Exit(1)
@@ -902,10 +905,7 @@ def export_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the JSONL here instead of stdout.")
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's)."),
-    ] = None,
+    seed: SweepSeed = None,
 ) -> None:
     """Write compiled episodes as official MUSES Bench records, one JSON line each."""
     from museslang.interop.muses_bench import export_records

@@ -13,26 +13,8 @@ import hashlib
 import json
 from typing import Any
 
+from museslang.runtime.conversation import hf_message
 from museslang.runtime.transcript import EpisodeResult
-
-
-def hf_message(m: dict[str, Any]) -> dict[str, Any]:
-    """An OpenAI-format chat message as Hugging Face chat templates take it."""
-    out: dict[str, Any] = {"role": m["role"], "content": m.get("content")}
-    if m.get("tool_calls"):
-        calls = []
-        for c in m["tool_calls"]:
-            fn = c["function"]
-            try:
-                args = json.loads(fn.get("arguments") or "{}")
-            except json.JSONDecodeError:
-                args = {"_raw": fn.get("arguments")}
-            calls.append({"id": c["id"], "type": "function",
-                          "function": {"name": fn["name"], "arguments": args}})  # fmt: skip
-        out["tool_calls"] = calls
-    if m["role"] == "tool":
-        out["tool_call_id"] = m.get("tool_call_id")
-    return out
 
 
 def record(result: EpisodeResult, *, spec_sha256: str, teacher: str) -> dict[str, Any]:

@@ -77,3 +77,22 @@ class AgentConversation:
     def replied(self) -> None:
         """Call after the reply was appended: the next request should extend all of it."""
         self._previous = self._text
+
+
+def hf_message(m: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI-format chat message as Hugging Face chat templates take it."""
+    out: dict[str, Any] = {"role": m["role"], "content": m.get("content")}
+    if m.get("tool_calls"):
+        calls = []
+        for c in m["tool_calls"]:
+            fn = c["function"]
+            try:
+                args = json.loads(fn.get("arguments") or "{}")
+            except json.JSONDecodeError:
+                args = {"_raw": fn.get("arguments")}
+            calls.append({"id": c["id"], "type": "function",
+                          "function": {"name": fn["name"], "arguments": args}})  # fmt: skip
+        out["tool_calls"] = calls
+    if m["role"] == "tool":
+        out["tool_call_id"] = m.get("tool_call_id")
+    return out

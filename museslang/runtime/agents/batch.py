@@ -20,8 +20,8 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from museslang.datagen.sft import hf_message
 from museslang.runtime.actions import ActionError, parse_text, parse_tool_call
+from museslang.runtime.conversation import hf_message
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.transcript import Usage
