@@ -52,7 +52,7 @@ class _Printer:
             c = self.comments[self.next_comment]
             if c.span.line >= line:
                 break
-            self._gap(c.span.line, depth)
+            self._gap(c.span.line)
             self.out.append(INDENT * depth + "#" + c.text)
             self.last_line = c.span.line
             self.next_comment += 1
@@ -65,7 +65,7 @@ class _Printer:
                 self.trailing[len(self.out) - 1] = c.text
                 self.next_comment += 1
 
-    def _gap(self, line: int, depth: int) -> None:
+    def _gap(self, line: int) -> None:
         """One blank line where the source had at least one (never right after a '{')."""
         gap = self.last_line and line - self.last_line > 1
         if gap and self.out and self.out[-1].strip() and not self.out[-1].endswith("{"):
@@ -150,7 +150,7 @@ class _Printer:
     # ---- structure ---------------------------------------------------------------
     def member(self, m: ast.Field | ast.Decl, depth: int) -> None:
         self._leading(m.span.line, depth)
-        self._gap(m.span.line, depth)
+        self._gap(m.span.line)
         if isinstance(m, ast.Decl):
             self.decl(m, depth)
         else:
@@ -198,16 +198,15 @@ class _Printer:
         for item in items:
             # imports stay together; a blank line after them and around any declaration
             # that takes several lines; elsewhere, the source's blank lines (at most one)
-            tall = lambda n: isinstance(n, ast.Decl) and n.span.line != n.span.end_line  # noqa: E731
             apart = previous is not None and (
                 isinstance(previous, ast.Import) != isinstance(item, ast.Import)
-                or tall(previous)
-                or tall(item)
+                or _tall(previous)
+                or _tall(item)
             )
             if apart and self.out and self.out[-1] != "":
                 self.out.append("")
             self._leading(item.span.line, 0)
-            self._gap(item.span.line, 0)
+            self._gap(item.span.line)
             if isinstance(item, ast.Import):
                 self.out.append(self.import_text(item))
                 self.last_line = item.span.end_line
@@ -240,6 +239,11 @@ class _Printer:
 
     def raw_span(self, span) -> str:
         return self.src.lines[span.line - 1][span.column - 1 : span.end_column - 1]
+
+
+def _tall(node: ast.Node) -> bool:
+    """A declaration written over several lines (it gets blank lines around it)."""
+    return isinstance(node, ast.Decl) and node.span.line != node.span.end_line
 
 
 def _meaning(src: SourceFile) -> list[tuple[str, str]]:
