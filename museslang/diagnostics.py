@@ -35,6 +35,8 @@ CODES: dict[str, str] = {
     "E003": "unexpected end of file",
     "E004": "unterminated string",
     "E005": "nesting too deep",
+    "E006": "input too large",
+    "E009": "too many errors",
     # structure
     "E010": "unknown declaration kind",
     "E011": "unknown field",
@@ -92,26 +94,51 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     hint: str | None = None
     labels: tuple[Label, ...] = ()
+    hidden: tuple[int, int] = (0, 0)  # a "N more" note: the errors and warnings it stands for
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
     def sort_key(self) -> tuple:
+        if self.code == TOO_MANY:
+            return ("\uffff", 0, 0, self.message)  # the "N more" notes come last
         if self.span is None:
             return ("", 0, 0, self.code)
         return (self.span.file, self.span.line, self.span.column, self.code)
 
 
+TOO_MANY = "E009"
+MAX_PER_FILE = 100  # diagnostics kept per file; the rest are counted, not stored
+
+
 @dataclass
 class Diagnostics:
-    """Collects diagnostics from every stage; iterable, sortable, renderable."""
+    """Collects diagnostics from every stage; iterable, sortable, renderable.
+
+    Adding is O(1) and bounded: duplicates are dropped through a set, and each file
+    keeps its first `MAX_PER_FILE` diagnostics; past that they are only counted, and
+    `sorted()` ends with one "N more" note per file. A hostile file (60 KB of bad
+    characters) costs a counter, not a rendered excerpt per character.
+    """
 
     items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False)
+    _per_file: dict[str, int] = field(default_factory=dict, repr=False)
+    _dropped: dict[str, list[int]] = field(default_factory=dict, repr=False)  # [errors, warnings]
 
     def add(self, diagnostic: Diagnostic) -> None:
-        if diagnostic not in self.items:
-            self.items.append(diagnostic)
+        if diagnostic in self._seen:
+            return
+        self._seen.add(diagnostic)
+        file = diagnostic.span.file if diagnostic.span is not None else ""
+        kept = self._per_file.get(file, 0)
+        if kept >= MAX_PER_FILE:
+            counts = self._dropped.setdefault(file, [0, 0])
+            counts[0 if diagnostic.is_error else 1] += 1
+            return
+        self._per_file[file] = kept + 1
+        self.items.append(diagnostic)
 
     def error(
         self,
@@ -150,7 +177,25 @@ class Diagnostics:
         return [d for d in self.items if not d.is_error]
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(self.items, key=Diagnostic.sort_key)
+        return sorted(self.items + self._notes(), key=Diagnostic.sort_key)
+
+    def _notes(self) -> list[Diagnostic]:
+        notes = []
+        for file, (errors, warnings) in self._dropped.items():
+            parts = [f"{n} more {w}{'s' if n != 1 else ''}"
+                     for n, w in ((errors, "error"), (warnings, "warning")) if n]  # fmt: skip
+            where = file or "(no file)"
+            notes.append(
+                Diagnostic(
+                    TOO_MANY,
+                    f"{where}: {' and '.join(parts)} not shown (stopped after {MAX_PER_FILE})",
+                    None,
+                    Severity.ERROR if errors else Severity.WARNING,
+                    hint="fix the ones shown first; most of the rest are usually consequences",
+                    hidden=(errors, warnings),
+                )
+            )
+        return notes
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.items)
@@ -192,10 +237,20 @@ def render(diagnostic: Diagnostic, sources: dict[str, SourceFile] | None = None)
     return "\n".join(lines)
 
 
+EXCERPT_WIDTH = 120  # longer source lines are shown as a window around the caret
+
+
 def _excerpt(src: SourceFile, span: Span, note: str | None) -> list[str]:
     text = src.line(span.line).expandtabs(4)
     gutter = " " * len(str(span.line))
     start = max(span.column, 1)
+    if len(text) > EXCERPT_WIDTH:
+        left = max(0, min(start - 1 - EXCERPT_WIDTH // 3, len(text) - EXCERPT_WIDTH))
+        window = text[left : left + EXCERPT_WIDTH]
+        prefix = "…" if left > 0 else ""
+        suffix = "…" if left + EXCERPT_WIDTH < len(text) else ""
+        text = prefix + window + suffix
+        start = start - left + len(prefix)
     if span.end_line == span.line and span.end_column > span.column:
         width = span.end_column - span.column
     else:
@@ -211,8 +266,9 @@ def _excerpt(src: SourceFile, span: Span, note: str | None) -> list[str]:
 def render_all(diags: Iterable[Diagnostic], sources: dict[str, SourceFile] | None = None) -> str:
     items = sorted(diags, key=Diagnostic.sort_key)
     out = [render(d, sources) for d in items]
-    n_err = sum(1 for d in items if d.is_error)
-    n_warn = len(items) - n_err
+    shown = [d for d in items if d.code != TOO_MANY]
+    n_err = sum(1 for d in shown if d.is_error) + sum(d.hidden[0] for d in items)
+    n_warn = len(shown) - sum(1 for d in shown if d.is_error) + sum(d.hidden[1] for d in items)
     if items:
         parts = []
         if n_err:

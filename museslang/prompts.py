@@ -18,23 +18,30 @@ from __future__ import annotations
 import operator
 import re
 import sys
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes, pass_eval_context
+from jinja2.compiler import CodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter, SecurityError
 
 from museslang.resources import stdlib_root
 from museslang.source import SourceFile, display_path
 
 MAX_OUTPUT_CHARS = 2_000_000  # a 10,000-user roster fits; a model prompt never needs more
+MAX_VALUE_CHARS = MAX_OUTPUT_CHARS  # no single string or list a template builds may exceed it
 MAX_STEPS = 2_000_000  # traced lines of template code, for templates with loops or macros
 MAX_EXPONENT = 64
-_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "format", "__mul__"})
+MAX_INT_BITS = 65_536  # integers a template computes (10**64 squared a few times stops here)
+MAX_WIDTH = 10_000  # a padding width, format width or precision, tab size, indent
+MAX_PARTS = 10_000  # slices and batch sizes
+_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "format", "__mul__"})
 _UNSAFE_FILTERS = ("center", "format", "indent", "wordwrap", "filesizeformat", "pprint")
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[a-zA-Z%]")
 
 
 class PromptError(Exception):
@@ -52,10 +59,46 @@ class PromptTemplate:
     text: str
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's sandbox, with the operations that can build huge values bounded."""
+def _size(value: Any) -> int:
+    """Characters (or items) a value holds, for the bounds below; 0 for other values."""
+    return len(value) if isinstance(value, str | list | tuple) else 0
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _bounded(size: int, what: str) -> None:
+    if size > MAX_VALUE_CHARS:
+        raise SecurityError(f"{what} would build a value of {size:,} characters "
+                            f"(at most {MAX_VALUE_CHARS:,})")  # fmt: skip
+
+
+def _check_widths(numbers: list[int], what: str) -> None:
+    if any(n > MAX_WIDTH for n in numbers):
+        raise SecurityError(f"{what} width {max(numbers):,} is too large (at most {MAX_WIDTH:,})")
+
+
+def _percent_format(template: str, args: Any) -> None:
+    """`"%999999999d" % 1` and `"%*d" % (10**9, 1)` would allocate gigabytes."""
+    widths: list[int] = []
+    for m in _PERCENT_SPEC.finditer(template):
+        widths += [int(g) for g in m.groups() if g and g != "*"]
+    values = args if isinstance(args, tuple) else (args,)
+    widths += [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    _check_widths(widths, "a % format")
+    _bounded(len(template) + sum(_size(v) for v in values), "% formatting")
+
+
+def _replaced_size(text: str, old: str, new: str, count: int = -1) -> int:
+    found = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        found = min(found, count)
+    return len(text) + found * (len(new) - len(old))
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, with every operation that can build a huge value bounded by the
+    size of what it produces (not by how many steps it takes): one `replace`, one `%`,
+    one `~` can allocate gigabytes in a single step."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
         if op == "**":
@@ -69,21 +112,146 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             if big:
                 raise SecurityError("the power is too large")
             return operator.pow(left, right)
+        if op == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                _bounded(len(left) + len(right), "joining two values")
+            return operator.add(left, right)
+        if op == "%":
+            if isinstance(left, str):
+                _percent_format(left, right)
+            return operator.mod(left, right)
         if isinstance(left, int) and isinstance(right, str | list | tuple):
             left, right = right, left
         sequence = isinstance(left, str | list | tuple) and isinstance(right, int)
-        if sequence and right * len(left) > MAX_OUTPUT_CHARS:
+        if sequence and right * len(left) > MAX_VALUE_CHARS:
             raise SecurityError(f"repeating a value {right} times is too large")
+        numbers = isinstance(left, int) and isinstance(right, int)
+        if numbers and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            raise SecurityError("the product is too large")
         return operator.mul(left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(__obj, "__name__", None) in _PADDING and isinstance(
-            getattr(__obj, "__self__", None), str
-        ):
-            sizes = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
-            if any(a > MAX_OUTPUT_CHARS for a in sizes):
-                raise SecurityError(f"a width of {max(sizes)} is too large")
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", None)
+        if isinstance(owner, str):
+            args = _check_string_method(owner, name, args, kwargs)
         return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        """`"{:999999999}".format(1)`: every field's width and precision is checked once
+        nested fields are filled in, before the formatter pads anything."""
+        if not isinstance(value, types.MethodType | types.BuiltinMethodType):
+            return None
+        owner, name = getattr(value, "__self__", None), value.__name__
+        if name not in ("format", "format_map") or not isinstance(owner, str):
+            return None
+        formatter = _BoundedFormatter(self)
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if name == "format_map":
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one mapping")
+                args, kwargs = (), args[0]
+            return str(formatter.vformat(owner, args, kwargs))
+
+        return wrapper
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # the default renders "Undefined" into the prompt where `map(attribute=...)` or a
+        # generator swallows the error; an unsafe attribute is an error, always
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} "
+                            "object is unsafe")  # fmt: skip
+
+
+_FIELD_SPEC = re.compile(r"(?:.?[<>=^])?[+\- ]?z?#?0?(\d+)?[,_]?(?:\.(\d+))?")
+
+
+class _BoundedFormatter(SandboxedFormatter):
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        m = _FIELD_SPEC.match(format_spec)
+        if m is not None:
+            _check_widths([int(g) for g in m.groups() if g], "a format")
+        return super().format_field(value, format_spec)
+
+
+def _check_string_method(owner: str, name: str | None, args: tuple, kwargs: dict) -> tuple:
+    """Refuse a str method call whose result would be too large; returns the arguments to
+    call it with (an iterator given to join is read here, so it is passed on as a list)."""
+    numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
+    if name in _PADDING:
+        _check_widths(numbers, f"a {name}")
+    elif name == "expandtabs":
+        size = numbers[0] if numbers else 8
+        _check_widths([size], "a tab")
+        _bounded(len(owner) + owner.count("\t") * size, "expandtabs")
+    elif name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+        count = args[2] if len(args) > 2 and isinstance(args[2], int) else -1
+        _bounded(_replaced_size(owner, args[0], args[1], count), "replace")
+    elif name == "join" and args:
+        items = list(args[0])
+        size = sum(_size(i) for i in items) + len(owner) * max(len(items) - 1, 0)
+        _bounded(size, "join")
+        args = (items, *args[1:])
+    return args
+
+
+def _safe_filters(env: ImmutableSandboxedEnvironment) -> None:
+    """Filters that build values: each checks the size of what it would produce first."""
+    filters = env.filters
+    replace, join, batch = filters["replace"], filters["join"], filters["batch"]
+    slice_, tojson = filters["slice"], filters["tojson"]
+
+    def safe_replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: Any = None) -> Any:
+        text = str(s)
+        _bounded(_replaced_size(text, str(old), str(new), -1 if count is None else count),
+                 "replace")  # fmt: skip
+        return replace(eval_ctx, s, old, new, count)
+
+    def safe_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        items = list(value)
+        size = sum(len(str(i)) if attribute is None else 0 for i in items)
+        _bounded(size + len(str(d)) * max(len(items) - 1, 0), "join")
+        return join(eval_ctx, items, d, attribute)
+
+    def safe_batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+        _check_widths([linecount], "a batch")
+        return batch(value, linecount, fill_with)
+
+    def safe_slice(value: Any, slices: int, fill_with: Any = None) -> Any:
+        if slices > MAX_PARTS:
+            raise SecurityError(f"{slices:,} slices are too many (at most {MAX_PARTS:,})")
+        return slice_(value, slices, fill_with)
+
+    def safe_tojson(eval_ctx: Any, value: Any, indent: Any = None) -> Any:
+        if isinstance(indent, int):
+            _check_widths([indent], "an indent")
+        return tojson(eval_ctx, value, indent)
+
+    for name, fn, marker in (
+        ("replace", safe_replace, pass_eval_context),
+        ("join", safe_join, pass_eval_context),
+        ("tojson", safe_tojson, pass_eval_context),
+        ("batch", safe_batch, None),
+        ("slice", safe_slice, None),
+    ):
+        filters[name] = marker(fn) if marker is not None else fn
+
+
+class _BoundedConcat(CodeGenerator):
+    """`a ~ b` compiles to a join the sandbox cannot see; route it through a bounded one."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+def _bounded_concat(values: tuple[Any, ...]) -> str:
+    parts = [str(v) for v in values]
+    _bounded(sum(len(p) for p in parts), "joining with ~")
+    return "".join(parts)
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
@@ -94,9 +262,12 @@ def _environment() -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.code_generator_class = _BoundedConcat
+    env.bounded_concat = _bounded_concat  # type: ignore[attr-defined]
     env.globals.clear()  # no range(), no dict(), no cycler: templates get data only
     for name in _UNSAFE_FILTERS:  # they pad or format to a width the template chooses
         env.filters.pop(name, None)
+    _safe_filters(env)
     return env
 
 
@@ -119,17 +290,35 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
 def find_template(name: str, spec_dir: Path) -> Path | None:
-    """A template path as written in a spec: relative to the spec, else to stdlib/."""
+    """A template path as written in a spec: relative to the spec, else to stdlib/.
+    A name no file can have (a NUL, a symlink loop, 5,000 characters) finds nothing."""
+    if not name or "\0" in name or len(name) > 1024:
+        return None
     for base in (spec_dir, stdlib_root()):
-        candidate = (base / name).resolve()
         try:
+            candidate = (base / name).resolve()
             candidate.relative_to(base.resolve())
-        except ValueError:
-            continue  # `../../etc/passwd` and friends
-        if candidate.is_file():
-            return candidate
+            if candidate.is_file():
+                return candidate
+        except (OSError, ValueError, RuntimeError):
+            continue  # `../../etc/passwd` and friends, loops, odd names
     return None
+
+
+def read_template(path: Path) -> str:
+    """A template file's text; PromptError for a file that is too large or not UTF-8."""
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise PromptError(f"the template is larger than {MAX_TEMPLATE_BYTES:,} bytes")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PromptError(f"the template is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise PromptError(f"cannot read the template: {exc.strerror}") from None
 
 
 def parse_template(text: str) -> None:
@@ -223,5 +412,6 @@ def render(text: str, variables: dict[str, Any]) -> str:
         ZeroDivisionError,
         OverflowError,
         RecursionError,
+        MemoryError,
     ) as exc:
         raise PromptError(f"{type(exc).__name__}: {exc}", _template_line(exc)) from None

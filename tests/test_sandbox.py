@@ -30,6 +30,29 @@ ATTEMPTS = {
     "nested loops that print nothing": "{% for a in s %}{% for b in s %}{% for c in s %}"
     "{% for d in s %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
     "endless recursion": "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+    # each of these builds gigabytes in one step, so no step budget can stop it: every
+    # operation is bounded by the size of what it would produce
+    "a % format width": '{{ "%999999999d" % 1 }}',
+    "a % format precision": "{{ '%.999999999f' % 1.0 }}",
+    "a % width from the arguments": '{{ "%*d" % (999999999, 1) }}',
+    "a str.format width": '{{ "{:999999999}".format(1) }}',
+    "a nested str.format width": '{{ "{:{}}".format(1, 999999999) }}',
+    "replace, the method": '{{ ("x" * 2000000).replace("x", "x" * 2000000) }}',
+    "replace, the filter": '{{ ("x" * 2000000) | replace("x", "x" * 2000000) }}',
+    "join, the filter": '{{ ["x" * 1500000, "y" * 1500000] | join }}',
+    "join, the method": '{{ "-".join(["x" * 1500000, "y" * 1500000]) }}',
+    "expandtabs": '{{ ("\t" * 2000000).expandtabs(1000) }}',
+    "batch with a fill": '{{ [1] | batch(100000000, "x") | list }}',
+    "slice": "{{ [1, 2] | slice(100000000) | list }}",
+    "tojson with a huge indent": "{{ [1, 2] | tojson(indent=999999999) }}",
+    "a power squared again and again": "{% macro sq(x, n) %}{% if n > 0 %}{{ sq(x * x, n - 1) }}"
+    "{% else %}{{ x }}{% endif %}{% endmacro %}{{ sq(10 ** 64, 26) }}",
+    "a string doubled by a macro": "{% macro d(s, n) %}{% if n > 0 %}{{ d(s ~ s, n - 1) }}"
+    "{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ d('x', 40) }}",
+    "strings doubled by +": "{% macro d(s, n) %}{% if n > 0 %}{{ d(s + s, n - 1) }}"
+    "{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ d('x', 40) }}",
+    "an unsafe attribute through map": "{{ users | map(attribute='__class__') | join }}",
+    "an unsafe attribute into a list": "{{ users | map(attribute='__class__') | list }}",
 }
 
 
@@ -37,7 +60,7 @@ ATTEMPTS = {
 def test_an_attempt_is_a_prompt_error_not_an_escape_or_a_hang(text: str) -> None:
     tracer, t0 = sys.gettrace(), time.perf_counter()
     with pytest.raises(PromptError):
-        render(text, {"s": LONG})
+        render(text, {"s": LONG, "users": [{"id": "Ana"}]})
     assert time.perf_counter() - t0 < 5
     assert sys.gettrace() is tracer  # the step budget put back whatever was tracing
 
@@ -50,6 +73,13 @@ def test_ordinary_loops_and_data_still_render() -> None:
     users = [{"name": "Ana", "role": "lead"}, {"name": "Ben", "role": "intern"}]
     assert render(text, {"users": users}) == "Ana (LEAD), Ben (INTERN)"
     assert render("{{ '-' * 20 }} {{ 2 ** 10 }}", {}) == "-" * 20 + " 1024"
+    # the bounded operations still do their ordinary work
+    ordinary = (
+        "{{ 'ab' ~ 'cd' }} {{ '%5d' % 3 }} {{ '{:>4}|{:.1f}'.format(1, 2.5) }} "
+        "{{ 'a-b'.replace('-', '+') }} {{ ['a', 'b'] | join(',') }} {{ 'x' + 'y' }} "
+        "{{ [1, 2, 3] | batch(2) | list }} {{ {'k': 1} | tojson(indent=2) | length }}"
+    )
+    assert render(ordinary, {}) == "abcd     3    1|2.5 a+b a,b xy [[1, 2], [3]] 12"
     assert MAX_STEPS >= 1_000_000
 
 

@@ -192,8 +192,13 @@ def test_argument_checks() -> None:
     assert kind.problems({"num_words": 5, "relation": "at least"}) == []
     assert kind.problems({"num_words": 5}) == ["missing argument 'relation'"]
     assert kind.problems({"num_words": "5", "relation": "more"}) == [
-        "'num_words' must be a whole number >= 0",
+        "'num_words' must be a whole number from 0 to 100,000",
         '\'relation\' must be one of "less than", "at least"',
+    ]
+    # a count no answer could be written for is refused where it is checked
+    bullets = INSTRUCTIONS.get("detectable_format:number_bullet_lists")
+    assert bullets.problems({"num_bullets": 1_000_000_000}) == [
+        "'num_bullets' must be a whole number from 0 to 10,000"
     ]
 
 

@@ -27,16 +27,21 @@ CONSTRAINED_RESPONSES = ("My answer is yes.", "My answer is no.", "My answer is 
 Kwargs = Mapping[str, Any]
 
 
+MAX_COUNT = 10_000  # any count an instruction takes; IFEval's own stay below 1,300
+MAX_WORDS = 100_000  # the one count that is naturally large
+
+
 @dataclass(frozen=True)
 class Arg:
     kind: str  # int | str | relation | words | letter | language
     doc: str
+    high: int = MAX_COUNT  # for int: the largest value that makes sense (an answer is written)
 
     def problem(self, value: Any) -> str | None:
         """Why a value does not fit, or None."""
         if self.kind == "int":
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-            return None if ok else "a whole number >= 0"
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= self.high
+            return None if ok else f"a whole number from 0 to {self.high:,}"
         if self.kind == "relation":
             return None if value in RELATIONS else 'one of "less than", "at least"'
         if self.kind == "words":
@@ -404,7 +409,7 @@ def _number_sentences(response: str, k: Kwargs) -> bool:
 @instruction(
     "length_constraints:number_words",
     lambda k: f"Write {k['relation']} {k['num_words']} words.",
-    num_words=_N,
+    num_words=Arg("int", "how many words", MAX_WORDS),
     relation=_REL,
 )
 def _number_words(response: str, k: Kwargs) -> bool:

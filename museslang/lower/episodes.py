@@ -23,7 +23,7 @@ from museslang.lower.population import (
     repersona,
 )
 from museslang.lower.protocol import build_protocol
-from museslang.prompts import PromptError, find_template, render, template_source
+from museslang.prompts import PromptError, find_template, read_template, render, template_source
 from museslang.semantics.model import (
     METRIC_DOCS,
     METRICS,
@@ -73,7 +73,10 @@ class LowerContext:
     def template_text(self, name: str) -> str | None:
         if name not in self.templates:
             path = find_template(name, self.spec_dir)
-            self.templates[name] = path.read_text(encoding="utf-8") if path else None
+            try:
+                self.templates[name] = read_template(path) if path else None
+            except PromptError:
+                self.templates[name] = None  # check reported it (E051)
         return self.templates[name]
 
 

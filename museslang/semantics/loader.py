@@ -60,6 +60,29 @@ def std_modules() -> list[str]:
     )
 
 
+MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a spec or module larger than this is refused (E006)
+MAX_IMPORT_NAME = 240  # characters of an import path or module name
+
+
+def read_source(path: Path) -> str:
+    """A module's text; raises `SourceError` with a one-line reason for anything unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(
+                f"{size:,} bytes is over the limit of {MAX_SOURCE_BYTES:,} for a source file"
+            )
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (byte {exc.start})") from None
+    except (OSError, ValueError) as exc:
+        raise SourceError(getattr(exc, "strerror", None) or str(exc)) from None
+
+
+class SourceError(Exception):
+    """A file that cannot be used as source; the message says why."""
+
+
 def load_program(path: Path, diags: Diagnostics, text: str | None = None) -> Program:
     path = Path(path)
     std = stdlib_root().resolve()
@@ -69,46 +92,84 @@ def load_program(path: Path, diags: Diagnostics, text: str | None = None) -> Pro
         text = path.read_text(encoding="utf-8")
     main_src = SourceFile(path, display_path(path, std), text)
     program.main = main_src.display
-    _load(program, main_src, diags, stack=[], std=std)
+    _load_all(program, main_src, diags, std)
     return program
 
 
-def _load(
-    program: Program, src: SourceFile, diags: Diagnostics, stack: list[str], std: Path
-) -> None:
-    is_std = src.display.startswith("<std>/")
-    module = parse_source(src, diags)
-    loaded = LoadedModule(src, module, is_std)
-    program.modules[src.display] = loaded
-    stack = [*stack, src.display]
-    for imp in module.imports:
-        target = _resolve_import(program, src, imp, diags, std)
-        if target is None:
-            loaded.imports.append((imp, None))
-            continue
-        display = display_path(target, std)
-        if display in stack:
-            chain = " -> ".join([*stack[stack.index(display) :], display])
-            diags.error(
-                "E021",
-                f"import cycle: {chain}",
-                imp.target_span,
-                hint="move the shared declarations into a module both files import",
-            )
-            loaded.imports.append((imp, None))
-            continue
-        loaded.imports.append((imp, display))
-        if display not in program.modules:
+def _load_all(program: Program, main: SourceFile, diags: Diagnostics, std: Path) -> None:
+    """Parse the spec and every module it imports, depth first and once each.
+
+    Iterative, with the chain of importers carried along for cycle detection: a chain
+    of 1,000 imports is a long list here, not 1,000 Python frames."""
+    work: list[tuple[SourceFile, tuple[str, ...]]] = [(main, ())]
+    while work:
+        src, stack = work.pop()
+        if src.display in program.modules:
+            continue  # imported twice before it was loaded: once is enough
+        module = parse_source(src, diags)
+        loaded = LoadedModule(src, module, src.display.startswith("<std>/"))
+        program.modules[src.display] = loaded
+        stack = (*stack, src.display)
+        children: list[tuple[SourceFile, tuple[str, ...]]] = []
+        pending: set[str] = set()
+        for imp in module.imports:
+            target = _resolve_import(program, src, imp, diags, std)
+            if target is None:
+                loaded.imports.append((imp, None))
+                continue
+            display = display_path(target, std)
+            if display in stack:
+                chain = " -> ".join([*stack[stack.index(display) :], display])
+                diags.error(
+                    "E021",
+                    f"import cycle: {chain}",
+                    imp.target_span,
+                    hint="move the shared declarations into a module both files import",
+                )
+                loaded.imports.append((imp, None))
+                continue
+            loaded.imports.append((imp, display))
+            if display in program.modules or display in pending:
+                continue
             try:
-                text = target.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
+                text = read_source(target)
+            except SourceError as exc:
                 diags.error("E020", f"cannot read module '{imp.target}': {exc}", imp.target_span)
                 loaded.imports[-1] = (imp, None)
                 continue
-            _load(program, SourceFile(target, display, text), diags, stack, std)
+            children.append((SourceFile(target, display, text), stack))
+            pending.add(display)
+        work.extend(reversed(children))
 
 
 def _resolve_import(
+    program: Program, src: SourceFile, imp: ast.Import, diags: Diagnostics, std: Path
+) -> Path | None:
+    if len(imp.target) > MAX_IMPORT_NAME:
+        diags.error(
+            "E020",
+            f"import name of {len(imp.target)} characters (at most {MAX_IMPORT_NAME})",
+            imp.target_span,
+            hint="shorten the path",
+        )
+        return None
+    if "\0" in imp.target or not imp.target.strip():
+        diags.error(
+            "E020",
+            "an import path cannot be empty or contain a NUL character",
+            imp.target_span,
+            hint='write the path of a .muses file: import "./people.muses"',
+        )
+        return None
+    try:
+        return _resolve_checked(program, src, imp, diags, std)
+    except (OSError, ValueError, RuntimeError) as exc:  # symlink loops, odd names
+        reason = getattr(exc, "strerror", None) or str(exc)
+        diags.error("E020", f"cannot use import '{imp.target}': {reason}", imp.target_span)
+        return None
+
+
+def _resolve_checked(
     program: Program, src: SourceFile, imp: ast.Import, diags: Diagnostics, std: Path
 ) -> Path | None:
     if not imp.is_path:
@@ -135,8 +196,17 @@ def _resolve_import(
         return candidate
     base = src.path.resolve().parent
     candidate = (base / imp.target).resolve()
-    if candidate.suffix != ".muses":
-        candidate = candidate.with_suffix(".muses") if not candidate.suffix else candidate
+    if not candidate.suffix and candidate.name:
+        candidate = candidate.with_suffix(".muses")
+    if candidate.suffix != ".muses" or not candidate.name:
+        diags.error(
+            "E020",
+            f"'{imp.target}' is not a .muses file",
+            imp.target_span,
+            hint="only museslang modules can be imported; prompt templates are named by "
+            "`prompt:` in a protocol",
+        )
+        return None
     inside = _is_within(candidate, program.root) or _is_within(candidate, std)
     if not inside:
         diags.error(

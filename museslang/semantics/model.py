@@ -382,11 +382,14 @@ KINDS: dict[str, KindSpec] = {
             CalendarDef,
             {
                 "days": FieldSpec(
-                    ListOf(Enum(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "weekday")),
+                    ListOf(
+                        Enum(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "weekday"),
+                        min_items=1,
+                    ),
                     required=True,
                 ),
-                "hours": FieldSpec(ListOf(Int(0, 23)), required=True),
-                "minutes": FieldSpec(ListOf(Int(0, 59))),
+                "hours": FieldSpec(ListOf(Int(0, 23), min_items=1), required=True),
+                "minutes": FieldSpec(ListOf(Int(0, 59), min_items=1)),
                 "doc": _Doc,
             },
             doc="the grid of meeting slots",

@@ -13,7 +13,13 @@ from collections import Counter
 from museslang.diagnostics import Diagnostics, Label
 from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule
-from museslang.prompts import PromptError, find_template, parse_template, template_source
+from museslang.prompts import (
+    PromptError,
+    find_template,
+    parse_template,
+    read_template,
+    template_source,
+)
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
@@ -454,7 +460,11 @@ def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
             hint="paths are relative to the spec's folder, then to the standard library",
         )
         return
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_template(path)
+    except PromptError as exc:
+        diags.error("E051", f"prompt template '{name}': {exc}", span)
+        return
     try:
         parse_template(text)
     except PromptError as exc:

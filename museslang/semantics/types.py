@@ -191,7 +191,9 @@ def _in_range(ctx: Ctx, node: ast.Value, v: float, low: float | None, high: floa
             bounds = f"at least {low:g}"
         else:
             bounds = f"at most {high:g}"
-        ctx.diags.error("E017", f"{_shown(v)} is out of range: must be {bounds}", node.span)
+        text = getattr(node, "text", None)
+        shown = _shown(v) if not isinstance(text, str) or len(text) <= 15 else _shown_text(text)
+        ctx.diags.error("E017", f"{shown} is out of range: must be {bounds}", node.span)
         return INVALID
     return v
 
@@ -214,6 +216,14 @@ def _shown(v: float) -> str:
             else f"{'-' if v < 0 else ''}{digits[:6]}… ({len(digits)} digits)"
         )
     return f"{v:g}"
+
+
+def _shown_text(text: str) -> str:
+    """A long literal as written, shortened for a message."""
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("-")
+    unit = "digits" if body.isdigit() else "characters"
+    return f"{sign}{body[:6]}… ({len(body)} {unit})"
 
 
 class Pct(Type):
@@ -322,6 +332,7 @@ class TextOrRef(Type):
 class ListOf(Type):
     item: Type
     single_ok: bool = True  # `behaviour: stubborn` means `behaviour: [stubborn]`
+    min_items: int = 0  # `days: []` is a mistake, not "use the default"
 
     @property
     def describe(self) -> str:  # type: ignore[override]
@@ -329,6 +340,15 @@ class ListOf(Type):
 
     def check(self, value: ast.Value, ctx: Ctx) -> Any:
         if isinstance(value, ast.ListValue):
+            if len(value.items) < self.min_items:
+                ctx.diags.error(
+                    "E017",
+                    f"the list is empty: at least {self.min_items} item"
+                    f"{'s' if self.min_items != 1 else ''} needed",
+                    value.span,
+                    hint=f"list {self.item.describe}, or delete the field",
+                )
+                return INVALID
             out = [self.item.check(v, ctx) for v in value.items]
             return [v for v in out if v is not INVALID]
         if self.single_ok:

@@ -73,8 +73,9 @@ _ORDER = list(TERMINAL_WORDS)
 def describe_token(tok: Token) -> str:
     if tok.type == "$END":
         return "end of file"
-    if tok.type in {"NAME", "NUMBER", "PERCENT", "DURATION", "TIME"}:
-        return f"'{tok.value}'"
+    if tok.type in {"NAME", "NUMBER", "PERCENT", "DURATION", "TIME", "CMP"}:
+        value = str(tok.value)
+        return f"'{value[:40]}…'" if len(value) > 40 else f"'{value}'"
     if tok.type == "STRING":
         return "a string"
     if tok.type == "TEXT":
@@ -347,6 +348,8 @@ class _Driver:
             hint = "give the field a value"
         elif tok.type == "NAME" and "LBRACE" in exp and prev is not None and prev.type == "STRING":
             hint = "a field is written `name: value`; add ':' after the field name"
+        elif tok.type == "CMP":
+            hint = "a comparison has one operator and a value: write `authority >= 5`"
         self.diags.error("E001", message, span, hint=hint)
 
     def _previous(self, tok: Token) -> Token | None:

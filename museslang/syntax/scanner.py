@@ -17,6 +17,7 @@ from lark import Lark, Token
 
 from museslang.diagnostics import Diagnostics
 from museslang.source import SourceFile, Span
+from museslang.syntax.literals import lone_surrogate
 
 IGNORED = {"WS", "COMMENT"}
 
@@ -77,6 +78,14 @@ class Scanner:
                 continue
             if kind == "NAME" and value in self.keywords:
                 kind = self.keywords[value]
+            if kind == "STRING" and (bad := lone_surrogate(value)) is not None:
+                line, col = where(pos + bad)
+                diags.error(
+                    "E002",
+                    f"invalid escape '{value[bad : bad + 6]}': half of a surrogate pair",
+                    Span(src.display, line, col, line, col + 6),
+                    hint="write the character itself, or both halves of the pair (\\uD83D\\uDE00)",
+                )
             result.tokens.append(self._token(kind, value, pos, end, where))
             pos = end
         return result
