@@ -15,7 +15,7 @@ import pytest
 from museslang.compiler import check_path, compile_path, to_json
 from museslang.diagnostics import MAX_PER_FILE, TOO_MANY, render_all
 
-MEETING = 'scenario s {{\n  family: meeting\n  {body}\n  user A {{ prefers: [Tue 9:30] }}\n}}\n'
+MEETING = "scenario s {{\n  family: meeting\n  {body}\n  user A {{ prefers: [Tue 9:30] }}\n}}\n"
 
 
 def checked(tmp_path: Path, text: str, name: str = "t.muses"):
@@ -87,7 +87,7 @@ def test_a_chain_of_a_thousand_imports_loads(tmp_path: Path) -> None:
     n = 1000
     for i in range(n):
         nxt = f'import "./m{i + 1}.muses"\n' if i + 1 < n else ""
-        (tmp_path / f"m{i}.muses").write_text(f'{nxt}role r{i} {{ authority: 1 }}\n')
+        (tmp_path / f"m{i}.muses").write_text(f"{nxt}role r{i} {{ authority: 1 }}\n")
     text = 'import "./m0.muses"\nscenario s {\n  family: meeting\n'
     text += "  user A { role: r0 prefers: [Tue 9:30] }\n}\n"
     result = checked(tmp_path, text)
@@ -135,7 +135,7 @@ def test_an_empty_calendar_is_an_error_not_the_work_week(tmp_path: Path) -> None
 
 def test_an_instruction_count_no_answer_could_meet_is_refused(tmp_path: Path) -> None:
     text = (
-        "scenario s {\n  family: instruction_following\n  user A { task: \"x\" constraints: "
+        'scenario s {\n  family: instruction_following\n  user A { task: "x" constraints: '
         "[detectable_format.number_bullet_lists(num_bullets: 1000000000)] }\n}\n"
     )
     result = checked(tmp_path, text)
