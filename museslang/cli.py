@@ -43,7 +43,9 @@ from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.runner import RunOutcome, run_all
 from museslang.runtime.store import ResultsStore, StoreError, write_atomic
 from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.trials import trial_seed
 from museslang.runtime.users import make_users
+from museslang.safetext import redact, redact_url
 
 # options shared by several commands, declared once
 Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
@@ -59,6 +61,12 @@ ApiKeyEnv = Annotated[str, typer.Option(help="Environment variable that holds th
 MaxTokens = Annotated[int, typer.Option(help="Tokens per reply.")]
 ToolMode = Annotated[
     str, typer.Option(help="tools: OpenAI tool calls; text: actions parsed from text.")
+]
+MaxRequests = Annotated[
+    int | None,
+    typer.Option(
+        help="Requests in flight per endpoint, and its connection pool (default: --concurrency).",
+    ),
 ]
 Cache = Annotated[
     Path | None, typer.Option(help="Response cache folder: a rerun of a finished request is free.")
@@ -76,7 +84,7 @@ app = typer.Typer(
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"museslang: error: {message}", err=True)
+    typer.echo(f"museslang: error: {redact(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -286,6 +294,7 @@ def eval_cmd(
     ] = None,
     users: Users = "scripted",
     concurrency: Concurrency = 16,
+    max_requests: MaxRequests = None,
     limit: Annotated[int | None, typer.Option(help="Run only the first N episodes.")] = None,
     seed: Seed = None,
     out: Annotated[
@@ -332,8 +341,11 @@ def eval_cmd(
         raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
     if resume and out is None:
         raise _fail("--resume needs --out DIR (the run to continue)")
+    if max_requests is not None and max_requests < 1:
+        raise _fail("--max-requests must be at least 1")
     _lora_fits(lora, agent)
     options = BackendOptions(
+        max_requests=max_requests or concurrency,
         base_url=base_url,
         users_base_url=users_base_url,
         api_key_env=api_key_env,
@@ -372,14 +384,14 @@ def eval_cmd(
     store = ResultsStore(out)
     meta = {
         "museslang": __version__,
-        "spec": str(file),
+        "spec": _where(file),
         "spec_sha256": compiled.spec_sha256,
         "seed": compiled.seed,
         "agent": agent,
         "users": users,
         "episodes": len(episodes),
-        "base_url": base_url,
-        "users_base_url": users_base_url,
+        "base_url": redact_url(base_url),
+        "users_base_url": redact_url(users_base_url),
         "api_key_env": api_key_env,
         "temperature": temperature,
         "max_tokens": max_tokens,
@@ -388,7 +400,7 @@ def eval_cmd(
         "metrics": metrics,
     }
     try:
-        kept = store.prepare(meta, resume)
+        kept = store.prepare(meta, resume, _belongs(compiled.episodes))
     except (StoreError, OSError) as exc:
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
@@ -433,6 +445,30 @@ def eval_cmd(
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
     if summary.errored == summary.results:
         raise typer.Exit(1)
+
+
+def _where(file: Path) -> str:
+    """The spec's path as run.json keeps it: absolute, so `rescore` works from anywhere."""
+    try:
+        return str(file.resolve())
+    except OSError:
+        return str(file)
+
+
+def _belongs(episodes: list[EpisodeGraph]):
+    """Why a stored result is not one this spec could have produced (for --resume)."""
+    seeds = {e.id: e.seed for e in episodes}
+
+    def check(result: EpisodeResult) -> str | None:
+        if result.id not in seeds:
+            return f"episode {result.id} is not in this spec"
+        expected = trial_seed(seeds[result.id], result.trial)
+        if result.seed != expected:
+            return (f"episode {result.id} trial {result.trial} ran with seed {result.seed}, "
+                    f"this run gives it {expected}")  # fmt: skip
+        return None
+
+    return check
 
 
 def _lora_fits(lora: Path | None, agent: str | None) -> None:
@@ -582,12 +618,12 @@ def generate(
         raise _fail(f"{teacher} cannot play the {', '.join(unsupported)} family")
     store = ResultsStore(out / "episodes")
     meta = {
-        "museslang": __version__, "spec": str(file), "spec_sha256": compiled.spec_sha256,
+        "museslang": __version__, "spec": _where(file), "spec_sha256": compiled.spec_sha256,
         "seed": compiled.seed, "agent": teacher, "users": users, "episodes": len(episodes),
         "metrics": "default", "purpose": "generate", "temperature": temperature,
     }  # fmt: skip
     try:
-        kept = store.prepare(meta, resume)
+        kept = store.prepare(meta, resume, _belongs(compiled.episodes))
     except (StoreError, OSError) as exc:
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
@@ -776,9 +812,16 @@ def _runs(paths: list[Path]) -> list:
     loaded = []
     for path in paths:
         try:
-            meta, results = load_run(path)
+            meta, results, read = load_run(path)
         except (StoreError, OSError) as exc:
             raise _fail(str(exc)) from None
+        if read.problems or read.cut_short is not None:
+            problems = read.problems + (
+                [(read.cut_short_line, "cut short")] if read.cut_short is not None else []
+            )
+            read.problems = problems
+            typer.echo(f"museslang: warning: {read.describe(path / 'results.jsonl')}; "
+                       "those lines are left out", err=True)  # fmt: skip
         scheme = str(meta.get("metrics", "default"))
         loaded.append(Run(str(path), str(meta.get("agent")), scheme, results))
     return loaded
@@ -927,6 +970,19 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("museslang: interrupted", err=True)
         raise SystemExit(130) from None
+    except RecursionError:
+        typer.echo("museslang: error: the input nests too deeply to process", err=True)
+        raise SystemExit(2) from None
+    except MemoryError:
+        typer.echo("museslang: error: out of memory (the input is too large)", err=True)
+        raise SystemExit(2) from None
+    except Exception as exc:  # the last line of defence: a bug, said in one line
+        typer.echo(
+            f"museslang: internal error: {type(exc).__name__}: {redact(str(exc))[:300]} "
+            "(a museslang bug; please report it with the command that caused it)",
+            err=True,
+        )
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

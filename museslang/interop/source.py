@@ -107,6 +107,8 @@ def string(text: str, indent: str) -> str:
 def number(value: int | float) -> str:
     """Digits with an optional fraction, as the grammar reads numbers: no exponent."""
     if isinstance(value, int):
+        if value.bit_length() > 1300:  # ~400 digits: the most a museslang literal keeps
+            raise ValueError("a whole number of more than 400 digits cannot be written")
         return str(value)
     if not math.isfinite(value):
         raise ValueError(f"{value} is not a number museslang can write")

@@ -1,27 +1,42 @@
 """Chat completions against any OpenAI-compatible endpoint, with bounded retries.
 
-The `openai` client's own retries are switched off so that this module decides:
-429, 5xx, connection errors and timeouts are retried with exponential backoff
-(honouring Retry-After), up to `retries` times; anything else (400, 401, 404)
-fails at once, because repeating it cannot help. A request that still fails
-raises `ChatError`, which the runner records on the episode.
+Requests go out through museslang's own HTTP client (`runtime.http`): one pool of
+keep-alive connections per endpoint, a deadline for each whole request, and a bound
+on the reply's size. This module decides what happens next: 429, 5xx, connection
+errors, timeouts and malformed replies (not JSON, no choices, an event stream) are
+retried with exponential backoff (honouring Retry-After), up to `retries` times;
+anything else (400, 401, 404, a reply over the size limit) fails at once, because
+repeating it cannot help. A request that still fails raises `ChatError`, which the
+runner records on the episode. Every message is stripped of the API key and URL
+credentials before anyone can print or store it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from museslang.runtime.cache import CachedReply, ResponseCache, request_key
+from museslang.runtime.http import BodyTooLarge, HttpClient, HttpFailure, Response, shared_client
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.transcript import Usage
+from museslang.safetext import clean, clean_value, redact, redact_url
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+MAX_TOOL_CALLS = 64  # per reply; a model that emits 5,000 calls does not stall the episode
 
 
 class ChatError(RuntimeError):
     """A request that failed for good; the message is safe to store (no keys)."""
+
+
+class _Malformed(Exception):
+    """A 200 reply that is not a chat completion; retried like a server error."""
 
 
 @dataclass
@@ -30,6 +45,7 @@ class Completion:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     latency_s: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what was cut from the reply, and why
 
     def as_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": self.content}
@@ -40,52 +56,102 @@ class Completion:
         return message
 
 
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+def _retry_after(headers: dict[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, when.timestamp() - time.time()) if when is not None else None
+
+
+def _error_detail(body: bytes) -> str:
+    """The error message a server put in its body, else the start of the body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body[:200].decode("utf-8", "replace").strip()
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict):
+            return str(err.get("message") or err.get("detail") or "")[:500]
+        return str(err)[:500]
+    return ""
+
+
+def parse_completion(body: bytes, max_chars: int) -> Completion:
+    """A chat completion body as museslang uses it; `_Malformed` for anything else."""
+    if body.lstrip().startswith(b"data:"):
+        raise _Malformed("an event stream, not a JSON completion")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise _Malformed("not JSON") from None
+    if not isinstance(data, dict):
+        raise _Malformed(f"JSON {type(data).__name__}, not an object")
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise _Malformed("no choices")
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        raise _Malformed("no message in the first choice")
+    notes: list[str] = []
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        content = json.dumps(content, ensure_ascii=False)  # a list of parts, a number...
+    if content is not None:
+        content = clean(content)
+        if len(content) > max_chars:
+            notes.append(f"reply cut to {max_chars:,} of {len(content):,} characters")
+            content = content[:max_chars]
+    calls: list[dict[str, Any]] = []
+    raw_calls = message.get("tool_calls") or []
+    if not isinstance(raw_calls, list):
+        raw_calls = []
+    if len(raw_calls) > MAX_TOOL_CALLS:
+        notes.append(f"{len(raw_calls) - MAX_TOOL_CALLS} tool calls past the first "
+                     f"{MAX_TOOL_CALLS} ignored")  # fmt: skip
+    for i, call in enumerate(raw_calls[:MAX_TOOL_CALLS]):
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            notes.append(f"tool call {i + 1} has no function name")
+            continue
+        args = fn.get("arguments")
+        if not isinstance(args, str):
+            args = json.dumps(clean_value(args) if args is not None else {}, ensure_ascii=False)
+        call_id = call.get("id") if isinstance(call.get("id"), str) else f"call_{i}"
+        function = {"name": clean(fn["name"]), "arguments": clean(args) or "{}"}
+        calls.append({"id": clean(call_id), "type": "function", "function": function})
+    usage = Usage(requests=1)
+    counts = data.get("usage")
+    if isinstance(counts, dict):
+        for name in ("prompt_tokens", "completion_tokens"):
+            value = counts.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                setattr(usage, name, value)
+    return Completion(content, calls, usage, 0.0, notes)
 
 
 class ChatClient:
-    """One AsyncOpenAI client per endpoint, shared by every episode of a run."""
+    """One connection pool per endpoint, shared by every episode of a run."""
 
     def __init__(self, model: str, base_url: str | None, options: BackendOptions) -> None:
-        import openai  # imported here: reference runs never need it
-        from openai.types.chat import ChatCompletion
-
-        self.openai = openai
-        self.completion_type = ChatCompletion
         self.model = model
         self.base_url = base_url
         self.options = options
-        self.client = openai.AsyncOpenAI(
-            api_key=options.api_key(),
-            base_url=base_url,
-            timeout=options.timeout,
-            max_retries=0,
-        )
+        self._headers = {"Authorization": f"Bearer {options.api_key(base_url)}"}
+        self._http: HttpClient | None = None
+        self.where = redact_url(base_url) or "the default endpoint"
         self.cache = ResponseCache(Path(options.cache_dir)) if options.cache_dir else None
 
-    def _retryable(self, exc: Exception) -> bool:
-        o = self.openai
-        if isinstance(exc, o.APITimeoutError | o.APIConnectionError | o.RateLimitError):
-            return True
-        return isinstance(exc, o.APIStatusError) and exc.status_code >= 500
-
-    def _describe(self, exc: Exception) -> str:
-        o = self.openai
-        where = self.base_url or "the default endpoint"
-        if isinstance(exc, o.APITimeoutError):
-            return f"request to {where} timed out after {self.options.timeout:g} s"
-        if isinstance(exc, o.APIConnectionError):
-            return f"cannot reach {where}"
-        if isinstance(exc, o.APIStatusError):
-            detail = str(getattr(exc, "message", "") or "").strip()
-            return f"{where} answered HTTP {exc.status_code}" + (f": {detail}" if detail else "")
-        return f"{type(exc).__name__}: {exc}"
+    @property
+    def http(self) -> HttpClient:
+        if self._http is None:  # made in the running loop, shared with the run's other clients
+            url = self.base_url or DEFAULT_BASE_URL
+            self._http = shared_client(url, self._headers, self.options.max_requests)
+        return self._http
 
     async def complete(
         self,
@@ -129,54 +195,62 @@ class ChatClient:
         return reply
 
     async def _send(self, kwargs: dict[str, Any]) -> Completion:
+        body = json.dumps(kwargs, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8", "replace"
+        )
         attempt = 0
         while True:
             t0 = time.perf_counter()
+            delay: float | None = None
             try:
-                # `post` sends the body as it is: `chat.completions.create` first walks every
-                # message through the client's TypedDict transform, which costs ~4 ms a request
-                # on a long conversation and was most of eval's overhead.
-                response = await self.client.post(
-                    "/chat/completions", cast_to=self.completion_type, body=kwargs
-                )
-                break
-            except Exception as exc:
-                if not isinstance(exc, self.openai.OpenAIError):
-                    raise
-                if not self._retryable(exc) or attempt >= self.options.retries:
-                    tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                    raise ChatError(self._describe(exc) + tries) from None
-                delay = _retry_after(exc) or self.options.backoff * 2**attempt
-                await asyncio.sleep(min(delay, 60.0))
-                attempt += 1
-        latency = time.perf_counter() - t0
-        if not response.choices:
-            raise ChatError(f"{self.base_url or 'the endpoint'} returned no choices")
-        msg = response.choices[0].message
-        calls = [
-            {
-                "id": c.id,
-                "type": "function",
-                "function": {"name": c.function.name, "arguments": c.function.arguments or "{}"},
-            }
-            for c in (msg.tool_calls or [])
-            if getattr(c, "function", None) is not None
-        ]
-        usage = Usage(requests=1)
-        if response.usage is not None:
-            usage.prompt_tokens = response.usage.prompt_tokens or 0
-            usage.completion_tokens = response.usage.completion_tokens or 0
-        return Completion(msg.content, calls, usage, latency)
+                response = await self.http.request(
+                    "POST", "/chat/completions", body,
+                    deadline=self.options.timeout, max_body=self.options.max_reply_bytes,
+                )  # fmt: skip
+                if response.status == 200:
+                    reply = parse_completion(response.body, self.options.max_reply_chars)
+                    reply.latency_s = time.perf_counter() - t0
+                    return reply
+                problem = self._status(response)
+                retryable = response.status == 429 or response.status >= 500
+                delay = _retry_after(response.headers)
+            except BodyTooLarge as exc:
+                raise ChatError(redact(f"{self.where}: {exc}")) from None
+            except HttpFailure as exc:
+                problem, retryable = self._failure(exc), exc.retryable
+            except _Malformed as exc:
+                problem, retryable = f"{self.where} returned a malformed reply ({exc})", True
+            if not retryable or attempt >= self.options.retries:
+                tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                raise ChatError(redact(problem + tries))
+            await asyncio.sleep(
+                min(delay if delay is not None else self.options.backoff * 2**attempt, 60.0)
+            )
+            attempt += 1
+
+    def _status(self, response: Response) -> str:
+        detail = _error_detail(response.body)
+        return f"{self.where} answered HTTP {response.status}" + (f": {detail}" if detail else "")
+
+    def _failure(self, exc: HttpFailure) -> str:
+        if exc.timeout:
+            return f"request to {self.where} timed out after {self.options.timeout:g} s"
+        return f"cannot reach {self.where} ({exc})"
 
     async def preflight(self) -> None:
         """Fail early, with one message, when the endpoint cannot be reached or refuses the key."""
-        o = self.openai
         try:
-            await self.client.models.list()
-        except (o.APIConnectionError, o.AuthenticationError, o.PermissionDeniedError) as exc:
-            raise ChatError(self._describe(exc)) from None
-        except o.OpenAIError:
-            return  # some servers have no /models; the first request will tell
+            response = await self.http.request(
+                "GET", "/models", None, deadline=self.options.timeout, max_body=4 * 1024 * 1024
+            )
+        except HttpFailure as exc:
+            if exc.timeout:
+                return  # slow to list models is not broken; the first request will tell
+            raise ChatError(redact(self._failure(exc))) from None
+        if response.status in (401, 403):
+            raise ChatError(redact(self._status(response)))
+        # other answers (404: some servers have no /models) leave it to the first request
 
     async def aclose(self) -> None:
-        await self.client.close()
+        if self._http is not None:
+            await self._http.aclose()

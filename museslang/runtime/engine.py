@@ -34,7 +34,8 @@ from museslang.runtime.actions import (
 from museslang.runtime.chat import ChatError
 from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
 from museslang.runtime.options import BackendError
-from museslang.runtime.transcript import AGENT, ActionRecord, Message, Usage
+from museslang.runtime.transcript import AGENT, ActionRecord, Message, Reply, Usage
+from museslang.safetext import redact
 
 
 @dataclass
@@ -63,6 +64,7 @@ class AgentTurn:
     errors: list[str] = field(default_factory=list)  # unreadable tool calls or directives
     failed: dict[str, str] = field(default_factory=dict)  # tool call id -> error, unreadable
     usage: Usage = field(default_factory=Usage)
+    notes: list[str] = field(default_factory=list)  # what was cut or ignored from the reply
 
 
 class Agent(ABC):
@@ -125,6 +127,7 @@ class EpisodeRun:
     prefix_kept: list[float]
     latency_s: float
     error: str | None = None  # why the episode stopped early; the transcript so far is kept
+    replies: list[Reply] = field(default_factory=list)  # model agents: each reply as written
     conversation: list[dict[str, Any]] = field(default_factory=list)  # the agent's chat
     tools: list[dict[str, Any]] | None = None  # the tool schemas the agent was offered
 
@@ -132,8 +135,8 @@ class EpisodeRun:
 def describe_error(exc: BaseException) -> str:
     """One line for the results file. Expected failures carry their own message."""
     if isinstance(exc, ChatError | PromptError | BackendError):
-        return str(exc)
-    return f"internal error: {type(exc).__name__}: {exc}"
+        return redact(str(exc))
+    return redact(f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _names(episode: EpisodeGraph) -> dict[str, str]:
@@ -173,6 +176,22 @@ def _tool_calls(actions: list[Action], turn: int) -> tuple[dict[str, Any], list[
     else:
         message["content"] = ""
     return message, ids
+
+
+def _as_reply(turn: int, message: dict[str, Any], reply: AgentTurn) -> Reply:
+    calls = [
+        {"name": c["function"]["name"], "arguments": c["function"]["arguments"]}
+        for c in message.get("tool_calls") or []
+    ]
+    content = message.get("content")
+    return Reply(
+        turn=turn,
+        text=content if isinstance(content, str) else None,
+        tool_calls=calls,
+        actions=len(reply.actions),
+        unreadable=list(reply.errors),
+        notes=list(reply.notes),
+    )
 
 
 class Engine:
@@ -240,6 +259,8 @@ class Engine:
             message, call_ids = reply.message, reply.call_ids
             if message is None:
                 message, call_ids = _tool_calls(reply.actions, turn)
+            else:
+                state.replies.append(_as_reply(turn, message, reply))
             convo.add_assistant(message)
             convo.replied()
             notes: list[str] = [f"could not read an action: {e}" for e in reply.errors]

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from museslang.safetext import add_secret
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -19,10 +26,46 @@ class BackendOptions:
     tool_mode: str = "tools"  # tools | text
     cache_dir: str | None = None  # response cache shared by every model backend of the run
     lora: str | None = None  # a LoRA adapter folder for in-process backends (vllm:, hf:)
+    max_requests: int = 64  # requests in flight per endpoint (= its connection pool)
+    max_reply_bytes: int = 4 * 1024 * 1024  # a bigger reply body is an error, not read
+    max_reply_chars: int = 200_000  # reply text kept per turn; the rest is cut, with a note
 
-    def api_key(self) -> str:
-        """The key from the named variable. Local servers (vllm serve) accept any key."""
-        return os.environ.get(self.api_key_env) or "EMPTY"
+    def api_key(self, base_url: str | None = None) -> str:
+        """The key from the named variable; local servers (vllm serve) accept any key, so
+        an unset variable sends EMPTY there, and is an error for a remote endpoint."""
+        if not ENV_NAME.fullmatch(self.api_key_env or ""):
+            # never echo the value: it is often the key itself, pasted by mistake
+            raise BackendError(
+                "--api-key-env takes the NAME of an environment variable that holds the key "
+                "(e.g. OPENAI_API_KEY), not the key itself"
+            )
+        key = os.environ.get(self.api_key_env)
+        if key:
+            add_secret(key)
+            return key
+        if not is_local(base_url):
+            where = base_url or "the default OpenAI endpoint"
+            raise BackendError(
+                f"{self.api_key_env} is not set: {where} needs a key (set it, or name another "
+                "variable with --api-key-env)"
+            )
+        return "EMPTY"
+
+
+def is_local(base_url: str | None) -> bool:
+    """An endpoint on this machine (loopback), where servers take any key."""
+    if not base_url:
+        return False
+    try:
+        host = urlsplit(base_url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class BackendError(ValueError):

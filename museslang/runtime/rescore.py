@@ -16,7 +16,15 @@ from pathlib import Path
 from museslang.ir.models import CompiledSpec
 from museslang.metrics.summary import RunSummary, summarise
 from museslang.runtime.runner import score_result
-from museslang.runtime.store import RUN, SUMMARY, ResultsStore, StoreError, read_run, write_atomic
+from museslang.runtime.store import (
+    RUN,
+    SUMMARY,
+    ResultsStore,
+    StoreError,
+    read_results,
+    read_run,
+    write_atomic,
+)
 from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
 
@@ -43,6 +51,29 @@ def rescore(
     store = ResultsStore(out)
     if not store.results_path.exists():
         raise StoreError(f"{out} holds no {store.results_path.name}")
+    store.lock("rescore")
+    try:
+        return _rescore(out, store, meta, load, scheme, spec)
+    finally:
+        store.close()
+
+
+def _rescore(
+    out: Path,
+    store: ResultsStore,
+    meta: dict,
+    load: Callable[[str, int], CompiledSpec],
+    scheme: str,
+    spec: str | None,
+) -> Rescored:
+    # read everything before compiling or writing: a line this version cannot read is
+    # refused, never rewritten away (a format change must not wipe a run)
+    loaded = read_results(store.results_path)
+    if loaded.problems or loaded.cut_short is not None:
+        if loaded.cut_short is not None:
+            loaded.problems.append((loaded.cut_short_line, "the last line is cut short"))
+        raise StoreError(f"cannot rescore: {loaded.describe(store.results_path)}; nothing "
+                         "was changed")  # fmt: skip
     compiled = load(spec or str(meta.get("spec", "")), int(meta.get("seed", 0)))
     if compiled.spec_sha256 != meta["spec_sha256"]:
         raise StoreError(
@@ -51,7 +82,7 @@ def rescore(
         )
     order = {e.id: i for i, e in enumerate(compiled.episodes)}
     by_id = {e.id: e for e in compiled.episodes}
-    stored = store.load()
+    stored = loaded.results
     missing = sorted({r.id for r in stored} - by_id.keys())
     if missing:
         raise StoreError(f"results name episodes the spec does not have: {', '.join(missing[:3])}")

@@ -53,6 +53,7 @@ def to_result(
         turns=run.turns,
         transcript=run.transcript,
         actions=run.actions,
+        replies=run.replies,
         agent_usage=run.agent_usage,
         user_usage=run.user_usage,
         prefix_reuse=run.prefix_reuse,

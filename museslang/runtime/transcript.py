@@ -41,6 +41,27 @@ class ActionRecord(_Record):
     note: str | None = Field(default=None, description="why it was rejected, or what it did")
 
 
+class Reply(_Record):
+    """What a model agent wrote on one turn, as it wrote it (before any parsing).
+
+    Kept so that a run can be re-read under other rules without the model: `--metrics
+    compat` parses these texts the way the official runner does, and a reader can see
+    what a weak model produced that no parser understood."""
+
+    turn: int
+    text: str | None = Field(default=None, description="the reply's text (content)")
+    tool_calls: list[dict[str, object]] = Field(
+        default_factory=list, description="tool calls as sent: name and arguments text"
+    )
+    actions: int = Field(default=0, description="actions read from it")
+    unreadable: list[str] = Field(
+        default_factory=list, description="tool calls or directives that could not be read"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="what was cut or ignored (an over-long reply, ...)"
+    )
+
+
 class Usage(_Record):
     requests: int = 0
     cached: int = Field(default=0, description="requests answered from the response cache")
@@ -63,7 +84,7 @@ class EpisodeResult(_Record):
     cell: dict[str, str | int]
     sample: int
     seed: int = Field(description="the seed this trial ran with (trial 0: the compiled seed)")
-    trial: int = Field(default=0, description="0..K-1 when each episode runs K times")
+    trial: int = Field(default=0, ge=0, description="0..K-1 when each episode runs K times")
     variant: str | None = Field(default=None, description="metamorphic variant of `base`")
     base: str | None = Field(default=None, description="id of the original episode")
     agent: str
@@ -76,6 +97,10 @@ class EpisodeResult(_Record):
     turns: int = Field(description="agent turns taken")
     transcript: list[Message]
     actions: list[ActionRecord]
+    replies: list[Reply] = Field(
+        default_factory=list,
+        description="model agents: each turn's reply as written (reference agents write none)",
+    )
     metrics: dict[str, float | list[float] | None] = Field(default_factory=dict)
     agent_usage: Usage = Field(default_factory=Usage)
     user_usage: Usage = Field(default_factory=Usage)

@@ -76,6 +76,7 @@ class _Checker:
                     scenarios.append(entity)
         for scenario in scenarios:
             rules.check_scenario(scenario, self.program, self.diags)
+        self._episode_ids(scenarios)
         self._unused()
         if not scenarios and not self.diags.has_errors and not self._main_is_library():
             main = self.program.modules[self.program.main]
@@ -86,6 +87,24 @@ class _Checker:
                 hint="declare `scenario NAME { family: ... }`",
             )
         return CheckedProgram(self.program, scenarios, self.symbols)
+
+    def _episode_ids(self, scenarios: list[ScenarioDef]) -> None:
+        """Two one-episode scenarios with the same `id:` (an import of records that repeat an
+        id) compile to one id twice: check says so, as compile would."""
+        first: dict[str, ScenarioDef] = {}
+        for sc in scenarios:
+            if sc.id is None:
+                continue
+            if sc.id in first:
+                self.diags.error(
+                    "E012",
+                    f"episode id '{sc.id}' is used by two scenarios",
+                    sc.at("id"),
+                    hint="give each scenario its own id",
+                    labels=[Label(first[sc.id].at("id"), "first used here")],
+                )
+            else:
+                first[sc.id] = sc
 
     def _main_is_library(self) -> bool:
         main = self.program.modules[self.program.main]

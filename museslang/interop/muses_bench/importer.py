@@ -43,10 +43,18 @@ def import_records(path: Path) -> ImportResult:
     result = ImportResult("", 0)
     taken: set[str] = set()
     done: list[Imported] = []
+    ids: dict[str, int] = {}  # record id -> the line that first used it
     for item in read_lines(path):
         if isinstance(item, Problem):
             result.problems.append(item)
             continue
+        rid = item.data.get("id")
+        if isinstance(rid, str) and rid in ids:
+            why = f"repeats the id of line {ids[rid]}; episode ids must be unique"
+            result.problems.append(Problem(str(path), item.number, "id", why, rid))
+            continue
+        if isinstance(rid, str):
+            ids[rid] = item.number
         imported = _one(path, item, taken, result)
         if imported is not None:
             done.append(imported)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from museslang.safetext import clean_value
+
 
 class RecordError(Exception):
     """One record cannot be imported: which field, and why."""
@@ -47,26 +49,68 @@ class Line:
     data: dict[str, Any]
 
 
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # one JSONL line; the official records stay under 1 MB
+MAX_LIST_ITEMS = 10_000  # in any one list of a record
+MAX_DEPTH = 64  # nesting of objects and lists
+
+
+def _shape_problem(value: Any) -> str | None:
+    """Why a decoded record is too large or deep to import, or None (iterative: a record
+    nested 900 deep must not overflow the stack here either)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nests deeper than {MAX_DEPTH} levels"
+        if isinstance(item, list):
+            if len(item) > MAX_LIST_ITEMS:
+                return f"has a list of {len(item):,} items (at most {MAX_LIST_ITEMS:,})"
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+    return None
+
+
 def read_lines(path: Path) -> Iterator[Line | Problem]:
-    """Each non-blank line as a JSON object, or the problem with it."""
+    """Each non-blank line as a JSON object, or the problem with that line alone.
+
+    Lines are split on newline bytes only: U+2028 or U+0085 inside a JSON string is
+    text, not a line break. A line that is not UTF-8, not JSON, too large or too deep
+    is reported with its number and the other lines still import."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        yield Problem(str(path), 0, "", f"cannot be read: {exc}")
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Problem(str(path), 0, "", f"cannot be read: {exc.strerror or exc}")
         return
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(data.split(b"\n"), 1):
         if not raw.strip():
             continue
+        if len(raw) > MAX_RECORD_BYTES:
+            why = f"is {len(raw):,} bytes, over the limit of {MAX_RECORD_BYTES:,} for one record"
+            yield Problem(str(path), number, "", why)
+            continue
         try:
-            data = json.loads(raw)
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            yield Problem(str(path), number, "", f"is not UTF-8 (byte {exc.start})")
+            continue
         except json.JSONDecodeError as exc:
             why = f"is not valid JSON ({exc.msg}, column {exc.colno})"
             yield Problem(str(path), number, "", why)
             continue
-        if not isinstance(data, dict):
+        except RecursionError:
+            yield Problem(str(path), number, "", f"nests deeper than {MAX_DEPTH} levels")
+            continue
+        except ValueError as exc:  # a 5,000-digit number
+            yield Problem(str(path), number, "", f"holds a value Python cannot read ({exc})")
+            continue
+        if not isinstance(record, dict):
             yield Problem(str(path), number, "", "is not a JSON object")
             continue
-        yield Line(number, data)
+        if (why := _shape_problem(record)) is not None:
+            yield Problem(str(path), number, "", why)
+            continue
+        yield Line(number, clean_value(record))
 
 
 _KINDS: dict[type, str] = {

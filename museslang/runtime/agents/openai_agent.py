@@ -33,6 +33,7 @@ class OpenAIAgent(Agent):
             view.messages, tools=view.tools, seed=seed, trial=view.trial
         )
         turn = AgentTurn(actions=[], message=reply.as_message(), usage=reply.usage)
+        turn.notes = list(reply.notes)
         if reply.tool_calls:
             for call in reply.tool_calls:
                 fn = call["function"]
