@@ -48,7 +48,7 @@ def test_a_server_that_drips_bytes_is_cut_off_by_the_timeout() -> None:
 
     with FaultyServer(drip) as server:
         t0 = time.perf_counter()
-        with pytest.raises(ChatError, match="timed out after 0.5 s"):
+        with pytest.raises(ChatError, match=r"timed out after 0\.5 s"):
             ask(server, timeout=0.5)
     assert time.perf_counter() - t0 < 3  # two attempts of 0.5 s and a short backoff
 
@@ -69,8 +69,8 @@ def test_a_long_reply_is_cut_with_a_note() -> None:
 
 
 def test_thousands_of_tool_calls_are_capped() -> None:
-    calls = [{"id": f"c{i}", "type": "function",
-              "function": {"name": "send_message", "arguments": "{}"}} for i in range(5000)]  # fmt: skip
+    call = {"type": "function", "function": {"name": "send_message", "arguments": "{}"}}
+    calls = [{"id": f"c{i}", **call} for i in range(5000)]
     with FaultyServer(lambda r: once(http_response(200, completion(None, calls)))) as server:
         reply = ask(server)
     assert len(reply.tool_calls) == MAX_TOOL_CALLS
@@ -101,7 +101,7 @@ def test_a_connection_closed_mid_reply_is_retried() -> None:
     async def flaky(request: Request):
         calls["n"] += 1
         if calls["n"] == 1:
-            yield b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n{\"choi"
+            yield b'HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n{"choi'
             yield b""  # hang up
         yield http_response(200, completion("fine"))
 
@@ -118,10 +118,10 @@ def test_a_lone_surrogate_from_the_model_is_stored_as_a_replacement(tmp_path: Pa
                                      "--limit", "2", "--out", str(out), "--no-progress",
                                      "--cache", str(tmp_path / "cache")])  # fmt: skip
         assert result.exit_code == 0, result.output
-        again = runner.invoke(app, ["eval", "specs/access_control.muses", "--agent", "openai:m",
-                                    "--base-url", server.base_url, "--tool-mode", "text",
-                                    "--limit", "2", "--out", str(tmp_path / "again"),
-                                    "--no-progress", "--cache", str(tmp_path / "cache")])  # fmt: skip
+        args = ["eval", "specs/access_control.muses", "--agent", "openai:m", "--base-url",
+                server.base_url, "--tool-mode", "text", "--limit", "2", "--no-progress",
+                "--cache", str(tmp_path / "cache")]  # fmt: skip
+        again = runner.invoke(app, [*args, "--out", str(tmp_path / "again")])
         assert again.exit_code == 0, again.output
     lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and all("\ufffd hi" in line for line in lines)
@@ -158,9 +158,10 @@ def test_the_key_echoed_by_a_401_reaches_no_file_and_no_output(
     with FaultyServer(echo) as server:
         out = tmp_path / "run"
         # the preflight refuses at once; the message names the status, not the key
-        result = runner.invoke(app, ["eval", "specs/meeting.muses", "--agent", "openai:m",
-                                     "--base-url", server.base_url, "--api-key-env", "MY_KEY",
-                                     "--limit", "1", "--out", str(out), "--no-progress"])  # fmt: skip
+        args = ["eval", "specs/meeting.muses", "--agent", "openai:m", "--base-url",
+                server.base_url, "--api-key-env", "MY_KEY", "--limit", "1", "--out", str(out),
+                "--no-progress"]  # fmt: skip
+        result = runner.invoke(app, args)
         assert result.exit_code == 2 and "HTTP 401" in result.output
         assert server.requests and server.requests[0].headers["authorization"].endswith(KEY)
     assert KEY not in result.output and "SECRET" not in result.output

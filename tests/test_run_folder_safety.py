@@ -106,7 +106,7 @@ def test_two_evals_started_together_on_one_folder(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while not (out / ".lock").exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-        second = subprocess.run(args + ["--resume"], cwd=ROOT, env=env, capture_output=True,
+        second = subprocess.run([*args, "--resume"], cwd=ROOT, env=env, capture_output=True,
                                 text=True, timeout=120)  # fmt: skip
         first.wait(120)
     assert first.returncode == 0, first.stderr.read()
@@ -139,7 +139,11 @@ def test_resume_refuses_a_negative_trial_with_its_line(run: Path) -> None:
 
 @pytest.mark.parametrize(
     ("run_json", "message"),
-    [(None, "no run.json"), ("{not json", "cannot read"), ('{"spec_sha256": 3}', "not a museslang")],
+    [
+        (None, "no run.json"),
+        ("{not json", "cannot read"),
+        ('{"spec_sha256": 3}', "not a museslang"),
+    ],
     ids=["missing", "malformed", "wrong-shape"],
 )
 def test_resume_needs_a_readable_run_description(run: Path, run_json, message: str) -> None:

@@ -1,0 +1,176 @@
+"""Every command over the hostile corpus at full size, each in its own process with a
+time and memory limit: exit 0/1/2 with a message, no traceback, no hang, bounded memory.
+
+The corpus is `museslang.testing.hostile` (specs, official records, damaged run
+folders) at `--scale` (10 makes the size cases ten times what CI runs). Each command
+runs as `python -m museslang.cli ...` under RLIMIT_AS (--memory, default 1 GiB of
+address space beyond the interpreter's own) and a wall-clock limit (--limit, 10 s);
+the script prints one line per case and a summary, and exits 1 if anything failed.
+It also runs SIGKILL-and-resume cycles on one run folder and checks that no line is
+lost or repeated, and two evals started on one folder at once.
+
+    python benchmarks/hostile.py [--scale 10] [--limit 10] [--memory 1024] [--kills 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from museslang.testing.hostile import (  # noqa: E402
+    copy_run,
+    prepare_folder,
+    record_cases,
+    run_cases,
+    spec_cases,
+)
+from museslang.testing.openai_stub import StubServer  # noqa: E402
+
+ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def run(args: list[str], limit: float, memory_mb: int, cwd: Path) -> tuple[int, str, float, int]:
+    """(exit code or -signal, stderr+stdout tail, seconds, peak RSS in MB)."""
+
+    def limits() -> None:
+        cap = memory_mb * 1024 * 1024 + 512 * 1024 * 1024  # + the interpreter and libraries
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as sink:
+        command = [sys.executable, "-m", "museslang.cli", *args]
+        proc = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=sink,
+                                stderr=subprocess.STDOUT, preexec_fn=limits)  # fmt: skip
+        while True:  # wait4, not communicate: it reports this child's own peak memory
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - t0 > limit:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                return -999, "timeout", time.perf_counter() - t0, 0
+            time.sleep(0.01)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        sink.seek(0)
+        out = sink.read().decode(errors="replace")[-400:]
+    return proc.returncode, out, time.perf_counter() - t0, usage.ru_maxrss // 1024
+
+
+def judge(code: int, output: str) -> str | None:
+    if code == -999:
+        return "hang"
+    if code not in (0, 1, 2):
+        return f"exit {code}"
+    if "Traceback" in output or "internal error" in output:
+        return "traceback"
+    if code and not output.strip():
+        return "no message"
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--limit", type=float, default=10.0)
+    ap.add_argument("--memory", type=int, default=1024, help="MiB per command")
+    ap.add_argument("--kills", type=int, default=10, help="SIGKILL-and-resume cycles")
+    args = ap.parse_args()
+    failures: list[str] = []
+    rows = 0
+    slowest = (0.0, "")
+    biggest = (0, "")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        prepare_folder(folder)
+        jobs: list[tuple[str, list[str]]] = []
+        for case in spec_cases(args.scale):
+            spec = str(case.make(folder))
+            for cmd in (["check", spec], ["compile", spec, "-o", str(folder / "c.json")],
+                        ["fmt", "--check", spec], ["graph", spec],
+                        ["export", "muses-bench", spec, "-o", str(folder / "e.jsonl")],
+                        ["eval", spec, "--limit", "2", "--no-progress",
+                         "--out", str(folder / f"run-{case.name}")]):  # fmt: skip
+                jobs.append((f"spec {case.name}: {cmd[0]}", cmd))
+        for case in record_cases(args.scale):
+            path = str(case.make(folder))
+            cmd = ["import", "muses-bench", path, "--dir", str(folder / "imp"), "--verify"]
+            jobs.append((f"records {case.name}: import", cmd))
+        base = folder / "base"
+        code, out, *_ = run(["eval", "specs/meeting.muses", "--limit", "6", "--no-progress",
+                               "--out", str(base)], 120, args.memory, ROOT)  # fmt: skip
+        assert code == 0, out
+        for name, damage in run_cases():
+            copy = copy_run(base, folder / f"damaged-{name}")
+            damage(copy)
+            for cmd in (["rescore", str(copy)], ["table", str(copy)],
+                        ["eval", "specs/meeting.muses", "--limit", "6", "--resume",
+                         "--no-progress", "--out", str(copy)]):  # fmt: skip
+                jobs.append((f"run {name}: {cmd[0]}", cmd))
+        for label, cmd in jobs:
+            code, out, seconds, peak = run(cmd, args.limit, args.memory, ROOT)
+            rows += 1
+            bad = judge(code, out)
+            slowest = max(slowest, (seconds, label))
+            biggest = max(biggest, (peak, label))
+            mark = "FAIL " + bad if bad else "ok"
+            print(f"{mark:14s} exit {code:>4} {seconds:5.2f} s {peak:5d} MB  {label}")
+            if bad:
+                failures.append(f"{label}: {bad}\n{out}")
+        failures += kill_cycles(folder, args.kills)
+    print(f"\n{rows} commands; slowest {slowest[0]:.2f} s ({slowest[1]}); largest "
+          f"{biggest[0]} MB ({biggest[1]}); {len(failures)} failures")  # fmt: skip
+    for f in failures[:5]:
+        print("\n---\n" + f)
+    sys.exit(1 if failures else 0)
+
+
+def kill_cycles(folder: Path, kills: int) -> list[str]:
+    """SIGKILL a run at random moments, resume it each time; then two evals at once."""
+    out = folder / "killed"
+    problems: list[str] = []
+    with StubServer(latency=0.01, keep_requests=False) as server:
+        base = ["eval", "specs/meeting.muses", "--agent", "openai:stub", "--base-url",
+                server.base_url, "--limit", "60", "--concurrency", "4", "--no-progress",
+                "--out", str(out)]  # fmt: skip
+        for i in range(kills):
+            cmd = [sys.executable, "-m", "museslang.cli", *base] + (["--resume"] if i else [])
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)  # fmt: skip
+            time.sleep(1.5 + 0.2 * i)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        final = subprocess.run([sys.executable, "-m", "museslang.cli", *base, "--resume"],
+                               cwd=ROOT, env=ENV, capture_output=True, text=True)  # fmt: skip
+        if final.returncode != 0:
+            problems.append(f"final resume failed: {final.stderr[-400:]}")
+        lines = (out / "results.jsonl").read_text().splitlines()
+        ids = [(json.loads(line)["id"], json.loads(line)["trial"]) for line in lines]
+        print(f"\n{kills} SIGKILL-and-resume cycles: {len(ids)} lines, {len(set(ids))} distinct "
+              f"(want 60 and 60)")  # fmt: skip
+        if len(ids) != 60 or len(set(ids)) != 60:
+            problems.append(f"after kills: {len(ids)} lines, {len(set(ids))} distinct")
+        twice = folder / "twice"
+        both = [subprocess.Popen([sys.executable, "-m", "museslang.cli", *base[:-1], str(twice)],
+                                 cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+        codes = sorted(p.wait() for p in both)
+        lines = (twice / "results.jsonl").read_text().splitlines()
+        print(f"two evals started at once on one folder: exit codes {codes}, {len(lines)} lines")
+        if codes != [0, 2] or len(lines) != 60:
+            problems.append(f"two writers: exit {codes}, {len(lines)} lines")
+    return problems
+
+
+if __name__ == "__main__":
+    main()
