@@ -89,16 +89,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _spec_file(path: Path) -> Path:
-    if not path.exists():
+    from museslang.semantics.loader import SourceError, read_source
+
+    try:
+        exists, folder = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:
+        raise _fail(f"cannot use {path!s:.200}: {exc}") from None
+    if not exists:
         raise _fail(f"no such file: {path}")
-    if path.is_dir():
+    if folder:
         raise _fail(f"{path} is a directory; give a .muses file")
     try:
-        path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise _fail(f"{path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+        read_source(path)
+    except SourceError as exc:
+        raise _fail(f"cannot read {path}: {exc}") from None
     return path
 
 

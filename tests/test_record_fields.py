@@ -81,7 +81,7 @@ def test_two_scenarios_with_one_id_are_an_error(tmp_path: Path) -> None:
     )
     result = _compile(tmp_path, twice)
     assert not result.ok
-    assert any("used twice" in d.message for d in result.diagnostics)
+    assert any("is used by two scenarios" in d.message for d in result.diagnostics)
 
 
 def _constraints(binding: str) -> str:
