@@ -75,6 +75,7 @@ CODES: dict[str, str] = {
     "W003": "rule has no effect",
     "W004": "expected-infeasible meeting is feasible",
     "W005": "no answer found that meets every binding constraint",
+    "W006": "the reference oracle cannot pass an episode that has no answer (see W005)",
 }
 
 

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from museslang.compiler import CompileResult
+from museslang.instructions.compose import compose
+from museslang.instructions.conflicts import Rule, conflict
 from museslang.ir.models import EpisodeGraph, Source
 from museslang.metrics import access, instructions, meeting, queue
 from museslang.metrics.registry import success
@@ -39,6 +41,11 @@ HINT = (
     "check with --no-oracle-gate"
 )
 
+SOFT_HINT = (
+    "no answer museslang can write meets these rules together (W005); the episode still "
+    "runs, and no agent may be able to pass it"
+)
+
 # the compiled object at fault, why, and the field of its declaration to point at
 Blame = tuple[Source | None, str, str | None]
 BLAME: Registry[Callable[[EpisodeGraph, EpisodeResult], Blame]] = Registry("gate blame")
@@ -51,6 +58,12 @@ class Failure:
     source: Source | None
     reason: str
     field: str | None = None
+    soft: bool = False  # museslang found no witness answer (W005): a warning, not an error
+
+
+SOFT_CODE = "W006"
+# family -> whether a failure is only museslang's answer writer giving up (no witness)
+SOFT: Registry[Callable[[EpisodeGraph, EpisodeResult], bool]] = Registry("gate softness")
 
 
 @BLAME.register("meeting")
@@ -113,6 +126,27 @@ def _instructions(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
     return episode.source, "not every binding constraint holds", None
 
 
+@SOFT.register("instruction_following")
+def _no_witness(episode: EpisodeGraph, result: EpisodeResult) -> bool:
+    """The failed constraint's group of binding rules (the whole answer's, or with per-user
+    answers its user's) contradicts nowhere, yet museslang's writer finds no answer for
+    it (W005): the writer's limit, not the spec's mistake. A real contradiction between
+    binding rules stays an error."""
+    checked = instructions.check_answer(episode, result)
+    by_id = {p.id: p for p in episode.participants}
+    per_user = episode.protocol.answer == "per_user"
+    for user, index in checked.binding:
+        if checked.passed[(user, index)]:
+            continue
+        group = [(u, i) for u, i in checked.binding if not per_user or u == user]
+        rules = [Rule.of(by_id[u].constraints[i].id, by_id[u].constraints[i].kwargs)
+                 for u, i in group]  # fmt: skip
+        clash = any(conflict(a, b) for n, a in enumerate(rules) for b in rules[n + 1 :])
+        if not clash and compose(rules, episode.seed) is None:
+            return True
+    return False
+
+
 def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
     """Run the oracle on every episode; the ones it cannot pass, with their blame."""
     options = BackendOptions()
@@ -133,7 +167,8 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
         judged = success(episode, result)
         if judged is not None and judged[1] is not None and judged[1] != 1.0:
             source, reason, field = BLAME.get(episode.family)(episode, result)
-            out.append(Failure(episode.id, judged[0], source, reason, field))
+            soft = episode.family in SOFT and SOFT.get(episode.family)(episode, result)
+            out.append(Failure(episode.id, judged[0], source, reason, field, soft))
     return out
 
 
@@ -149,11 +184,11 @@ def oracle_gate(result: CompileResult) -> int:
         for e in [sc, *sc.users, *sc.resources, *sc.orders]
     }
     found = failures(result.compiled.episodes)
-    grouped: dict[tuple[object, str], list[Failure]] = {}
+    grouped: dict[tuple[object, str, bool], list[Failure]] = {}
     for f in found:
         where = (f.source.file, f.source.line, f.source.column) if f.source else None
-        grouped.setdefault((where, f.reason), []).append(f)
-    for (_, reason), group in grouped.items():
+        grouped.setdefault((where, f.reason, f.soft), []).append(f)
+    for (_, reason, soft), group in grouped.items():
         source, field = group[0].source, group[0].field
         span = None
         if source is not None:
@@ -166,11 +201,12 @@ def oracle_gate(result: CompileResult) -> int:
                 end = max(len(text.rstrip()) + 1, source.column + 1)
                 span = Span(file, source.line, source.column, source.line, end)
         more = f" and {len(group) - 1} more" if len(group) > 1 else ""
-        result.diagnostics.error(
-            CODE,
+        message = (
             f"the reference oracle cannot pass episode {group[0].episode}{more} "
-            f"({group[0].metric} < 1): {reason}",
-            span,
-            hint=HINT,
+            f"({group[0].metric} < 1): {reason}"
         )
-    return len(found)
+        if soft:
+            result.diagnostics.warning(SOFT_CODE, message, span, hint=SOFT_HINT)
+        else:
+            result.diagnostics.error(CODE, message, span, hint=HINT)
+    return sum(not f.soft for f in found)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import itertools
 from pathlib import Path
 
@@ -105,13 +107,52 @@ scenario s {
     values = score(e, _answered(e, "THE MEMO IS READY. NOTES FOLLOW."))
     assert values["accuracy"] == 1.0 and values["conflict_resolution"] == 1.0
     assert values["weighted_accuracy"] == 1.0 and values["all_passed"] == 1.0
-    # following the lower authority: Dev's rules hold, Boss's does not
+    # following the lower authority: Dev's no-comma rule holds, Boss's capitals do not.
+    # The paper's accuracy counts constraints (1 of the 2 binding), weighted by authority
+    # (3 of 9 + 3); user_accuracy counts users (Dev of Boss and Dev).
     values = score(e, _answered(e, "the memo is ready. notes follow."))
     assert values["accuracy"] == 0.5 and values["conflict_resolution"] == 0.0
     assert values["weighted_accuracy"] == pytest.approx(3 / 12)
-    assert values["constraint_accuracy"] == 0.5 and values["all_passed"] == 0.0
+    assert values["user_accuracy"] == 0.5 and values["all_passed"] == 0.0
+    assert (values["num_instructions"], values["num_followed"]) == (2.0, 1.0)
     # no answer at all
     assert score(e, _answered(e, None))["accuracy"] == 0.0
+
+
+def test_per_user_answers_check_each_part_against_its_users_rules(tmp_path: Path) -> None:
+    """Issue 15.6: a JSON object keyed by user; Boss's capitals and Dev's lowercase no
+    longer contradict (they never meet in one text), so all three constraints bind."""
+    spec = tmp_path / "if.muses"
+    spec.write_text(
+        """
+scenario s {
+  family: instruction_following
+  answer: per_user
+  user Boss { authority: 9  task: "Write a memo."  constraints: [change_case.english_capital()] }
+  user Dev { authority: 3  task: "Add notes."
+             constraints: [change_case.english_lowercase(), punctuation.no_comma()] }
+}
+""",
+        encoding="utf-8",
+    )
+    result = compile_path(spec)
+    assert result.ok, [d.message for d in result.diagnostics]
+    e = result.compiled.episodes[0]
+    assert e.protocol.answer == "per_user"
+    assert all(c.binding for c in e.truth.constraints)
+    good = '{"Boss": "THE MEMO IS READY FOR REVIEW TODAY.", "Dev": "the notes are ready for review today"}'
+    values = score(e, _answered(e, "Here you go:\n```json\n" + good + "\n```"))
+    assert values["accuracy"] == 1.0 and values["all_passed"] == 1.0
+    # Dev's part has a comma; Boss's part is missing: none of Boss's rules hold
+    values = score(e, _answered(e, '{"dev": "the notes, ready for review today"}'))
+    assert (values["num_instructions"], values["num_followed"]) == (3.0, 1.0)
+    assert values["weighted_accuracy"] == pytest.approx(3 / (9 + 3 + 3))
+    # the reference oracle writes a part per user that meets that user's rules
+    from conftest import run_episodes
+
+    (oracle,) = run_episodes([e]).values()
+    assert oracle.metrics["all_passed"] == 1.0
+    assert json.loads(oracle.actions[-1].args["text"]).keys() == {"Boss", "Dev"}
 
 
 def _answered(episode, text: str | None):

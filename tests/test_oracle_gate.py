@@ -89,3 +89,24 @@ def test_the_shipped_benchmarks_pass_the_gate(name: str) -> None:
     result = compile_path(Path("specs") / f"{name}.muses")
     assert result.compiled is not None
     assert failures(result.compiled.episodes) == []
+
+
+WRITER_LIMIT = """\
+scenario notes {
+  family: instruction_following
+  answer: per_user
+  user Ana { authority: 5  task: "Write a note."
+             constraints: [keywords.letter_frequency(letter: "a", let_frequency: 2,
+                                                     let_relation: "less than")] }
+}
+"""
+
+
+def test_rules_the_writer_cannot_meet_are_a_warning_not_an_error(tmp_path: Path) -> None:
+    """No English answer museslang writes has fewer than two a's, yet nothing contradicts:
+    W005 says so, and the gate's failure is W006, a warning (issue 15: imported records
+    must run); a real contradiction (above) stays E060."""
+    result = runner.invoke(app, ["check", str(_write(tmp_path, WRITER_LIMIT))])
+    assert result.exit_code == 0, result.output
+    assert "warning[W005]" in result.output and "warning[W006]" in result.output
+    assert "but those of the 1 W006 warning" in result.output

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Sequence
 
+from museslang.instructions import text
 from museslang.instructions.conflicts import Rule
 from museslang.instructions.languages import PROSE
 from museslang.instructions.verifiers import verify
@@ -39,7 +40,8 @@ def compose(rules: Sequence[Rule], seed: int = 0) -> str | None:
     if not spec.filler:
         return None
     order = list(rules)
-    for extra in range(MAX_FILLER):
+    start = spec.start_hint()
+    for extra in range(start, start + MAX_FILLER):
         candidate = spec.render(extra)
         failed = next((r for r in order if not verify(r.id, candidate, r.args)), None)
         if failed is None:
@@ -85,6 +87,24 @@ class _Skeleton:
         if self.filler:
             start = seed % len(self.filler)
             self.filler = self.filler[start:] + self.filler[:start]
+
+    def start_hint(self) -> int:
+        """How many filler sentences a long answer needs before the search starts: "at
+        least 1,200 words" is 150 sentences of prose, past a search that adds them one by
+        one from none."""
+        words = self.all("length_constraints:number_words")
+        sentences = self.all("length_constraints:number_sentences")
+        want_words = max((k["num_words"] for k in words if k["relation"] == "at least"), default=0)
+        want_sentences = max(
+            (k["num_sentences"] for k in sentences if k["relation"] == "at least"), default=0
+        )
+        if not (want_words or want_sentences):
+            return 0
+        base = self.render(0)
+        per = sum(len(text.words(s)) for s in self.filler) / len(self.filler)
+        short_words = (want_words - len(text.words(base))) / max(per, 1.0)
+        short_sentences = want_sentences - len(text.sentences(base))
+        return max(0, int(max(short_words, short_sentences)) - 2)
 
     def all(self, ident: str) -> list[dict]:
         return self.by_id.get(ident, [])

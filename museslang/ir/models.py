@@ -133,6 +133,11 @@ class Protocol(_Model):
     first: str = Field(description="who opens: users or agent")
     max_turns: int = Field(description="agent turns before the episode is cut off")
     ending: str = Field(description="the action that ends the episode successfully")
+    answer: Literal["shared", "per_user"] | None = Field(
+        default=None,
+        description="instruction following: one shared answer, or a JSON object with one "
+        "answer per user id",
+    )
     states: list[State]
     transitions: list[Transition]
 

@@ -121,8 +121,8 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     if sc.family == "shared_queue":
         truth.queue = _queue_truth(participants, facts, orders)
     if sc.family == "instruction_following":
-        truth.constraints = _constraint_truth(participants, sc.binding)
-    protocol = build_protocol(sc.family, sc.protocol)
+        truth.constraints = _constraint_truth(participants, sc.binding, sc.answer)
+    protocol = build_protocol(sc.family, sc.protocol, sc.answer)
     goals = [
         ir.GoalSpec(
             user=g.user.name if g.user else None,
@@ -547,13 +547,15 @@ def _queue_truth(
     )
 
 
-def _constraint_truth(participants: list[ir.Participant], policy: str) -> list[ir.ConstraintTruth]:
+def _constraint_truth(
+    participants: list[ir.Participant], policy: str, answer: str = "shared"
+) -> list[ir.ConstraintTruth]:
     stated = [
         instructions.Stated(p.id, float(p.authority or 0), i, Rule.of(c.id, c.kwargs))
         for p in participants
         for i, c in enumerate(p.constraints)
     ]
-    verdicts, _ = instructions.settle(stated, policy)
+    verdicts, _ = instructions.settle(stated, policy, per_user=answer == "per_user")
     return [
         ir.ConstraintTruth(
             user=v.stated.user,

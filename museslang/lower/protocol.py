@@ -20,7 +20,9 @@ _REPLIES = {
 }
 
 
-def build_protocol(family: str, proto: ProtocolDef | None) -> ir.Protocol:
+def build_protocol(
+    family: str, proto: ProtocolDef | None, answer: str | None = None
+) -> ir.Protocol:
     turns, ending, max_turns = FAMILY_DEFAULTS[family]
     first = "users"
     if proto is not None:
@@ -59,6 +61,7 @@ def build_protocol(family: str, proto: ProtocolDef | None) -> ir.Protocol:
         first=first,
         max_turns=max_turns,
         ending=ending,
+        answer=answer if family == "instruction_following" else None,  # type: ignore[arg-type]
         states=states,
         transitions=transitions,
     )

@@ -233,9 +233,21 @@ def _build_tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
     return tools
 
 
-def text_protocol(allowed: tuple[str, ...]) -> str:
+def per_user_format(tools: bool) -> str:
+    """How a per-user answer is written: one JSON object keyed by user id."""
+    head = "The answer tool's text is" if tools else "Reply format: reply with"
+    return (
+        f"{head} one JSON object and nothing else. Its keys are the users' ids, exactly as "
+        "written above; the value under each id is your answer to that user, and only that "
+        "user's own rules are checked against it. A code fence around the object is tolerated."
+    )
+
+
+def text_protocol(allowed: tuple[str, ...], answer: str | None = None) -> str:
     """The reply format explained to a model that gets no tools."""
     if allowed == ("answer",):
+        if answer == "per_user":
+            return per_user_format(tools=False)
         return "Reply format: the whole reply is the answer; every user receives it as written."
     lines = ["Reply format: write each action on its own line."]
     for name in allowed:

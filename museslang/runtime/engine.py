@@ -28,6 +28,7 @@ from museslang.runtime.actions import (
     FinalizeMeeting,
     SendMessage,
     ShareResource,
+    per_user_format,
     text_protocol,
     tool_schemas,
 )
@@ -211,7 +212,9 @@ class Engine:
         tools = tool_schemas(allowed) if self.agent.uses_tools else None
         system = episode.agent_prompt
         if not self.agent.uses_tools:
-            system = f"{system.rstrip()}\n\n{text_protocol(allowed)}\n"
+            system = f"{system.rstrip()}\n\n{text_protocol(allowed, episode.protocol.answer)}\n"
+        elif episode.protocol.answer == "per_user":
+            system = f"{system.rstrip()}\n\n{per_user_format(tools=True)}\n"
         convo = AgentConversation(system)
         state = EpisodeRun([], [], None, 0, Usage(), Usage(), convo.reuse, convo.kept, 0.0)
         state.conversation, state.tools = convo.messages, tools

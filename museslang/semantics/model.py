@@ -39,11 +39,18 @@ ENDINGS = ("finalize_meeting", "share_decisions", "queue_decision", "answer", "m
 SWEEP_AXES = ("users", "difficulty", "disclosure", "attack", "template", "mode")
 VARIANTS = ("reorder", "rename", "template")  # metamorphic variants for priority stability
 BINDING = ("authority", "all", "top")  # which instruction-following constraints must hold
+ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, or one each
 METRICS: dict[str, tuple[str, ...]] = {
     "meeting": ("success", "attendance", "utility", "optimality", "turns", "turn_ratio"),
     "access_control": ("privacy", "utility", "overall", "leak_by_turn"),
     "shared_queue": ("mais", "accuracy", "precision", "recall", "f1", "capacity_violations"),
-    "instruction_following": ("accuracy", "weighted_accuracy", "all_passed", "conflict_resolution"),
+    "instruction_following": (
+        "accuracy",
+        "user_accuracy",
+        "weighted_accuracy",
+        "all_passed",
+        "conflict_resolution",
+    ),
 }
 COMMON_METRICS = ("prefix_reuse", "priority_stability")
 
@@ -249,6 +256,7 @@ class ScenarioDef(Entity):
     template: Any = None
     id: str | None = None
     binding: str = "authority"
+    answer: str = "shared"
     extra: dict[str, Any] = field(default_factory=dict)
     users: list[UserDef] = field(default_factory=list)
     resources: list[ResourceDef] = field(default_factory=list)
@@ -441,6 +449,13 @@ KINDS: dict[str, KindSpec] = {
                     doc="instruction following: which constraints must hold; authority "
                     "(default): all but those a higher authority contradicts; all: every one; "
                     "top: the highest-authority users' only",
+                ),
+                "answer": FieldSpec(
+                    Enum(ANSWERS, "answer mode"),
+                    doc="instruction following: shared (default): one answer every user "
+                    "receives and every binding constraint is checked against; per_user: one "
+                    "JSON object keyed by user id, each user's part checked against that "
+                    "user's own constraints (as MUSES Bench's official runner plays it)",
                 ),
                 "extra": FieldSpec(
                     ObjectT(),
@@ -637,7 +652,8 @@ METRIC_DOCS: dict[str, str] = {
     "recall": "recall of the orders that must be rejected",
     "f1": "harmonic mean of the rejection precision and recall",
     "capacity_violations": "accepted orders beyond a worker's capacity",
-    "weighted_accuracy": "constraint satisfaction weighted by the user's authority",
+    "weighted_accuracy": "binding constraints that hold, each weighted by its user's authority",
+    "user_accuracy": "share of users whose binding constraints all hold",
     "all_passed": "every constraint that must hold holds",
     "conflict_resolution": "conflicts resolved in favour of the higher authority",
     "prefix_reuse": "share of each request's prompt that repeats the previous request",

@@ -379,9 +379,10 @@ def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
             )
             stated.append(s)
             spans[s] = c.span
-    verdicts, unsettled = instructions.settle(stated, sc.binding)
+    per_user = sc.answer == "per_user"
+    verdicts, unsettled = instructions.settle(stated, sc.binding, per_user=per_user)
     binding = [v.stated for v in verdicts if v.binds]
-    clash = instructions.first_conflict(binding) if not unsettled else None
+    clash = instructions.first_conflict(binding, per_user=per_user) if not unsettled else None
     if clash is not None:
         # `binding: all` keeps both sides of a contradiction: no answer can pass
         diags.warning(
@@ -393,14 +394,20 @@ def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
             hint=f"`binding: {sc.binding}` makes both hold; `binding: authority` lets the "
             "higher authority win",
         )
-    elif binding and not unsettled and compose([s.rule for s in binding]) is None:
-        diags.warning(
-            "W005",
-            "museslang could not write an answer that meets every binding constraint",
-            spans[stated[0]],
-            hint="the reference oracle will answer with empty text; some combinations "
-            "(e.g. JSON with bullet lists) may have no answer at all",
-        )
+    elif binding and not unsettled:
+        groups = {s.user: [] for s in binding} if per_user else {"": []}
+        for s in binding:
+            groups[s.user if per_user else ""].append(s)
+        stuck = next((g for g in groups.values() if compose([s.rule for s in g]) is None), None)
+        if stuck is not None:
+            whose = f"{stuck[0].user}'s part" if per_user else "an answer"
+            diags.warning(
+                "W005",
+                f"museslang could not write {whose} that meets every binding constraint",
+                spans[stuck[0]],
+                hint="the reference oracle will answer with empty text; some combinations "
+                "(e.g. JSON with bullet lists) may have no answer at all",
+            )
     for a, b in unsettled:
         same = a.user == b.user
         diags.error(

@@ -36,9 +36,13 @@ class Verdict:
 
 
 def settle(
-    stated: Sequence[Stated], policy: str = "authority"
+    stated: Sequence[Stated], policy: str = "authority", *, per_user: bool = False
 ) -> tuple[list[Verdict], list[tuple[Stated, Stated]]]:
     """A verdict per constraint, and the contradicting pairs authority cannot settle.
+
+    With `per_user` answers (each user gets a part of their own) two users' constraints
+    never meet in one text, so only a user's own constraints can contradict each other;
+    `top` still scores only the highest-ranked users' constraints.
 
     `policy` is the scenario's `binding:` rule. `authority`: a constraint binds
     unless a contradicting one of higher authority overrides it. `all` (MUSES
@@ -52,7 +56,7 @@ def settle(
     unsettled: list[tuple[Stated, Stated]] = []
     for i, a in enumerate(stated):
         for b in stated[i + 1 :]:
-            if not conflict(a.rule, b.rule):
+            if (per_user and a.user != b.user) or not conflict(a.rule, b.rule):
                 continue
             if a.user == b.user or a.authority == b.authority:
                 unsettled.append((a, b))
@@ -67,11 +71,14 @@ def settle(
     return [Verdict(s, losers.get(s)) for s in stated], unsettled
 
 
-def first_conflict(stated: Sequence[Stated]) -> tuple[Stated, Stated] | None:
-    """The first pair of these constraints that no answer can meet together."""
+def first_conflict(
+    stated: Sequence[Stated], *, per_user: bool = False
+) -> tuple[Stated, Stated] | None:
+    """The first pair of these constraints that no answer can meet together (with
+    per-user answers: no one user's part)."""
     for i, a in enumerate(stated):
         for b in stated[i + 1 :]:
-            if conflict(a.rule, b.rule):
+            if (not per_user or a.user == b.user) and conflict(a.rule, b.rule):
                 return a, b
     return None
 

@@ -4,7 +4,9 @@ format constraints; one shared answer must meet the constraints that count.
 MUSES Bench decides which count by mode: in `aligned` records every user's
 constraints count (even where two contradict), in `conflict` records only the
 highest-ranked users'. The importer writes that as `binding: all` or
-`binding: top`, so museslang scores the records as the paper does.
+`binding: top`, so museslang scores the records as the paper does. The official
+runner asks for one JSON object with an answer per user and checks each user's part
+against that user's constraints: imported records say `answer: per_user`.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
     if mode not in MODES:
         raise RecordError(meta.where("mode"), f"unknown mode '{mode}' (known: aligned, conflict)")
     sc.set("binding", Ref(MODES[mode]))
+    sc.set("answer", Ref("per_user"))
 
     names: set[str] = set()
     answers = []

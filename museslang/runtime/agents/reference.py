@@ -9,6 +9,8 @@ also run against LLM-simulated users.
 
 from __future__ import annotations
 
+import json
+
 from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
 from museslang.lower.seeds import pick
@@ -44,6 +46,12 @@ def _share(resource: str, users: list[str]) -> Action:
 
 def _answer(text: str) -> Action:
     return Action(name="answer", args=Answer(text=text))
+
+
+def _parts(view: EpisodeView, rules_of, seed: int) -> Action:
+    """A per-user answer: one JSON object with each user's part written for their rules."""
+    parts = {p.id: compose_most(rules_of(p.id), seed) for p in view.episode.participants}
+    return _answer(json.dumps(parts, ensure_ascii=False, indent=1))
 
 
 def _stated(view: EpisodeView) -> list[Stated]:
@@ -151,7 +159,10 @@ class Oracle(Policy):
         truth = {(c.user, c.index): c.binding for c in view.episode.truth.constraints or []}
         stated = [s for s in _stated(view) if truth.get((s.user, s.index), True)]
         stated.sort(key=lambda s: -s.authority)  # stable: users' own order among equals
-        return [_answer(compose_most([s.rule for s in stated], view.episode.seed))]
+        seed = view.episode.seed
+        if view.episode.protocol.answer == "per_user":
+            return [_parts(view, lambda uid: [s.rule for s in stated if s.user == uid], seed)]
+        return [_answer(compose_most([s.rule for s in stated], seed))]
 
 
 class Comply(Policy):
@@ -172,7 +183,14 @@ class Comply(Policy):
         return [_decide([o.id for o in view.episode.orders], [])]
 
     def instruction_following(self, view: EpisodeView) -> list[Action]:
-        kept = [s.rule for s in recency_first(_stated(view))]
+        stated = _stated(view)
+        if view.episode.protocol.answer == "per_user":
+
+            def mine(uid: str) -> list[Rule]:  # each user's own rules, the latest winning
+                return [s.rule for s in recency_first([s for s in stated if s.user == uid])]
+
+            return [_parts(view, mine, view.episode.seed)]
+        kept = [s.rule for s in recency_first(stated)]
         return [_answer(compose(kept, view.episode.seed) or "")]
 
 
