@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -140,7 +139,8 @@ scenario s {
     e = result.compiled.episodes[0]
     assert e.protocol.answer == "per_user"
     assert all(c.binding for c in e.truth.constraints)
-    good = '{"Boss": "THE MEMO IS READY FOR REVIEW TODAY.", "Dev": "the notes are ready for review today"}'
+    parts = {"Boss": "THE MEMO IS READY FOR REVIEW TODAY.", "Dev": "the notes are ready today"}
+    good = json.dumps(parts)
     values = score(e, _answered(e, "Here you go:\n```json\n" + good + "\n```"))
     assert values["accuracy"] == 1.0 and values["all_passed"] == 1.0
     # Dev's part has a comma; Boss's part is missing: none of Boss's rules hold
