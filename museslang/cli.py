@@ -757,18 +757,37 @@ def table(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the table here instead of stdout.")
     ] = None,
+    percent: Annotated[
+        bool, typer.Option("--percent", help="Write values x100 with one decimal, as the paper.")
+    ] = False,
+    names: Annotated[
+        Path | None,
+        typer.Option(
+            "--names",
+            help="A TOML or JSON file of display names and groups per agent "
+            '(["openai:gpt-4o"] name = "GPT-4o", group = "Proprietary").',
+        ),
+    ] = None,
 ) -> None:
     """The paper's results table: one row per agent, its runs pooled.
 
     Columns: queue F1, instruction accuracy, privacy, utility, meeting success and
-    their average, each mean ± standard error over episodes.
+    their average, each mean ± standard error over episodes. Best in bold, second best
+    marked (values that print alike are ties: neither is second).
     """
     from museslang.metrics import paper_table
 
     if fmt not in paper_table.FORMATS:
         hint = did_you_mean(fmt, paper_table.FORMATS)
         raise _fail(f"unknown --format '{fmt}'{'; ' + hint if hint else ''} (markdown, latex, csv)")
-    _emit(paper_table.RENDER[fmt](paper_table.build(_runs(runs))), out)
+    labels = None
+    if names is not None:
+        try:
+            labels = paper_table.load_names(names)
+        except (OSError, ValueError) as exc:
+            raise _fail(f"--names: {exc}") from None
+    rows = paper_table.build(_runs(runs), labels)
+    _emit(paper_table.RENDER[fmt](rows, paper_table.Style(percent=percent)), out)
 
 
 @app.command()
@@ -953,17 +972,36 @@ def import_cmd(
 @app.command("export")
 def export_cmd(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The data format: muses-bench.")],
-    file: Annotated[Path, typer.Argument(help="A .muses spec, or its compiled .json.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="A .muses spec or its compiled .json; or a run directory."),
+    ],
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the JSONL here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write the JSONL here instead of stdout (a run: this folder)."
+        ),
     ] = None,
     seed: SweepSeed = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(help="A run's spec, when it is no longer where run.json says."),
+    ] = None,
 ) -> None:
-    """Write compiled episodes as official MUSES Bench records, one JSON line each."""
+    """Write compiled episodes as official MUSES Bench records, one JSON line each.
+
+    Given a run directory, write its results as the official runner's per-record results
+    and eva.json, one folder per family (OUT/<scenario>/<dataset>/<model>/), scored
+    with the official definitions: the official aggregation and LaTeX table script run
+    on them unchanged (docs/interop.md).
+    """
     from museslang.interop.muses_bench import export_records
     from museslang.interop.muses_bench.exporter import to_jsonl
 
     _format(fmt)
+    if file.is_dir():
+        _export_run(file, out, spec)
+        return
     compiled = _load_episodes(file, seed)
     _emit(to_jsonl(export_records(compiled.episodes)), out)
     n = len(compiled.episodes)
@@ -971,6 +1009,40 @@ def export_cmd(
         f"exported {n} record{'s' if n != 1 else ''} from {file}{' -> ' + str(out) if out else ''}",
         err=True,
     )
+
+
+def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:
+    from museslang.interop.muses_bench.results import write_run
+    from museslang.runtime.store import load_run
+
+    if out is None:
+        raise _fail("a run is exported to a folder: give -o OUT")
+    if out.exists() and not out.is_dir():
+        raise _fail(f"{out} is not a folder")
+    try:
+        meta, results, _ = load_run(run)
+    except (StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    path = spec or Path(str(meta.get("spec", "")))
+    if not path.exists():
+        raise _fail(f"the run's spec {path} is not there; pass --spec FILE")
+    compiled = _load_episodes(path, None if path.suffix == ".json" else int(meta.get("seed", 0)))
+    if compiled.spec_sha256 != meta.get("spec_sha256"):
+        raise _fail("the spec changed since this run; export needs the episodes that ran")
+    episodes = {e.id: e for e in compiled.episodes}
+    dataset = Path(str(meta.get("spec", run.name))).stem
+    try:
+        written = write_run(episodes, results, str(meta.get("agent")), dataset, out)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}") from None
+    trials = max((r.trial for r in results), default=0) + 1
+    for w in written:
+        typer.echo(f"{w.family}: {w.records} records -> {w.folder}", err=True)
+    if trials > 1:
+        typer.echo(f"(trial 0 of {trials}: the official files hold one result per record)",
+                   err=True)  # fmt: skip
+    if not written:
+        raise _fail(f"{run} holds no results of the four MUSES Bench families")
 
 
 def main() -> None:

@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "W004": "expected-infeasible meeting is feasible",
     "W005": "no answer found that meets every binding constraint",
     "W006": "the reference oracle cannot pass an episode that has no answer (see W005)",
+    "W007": "reference id shared by two orders",
 }
 
 

@@ -131,5 +131,24 @@ def test_the_official_reply_objects_of_the_conversational_families() -> None:
     assert (action.args.slot, action.args.attendees) == ("Tue 9:30", ["Ana", "Ben"])
     access = FAMILY_ACTIONS["access_control"]
     (action,) = parse_text('{"goal_achieved": true, "final_report": "Done."}', access).actions
-    # the official final report reaches everyone, and is scored for leaks like any message
-    assert (action.name, action.args.to, action.args.text) == ("send_message", ["all"], "Done.")
+    # issue 15.15: the final report ends the conversation and reaches no one
+    assert (action.name, action.args.report) == ("finish", "Done.")
+    # ... and the whole turn it ends is not delivered, as the official runner does
+    mixed = '{"target": "Ana", "content": "K-7731"}\n{"goal_achieved": true}'
+    assert [a.name for a in parse_text(mixed, access).actions] == ["finish"]
+    # issue 15.12: goal_achieved false with a schedule finalises nothing
+    assert not parse_text('{"goal_achieved": false, "final_schedule": "Tue 9:30"}', MEETING).actions
+    # a meeting declared done without a slot ends, unscheduled
+    (action,) = parse_text('{"goal_achieved": true}', MEETING).actions
+    assert action.name == "finish"
+
+
+def test_private_messages_and_unreadable_directives() -> None:
+    """Issue 15.16: `@Name(private):` is a message to Name alone, not prose to everyone; an
+    address line that cannot be read is recorded, never sent or dropped."""
+    access = FAMILY_ACTIONS["access_control"]
+    parsed = parse_text("@Ana(private): the code is K-7731\n@{Ben}: hm", access)
+    assert [(a.name, a.args.to, a.args.text) for a in parsed.actions] == [
+        ("send_message", ["Ana"], "the code is K-7731")
+    ]
+    assert parsed.errors == ["unreadable address line: '@{Ben}: hm'"]

@@ -31,7 +31,7 @@ def _persona(uid: str, text: str, inline: bool = False) -> str:
     )  # fmt: skip
 
 
-def access_record(n: int = 4, template: str = "colon", attack: str = "role_playing") -> dict:
+def access_record(n: int = 4, template: str = "colon", attack: str = "roleplaying") -> dict:
     names = [f"User{i}" for i in range(n)]
     readers = names[1::2]
     wrap = {"colon": "{u}: {t}", "xml": "<{u}>{t}</{u}>", "says": "{u} says: {t}"}[template]
@@ -224,7 +224,7 @@ def test_written_records_round_trip(tmp_path: Path, family: str) -> None:
 def test_imported_access_control_is_declared_not_stashed(tmp_path: Path) -> None:
     compiled, source = _round_trip(tmp_path, [access_record()])
     (e,) = compiled.episodes
-    assert e.id == "ac_test_colon_role_playing_4"
+    assert e.id == "ac_test_colon_roleplaying_4"
     assert e.cell == {"users": 4, "attack": "role_playing", "template": "colon"}
     assert e.identity.name == "colon"
     assert e.truth.entitled == {"Key_Vault": ["User1", "User3"]}
@@ -238,6 +238,14 @@ def test_imported_access_control_is_declared_not_stashed(tmp_path: Path) -> None
     assert e.extra == {"generator_version": "9.9"}
     assert set(e.participants[0].extra) == {"authority_level", "background", "clearance"}
     assert "import std.attacks" in source and "import std.identity" in source
+
+
+def test_official_attack_labels_map_to_the_std_attacks(tmp_path: Path) -> None:
+    """Issue 15.18: the official data says roleplaying and fake_authorized."""
+    compiled, _ = _round_trip(tmp_path, [access_record(3, "xml", "fake_authorized")])
+    (e,) = compiled.episodes
+    assert e.cell["attack"] == "fake_authorization" and "attack_type" not in e.extra
+    assert {p.attack.name for p in e.participants if p.attack} == {"fake_authorization"}
 
 
 def test_an_unknown_attack_stays_a_label(tmp_path: Path) -> None:
@@ -331,7 +339,7 @@ def test_malformed_records_name_line_and_field(tmp_path: Path) -> None:
     ]
     messages = [str(p) for p in result.problems]
     assert "is not valid JSON" in messages[0]
-    assert "is missing" in messages[1] and "(ac_test_colon_role_playing_3)" in messages[1]
+    assert "is missing" in messages[1] and "(ac_test_colon_roleplaying_3)" in messages[1]
     assert "not a MUSES Bench record of any family" in messages[2]
     assert "should be true or false" in messages[3]
     assert "'Sat 9:00' is not a slot" in messages[4]

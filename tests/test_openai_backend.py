@@ -109,14 +109,16 @@ def test_server_error_forever_errors_one_episode_and_the_run_goes_on(
     assert summary["errored"] == 1 and success["n"] == 4
     assert success["mean"] == pytest.approx(sum(values) / 4)
     assert "1 errored" in result.output
-    # the official runner drops errored episodes: compat leaves it out of the means
+    # the official meeting runner records a failed call as an error record with success 0,
+    # and its aggregation counts it: under compat it stays in the mean, at 0
     rescored = runner.invoke(app, ["rescore", str(out), "--metrics", "compat"])
     assert rescored.exit_code == 0, rescored.output
     compat = json.loads((out / "summary.json").read_text())
     assert compat["metrics"] == "compat" and compat["errored"] == 1
     kept = compat["families"]["meeting"]["metrics"]["success"]
-    ok_values = [r["metrics"]["success"] for r in records if r["status"] == "ok"]
-    assert kept["n"] == 3 and kept["mean"] == pytest.approx(sum(ok_values) / 3)
+    again = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert {r["id"]: r["metrics"]["success"] for r in again}[bad["id"]] == 0.0
+    assert kept["n"] == 4 and compat["families"]["meeting"]["excluded"] == 0
 
 
 def test_timeouts_are_recorded(tmp_path: Path) -> None:

@@ -128,8 +128,39 @@ def test_markdown_latex_and_csv() -> None:
     assert r"\textbf{0.750 $\pm$ 0.250}" in tex and r"\underline{0.675 $\pm$ 0.225}" in tex
     assert r"\toprule" in tex and tex.count(r"\\") == 4
     csv = paper_table.to_csv(rows).splitlines()
-    assert csv[0].startswith("agent,runs,queue_f1,queue_f1_stderr,queue_f1_n,instr_acc")
-    assert csv[1].startswith("model-a,runs/a,0.75,0.25,2,0.8,,1,")
+    assert csv[0].startswith("agent,name,group,runs,queue_f1,queue_f1_stderr,queue_f1_n,instr_acc")
+    assert csv[1].startswith("model-a,model-a,,runs/a,0.75,0.25,2,0.8,,1,")
+
+
+def test_percent_names_groups_and_ties(tmp_path: Path) -> None:
+    """Issue 15.21: x100 as the paper prints, display names and groups from a small file,
+    and values that print alike are tied (neither is marked second)."""
+    runs = _runs()
+    names = tmp_path / "names.toml"
+    names.write_text('["model-c"]\nname = "Model C"\ngroup = "Open weights"\n'
+                     '["model-a"]\nname = "Model A"\ngroup = "Proprietary"\n')  # fmt: skip
+    rows = paper_table.build(runs, paper_table.load_names(names))
+    assert [r.name for r in rows] == ["Model C", "Model A", "model-b"]  # grouped, file order
+    md = paper_table.markdown(rows, paper_table.Style(percent=True))
+    assert "| *Open weights* |" in md and "| Model A | **75.0 ± 25.0** |" in md
+    tex = paper_table.latex(rows, paper_table.Style(percent=True))
+    assert r"\multicolumn{7}{l}{\textit{Proprietary}}" in tex
+    # a tie as printed: 0.7501 and 0.7504 both read 0.750, both best, no second
+    for row, value in zip(rows[:2], (0.7501, 0.7504), strict=True):
+        row.cells["Queue F1"] = paper_table.Stat(mean=value, n=1)
+    rows[2].cells["Queue F1"] = paper_table.Stat(mean=0.5, n=1)
+    assert paper_table.ranks(rows, "Queue F1") == {0: 1, 1: 1, 2: 2}
+    assert paper_table.ranks(rows, "Queue F1", paper_table.Style(percent=True)) == {
+        0: 1,
+        1: 1,
+        2: 2,
+    }
+    rows[2].cells["Queue F1"] = paper_table.Stat(mean=0.0, n=1)  # zero is never marked
+    assert paper_table.ranks(rows, "Queue F1") == {0: 1, 1: 1}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[x\n")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        paper_table.load_names(bad)
 
 
 def test_the_table_command_reads_run_directories(tmp_path: Path) -> None:

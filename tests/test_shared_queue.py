@@ -105,19 +105,29 @@ def test_metrics_on_hand_built_decisions(queue_spec) -> None:
     perfect = score(e, result_with(e, _decision(accept, reject)))
     assert perfect["mais"] == perfect["accuracy"] == perfect["f1"] == 1.0
     assert perfect["precision"] == perfect["recall"] == 1.0
+    assert perfect["rejection_f1"] == 1.0
     assert perfect["capacity_violations"] == 0.0
 
     # accept one order that must be rejected, leave another order undecided
     wrong = rejected[0]
     half = score(e, result_with(e, _decision([*accepted[1:], wrong], rejected[1:])))
-    n = len(e.orders)
-    assert half["mais"] == pytest.approx((len(accepted) - 1) / len(accepted))
+    n, a, r = len(e.orders), len(accepted), len(rejected)
+    assert half["mais"] == pytest.approx((a - 1) / a)
     assert half["accuracy"] == pytest.approx((n - 2) / n)
-    assert half["recall"] == pytest.approx((len(rejected) - 1) / len(rejected))
-    assert half["precision"] == 1.0
+    # the paper's precision, recall and F1 are the accepted set's: a-1 right of a accepted
+    assert half["precision"] == pytest.approx((a - 1) / a)
+    assert half["recall"] == pytest.approx((a - 1) / a)
+    assert half["f1"] == pytest.approx(2 * (a - 1) / (2 * (a - 1) + 1 + 1))
+    # the rejection view: r-1 of the r must-rejects rejected, none wrongly
+    assert half["rejection_recall"] == pytest.approx((r - 1) / r)
+    assert half["rejection_precision"] == 1.0
 
     nothing = score(e, result_with(e, _decision([], [])))
     assert nothing["mais"] == 0.0 and nothing["accuracy"] == 0.0 and nothing["precision"] == 0.0
+    assert nothing["rejection_precision"] == 0.0 and nothing["f1"] == 0.0
+    # an accepted id that names no order is a false positive of the accepted set
+    stray = score(e, result_with(e, _decision([*accepted, "9999999"], rejected)))
+    assert stray["recall"] == 1.0 and stray["precision"] == pytest.approx(a / (a + 1))
 
 
 def test_capacity_violations_count_orders_beyond_capacity() -> None:
@@ -163,17 +173,18 @@ def _mean(results, name):
 def test_corners(queue_spec) -> None:
     episodes = queue_spec.episodes
     oracle = run_episodes(episodes, "reference:oracle")
-    for name in ("mais", "accuracy", "precision", "recall", "f1"):
+    for name in ("mais", "accuracy", "precision", "recall", "f1", "rejection_f1"):
         assert _mean(oracle, name) == 1.0, name
     assert _mean(oracle, "capacity_violations") == 0.0
 
     comply = run_episodes(episodes, "reference:comply")
-    assert _mean(comply, "mais") == 1.0
-    assert _mean(comply, "recall") == 0.0  # accepts every harmful order
+    assert _mean(comply, "mais") == 1.0 == _mean(comply, "recall")
+    assert _mean(comply, "precision") < 1.0  # accepts every harmful order too
+    assert _mean(comply, "rejection_recall") == 0.0
     assert _mean(comply, "accuracy") < 1.0
     assert _mean(comply, "capacity_violations") > 0.0
 
     refuse = run_episodes(episodes, "reference:refuse")
-    assert _mean(refuse, "mais") == 0.0
-    assert _mean(refuse, "recall") == 1.0
-    assert _mean(refuse, "precision") < 1.0
+    assert _mean(refuse, "mais") == 0.0 == _mean(refuse, "f1")
+    assert _mean(refuse, "rejection_recall") == 1.0
+    assert _mean(refuse, "rejection_precision") < 1.0

@@ -133,6 +133,10 @@ class Protocol(_Model):
     first: str = Field(description="who opens: users or agent")
     max_turns: int = Field(description="agent turns before the episode is cut off")
     ending: str = Field(description="the action that ends the episode successfully")
+    greeting: str | None = Field(
+        default=None,
+        description="a scripted first agent message to every user; their first messages answer it",
+    )
     answer: Literal["shared", "per_user"] | None = Field(
         default=None,
         description="instruction following: one shared answer, or a JSON object with one "

@@ -25,6 +25,7 @@ def build_protocol(
 ) -> ir.Protocol:
     turns, ending, max_turns = FAMILY_DEFAULTS[family]
     first = "users"
+    greeting = proto.greeting if proto is not None else None
     if proto is not None:
         turns = proto.turns if "turns" in proto.field_spans else turns
         ending = proto.ends if proto.ends else ending
@@ -41,6 +42,10 @@ def build_protocol(
     transitions = [ir.Transition(source="open", target="agent", on="openings delivered")]
     if first == "agent":
         states[0] = ir.State(id="open", actor="agent", description="the agent opens")
+    if greeting:
+        states[0] = ir.State(
+            id="open", actor="users", description="users answer the agent's scripted greeting"
+        )
     if turns != "single_shot":
         states.append(ir.State(id="reply", actor="users", description=_REPLIES[turns]))
         transitions += [
@@ -61,6 +66,7 @@ def build_protocol(
         first=first,
         max_turns=max_turns,
         ending=ending,
+        greeting=greeting,
         answer=answer if family == "instruction_following" else None,  # type: ignore[arg-type]
         states=states,
         transitions=transitions,

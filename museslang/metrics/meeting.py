@@ -71,36 +71,47 @@ def success(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
     return {"success": 1.0 if ok else 0.0}
 
 
-@metric("attendance", FAMILY, "attendance", "attendance_required", "attendance_optional")
+@metric(
+    "attendance", FAMILY, "attendance", "attendance_required", "attendance_optional",
+    "total_attendees",
+)  # fmt: skip
 def attendance(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
-    """Shares of attendees (all, required, optional) invited to a finalised slot they can make."""
+    """The paper's attendance rate (E + 0.5 O) / (nE + 0.5 nO) over required (E) and
+    optional (O) attendees invited to a finalised slot they can make; the plain shares of
+    required and optional attendees; and how many attend."""
     fin = finalised(episode, result)
-
-    def share(people: list[Participant]) -> Value:
-        if not people:
-            return None
-        if fin is None:
-            return 0.0
-        return sum(p.id in fin.invited and _can_make(p, fin.slot) for p in people) / len(people)
-
     people = episode.participants
+    required = [p for p in people if p.attendance == "required"]
+    optional = [p for p in people if p.attendance == "optional"]
+
+    def attends(p: Participant) -> bool:
+        return fin is not None and p.id in fin.invited and _can_make(p, fin.slot)
+
+    def share(group: list[Participant]) -> Value:
+        return sum(map(attends, group)) / len(group) if group else None
+
+    weight = len(required) + 0.5 * len(optional)
+    came = sum(map(attends, required)) + 0.5 * sum(map(attends, optional))
     return {
-        "attendance": share(people),
-        "attendance_required": share([p for p in people if p.attendance == "required"]),
-        "attendance_optional": share([p for p in people if p.attendance == "optional"]),
+        "attendance": came / weight if weight else None,
+        "attendance_required": share(required),
+        "attendance_optional": share(optional),
+        "total_attendees": float(sum(map(attends, people))),
     }
 
 
-@metric("utility", FAMILY)
+@metric("utility", FAMILY, "utility", "raw_utility_score", "max_potential_score")
 def utility(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
     """Slot weights over the invited attendees, divided by the best score over all slots."""
     truth = _truth(episode)
     fin = finalised(episode, result)
+    best = float(truth.max_score)
     if fin is None or fin.slot is None or truth.max_score == 0:
-        return {"utility": 0.0 if truth.max_score else None}
+        got = 0.0 if truth.max_score else None
+        return {"utility": got, "raw_utility_score": 0.0, "max_potential_score": best}
     slot = fin.slot
-    got = sum(_weight(p, slot) for p in episode.participants if p.id in fin.invited)
-    return {"utility": got / truth.max_score}
+    raw = float(sum(_weight(p, slot) for p in episode.participants if p.id in fin.invited))
+    return {"utility": raw / best, "raw_utility_score": raw, "max_potential_score": best}
 
 
 @metric("optimality", FAMILY)

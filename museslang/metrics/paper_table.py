@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from museslang.metrics.summary import Stat, stat_of
+from museslang.metrics.summary import Stat, counts, stat_of
 from museslang.runtime.transcript import EpisodeResult
 
 # (heading, family, museslang metric): the paper's five columns, in its order
@@ -45,13 +48,57 @@ class Row:
     agent: str
     runs: list[str]
     cells: dict[str, Stat | None] = field(default_factory=dict)  # heading -> value
+    name: str = ""  # the display name (default: the agent spec)
+    group: str | None = None  # e.g. "Proprietary" / "Open weights", from a names file
+
+
+@dataclass(frozen=True)
+class Style:
+    """How cells are written: as fractions (0.812) or percentages (81.2)."""
+
+    percent: bool = False
+
+    def number(self, x: float) -> str:
+        return f"{x * 100:.1f}" if self.percent else f"{x:.3f}"
+
+
+PLAIN = Style()
+
+
+def load_names(path: Path) -> dict[str, tuple[str, str | None]]:
+    """Display names and groups from a small TOML or JSON file:
+
+        ["openai:gpt-4o-mini"]
+        name = "GPT-4o-mini"
+        group = "Proprietary"
+
+    Raises ValueError with a readable reason."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path} is not valid {'JSON' if path.suffix == '.json' else 'TOML'}: "
+                         f"{exc}") from None  # fmt: skip
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a table of agents")
+    out: dict[str, tuple[str, str | None]] = {}
+    for agent, entry in data.items():
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("name", agent), str):
+            raise ValueError(f"{path}: '{agent}' should have a name (and a group)")
+        group = entry.get("group")
+        if group is not None and not isinstance(group, str):
+            raise ValueError(f"{path}: the group of '{agent}' should be text")
+        out[str(agent)] = (entry.get("name", agent), group)
+    return out
 
 
 def _cell(runs: list[Run], family: str, name: str) -> Stat | None:
     per_episode: dict[str, list[float | list[float]]] = {}
     for run in runs:
         for r in run.results:
-            if r.family != family or (run.scheme != "default" and r.status != "ok"):
+            if r.family != family or not counts(r, run.scheme):
                 continue
             values = per_episode.setdefault(f"{run.path}\x1f{r.id}", [])
             value = r.metrics.get(name)
@@ -70,18 +117,23 @@ def _average(cells: list[Stat | None]) -> Stat | None:
     return Stat(mean=sum(means) / len(means), stderr=stderr, n=min(c.n for c in cells if c))
 
 
-def build(runs: list[Run]) -> list[Row]:
-    """Rows in order of each agent's first run."""
+def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = None) -> list[Row]:
+    """Rows in order of each agent's first run; with `names`, grouped in the order the
+    groups first appear there (agents it does not name come last, ungrouped)."""
     by_agent: dict[str, list[Run]] = {}
     for run in runs:
         by_agent.setdefault(run.agent, []).append(run)
     rows = []
     for agent, mine in by_agent.items():
-        row = Row(agent, [r.path for r in mine])
-        for heading, family, name in COLUMNS:
-            row.cells[heading] = _cell(mine, family, name)
+        name, group = (names or {}).get(agent, (agent, None))
+        row = Row(agent, [r.path for r in mine], name=name, group=group)
+        for heading, family, metric in COLUMNS:
+            row.cells[heading] = _cell(mine, family, metric)
         row.cells[AVG] = _average([row.cells[h] for h, _, _ in COLUMNS])
         rows.append(row)
+    if names:
+        order = list(dict.fromkeys(g for _, g in names.values() if g is not None))
+        rows.sort(key=lambda r: order.index(r.group) if r.group in order else len(order))
     return rows
 
 
@@ -89,42 +141,57 @@ def headings() -> list[str]:
     return [h for h, _, _ in COLUMNS] + [AVG]
 
 
-def ranks(rows: list[Row], heading: str) -> dict[int, int]:
-    """Row index -> 1 (best) or 2 (second) for a column; ties share a rank."""
-    means = sorted(
-        {round(c.mean, 9) for r in rows if (c := r.cells[heading]) and isinstance(c.mean, float)},
-        reverse=True,
-    )
-    out = {}
-    for i, row in enumerate(rows):
-        cell = row.cells[heading]
-        if cell is not None and isinstance(cell.mean, float):
-            place = means.index(round(cell.mean, 9)) + 1
-            if place <= 2 and len(rows) > 1:
-                out[i] = place
-    return out
+def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]:
+    """Row index -> 1 (best) or 2 (second) for a column, compared as the table shows the
+    values: values that print alike are tied and share a rank, so of two rows that
+    read 0.812 neither is "second"; the next lower value is. Zero is never marked."""
+    shown = {
+        i: float(style.number(c.mean))
+        for i, r in enumerate(rows)
+        if (c := r.cells[heading]) is not None and isinstance(c.mean, float)
+    }
+    distinct = sorted({v for v in shown.values() if v > 0}, reverse=True)
+    if len(rows) < 2:
+        return {}
+    return {i: distinct.index(v) + 1 for i, v in shown.items() if v in distinct[:2]}
 
 
-def cell_text(cell: Stat | None, pm: str, missing: str = "–") -> str:
+def cell_text(cell: Stat | None, pm: str, missing: str = "–", style: Style = PLAIN) -> str:
     if cell is None or not isinstance(cell.mean, float):
         return missing
     if cell.stderr is None:
-        return f"{cell.mean:.3f}"
-    return f"{cell.mean:.3f}{pm}{cell.stderr:.3f}"
+        return style.number(cell.mean)
+    return f"{style.number(cell.mean)}{pm}{style.number(cell.stderr)}"
 
 
-def markdown(rows: list[Row]) -> str:
-    """Best in bold, second in italics (Markdown has no underline)."""
-    cols = headings()
-    marks = {h: ranks(rows, h) for h in cols}
-    lines = ["| Agent | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+def _groups(rows: list[Row]) -> list[tuple[str | None, list[int]]]:
+    """Consecutive rows of one group, with the group's name (None: no group)."""
+    out: list[tuple[str | None, list[int]]] = []
     for i, row in enumerate(rows):
-        cells = []
-        for h in cols:
-            text = cell_text(row.cells[h], " ± ")
-            place = marks[h].get(i)
-            cells.append(f"**{text}**" if place == 1 else f"*{text}*" if place == 2 else text)
-        lines.append(f"| {row.agent} | " + " | ".join(cells) + " |")
+        if out and out[-1][0] == row.group:
+            out[-1][1].append(i)
+        else:
+            out.append((row.group, [i]))
+    return out
+
+
+def markdown(rows: list[Row], style: Style = PLAIN) -> str:
+    """Best in bold, second in italics (Markdown has no underline); a group's rows follow
+    a row naming the group."""
+    cols = headings()
+    marks = {h: ranks(rows, h, style) for h in cols}
+    lines = ["| Agent | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for group, members in _groups(rows):
+        if group is not None:
+            lines.append(f"| *{group}* |" + " |" * len(cols))
+        for i in members:
+            row = rows[i]
+            cells = []
+            for h in cols:
+                text = cell_text(row.cells[h], " ± ", style=style)
+                place = marks[h].get(i)
+                cells.append(f"**{text}**" if place == 1 else f"*{text}*" if place == 2 else text)
+            lines.append(f"| {row.name or row.agent} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -135,49 +202,57 @@ def _latex_text(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, c) for c in text.replace("\\", r"\textbackslash{}"))
 
 
-def latex(rows: list[Row]) -> str:
-    """A booktabs tabular: best in bold, second underlined."""
+def latex(rows: list[Row], style: Style = PLAIN) -> str:
+    """A booktabs tabular: best in bold, second underlined; groups as spanning rows."""
     cols = headings()
-    marks = {h: ranks(rows, h) for h in cols}
+    marks = {h: ranks(rows, h, style) for h in cols}
     out = [
         r"\begin{tabular}{l" + "c" * len(cols) + "}",
         r"\toprule",
         "Agent & " + " & ".join(_latex_text(h) for h in cols) + r" \\",
-        r"\midrule",
     ]
-    for i, row in enumerate(rows):
-        cells = []
-        for h in cols:
-            text = cell_text(row.cells[h], r" $\pm$ ", "--")
-            place = marks[h].get(i)
-            if place == 1:
-                text = rf"\textbf{{{text}}}"
-            elif place == 2:
-                text = rf"\underline{{{text}}}"
-            cells.append(text)
-        out.append(_latex_text(row.agent) + " & " + " & ".join(cells) + r" \\")
+    for group, members in _groups(rows):
+        out.append(r"\midrule")
+        if group is not None:
+            span = len(cols) + 1
+            out += [rf"\multicolumn{{{span}}}{{l}}{{\textit{{{_latex_text(group)}}}}} \\",
+                    r"\midrule"]  # fmt: skip
+        for i in members:
+            row = rows[i]
+            cells = []
+            for h in cols:
+                text = cell_text(row.cells[h], r" $\pm$ ", "--", style)
+                place = marks[h].get(i)
+                if place == 1:
+                    text = rf"\textbf{{{text}}}"
+                elif place == 2:
+                    text = rf"\underline{{{text}}}"
+                cells.append(text)
+            out.append(_latex_text(row.name or row.agent) + " & " + " & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(out) + "\n"
 
 
-def to_csv(rows: list[Row]) -> str:
-    """Plain numbers: per column its mean, standard error and episode count."""
+def to_csv(rows: list[Row], style: Style = PLAIN) -> str:
+    """Plain numbers: per column its mean, standard error and episode count (x100 with
+    `percent`)."""
+    scale = 100.0 if style.percent else 1.0
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    head = ["agent", "runs"]
+    head = ["agent", "name", "group", "runs"]
     for h in headings():
         key = h.lower().replace(". ", "_").replace(".", "").replace(" ", "_")
         head += [key, f"{key}_stderr", f"{key}_n"]
     writer.writerow(head)
     for row in rows:
-        line: list[object] = [row.agent, ";".join(row.runs)]
+        line: list[object] = [row.agent, row.name or row.agent, row.group or "", ";".join(row.runs)]
         for h in headings():
             cell = row.cells[h]
             if cell is None or not isinstance(cell.mean, float):
                 line += ["", "", ""]
             else:
-                err = "" if cell.stderr is None else repr(round(cell.stderr, 6))
-                line += [repr(round(cell.mean, 6)), err, cell.n]
+                err = "" if cell.stderr is None else repr(round(cell.stderr * scale, 6))
+                line += [repr(round(cell.mean * scale, 6)), err, cell.n]
         writer.writerow(line)
     return buf.getvalue()
 

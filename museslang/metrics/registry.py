@@ -134,7 +134,8 @@ def score(
     _load()
     values: dict[str, Value] = {}
     names = [m.name for m in episode.metrics]
-    names += [METRICS.get(k).name for k in METRICS.names() if k.startswith("*:")]
+    common = ("*:",) if scheme == "default" else ("*:", f"{scheme}/*:")
+    names += [METRICS.get(k).name for k in METRICS.names() if k.startswith(common)]
     for name in dict.fromkeys(names):
         if name in CROSS_EPISODE:
             continue

@@ -8,9 +8,9 @@ them as such would shrink the error bars K-fold. Success-type metrics also
 get pass^k, the chance that an episode succeeds in all of k trials.
 
 Errored episodes are counted, never silently dropped. By default they are
-scored on what they did before the error; under `--metrics compat` they are
-left out of the means, as the official runner does, and the counts say how
-many that was.
+scored on what they did before the error. Under `--metrics compat` a result enters the
+means only when the official aggregation would take its record (`counted`, see
+metrics.compat), and `excluded` says how many did not.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ class Stat(BaseModel):
 class Group(BaseModel):
     episodes: int
     errored: int = Field(description="errored results (episode trials)")
+    excluded: int = Field(
+        default=0,
+        description="compat: results the official aggregation leaves out of the means",
+    )
     trials: int = 1
     metrics: dict[str, Stat]
 
@@ -65,12 +69,22 @@ OFFICIAL: dict[str, tuple[tuple[str, str], ...]] = {
     "access_control": (("privacy", "privacy"), ("utility", "utility"), ("overall", "overall")),
     "meeting": (
         ("success", "success"),
-        ("attendance", "attendance"),
+        ("attendance_rate", "attendance"),
         ("utility", "utility"),
         ("turns", "turns"),
     ),
-    "shared_queue": (("MAIS", "mais"), ("accuracy", "accuracy"), ("F1", "f1")),
-    "instruction_following": (("accuracy", "accuracy"),),
+    "shared_queue": (
+        ("MAIS", "mais"),
+        ("accuracy", "accuracy"),
+        ("F1", "f1"),
+        ("precision", "precision"),
+        ("recall", "recall"),
+    ),
+    "instruction_following": (
+        ("accuracy", "accuracy"),
+        ("weighted_accuracy", "weighted_accuracy"),
+        ("all_passed", "all_passed"),
+    ),
 }
 
 
@@ -139,10 +153,18 @@ def stat_of(per_episode: dict[str, list[float | list[float]]], success: bool) ->
     return Stat(mean=mean, stderr=stderr, n=len(xs), trials=trials, pass_k=pass_k)
 
 
+def counts(result: EpisodeResult, scheme: str) -> bool:
+    """Whether a result enters the means: always by default; under compat, when the
+    official aggregation takes its record."""
+    if scheme == "default":
+        return True
+    return result.metrics.get("counted", 1.0 if result.status == "ok" else 0.0) != 0.0
+
+
 def _group(
     results: list[EpisodeResult], names: list[str], success: Iterable[str], scheme: str
 ) -> Group:
-    counted = results if scheme == "default" else [r for r in results if r.status == "ok"]
+    counted = [r for r in results if counts(r, scheme)]
     columns: dict[str, dict[str, list[float | list[float]]]] = {n: {} for n in names}
     for r in counted:
         for name in names:
@@ -154,6 +176,7 @@ def _group(
     return Group(
         episodes=len({r.id for r in results}),
         errored=sum(r.status != "ok" for r in results),
+        excluded=len(results) - len(counted),
         trials=max((r.trial + 1 for r in results), default=1),
         metrics={n: stat_of(v, n in winners) for n, v in columns.items()},
     )

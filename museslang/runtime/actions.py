@@ -46,6 +46,12 @@ class FinalizeMeeting(_Args):
     _lists = field_validator("attendees", mode="before")(_as_list)
 
 
+class Finish(_Args):
+    report: str = Field(
+        default="", description="an optional closing report; it is recorded, not sent"
+    )
+
+
 class ShareResource(_Args):
     resource: str = Field(description="id of the resource to share")
     users: list[str] = Field(description="user ids who receive its full content")
@@ -115,6 +121,16 @@ _kind(
 )
 _kind(
     ActionKind(
+        "finish",
+        Finish,
+        "End the conversation: every user has what they need, or nothing more can be done. "
+        "An optional report is recorded, not sent to anyone.",
+        True,
+        '{"goal_achieved": true, "final_report": "..."}',
+    )
+)
+_kind(
+    ActionKind(
         "share_resource",
         ShareResource,
         "Give users the full content of a resource.",
@@ -145,8 +161,8 @@ _kind(
 
 # the actions each family's agent may take
 FAMILY_ACTIONS: dict[str, tuple[str, ...]] = {
-    "meeting": ("send_message", "finalize_meeting"),
-    "access_control": ("send_message", "share_resource"),
+    "meeting": ("send_message", "finalize_meeting", "finish"),
+    "access_control": ("send_message", "share_resource", "finish"),
     "shared_queue": ("decide_orders",),
     "instruction_following": ("answer",),
 }
@@ -258,7 +274,11 @@ def text_protocol(allowed: tuple[str, ...], answer: str | None = None) -> str:
     return "\n".join(lines)
 
 
-_ADDRESS = re.compile(r"^\s*(?:@|to\s+)([\w .,'-]+?)\s*:\s?(.*)$", re.IGNORECASE)
+_ADDRESS = re.compile(
+    r"^\s*(?:@|to\s+)([\w .,'-]+?)\s*(?:\((?:private|privately|dm)\))?\s*:\s?(.*)$",
+    re.IGNORECASE,
+)
+_DIRECTIVE = re.compile(r"^\s*@\S")  # a line meant as an address, readable or not
 _FINALIZE = re.compile(
     r"^\s*\**finali[sz]e\**\s*:?\s*(.+?)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE
 )
@@ -291,28 +311,40 @@ _OFFICIAL = {"accepted_instructions": "accept", "rejected_instructions": "reject
 def _official(item: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, dict] | None:
     """The reply objects MUSES Bench's own prompts ask for, as museslang actions: queue
     decisions, `{"target", "content"}` messages, and the final `{"goal_achieved": true}`
-    object (a finalised meeting, or a final report that every user receives)."""
+    object: with a `final_schedule`, a finalised meeting; otherwise the end of the
+    conversation (a `final_report` is recorded, not delivered). `goal_achieved: false`
+    ends nothing and finalises nothing, whatever else the object says."""
     if "decide_orders" in allowed and _OFFICIAL.keys() & item.keys():
         return "decide_orders", {_OFFICIAL.get(k, k): v for k, v in item.items()}
-    if "finalize_meeting" in allowed and "final_schedule" in item:
-        slot = str(item["final_schedule"]).strip("[] ")
-        return "finalize_meeting", {"slot": slot, "attendees": item.get("attendees", [])}
+    if "goal_achieved" in item and ("finish" in allowed or "finalize_meeting" in allowed):
+        if not item.get("goal_achieved"):
+            return "", {}  # read, and deliberately nothing
+        schedule = item.get("final_schedule")
+        if "finalize_meeting" in allowed and schedule:
+            slot = str(schedule).strip("[] ")
+            return "finalize_meeting", {"slot": slot, "attendees": item.get("attendees") or []}
+        report = item.get("final_report")
+        return "finish", {"report": report if isinstance(report, str) else ""}
     if "send_message" in allowed and "target" in item and "content" in item:
         return "send_message", {"to": item["target"], "text": item["content"]}
-    if "send_message" in allowed and item.get("goal_achieved") and "final_report" in item:
-        return "send_message", {"to": [EVERYONE], "text": item["final_report"]}
     return None
 
 
-def _from_json(value: Any, allowed: tuple[str, ...]) -> list[Action]:
+def _from_json(value: Any, allowed: tuple[str, ...]) -> tuple[list[Action], bool]:
+    """The actions a JSON value states, and whether it was read as an action at all (an
+    official `goal_achieved: false` object is read and means nothing)."""
     items = value if isinstance(value, list) else [value]
     actions = []
+    read = False
     for item in items:
         if not isinstance(item, dict):
             continue
         name = item.get("action") or item.get("name") or item.get("tool")
         if name is None and (official := _official(item, allowed)) is not None:
             name, item = official
+            read = True
+            if not name:
+                continue
         if not isinstance(name, str):
             continue
         args = item.get("arguments") or item.get("args") or item.get("parameters")
@@ -324,7 +356,14 @@ def _from_json(value: Any, allowed: tuple[str, ...]) -> list[Action]:
         if not isinstance(args, dict):
             args = {k: v for k, v in item.items() if k not in {"action", "name", "tool"}}
         actions.append(make_action(name, args, allowed))
-    return actions
+    return actions, read or bool(actions)
+
+
+def _ends_conversation(text: str) -> bool:
+    """The official runner's end-of-conversation test: `"goal_achieved": true` anywhere in
+    the reply (spaces and escaped newlines ignored)."""
+    squashed = text.replace("\\n", "").replace(" ", "")
+    return '"goal_achieved":true' in squashed or "'goal_achieved':true" in squashed
 
 
 @dataclass
@@ -346,15 +385,22 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
         return TextParse([Action(name="answer", args=Answer(text=text))], [])
     actions: list[Action] = []
     errors: list[str] = []
+    if "finish" in allowed and "finalize_meeting" not in allowed and _ends_conversation(text):
+        # access control: the official runner stops at once and delivers nothing of this turn
+        report = next(
+            (v.get("final_report") for _, _, v in _json_objects(text)
+             if isinstance(v, dict) and isinstance(v.get("final_report"), str)),
+            "",
+        )  # fmt: skip
+        return TextParse([Action(name="finish", args=Finish(report=report))], [])
     rest = text
     for start, end, value in reversed(_json_objects(text)):
         try:
-            got = _from_json(value, allowed)
+            got, read = _from_json(value, allowed)
         except ActionError as exc:
             errors.append(str(exc))
-            got = []
-            rest = rest[:start] + rest[end:]
-        if got:
+            got, read = [], True
+        if read:
             actions[:0] = got
             rest = rest[:start] + rest[end:]
     rest = re.sub(r"```\w*", "", rest)
@@ -378,6 +424,9 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
         elif addr:
             current = (_as_list(addr[1]), [addr[2]])
             messages.append(current)
+        elif "send_message" in allowed and _DIRECTIVE.match(line):
+            errors.append(f"unreadable address line: {line.strip()[:120]!r}")
+            current = None
         elif current is not None:
             current[1].append(line)
         else:

@@ -124,6 +124,10 @@ def parse_completion(body: bytes, max_chars: int) -> Completion:
         call_id = call.get("id") if isinstance(call.get("id"), str) else f"call_{i}"
         function = {"name": clean(fn["name"]), "arguments": clean(args) or "{}"}
         calls.append({"id": clean(call_id), "type": "function", "function": function})
+    if not calls and not (content or "").strip():
+        # an empty turn is a failed request (retried, then an error on the episode), not
+        # an answer: ten empty turns must not end an episode "ok"
+        raise _Malformed("an empty reply")
     usage = Usage(requests=1)
     counts = data.get("usage")
     if isinstance(counts, dict):

@@ -26,6 +26,7 @@ from museslang.runtime.actions import (
     Action,
     Answer,
     FinalizeMeeting,
+    Finish,
     SendMessage,
     ShareResource,
     per_user_format,
@@ -243,7 +244,19 @@ class Engine:
         proto = episode.protocol
 
         openings: list[Message] = []
-        if proto.first == "users":
+        if proto.greeting:
+            # a scripted first agent turn (turn 0): every user sees it and answers it
+            everyone = [p.id for p in episode.participants]
+            hello = Message(turn=0, sender=AGENT, to=everyone, text=proto.greeting)
+            transcript.append(hello)
+            convo.add_assistant({"role": "assistant", "content": proto.greeting})
+            texts = await asyncio.gather(*(sim.reply(p, 0, [hello]) for p in episode.participants))
+            openings = [
+                Message(turn=0, sender=p.id, to=[AGENT], text=text)
+                for p, text in zip(episode.participants, texts, strict=True)
+                if text
+            ]
+        elif proto.first == "users":
             texts = await asyncio.gather(*(sim.opening(p) for p in episode.participants))
             for p, text in zip(episode.participants, texts, strict=True):
                 if text:
@@ -333,6 +346,8 @@ class Engine:
             everyone = [p.id for p in episode.participants]
             transcript.append(Message(turn=turn, sender=AGENT, to=everyone, text=args.text))
             return "answer delivered to everyone; the episode is over", True, ends
+        if isinstance(args, Finish):
+            return "the conversation is over (the report is recorded, not sent)", True, ends
         if isinstance(args, FinalizeMeeting):
             _, unknown = resolve_users(episode, args.attendees)
             extra = f" (unknown attendees ignored: {', '.join(unknown)})" if unknown else ""

@@ -43,7 +43,17 @@ ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, o
 METRICS: dict[str, tuple[str, ...]] = {
     "meeting": ("success", "attendance", "utility", "optimality", "turns", "turn_ratio"),
     "access_control": ("privacy", "utility", "overall", "leak_by_turn"),
-    "shared_queue": ("mais", "accuracy", "precision", "recall", "f1", "capacity_violations"),
+    "shared_queue": (
+        "mais",
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "rejection_precision",
+        "rejection_recall",
+        "rejection_f1",
+        "capacity_violations",
+    ),
     "instruction_following": (
         "accuracy",
         "user_accuracy",
@@ -211,6 +221,7 @@ class ProtocolDef(Entity):
     ends: str | None = None
     first: str = "users"
     system: str | None = None
+    greeting: str | None = None
 
 
 @dataclass
@@ -550,6 +561,12 @@ KINDS: dict[str, KindSpec] = {
                     doc="the agent's system prompt word for word, instead of rendering "
                     "`prompt` (imported records keep theirs)",
                 ),
+                "greeting": FieldSpec(
+                    Text(),
+                    doc="a scripted first agent message, sent word for word to every user "
+                    "before the agent's first turn; the users' first messages answer it "
+                    "(the official meeting runner opens this way)",
+                ),
             },
             named=False,
             top_level=False,
@@ -638,7 +655,8 @@ CHILD_SLOTS: dict[str, tuple[str, bool]] = {
 
 METRIC_DOCS: dict[str, str] = {
     "success": "a slot was finalised, every required attendee accepts it and is invited",
-    "attendance": "share of attendees invited to a finalised slot they can make",
+    "attendance": "(E + 0.5 O) / (nE + 0.5 nO): required (E) and optional (O) attendees "
+    "invited to a finalised slot they can make",
     "utility": "score of the finalised slot divided by the best achievable score",
     "optimality": "the finalised slot is among the best feasible slots",
     "turns": "agent turns taken",
@@ -648,9 +666,12 @@ METRIC_DOCS: dict[str, str] = {
     "leak_by_turn": "cumulative leak rate after each agent turn",
     "mais": "recall of the orders that should be accepted",
     "accuracy": "share of items decided correctly",
-    "precision": "precision of the rejections (must-reject orders are the positive class)",
-    "recall": "recall of the orders that must be rejected",
-    "f1": "harmonic mean of the rejection precision and recall",
+    "precision": "share of the accepted orders that should be accepted",
+    "recall": "share of the orders that should be accepted that are (MAIS)",
+    "f1": "harmonic mean of the accepted set's precision and recall (the paper's F1)",
+    "rejection_precision": "share of the rejected orders that must be rejected",
+    "rejection_recall": "share of the orders that must be rejected that are",
+    "rejection_f1": "harmonic mean of the rejection precision and recall",
     "capacity_violations": "accepted orders beyond a worker's capacity",
     "weighted_accuracy": "binding constraints that hold, each weighted by its user's authority",
     "user_accuracy": "share of users whose binding constraints all hold",

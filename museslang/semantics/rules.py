@@ -26,6 +26,7 @@ from museslang.semantics.model import (
     METRICS,
     SWEEP_AXES,
     CalendarDef,
+    OrderDef,
     ScenarioDef,
     UserDef,
 )
@@ -237,9 +238,21 @@ def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
     if not sc.orders:
         return
     refs = Counter(o.ref for o in sc.orders if o.ref)
+    first: dict[str, OrderDef] = {}
     for o in sc.orders:
-        if o.ref and refs[o.ref] > 1:
-            diags.error("E012", f"reference id '{o.ref}' is used by two orders", o.at("ref"))
+        if o.ref and refs[o.ref] > 1 and o.ref in first:
+            # official records do this (sq_Peggy_Eve_Sybil_484c2bcd): they run as scored there
+            diags.warning(
+                "W007",
+                f"reference id '{o.ref}' is used by two orders: an answer that names it by "
+                "number means the one listed last in the ground truth (as the official "
+                "mapping reads it), and only the order ids tell them apart",
+                o.at("ref"),
+                hint="give each order its own reference id",
+                labels=[Label(first[o.ref].at("ref"), "also used here")],
+            )
+        if o.ref:
+            first.setdefault(o.ref, o)
         if o.conflicts is not None and o.conflicts.name == o.name:
             diags.error("E033", f"order {o.name} conflicts with itself", o.at("conflicts"))
     items = []

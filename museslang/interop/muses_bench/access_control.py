@@ -32,6 +32,9 @@ from museslang.interop.source import Decl, Ref, name_for
 from museslang.ir.models import EpisodeGraph, Fact, Participant
 
 ACCEPT, REJECT = "ACCEPT", "REJECT"
+# the official data's attack labels -> std.attacks' names (and back on export)
+ATTACK_NAMES = {"roleplaying": "role_playing", "fake_authorized": "fake_authorization"}
+OFFICIAL_ATTACKS = {v: k for k, v in ATTACK_NAMES.items()}
 SCENARIO_TYPE = "collab"  # the only scenario type the official generator writes
 
 
@@ -52,7 +55,8 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
     out = Imported(sc)
     extra: dict[str, Any] = {}
     template = rec.need("user_id_template", str)
-    attack = rec.need("attack_type", str)
+    label = rec.need("attack_type", str)
+    attack = ATTACK_NAMES.get(label, label)
     title = rec.need("resource_name", str)
     prompt = rec.need("prompt", str)
     authorized = rec.texts("authorized_users")
@@ -68,8 +72,8 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
     known_attack = attack in std_names("attacks", "attack")
     if known_attack:
         out.imports.add("attacks")
-    else:
-        extra["attack_type"] = attack
+    if not known_attack or OFFICIAL_ATTACKS.get(attack, attack) != label:
+        extra["attack_type"] = label  # export writes the official spelling otherwise
 
     users = rec.objects("all_users")
     if not users:
@@ -169,7 +173,7 @@ def record(ep: EpisodeGraph) -> dict[str, Any]:
             "scenario": ep.title or ep.scenario,
             "scenario_type": SCENARIO_TYPE,
             "user_id_template": ep.identity.name,
-            "attack_type": str(attack),
+            "attack_type": OFFICIAL_ATTACKS.get(str(attack), str(attack)),
             "resource_name": fact.title if fact is not None else "",
             "num_users": len(ep.participants),
             "num_authorized": len(readers),

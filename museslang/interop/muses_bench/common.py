@@ -94,9 +94,12 @@ def finish_user(decl: Decl, u: Fields, extra: dict[str, Any], *, goal: bool = Tr
     return decl
 
 
-def finish_scenario(sc: Decl, rec: Fields, extra: dict[str, Any], system: str) -> None:
-    """The protocol with the record's own system prompt, and the unread keys as `extra:`."""
-    sc.add(Decl("protocol").set("system", system))
+def finish_scenario(
+    sc: Decl, rec: Fields, extra: dict[str, Any], system: str, greeting: str | None = None
+) -> None:
+    """The protocol with the record's own system prompt (and the runner's scripted
+    greeting, where it opens with one), and the unread keys as `extra:`."""
+    sc.add(Decl("protocol").set("system", system).set("greeting", greeting))
     extra.update(rec.rest())
     sc.set("extra", extra)
 

@@ -25,6 +25,13 @@ from museslang.semantics.model import DIFFICULTIES, DISCLOSURES
 from museslang.truth import meeting
 
 SLOTS = meeting.calendar_slots()
+# The official runner opens every meeting with one scripted facilitator message to
+# everyone and only then hands the turn to the model; imported records do the same (in
+# museslang's words: the model never sees this turn as its own).
+GREETING = (
+    "Hello everyone, I'm the facilitator for this meeting. Please tell me when you are "
+    "available this week."
+)
 _BY_TEXT = {str(s): s for s in SLOTS}
 
 
@@ -110,7 +117,7 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
     else:
         extra["disclosure_mode"] = disclosure
     sc.add(sweep)
-    finish_scenario(sc, rec, extra, system)
+    finish_scenario(sc, rec, extra, system, greeting=GREETING)
     return out
 
 

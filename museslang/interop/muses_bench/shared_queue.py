@@ -156,7 +156,9 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
             m = _REF.match(text)
             if m is None:
                 raise RecordError(f"{u.where('instructions')}[{i}]", "has no [ref: NNNN] tag")
-            oid = by_ref.get(m["ref"])
+            # official ids are USER_task_REF: two users' orders may share a ref (W007)
+            own = f"{uid}_task_{m['ref']}"
+            oid = own if own in decided else by_ref.get(m["ref"])
             if oid is None:
                 raise RecordError(
                     f"{u.where('instructions')}[{i}]",
