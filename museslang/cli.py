@@ -355,6 +355,7 @@ def eval_cmd(
     _lora_fits(lora, agent)
     options = BackendOptions(
         max_requests=max_requests or concurrency,
+        empty_ok=metrics == "compat",  # the official runner takes an empty reply as one
         base_url=base_url,
         users_base_url=users_base_url,
         api_key_env=api_key_env,

@@ -81,7 +81,7 @@ def _error_detail(body: bytes) -> str:
     return ""
 
 
-def parse_completion(body: bytes, max_chars: int) -> Completion:
+def parse_completion(body: bytes, max_chars: int, empty_ok: bool = False) -> Completion:
     """A chat completion body as museslang uses it; `_Malformed` for anything else."""
     if body.lstrip().startswith(b"data:"):
         raise _Malformed("an event stream, not a JSON completion")
@@ -124,7 +124,7 @@ def parse_completion(body: bytes, max_chars: int) -> Completion:
         call_id = call.get("id") if isinstance(call.get("id"), str) else f"call_{i}"
         function = {"name": clean(fn["name"]), "arguments": clean(args) or "{}"}
         calls.append({"id": clean(call_id), "type": "function", "function": function})
-    if not calls and not (content or "").strip():
+    if not calls and not (content or "").strip() and not empty_ok:
         # an empty turn is a failed request (retried, then an error on the episode), not
         # an answer: ten empty turns must not end an episode "ok"
         raise _Malformed("an empty reply")
@@ -212,7 +212,9 @@ class ChatClient:
                     deadline=self.options.timeout, max_body=self.options.max_reply_bytes,
                 )  # fmt: skip
                 if response.status == 200:
-                    reply = parse_completion(response.body, self.options.max_reply_chars)
+                    reply = parse_completion(
+                        response.body, self.options.max_reply_chars, self.options.empty_ok
+                    )
                     reply.latency_s = time.perf_counter() - t0
                     return reply
                 problem = self._status(response)

@@ -29,6 +29,8 @@ class BackendOptions:
     max_requests: int = 64  # requests in flight per endpoint (= its connection pool)
     max_reply_bytes: int = 4 * 1024 * 1024  # a bigger reply body is an error, not read
     max_reply_chars: int = 200_000  # reply text kept per turn; the rest is cut, with a note
+    # an empty reply is an answer (compat: the official runner plays on), not a failure
+    empty_ok: bool = False
 
     def api_key(self, base_url: str | None = None) -> str:
         """The key from the named variable; local servers (vllm serve) accept any key, so
