@@ -493,8 +493,8 @@ def _lora_fits(lora: Path | None, agent: str | None) -> None:
 
 
 def _print_summary(summary: RunSummary) -> None:
-    console = Console(width=None if sys.stdout.isatty() else 140)
-    for table in tables(summary):
+    console = Console(width=None if sys.stdout.isatty() else 80)
+    for table in tables(summary, console.width):
         console.print(table)
 
 

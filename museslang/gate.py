@@ -25,6 +25,7 @@ from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule, conflict
 from museslang.ir.models import EpisodeGraph, Source
 from museslang.metrics import access, instructions, meeting, queue
+from museslang.metrics.goals import goal_name, met
 from museslang.metrics.registry import success
 from museslang.registry import Registry
 from museslang.runtime.agents import DEFAULT_AGENT, make_agent
@@ -147,6 +148,22 @@ def _no_witness(episode: EpisodeGraph, result: EpisodeResult) -> bool:
     return False
 
 
+def _goal_failures(episode: EpisodeGraph, result: EpisodeResult) -> list[Failure]:
+    """Every goal must be met by the oracle (an adversarial one defeated): a goal no
+    perfect agent meets is a contradiction in the spec, not a test of the agent."""
+    out = []
+    for i, goal in enumerate(episode.goals):
+        if met(goal, episode, result):
+            continue
+        name = goal_name(goal, i)
+        what = "defeat" if goal.adversarial else "meet"
+        why = f"it cannot {what} goal {goal.name or i + 1} ({goal.success})"
+        if goal.user and not goal.adversarial:
+            why += f"; perhaps {goal.user} may not have what the goal asks for"
+        out.append(Failure(episode.id, name, goal.source, why, "success"))
+    return out
+
+
 def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
     """Run the oracle on every episode; the ones it cannot pass, with their blame."""
     options = BackendOptions()
@@ -169,6 +186,7 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
             source, reason, field = BLAME.get(episode.family)(episode, result)
             soft = episode.family in SOFT and SOFT.get(episode.family)(episode, result)
             out.append(Failure(episode.id, judged[0], source, reason, field, soft))
+        out += _goal_failures(episode, result)
     return out
 
 
@@ -181,7 +199,7 @@ def oracle_gate(result: CompileResult) -> int:
     declared = {
         (e.head.file, e.head.line, e.head.column): e
         for sc in result.checked.scenarios
-        for e in [sc, *sc.users, *sc.resources, *sc.orders]
+        for e in [sc, *sc.users, *sc.resources, *sc.orders, *sc.goals]
     }
     found = failures(result.compiled.episodes)
     grouped: dict[tuple[object, str, bool], list[Failure]] = {}

@@ -104,10 +104,29 @@ class Order(_Model):
     source: Source | None = None
 
 
+class ConditionSpec(_Model):
+    """A goal's success condition, as the checker resolved it."""
+
+    name: str = Field(description="finalized, attends, receives, accepted, all, ...")
+    refs: list[str] = Field(
+        default_factory=list, description="the users, resources or orders it names"
+    )
+    within: int | None = Field(default=None, description="at most this many agent turns")
+    parts: list[ConditionSpec] = Field(default_factory=list, description="all / any: the parts")
+
+
 class GoalSpec(_Model):
+    name: str | None = Field(default=None, description="the goal's name (its metric: goal:NAME)")
     user: str | None = Field(default=None, description="whose goal; None for the objective")
     text: str | None = Field(default=None, description="the goal in words")
     success: str | None = Field(default=None, description="machine-checkable condition")
+    condition: ConditionSpec | None = Field(default=None, description="the condition, resolved")
+    adversarial: bool = Field(
+        default=False,
+        description="a goal the agent must defeat (an attacker's): met when the condition "
+        "does not hold",
+    )
+    source: Source | None = None
 
 
 class IdentityTemplate(_Model):

@@ -34,7 +34,7 @@ from museslang.semantics.model import (
     UserDef,
 )
 from museslang.semantics.rules import describe_calendar, prompt_of, scenario_calendar
-from museslang.semantics.types import Symbol
+from museslang.semantics.types import Condition, Symbol
 from museslang.source import SourceFile, Span
 from museslang.truth import access, instructions, meeting, queue
 
@@ -125,9 +125,13 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     protocol = build_protocol(sc.family, sc.protocol, sc.answer)
     goals = [
         ir.GoalSpec(
+            name=g.name,
             user=g.user.name if g.user else None,
             text=g.text,
             success=g.success.render() if g.success else None,
+            condition=condition_spec(g.success) if g.success else None,
+            adversarial=g.adversarial,
+            source=lc.source_of(g.head),
         )
         for g in sc.goals
     ]
@@ -154,6 +158,19 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
         source=lc.source_of(sc.head),
     )
     return episode
+
+
+def condition_spec(cond: Condition) -> ir.ConditionSpec:
+    """A checked condition as the compiled episode carries it (names, not symbols)."""
+    refs = [a.name for a in cond.args if isinstance(a, Symbol)]
+    parts = [condition_spec(a) for a in cond.args if isinstance(a, Condition)]
+    within = dict(cond.kwargs).get("within")
+    return ir.ConditionSpec(
+        name=cond.name,
+        refs=refs,
+        within=int(within) if isinstance(within, int | float) else None,
+        parts=parts,
+    )
 
 
 def _variant(

@@ -109,6 +109,7 @@ def _load() -> None:
         access,
         common,
         compat,
+        goals,
         instructions,
         meeting,
         queue,

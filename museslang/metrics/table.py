@@ -1,4 +1,9 @@
-"""The table `museslang eval` prints: one per family, a row per value of the first sweep axis."""
+"""The table `museslang eval` prints: one per family, a row per value of the first sweep axis.
+
+Tables fit the terminal (80 columns when output is not one): a family with more metrics
+than fit is printed as several tables, each repeating the row labels, never with a
+number or a heading cut short.
+"""
 
 from __future__ import annotations
 
@@ -43,37 +48,60 @@ def _pass_k(family: FamilySummary) -> str:
 
 
 def _scalar_names(family: FamilySummary) -> list[str]:
-    return [n for n, s in family.metrics.items() if not isinstance(s.mean, list)]
+    hidden = {"counted"}  # compat's per-record flag: the caption says how many were left out
+    return [
+        n for n, s in family.metrics.items() if not isinstance(s.mean, list) and n not in hidden
+    ]
 
 
-def tables(summary: RunSummary) -> list[Table]:
+def _chunks(widths: list[int], room: int) -> list[list[int]]:
+    """Column indexes split into runs whose widths (plus padding) fit `room`."""
+    out: list[list[int]] = [[]]
+    used = 0
+    for i, w in enumerate(widths):
+        if out[-1] and used + w + 2 > room:
+            out.append([])
+            used = 0
+        out[-1].append(i)
+        used += w + 2
+    return out
+
+
+def tables(summary: RunSummary, width: int = 80) -> list[Table]:
     out = []
     for name, family in summary.families.items():
         metrics = _scalar_names(family)
         trials = f", {summary.trials} trials" if summary.trials > 1 else ""
-        table = Table(
-            title=f"{name} — {summary.agent} with {summary.users} users{trials}",
-            box=box.SIMPLE_HEAD,
-        )
         axis = next(iter(family.by_axis), None)
-        table.add_column(axis or "", justify="right")
-        table.add_column("n", justify="right")
-        table.add_column("err", justify="right")
-        for m in metrics:
-            table.add_column(SHORT.get(m, m.replace("_", " ")), justify="right")
         rows: list[tuple[str, Group]] = []
         if axis is not None:
             rows += list(family.by_axis[axis].items())
         rows.append(("all", family))
-        for label, group in rows:
-            style = "bold" if label == "all" else None
-            table.add_row(
-                label,
-                str(group.episodes),
-                str(group.errored),
-                *(_fmt(group, m, error=label == "all") for m in metrics),
-                style=style,
+        heads = [SHORT.get(m, m.replace("_", " ")) for m in metrics]
+        cells = [[_fmt(g, m, error=label == "all") for m in metrics] for label, g in rows]
+        label_width = max(len(axis or ""), *(len(label) for label, _ in rows))
+        n_width = max(len("n"), *(len(str(g.episodes)) for _, g in rows))
+        err_width = max(len("err"), *(len(str(g.errored)) for _, g in rows))
+        fixed = label_width + n_width + err_width + 3 * 2 + 4  # padding, and the edges
+        widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
+        parts = _chunks(widths, max(width - fixed, 20))
+        for k, columns in enumerate(parts):
+            more = f" ({k + 1}/{len(parts)})" if len(parts) > 1 else ""
+            table = Table(
+                title=f"{name} — {summary.agent} with {summary.users} users{trials}{more}",
+                box=box.SIMPLE_HEAD,
             )
+            table.add_column(axis or "", justify="right", no_wrap=True, min_width=label_width)
+            table.add_column("n", justify="right", no_wrap=True, min_width=n_width)
+            table.add_column("err", justify="right", no_wrap=True, min_width=err_width)
+            for i in columns:
+                table.add_column(heads[i], justify="right", no_wrap=True, min_width=widths[i])
+            for (label, group), row in zip(rows, cells, strict=True):
+                style = "bold" if label == "all" else None
+                table.add_row(label, str(group.episodes), str(group.errored),
+                              *(row[i] for i in columns), style=style)  # fmt: skip
+            out.append(table)
+        table = out[-1]
         official = [
             f"{paper} {stat.mean:.2f}"
             for paper, stat in family.official.items()
@@ -85,8 +113,8 @@ def tables(summary: RunSummary) -> list[Table]:
         if passes := _pass_k(family):
             captions.append(passes)
         if summary.metrics != "default":
-            captions.append(f"scored with --metrics {summary.metrics}")
+            left = f"; {family.excluded} left out of the means" if family.excluded else ""
+            captions.append(f"scored with --metrics {summary.metrics}{left}")
         if captions:
             table.caption = "\n".join(captions)
-        out.append(table)
     return out

@@ -210,6 +210,7 @@ class GoalDef(Entity):
     user: Any = None
     text: str | None = None
     success: Any = None
+    adversarial: bool = False
 
 
 @dataclass
@@ -542,9 +543,15 @@ KINDS: dict[str, KindSpec] = {
                 "user": FieldSpec(RefTo(("user",))),
                 "text": FieldSpec(Text()),
                 "success": FieldSpec(ConditionT(), required=True),
+                "adversarial": FieldSpec(
+                    Bool(),
+                    doc="a goal the agent must defeat (an attacker's): scored as met when "
+                    "its condition does not hold",
+                ),
             },
             top_level=False,
-            doc="what a user wants, with a checkable success condition",
+            doc="what a user wants, with a checkable success condition; every goal is "
+            "scored (goal:NAME) and the reference oracle must meet it",
         ),
         KindSpec(
             "protocol",

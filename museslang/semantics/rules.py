@@ -30,7 +30,7 @@ from museslang.semantics.model import (
     ScenarioDef,
     UserDef,
 )
-from museslang.semantics.types import Instruction, Located, SlotTime
+from museslang.semantics.types import Condition, Instruction, Located, SlotTime, Symbol
 from museslang.source import Span
 from museslang.truth import access, instructions, meeting, queue
 
@@ -55,7 +55,39 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
     _episode_id(sc, diags)
     _population(sc, diags)
     _feasibility(sc, diags)
+    _goals(sc, diags)
     _prompt(sc, program, diags)
+
+
+def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """Every goal is scored, so its condition must make sense in the scenario's family,
+    and a condition about one user must know which user."""
+    from museslang.metrics.goals import APPLIES, PERSONAL
+
+    def walk(cond: Condition, goal) -> None:
+        families = APPLIES.get(cond.name)
+        if families is not None and sc.family not in families:
+            diags.error(
+                "E044",
+                f"'{cond.name}' does not apply to the {sc.family} family",
+                cond.span,
+                hint=f"'{cond.name}' is about {', '.join(families)} episodes",
+            )
+        names_user = any(isinstance(a, Symbol) and a.kind == "user" for a in cond.args)
+        if cond.name in PERSONAL and goal.user is None and not names_user:
+            diags.error(
+                "E044",
+                f"'{cond.render()}' needs a user: this goal has none",
+                cond.span,
+                hint="add `user: NAME` to the goal, or name the user in the condition",
+            )
+        for arg in cond.args:
+            if isinstance(arg, Condition):
+                walk(arg, goal)
+
+    for goal in sc.goals:
+        if isinstance(goal.success, Condition):
+            walk(goal.success, goal)
 
 
 def scenario_calendar(sc: ScenarioDef) -> list[SlotTime]:
