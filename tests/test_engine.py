@@ -100,3 +100,79 @@ def test_passive_users_do_not_open_and_full_disclosure_states_every_slot(meeting
                 assert p.id not in openings
             elif p.disclosure == "full":
                 assert all(slot in openings[p.id] for slot in p.preferred)
+
+
+PROTOCOL = """
+scenario m {{
+  family: meeting
+  protocol {{ turns: {turns}  max_turns: 4 }}
+  user Ana {{ prefers: [Tue 9:30] }}
+  user Ben {{ prefers: [Tue 9:30] }}
+  user Cy {{ prefers: [Wed 10:00]  attendance: optional }}
+}}
+"""
+
+
+def _protocol_episode(tmp_path, turns: str):
+    from museslang.compiler import compile_path
+
+    spec = tmp_path / f"{turns}.muses"
+    spec.write_text(PROTOCOL.format(turns=turns), encoding="utf-8")
+    result = compile_path(spec)
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.compiled.episodes[0]
+
+
+def test_broadcast_delivers_every_message_to_everyone_and_everyone_replies(tmp_path) -> None:
+    """Issue 16.2: `turns: broadcast` is one shared channel."""
+    e = _protocol_episode(tmp_path, "broadcast")
+    (r,) = run_episodes([e], "reference:refuse").values()  # writes to the latest speakers
+    sent = [m for m in r.transcript if m.sender == AGENT]
+    assert sent and all(m.to == ["Ana", "Ben", "Cy"] for m in sent)
+    for turn in range(1, r.turns):
+        speakers = {m.sender for m in r.transcript if m.turn == turn and m.sender != AGENT}
+        assert speakers == {"Ana", "Ben", "Cy"}, turn
+    # the agent is told: its system prompt says the channel is shared
+    from museslang.runtime.engine import TURN_NOTES
+
+    system = _first_system_prompt(e)
+    assert TURN_NOTES["broadcast"] in system
+
+
+def test_round_robin_gives_one_user_the_floor_per_round_in_order(tmp_path) -> None:
+    e = _protocol_episode(tmp_path, "round_robin")
+    (r,) = run_episodes([e], "reference:refuse").values()
+    order = [
+        [m.sender for m in r.transcript if m.turn == turn and m.sender != AGENT]
+        for turn in range(1, r.turns)
+    ]
+    assert r.turns == 4 and order == [["Ana"], ["Ben"], ["Cy"]]
+    # messages stay on private channels: the refusal goes to the latest speaker only
+    assert [m.to for m in r.transcript if m.sender == AGENT and m.turn > 1] == [["Ana"], ["Ben"],
+                                                                                ["Cy"]]  # fmt: skip
+    assert TURN_NOTES_ROUND in _first_system_prompt(e)
+
+
+TURN_NOTES_ROUND = "Users take turns"
+
+
+def _first_system_prompt(episode) -> str:
+    """The system prompt the engine sends on the first agent turn."""
+    import asyncio
+
+    from museslang.runtime.agents import make_agent
+    from museslang.runtime.engine import Engine
+    from museslang.runtime.options import BackendOptions
+    from museslang.runtime.users import make_users
+
+    seen: list[str] = []
+    agent = make_agent("reference:refuse", BackendOptions())
+    act = agent.act
+
+    async def spy(view):
+        seen.append(view.messages[0]["content"])
+        return await act(view)
+
+    agent.act = spy  # type: ignore[method-assign]
+    asyncio.run(Engine(agent, make_users("scripted", BackendOptions())).run(episode))
+    return seen[0]

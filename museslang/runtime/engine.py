@@ -134,6 +134,15 @@ class EpisodeRun:
     tools: list[dict[str, Any]] | None = None  # the tool schemas the agent was offered
 
 
+# what the agent is told about a protocol that is not the usual private channels
+TURN_NOTES = {
+    "broadcast": "Everything you send is seen by every user (one shared channel), and every "
+    "user replies after each of your turns.",
+    "round_robin": "Users take turns: after each of your turns, the next user in the order "
+    "they are listed speaks, whether you wrote to them or not.",
+}
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for the results file. Expected failures carry their own message."""
     if isinstance(exc, ChatError | PromptError | BackendError):
@@ -216,6 +225,8 @@ class Engine:
             system = f"{system.rstrip()}\n\n{text_protocol(allowed, episode.protocol.answer)}\n"
         elif episode.protocol.answer == "per_user":
             system = f"{system.rstrip()}\n\n{per_user_format(tools=True)}\n"
+        if episode.protocol.turns in TURN_NOTES:
+            system = f"{system.rstrip()}\n\n{TURN_NOTES[episode.protocol.turns]}\n"
         convo = AgentConversation(system)
         state = EpisodeRun([], [], None, 0, Usage(), Usage(), convo.reuse, convo.kept, 0.0)
         state.conversation, state.tools = convo.messages, tools
@@ -320,10 +331,13 @@ class Engine:
         """Carry out one action; returns (result for the agent, accepted?, ends the episode?)."""
         args = action.args
         ends = ACTIONS.get(action.name).ends
+        public = episode.protocol.turns == "broadcast"  # one channel: everyone sees everything
         if isinstance(args, SendMessage):
             to, unknown = resolve_users(episode, args.to)
             if not to:
                 return f"not delivered: no such user {', '.join(unknown) or '(none)'}", False, False
+            if public:
+                to = [p.id for p in episode.participants]
             kind = "unaddressed" if action.unaddressed else "message"
             transcript.append(Message(turn=turn, sender=AGENT, to=to, text=args.text, kind=kind))
             extra = f"; unknown: {', '.join(unknown)}" if unknown else ""
@@ -339,6 +353,8 @@ class Engine:
             to, unknown = resolve_users(episode, args.users)
             if not to:
                 return f"not shared: no such user {', '.join(unknown) or '(none)'}", False, False
+            if public:
+                to = [p.id for p in episode.participants]
             text = fact.content or fact.title
             transcript.append(Message(turn=turn, sender=AGENT, to=to, text=text, kind="content"))
             return f"shared {fact.id} with {', '.join(to)}", True, False
@@ -357,13 +373,25 @@ class Engine:
     async def _replies(
         self, episode: EpisodeGraph, sim: UserSimulator, turn: int, transcript: list[Message]
     ) -> list[Message]:
+        """Who replies after an agent turn: `addressed`, the users the agent wrote to;
+        `broadcast`, everyone (every message reached everyone); `round_robin`, the next
+        user in declared order, whether written to or not."""
         incoming: dict[str, list[Message]] = {}
         for m in transcript:
             if m.turn == turn and m.sender == AGENT:
                 for user in m.to:
                     incoming.setdefault(user, []).append(m)
-        addressed = [p for p in episode.participants if p.id in incoming]
-        texts = await asyncio.gather(*(sim.reply(p, turn, incoming[p.id]) for p in addressed))
+        people = episode.participants
+        mode = episode.protocol.turns
+        if mode == "broadcast":
+            addressed = list(people)
+        elif mode == "round_robin" and people:
+            addressed = [people[(turn - 1) % len(people)]]
+        else:
+            addressed = [p for p in people if p.id in incoming]
+        texts = await asyncio.gather(
+            *(sim.reply(p, turn, incoming.get(p.id, [])) for p in addressed)
+        )
         return [
             Message(turn=turn, sender=p.id, to=[AGENT], text=t)
             for p, t in zip(addressed, texts, strict=True)

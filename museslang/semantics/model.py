@@ -557,7 +557,12 @@ KINDS: dict[str, KindSpec] = {
             "protocol",
             ProtocolDef,
             {
-                "turns": FieldSpec(Enum(TURN_MODES, "turn mode")),
+                "turns": FieldSpec(
+                    Enum(TURN_MODES, "turn mode"),
+                    doc="addressed: private channels, the users written to reply; broadcast: "
+                    "every message reaches every user and everyone replies; round_robin: one "
+                    "user speaks per round, in declared order; single_shot: one answer",
+                ),
                 "max_turns": FieldSpec(Int(1, 1000)),
                 "prompt": FieldSpec(Text(), doc="Jinja2 template for the agent's system prompt"),
                 "template": FieldSpec(RefTo(("template",))),
