@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "E021": "import cycle",
     "E022": "import outside the spec tree",
     "E023": "duplicate import name",
+    "E024": "not read by the scenario's family",
     # permissions
     "E030": "contradictory read rule",
     "E031": "reader is not a user",

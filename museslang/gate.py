@@ -148,6 +148,18 @@ def _no_witness(episode: EpisodeGraph, result: EpisodeResult) -> bool:
     return False
 
 
+def _raw_templates(episode: EpisodeGraph, result: EpisodeResult) -> list[Failure]:
+    """`{{...}}` that reached the transcript is a template nobody rendered."""
+    people = {p.id: p for p in episode.participants}
+    for m in result.transcript:
+        if "{{" in m.text and "}}" in m.text:
+            who = people.get(m.sender)
+            snippet = m.text[m.text.index("{{") :][:40]
+            why = f"a message from {m.sender} carries an unrendered template: {snippet!r}"
+            return [Failure(episode.id, "-", who.source if who else episode.source, why)]
+    return []
+
+
 def _goal_failures(episode: EpisodeGraph, result: EpisodeResult) -> list[Failure]:
     """Every goal must be met by the oracle (an adversarial one defeated): a goal no
     perfect agent meets is a contradiction in the spec, not a test of the agent."""
@@ -187,6 +199,7 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
             soft = episode.family in SOFT and SOFT.get(episode.family)(episode, result)
             out.append(Failure(episode.id, judged[0], source, reason, field, soft))
         out += _goal_failures(episode, result)
+        out += _raw_templates(episode, result)
     return out
 
 

@@ -321,6 +321,16 @@ def read_template(path: Path) -> str:
         raise PromptError(f"cannot read the template: {exc.strerror}") from None
 
 
+def variables_of(text: str) -> set[str]:
+    """The variables a template reads (none for text that does not parse: the render says)."""
+    from jinja2 import meta
+
+    try:
+        return set(meta.find_undeclared_variables(_ENV.parse(text)))
+    except TemplateSyntaxError:
+        return set()
+
+
 def parse_template(text: str) -> None:
     try:
         _ENV.parse(text)

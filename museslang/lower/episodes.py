@@ -103,7 +103,7 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     lc.role_names = {u.name: u.role.name for u in sc.users if u.name and isinstance(u.role, Symbol)}
     identity = _identity(sc, planned)
     disclosure = planned.cell.get("disclosure", "full")
-    participants = [_explicit(u, identity.name, disclosure, lc) for u in sc.users]
+    participants = [_explicit(u, identity.name, disclosure, lc, sc) for u in sc.users]
     n_users = planned.cell.get("users")
     orders = _orders(sc, lc)
     if sc.population is not None and n_users is not None:
@@ -219,15 +219,55 @@ def _identity(sc: ScenarioDef, planned: Planned) -> ir.IdentityTemplate:
     return ir.IdentityTemplate(name=sym.name, wrap=t.wrap, describe=t.describe)
 
 
-def _explicit(u: UserDef, template: str, disclosure: str, lc: LowerContext) -> ir.Participant:
+def wanted_resources(u: UserDef, sc: ScenarioDef) -> list[str]:
+    """What a written user asks for: `wants:`, else the resources their task, goal or
+    first messages name (by id or title), else nothing said (every guarded resource they
+    may read then counts, in the metrics)."""
+    if u.wants:
+        return [w.name for w in u.wants]
+    said = " ".join(filter(None, [u.task, u.goal, *u.says])).lower()
+    return [
+        r.name or "?"
+        for r in sc.resources
+        if r.name and (r.name.lower() in said or (r.title and r.title.lower() in said))
+    ]
+
+
+def move_values(u: UserDef, sc: ScenarioDef, wants: list[str]) -> dict[str, str]:
+    """What an attack move may say about the user who sends it: {{resource}} (the one
+    they ask for, else the first guarded one), {{user}}, {{role}}, {{reader}} (someone
+    who may read it)."""
+    by_name = {r.name: r for r in sc.resources}
+    guarded = [r for r in sc.resources if r.secrets] or sc.resources
+    target = by_name.get(wants[0]) if wants else (guarded[0] if guarded else None)
+    readers = [getattr(a, "user", None) for a in target.allow] if target is not None else []
+    reader = next((r for r in readers if r and r != u.name), "the owner")
+    return {
+        "resource": (target.title or target.name or "the resource") if target else "the resource",
+        "user": u.name or "?",
+        "role": u.role_title or "colleague",
+        "reader": reader,
+    }
+
+
+def _explicit(
+    u: UserDef, template: str, disclosure: str, lc: LowerContext, sc: ScenarioDef
+) -> ir.Participant:
     opening = "proactive"
     stubborn = False
     for b in u.behaviours():
         opening = b.opening or opening
         stubborn = b.stubborn if b.stubborn is not None else stubborn
+    wants = wanted_resources(u, sc) if sc.family == "access_control" else []
     attack = None
     if u.attack is not None and u.attack.entity is not None:
-        attack = ir.Attack(name=u.attack.name, moves=list(u.attack.entity.moves))
+        values = move_values(u, sc, wants)
+        try:
+            moves = [render(m, values) for m in u.attack.entity.moves]
+        except PromptError as exc:
+            raise LoweringError(f"rendering {u.name}'s attack failed: {exc}", u.at("attack"),
+                                code="E050") from None  # fmt: skip
+        attack = ir.Attack(name=u.attack.name, moves=moves)
     return ir.Participant(
         id=u.name or "?",
         role=u.role_title,
@@ -244,6 +284,7 @@ def _explicit(u: UserDef, template: str, disclosure: str, lc: LowerContext) -> i
         attack=attack,
         task=u.task,
         says=list(u.says),
+        wants=wants,
         constraints=[ir.Instruction(id=c.id, kwargs=dict(c.kwargs)) for c in u.constraints],
         extra=dict(u.extra),
         source=lc.source_of(u.head),

@@ -64,6 +64,79 @@ METRICS: dict[str, tuple[str, ...]] = {
 }
 COMMON_METRICS = ("prefix_reuse", "priority_stability")
 
+# What each family reads: kind -> the fields it uses ("*": every field of the kind; a kind
+# missing here is not declared in that family's scenarios at all). Anything else is an
+# error at the field (E024): a field the family ignores would silently do nothing.
+_USER = ("role", "authority", "persona", "behaviour", "template", "goal", "says", "extra")
+_PROTOCOL_CONVERSATION = ("turns", "max_turns", "prompt", "template", "ends", "first",
+                          "system", "greeting")  # fmt: skip
+_PROTOCOL_ONE_SHOT = ("turns", "ends", "max_turns", "prompt", "template", "system")
+FAMILY_READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "meeting": {
+        "scenario": (
+            "family",
+            "title",
+            "objective",
+            "calendar",
+            "expect",
+            "metrics",
+            "template",
+            "id",
+            "extra",
+        ),
+        "user": (*_USER, "attendance", "prefers", "secondary"),
+        "goal": ("*",),
+        "protocol": _PROTOCOL_CONVERSATION,
+        "population": (
+            "pool",
+            "required",
+            "stubborn",
+            "proactive",
+            "preferred",
+            "secondary",
+            "roles",
+        ),
+        "sweep": ("*",),
+    },
+    "access_control": {
+        "scenario": ("family", "title", "objective", "metrics", "template", "id", "extra"),
+        "user": (*_USER, "attack", "task", "wants"),
+        "resource": ("title", "content", "secrets", "allow", "deny"),
+        "goal": ("*",),
+        "protocol": _PROTOCOL_CONVERSATION,
+        "population": ("pool", "roles", "authorized", "task", "proactive"),
+        "sweep": ("*",),
+    },
+    "shared_queue": {
+        "scenario": ("family", "title", "objective", "metrics", "template", "id", "extra"),
+        "user": (*_USER, "task"),
+        "resource": ("title", "capacity", "jobs"),
+        "order": ("*",),
+        "goal": ("*",),
+        "protocol": _PROTOCOL_ONE_SHOT,
+        "population": ("pool", "roles", "workload", "orders", "harmful"),
+        "sweep": ("*",),
+    },
+    "instruction_following": {
+        "scenario": (
+            "family",
+            "title",
+            "objective",
+            "metrics",
+            "template",
+            "id",
+            "binding",
+            "answer",
+            "extra",
+        ),
+        "user": (*_USER, "task", "constraints"),
+        "goal": ("*",),
+        "protocol": _PROTOCOL_ONE_SHOT,
+        "population": ("pool", "roles", "taskset", "constraints"),
+        "sweep": ("*",),
+    },
+}
+
 
 @dataclass
 class Entity:
@@ -140,6 +213,7 @@ class UserDef(Entity):
     task: str | None = None
     constraints: list[Any] = field(default_factory=list)
     says: list[str] = field(default_factory=list)
+    wants: list[Any] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -498,6 +572,12 @@ KINDS: dict[str, KindSpec] = {
                     ListOf(Text()),
                     doc="the user's first messages, sent word for word before anything "
                     "museslang writes for them",
+                ),
+                "wants": FieldSpec(
+                    ListOf(RefTo(("resource",))),
+                    doc="access control: the resources the user asks for (utility counts "
+                    "these); without it, the resources their task or messages name, else "
+                    "every guarded resource they may read",
                 ),
                 "extra": FieldSpec(
                     ObjectT(), doc="fields of an imported user museslang does not model"

@@ -23,9 +23,11 @@ from museslang.prompts import (
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
+    FAMILY_READS,
     METRICS,
     SWEEP_AXES,
     CalendarDef,
+    Entity,
     OrderDef,
     ScenarioDef,
     UserDef,
@@ -46,6 +48,7 @@ AXIS_FAMILIES: dict[str, tuple[str, ...] | None] = {
 
 
 def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
+    _family_reads(sc, diags)
     _metrics(sc, diags)
     _slots(sc, diags)
     _permissions(sc, diags)
@@ -56,7 +59,84 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
     _population(sc, diags)
     _feasibility(sc, diags)
     _goals(sc, diags)
+    _attack_variables(sc, diags)
     _prompt(sc, program, diags)
+
+
+def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """Every field written must be one the family reads (E024): a queue scenario with a
+    secret, or a meeting user with an attack, would otherwise do nothing, silently."""
+    reads = FAMILY_READS.get(sc.family)
+    if reads is None:
+        return
+    kinds: list[tuple[str, Entity]] = [("scenario", sc)]
+    kinds += [("user", u) for u in sc.users] + [("resource", r) for r in sc.resources]
+    kinds += [("order", o) for o in sc.orders] + [("goal", g) for g in sc.goals]
+    for kind, entity in [("protocol", sc.protocol), ("population", sc.population),
+                         ("sweep", sc.sweep)]:  # fmt: skip
+        if entity is not None:
+            kinds.append((kind, entity))
+    for kind, entity in kinds:
+        fields = reads.get(kind)
+        if fields is None:
+            article = "an" if kind[0] in "aeiou" else "a"
+            diags.error(
+                "E024",
+                f"the {sc.family} family has no use for {article} {kind}",
+                entity.head,
+                hint=f"a {sc.family} scenario declares: "
+                + ", ".join(k for k in reads if k != "scenario"),
+            )
+            continue
+        if "*" in fields:
+            continue
+        for name, span in entity.field_spans.items():
+            if name not in fields:
+                diags.error(
+                    "E024",
+                    f"the {sc.family} family does not read a {kind}'s `{name}`",
+                    span,
+                    hint=f"it reads: {', '.join(fields)}",
+                )
+    if sc.family in ("shared_queue", "instruction_following") and sc.protocol is not None:
+        turns = sc.protocol.field_spans.get("turns")
+        if turns is not None and sc.protocol.turns != "single_shot":
+            diags.error(
+                "E024",
+                f"the {sc.family} family plays one turn: `turns: {sc.protocol.turns}` would "
+                "do nothing",
+                turns,
+                hint="delete the field (single_shot is the only mode here)",
+            )
+
+
+MOVE_VARIABLES = ("resource", "user", "role", "reader")
+
+
+def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """An attack move may say {{resource}}, {{user}}, {{role}} and {{reader}}; any other
+    variable would reach the agent unrendered, as `{{...}}` text."""
+    from museslang.prompts import variables_of
+
+    sources = [(u.attack, u.at("attack"), u.name) for u in sc.users if u.attack is not None]
+    if sc.sweep is not None and sc.sweep.attack:
+        sources += [(a, sc.sweep.at("attack"), None) for a in sc.sweep.attack]
+    for sym, span, who in sources:
+        attack = getattr(sym, "entity", None)
+        if attack is None:
+            continue
+        for move in attack.moves:
+            unknown = sorted(variables_of(move) - set(MOVE_VARIABLES))
+            if unknown:
+                for_whom = f" for {who}" if who else ""
+                diags.error(
+                    "E050",
+                    f"attack '{sym.name}' uses {{{{{unknown[0]}}}}}, which museslang cannot "
+                    f"fill{for_whom}",
+                    span,
+                    hint="a move may use " + ", ".join(f"{{{{{v}}}}}" for v in MOVE_VARIABLES),
+                )
+                break
 
 
 def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:

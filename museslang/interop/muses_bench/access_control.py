@@ -80,6 +80,7 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
         raise RecordError(rec.where("all_users"), "lists no users")
     names: set[str] = set()
     unwrapped = True
+    declared: list[Decl] = []
     for u in users:
         decl, uextra = user_decl(u, names, BLOCK)
         uid = decl.name or "?"
@@ -92,6 +93,7 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
             decl.set("says", inner if inner is not None else message)
         if uid not in authorized and known_attack:
             decl.set("attack", Ref(attack))
+        declared.append(decl)
         sc.add(finish_user(decl, u, uextra))
     for i, who in enumerate(authorized):
         if who not in names:
@@ -103,6 +105,9 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
         extra["initial_messages"] = messages
 
     resource = Decl("resource", name_for(title, taken | names))
+    for decl in declared:  # every user asks for the one resource the record is about
+        at = len(decl.fields) - (decl.fields[-1][0] == "extra" if decl.fields else 0)
+        decl.fields.insert(at, ("wants", [Ref(resource.name or "?")]))
     resource.set("title", title)
     resource.set("content", content_of(prompt, markers))
     resource.set("secrets", markers)
