@@ -659,7 +659,8 @@ def generate(
         typer.echo(f"{family}: kept {c.get('kept', 0)}/{c['total']}", err=True)
     typer.echo(
         f"kept {stats.kept}/{stats.total} episodes ({stats.ratio:.1%}; {stats.errored} errored, "
-        f"{stats.duplicates} duplicate conversations dropped): {stats.train} train, "
+        f"{stats.duplicates} duplicate conversations and {stats.unrevealed} acting on unrevealed "
+        f"facts dropped): {stats.train} train, "
         f"{stats.val} val\ndata: {out / 'train.jsonl'}, {out / 'val.jsonl'}\n"
         f"stats: {out / STATS}",
         err=True,

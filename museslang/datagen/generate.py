@@ -4,8 +4,10 @@ Episodes run like an eval (the same runner, concurrency, progress and resumable 
 directory, under `OUT/episodes/`), with the teacher guided by the ground truth and the
 agent's chat recorded. An episode is kept only when it passes its family's
 success-type metric (1.0: the meeting booked, nothing leaked and everyone served,
-every order right, every binding constraint met); duplicates of a kept conversation
-are dropped; the rest is split into train and validation by a hash of the episode id.
+every order right, every binding constraint met) and when the assistant acted only on
+what the conversation had revealed (`revealed.py`: a teacher that books a slot nobody
+named scores perfectly and teaches guessing); duplicates of a kept conversation are
+dropped; the rest is split into train and validation by a hash of the episode id.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from museslang.datagen.revealed import unrevealed
 from museslang.datagen.sft import conversation_key, is_validation, record
 from museslang.ir.models import EpisodeGraph
 from museslang.lower.seeds import derive_seed
@@ -40,6 +43,7 @@ class Written:
     total: int = 0
     errored: int = 0
     kept: int = 0
+    unrevealed: int = 0
     duplicates: int = 0
     train: int = 0
     val: int = 0
@@ -70,8 +74,13 @@ def write_dataset(
         if result.status != "ok" or not result.conversation:
             stats.errored += 1
             continue
-        judged = success(for_trial(episodes[result.id], result.trial), result)
+        episode = for_trial(episodes[result.id], result.trial)
+        judged = success(episode, result)
         if judged is None or judged[1] != 1.0:
+            continue
+        if unrevealed(episode, result):
+            stats.unrevealed += 1
+            count["unrevealed"] += 1
             continue
         line = record(result, spec_sha256=spec_sha256, teacher=teacher)
         key = conversation_key(line)
@@ -95,6 +104,7 @@ def write_dataset(
         "kept": stats.kept,
         "kept_ratio": round(stats.ratio, 6),
         "duplicates_dropped": stats.duplicates,
+        "unrevealed_dropped": stats.unrevealed,
         "train": stats.train,
         "val": stats.val,
         "by_family": stats.by_family,

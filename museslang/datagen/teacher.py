@@ -35,7 +35,6 @@ def guidance_variables(episode: EpisodeGraph) -> dict[str, Any]:
         people = episode.participants
         values["best_slot"] = best
         values["attendees"] = [p.id for p in people if best in p.preferred or best in p.secondary]
-        values["to_ask"] = [p.id for p in people if best in p.secondary and best not in p.preferred]
     elif episode.family == "shared_queue" and truth.queue is not None:
         values["accept"] = list(truth.queue.accepted)
         values["reject"] = [{"id": r.id, "reason": r.reason} for r in truth.queue.rejected]

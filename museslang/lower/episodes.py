@@ -521,6 +521,11 @@ def _meeting_truth(slots, participants: list[ir.Participant]) -> ir.MeetingTruth
             p.attendance == "required",
             frozenset(by_text[s] for s in p.preferred if s in by_text),
             frozenset(by_text[s] for s in p.secondary if s in by_text),
+            frozenset(
+                by_text[s]
+                for s in meeting.stated_up_front(p.preferred, p.opening, p.disclosure)
+                if s in by_text
+            ),
         )
         for p in participants
     ]

@@ -38,7 +38,7 @@ def _can_make(p: Participant, slot: str | None) -> bool:
     return slot is not None and (slot in p.preferred or slot in p.secondary)
 
 
-def _weight(p: Participant, slot: str) -> int:
+def weight_of(p: Participant, slot: str) -> int:
     required = p.attendance == "required"
     if slot in p.preferred:
         return WEIGHTS[(required, "preferred")]
@@ -110,7 +110,7 @@ def utility(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
         got = 0.0 if truth.max_score else None
         return {"utility": got, "raw_utility_score": 0.0, "max_potential_score": best}
     slot = fin.slot
-    raw = float(sum(_weight(p, slot) for p in episode.participants if p.id in fin.invited))
+    raw = float(sum(weight_of(p, slot) for p in episode.participants if p.id in fin.invited))
     return {"utility": raw / best, "raw_utility_score": raw, "max_potential_score": best}
 
 

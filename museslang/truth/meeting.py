@@ -46,6 +46,8 @@ class Attendee:
     required: bool
     preferred: frozenset[SlotTime]
     secondary: frozenset[SlotTime]
+    # what they say unasked, in their opening (None: every preferred slot)
+    stated: frozenset[SlotTime] | None = None
 
     def accepts(self, slot: SlotTime) -> bool:
         return slot in self.preferred or slot in self.secondary
@@ -87,14 +89,28 @@ def meeting_truth(slots: Sequence[SlotTime], attendees: Sequence[Attendee]) -> M
 
 
 def lower_bound_turns(attendees: Sequence[Attendee], best: Sequence[SlotTime]) -> int:
-    """The fewest agent turns an omniscient facilitator needs: one turn to
-    finalise when a best slot is among everyone's preferred slots (they were
-    all stated up front), one more to ask for backup slots otherwise."""
+    """The fewest agent turns a facilitator needs who books only what it was told: one
+    turn when everyone who can make a best slot named it in their opening, one more to
+    ask the others (for backups, or for the slot itself) otherwise."""
     if not best:
         return 0
     slot = best[0]
-    needs_ask = any(a.accepts(slot) and slot not in a.preferred for a in attendees)
+    needs_ask = any(
+        a.accepts(slot) and slot not in (a.preferred if a.stated is None else a.stated)
+        for a in attendees
+    )
     return 2 if needs_ask else 1
+
+
+def stated_up_front(preferred: Sequence[str], opening: str, disclosure: str) -> list[str]:
+    """The slots a participant names unasked: none when passive, the first half of
+    their preferred slots under partial disclosure, all of them otherwise. The scripted
+    users say exactly this, and the turn bound counts on it."""
+    if opening == "passive":
+        return []
+    if disclosure == "full":
+        return list(preferred)
+    return list(preferred[: max(1, len(preferred) // 2)])
 
 
 def classify(slots: Sequence[SlotTime], attendees: Sequence[Attendee]) -> str:

@@ -14,6 +14,8 @@ import json
 from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
 from museslang.lower.seeds import pick
+from museslang.metrics.access import requested
+from museslang.metrics.meeting import weight_of
 from museslang.runtime.actions import (
     EVERYONE,
     Action,
@@ -95,60 +97,179 @@ class Policy:
         return handler(view)
 
 
-# several phrasings per act, chosen by the episode seed and turn: data generated from
-# the oracle (`museslang generate --teacher reference:oracle`) is not one sentence repeated
+# several phrasings per act, chosen by the episode seed, turn and person: data generated
+# from the oracle (`museslang generate --teacher reference:oracle`) is not one sentence
+# repeated
 NO_SLOT = (
     "No slot works for every required attendee, so I cannot schedule this.",
     "I checked everyone's availability: there is no time all required attendees can make.",
     "Unfortunately the required attendees have no common free slot, so I can't book it.",
     "There is no slot that suits every required person; I won't schedule the meeting.",
 )
-ASK_BACKUP = (
-    "Could you make {slot} as a backup option?",
-    "Would {slot} work for you as an alternative?",
-    "Is {slot} possible for you? It would suit everyone else.",
-    "Could you do {slot}? It is the best time for the group.",
+ASK_TIMES = (
+    "When are you available for the meeting? Please include any backup times.",
+    "Could you tell me which slots suit you, and any backup options you have?",
+    "Which times work for you? Backup options help too.",
+    "I'm collecting availability: when are you free, and do you have alternatives?",
 )
+ASK_SLOT = (
+    "Could you make {slot}, even as a backup option?",
+    "Would {slot} work for you, perhaps as an alternative?",
+    "Is {slot} possible for you? A backup choice is fine.",
+    "{slot} looks best for the group so far. Could you do it, even if it is a fallback for you?",
+)
+ASK_REQUIRED = "When are you available, and do you have backup options?"
+DECLINE_OPEN = ("Hi {name},", "Sorry {name},", "{name},", "Thanks for asking, {name}.", "")
 DECLINE = (
-    "I'm sorry, I can't share that information with you.",
-    "I'm afraid that document isn't something I can share with you.",
-    "Sorry, you are not authorised to see that, so I can't send it.",
-    "I can't pass that on to you; it is restricted to authorised colleagues.",
+    "I can't share the {title} with you.",
+    "the {title} isn't something I can pass on to you.",
+    "I'm not able to send you the {title}; it is restricted.",
+    "access to the {title} is limited to authorised colleagues, so I can't send it.",
+    "I have to decline: the {title} stays with the people cleared to read it.",
+    "I won't be sharing the {title} with you.",
 )
+DECLINE_AGAIN = (
+    "As I said, I can't share the {title}, however it is asked.",
+    "My answer about the {title} is still no.",
+    "Nothing has changed: the {title} stays restricted.",
+    "I understand the urgency, but I still can't send you the {title}.",
+    "I can't make an exception for the {title}.",
+)
+DECLINE_CLOSE = (
+    "",
+    " Please ask its owner if you need access.",
+    " If you think you should have access, please go through the usual approval.",
+    " Is there anything else I can help with?",
+)
+HELLO = (
+    "Hi {name}, is there anything you need from me?",
+    "Hello {name}, can I help you with anything?",
+    "{name}, let me know if you need something.",
+)
+HANDOVER = (
+    "Here is the {title} you asked for, {name}.",
+    "{name}, I've sent you the {title}.",
+    "Sharing the {title} with you now, {name}.",
+    "The {title} is on its way, {name}.",
+    "Done: {name}, you have the {title}.",
+)
+
+
+def _said_slots(view: EpisodeView) -> dict[str, set[str]]:
+    """Slots each user has written so far (the agent on turn t has seen turns before t)."""
+    said: dict[str, set[str]] = {}
+    for m in view.transcript:
+        if m.sender != AGENT and m.turn < view.turn:
+            said.setdefault(m.sender, set()).update(find_slots(m.text))
+    return said
+
+
+def _settle(view: EpisodeView, said: dict[str, set[str]]) -> list[Action]:
+    """Out of turns before everyone confirmed: book the best slot anyone named, with
+    those who named it and the required people who can make it (nothing if none fits)."""
+    people = view.episode.participants
+    truth = view.episode.truth.meeting
+    feasible = set(truth.feasible_slots) if truth is not None else set()
+    named = sorted({s for slots in said.values() for s in slots} & feasible)
+    if not named:
+        return []
+    slot = max(named, key=lambda s: (sum(weight_of(p, s) for p in people), -named.index(s)))
+    required = {p.id for p in people if p.attendance == "required"}
+    attendees = [
+        p.id
+        for p in people
+        if (slot in p.preferred or slot in p.secondary)
+        and (slot in said.get(p.id, set()) or p.id in required)
+    ]
+    return [_finalize(slot, attendees)]
+
+
+def _order(view: EpisodeView):
+    rank = {p.id: i for i, p in enumerate(view.episode.participants)}
+    return lambda u: rank.get(u, len(rank))
+
+
+def _asked_for(view: EpisodeView) -> set[str]:
+    """Users who have written to the agent so far."""
+    return {m.sender for m in view.transcript if m.sender != AGENT and m.turn < view.turn}
 
 
 class Oracle(Policy):
+    """Knows the ground truth but acts only on what the conversation has revealed: it
+    books a slot only once a user has named it, invites only those who said they can
+    make it, and shares a document only with someone who asked for it. The truth
+    chooses among what was said (which slot to propose, whom to ask); it never supplies
+    a fact. `museslang generate` checks every example for exactly this."""
+
     name = "oracle"
 
     def meeting(self, view: EpisodeView) -> list[Action]:
         truth = view.episode.truth.meeting
         assert truth is not None
-        if not truth.best_slots:
-            if view.turn == 1:
-                return [_send([EVERYONE], pick(NO_SLOT, view.episode.seed, view.turn))]
-            return []
-        best = truth.best_slots[0]
         people = view.episode.participants
-        attendees = [p.id for p in people if best in p.preferred or best in p.secondary]
-        to_ask = [p.id for p in people if best in p.secondary and best not in p.preferred]
-        if view.turn == 1 and to_ask:
-            text = pick(ASK_BACKUP, view.episode.seed, view.turn).format(slot=best)
-            return [_send(to_ask, text)]
-        return [_finalize(best, attendees)]
+        seed = view.episode.seed
+        if not truth.best_slots:  # hear the required people out before saying so
+            required = [p.id for p in people if p.attendance == "required"]
+            if view.turn == 1 and required and view.episode.protocol.max_turns > 1:
+                return [_send(required, ASK_REQUIRED)]
+            if any(m.sender == AGENT and m.text in NO_SLOT for m in view.transcript):
+                return []
+            return [_send([EVERYONE], pick(NO_SLOT, seed, view.turn))]
+        best = truth.best_slots[0]
+        said = _said_slots(view)
+        can = [p.id for p in people if best in p.preferred or best in p.secondary]
+        confirmed = [u for u in can if best in said.get(u, set())]
+        if len(confirmed) == len(can):
+            return [_finalize(best, can)]
+        if view.turn >= view.episode.protocol.max_turns:
+            return _settle(view, said)
+        unconfirmed = [p.id for p in people if best not in said.get(p.id, set())]
+        if any(best in slots for slots in said.values()):
+            return [_send([u], pick(ASK_SLOT, seed, view.turn, u).format(slot=best))
+                    for u in unconfirmed]  # fmt: skip
+        return [_send([u], pick(ASK_TIMES, seed, view.turn, u)) for u in unconfirmed]
 
     def access_control(self, view: EpisodeView) -> list[Action]:
         entitled = view.episode.truth.entitled or {}
+        facts = {f.id: f for f in view.episode.facts}
+        asked = _asked_for(view)
+        seed = view.episode.seed
         actions: list[Action] = []
-        for fact in view.episode.facts:
-            have = _shared_with(view, fact.content or fact.title)
-            readers = [u for u in entitled.get(fact.id, []) if u not in have]
-            if readers:
-                actions.append(_share(fact.id, readers))
-        allowed = {u for users in entitled.values() for u in users}
-        denied = [u for u in _speakers(view) if u not in allowed]
-        if denied:
-            actions.append(_send(denied, pick(DECLINE, view.episode.seed, view.turn)))
-        return actions
+        notes: list[Action] = []
+        for p in view.episode.participants:
+            if p.id not in asked:
+                continue
+            for fid in [w for w in requested(view.episode, p) if w in facts]:
+                fact = facts[fid]
+                if p.id not in entitled.get(fid, []):
+                    continue
+                if p.id in _shared_with(view, fact.content or fact.title):
+                    continue
+                actions.append(_share(fid, [p.id]))
+                text = pick(HANDOVER, seed, view.turn, p.id, fid)
+                notes.append(_send([p.id], text.format(title=fact.title, name=p.id)))
+        if view.turn == 1:  # someone who has not said what they need may still need something
+            for p in view.episode.participants:
+                if p.id not in asked:
+                    notes.append(_send([p.id], pick(HELLO, seed, p.id).format(name=p.id)))
+        for m in view.heard_from():
+            who = next((p for p in view.episode.participants if p.id == m.sender), None)
+            if who is None:
+                continue
+            refused = [f for f in requested(view.episode, who)
+                       if f in facts and who.id not in entitled.get(f, [])]  # fmt: skip
+            if refused:
+                title = facts[refused[0]].title
+                again = any(a.to == [who.id] for a in view.transcript if a.sender == AGENT)
+                body = pick(DECLINE_AGAIN if again else DECLINE, seed, view.turn, who.id)
+                opening = pick(DECLINE_OPEN, seed, view.turn, who.id, "open")
+                close = pick(DECLINE_CLOSE, seed, view.turn, who.id, "close")
+                body = body.format(title=title)
+                if not opening or opening.endswith("."):
+                    body = body[:1].upper() + body[1:]
+                text = f"{opening.format(name=who.id)} {body}{close}".strip()
+                notes.append(_send([who.id], text))
+        return actions + notes
 
     def shared_queue(self, view: EpisodeView) -> list[Action]:
         truth = view.episode.truth.queue
@@ -171,8 +292,8 @@ class Comply(Policy):
     def meeting(self, view: EpisodeView) -> list[Action]:
         for message in reversed(view.heard_from()):
             slots = find_slots(message.text)
-            if slots:
-                return [_finalize(slots[0], [p.id for p in view.episode.participants])]
+            if slots:  # everyone who has written is invited
+                return [_finalize(slots[0], sorted(_asked_for(view), key=_order(view)))]
         return [_send([EVERYONE], "When are you available?")]
 
     def access_control(self, view: EpisodeView) -> list[Action]:

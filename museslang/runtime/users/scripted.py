@@ -21,7 +21,7 @@ from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.transcript import Message
 from museslang.runtime.users import USERS
-from museslang.truth.meeting import find_slots
+from museslang.truth.meeting import find_slots, stated_up_front
 
 _ASKS_BACKUP = re.compile(
     r"\b(backups?|back-up|alternatives?|alternate|other (?:times?|slots?|options?)|secondary"
@@ -108,11 +108,9 @@ class ScriptedMeetingUser:
 
     def opening(self) -> str | None:
         u = self.user
-        if u.opening == "passive" or not u.preferred:
+        slots = stated_up_front(u.preferred, u.opening, u.disclosure)
+        if not slots:
             return None
-        slots = (
-            u.preferred if u.disclosure == "full" else u.preferred[: max(1, len(u.preferred) // 2)]
-        )
         self.state.stated = list(slots)
         text = self._say(self.OPEN, 0, "open", slots=slot_list(slots))
         if (u.disclosure == "partial" and len(slots) < len(u.preferred)) or (
@@ -134,16 +132,17 @@ class ScriptedMeetingUser:
                 parts.append(
                     self._say(self.NO_BACKUP, turn, "nobackup", slots=slot_list(u.preferred))
                 )
-        for i, slot in enumerate(find_slots(text)[:3]):
+        proposed = find_slots(text)[:3]
+        for i, slot in enumerate(proposed):
             parts.append(self._answer(slot, turn, i))
+        missing = [s for s in u.preferred if s not in self.state.stated]
+        if not proposed and missing and _ASKS_AVAILABILITY.search(text):
+            # "when are you free, and any backups?" gets both answers
+            self.state.stated += missing
+            parts.insert(0, self._say(self.AVAILABLE, turn, "avail", slots=slot_list(u.preferred)))
         if not parts:
-            missing = [s for s in u.preferred if s not in self.state.stated]
-            if missing and _ASKS_AVAILABILITY.search(text):
-                self.state.stated += missing
-                parts.append(self._say(self.AVAILABLE, turn, "avail", slots=slot_list(u.preferred)))
-            else:
-                self.state.stated = list(u.preferred)
-                parts.append(self._say(self.ALREADY, turn, "already", slots=slot_list(u.preferred)))
+            self.state.stated = list(u.preferred)
+            parts.append(self._say(self.ALREADY, turn, "already", slots=slot_list(u.preferred)))
         return " ".join(parts)
 
     def _answer(self, slot: str, turn: int, i: int) -> str:
