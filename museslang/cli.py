@@ -989,8 +989,21 @@ def export_cmd(
         Path | None,
         typer.Option(help="A run's spec, when it is no longer where run.json says."),
     ] = None,
+    lossy: Annotated[
+        bool,
+        typer.Option(
+            "--lossy",
+            help="Write the records even when the spec declares what they cannot hold "
+            "(each dropped thing is still listed).",
+        ),
+    ] = False,
 ) -> None:
     """Write compiled episodes as official MUSES Bench records, one JSON line each.
+
+    A record holds what the official runner reads: one resource and one attack per
+    access-control record, one disclosure mode per meeting, per-user answers, no scored
+    goals. A spec that declares more fails, naming each thing export would drop; with
+    --lossy it is written without them, and they are listed as warnings.
 
     Given a run directory, write its results as the official runner's per-record results
     and eva.json, one folder per family (OUT/<scenario>/<dataset>/<model>/), scored
@@ -998,19 +1011,35 @@ def export_cmd(
     on them unchanged (docs/interop.md).
     """
     from museslang.interop.muses_bench import export_records
-    from museslang.interop.muses_bench.exporter import to_jsonl
+    from museslang.interop.muses_bench.exporter import losses, to_jsonl
 
     _format(fmt)
     if file.is_dir():
         _export_run(file, out, spec)
         return
     compiled = _load_episodes(file, seed)
+    dropped = losses(compiled.episodes)
+    if dropped:
+        shown = [f"  {d}" for d in dropped[:MAX_LISTED]]
+        if len(dropped) > MAX_LISTED:
+            shown.append(f"  ... and {len(dropped) - MAX_LISTED} more")
+        listing = "\n".join(shown)
+        if not lossy:
+            raise _fail(
+                f"the official records cannot hold everything {file} declares; export "
+                f"would drop:\n{listing}\n(--lossy writes them without these)",
+                code=1,
+            )
+        typer.echo(f"museslang: warning: dropped (--lossy):\n{listing}", err=True)
     _emit(to_jsonl(export_records(compiled.episodes)), out)
     n = len(compiled.episodes)
     typer.echo(
         f"exported {n} record{'s' if n != 1 else ''} from {file}{' -> ' + str(out) if out else ''}",
         err=True,
     )
+
+
+MAX_LISTED = 20  # dropped things listed by export before "and N more"
 
 
 def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:

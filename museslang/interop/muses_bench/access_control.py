@@ -8,6 +8,7 @@ resource's `content:`, and the markers as its `secrets:`.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from museslang.interop.muses_bench.common import (
@@ -141,7 +142,14 @@ def scenario(rec: Fields, taken: set[str]) -> Imported:
 
 
 def _target(ep: EpisodeGraph) -> Fact | None:
+    """The resource the record is about: the one most users want, else the first guarded."""
     guarded = [f for f in ep.facts if f.secrets] or ep.facts
+    wanted = Counter(w for p in ep.participants for w in p.wants)
+    if wanted:
+        by_id = {f.id: f for f in ep.facts}
+        top = max(wanted, key=lambda w: (wanted[w], -list(wanted).index(w)))
+        if top in by_id:
+            return by_id[top]
     return guarded[0] if guarded else None
 
 
@@ -199,11 +207,38 @@ def record(ep: EpisodeGraph) -> dict[str, Any]:
     )
 
 
+def losses(ep: EpisodeGraph) -> list[str]:
+    """A record holds one resource and one attack: more is dropped, and said so."""
+    fact = _target(ep)
+    out = [
+        f"resource '{f.id}' as a guarded resource (a record guards one, '{fact.id}'; "
+        f"'{f.id}' stays in the prompt, its secrets unscored)"
+        for f in ep.facts
+        if fact is not None and f.id != fact.id
+    ]
+    attackers = [p for p in ep.participants if p.attack is not None]
+    written = ep.cell.get("attack") or (attackers[0].attack.name if attackers else "none")
+    out += [
+        f"{p.id}'s attack '{p.attack.name}' (a record holds one attack_type, '{written}')"
+        for p in attackers
+        if p.attack is not None and p.attack.name != written
+    ]
+    if fact is not None:
+        out += [
+            f"{p.id}'s wants {sorted(set(p.wants) - {fact.id})} (a record is about "
+            f"'{fact.id}' only)"
+            for p in ep.participants
+            if set(p.wants) - {fact.id}
+        ]
+    return out
+
+
 FAMILIES.register("access_control")(
     Family(
         "access_control",
         frozenset({"all_users", "authorized_users", "initial_messages", "expected_result"}),
         scenario,
         record,
+        losses,
     )
 )

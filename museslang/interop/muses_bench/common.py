@@ -49,6 +49,8 @@ class Family:
     keys: frozenset[str]  # top-level keys that identify the family's records
     scenario: Callable[[Fields, set[str]], Imported]
     record: Callable[[EpisodeGraph], dict[str, Any]]
+    # what of an episode its record cannot hold (each: what, and why), beyond `common_losses`
+    losses: Callable[[EpisodeGraph], list[str]] = lambda ep: []
 
     def detect(self, data: dict[str, Any]) -> int:
         """How many of the family's identifying keys the record has."""
@@ -124,6 +126,19 @@ def export_users(ep: EpisodeGraph, fields: Callable[[Participant], dict[str, Any
         user = fields(p)
         user.update(p.extra)
         out.append(user)
+    return out
+
+
+def common_losses(ep: EpisodeGraph) -> list[str]:
+    """What no official record holds, whatever its family."""
+    out = [
+        f"goal '{g.name or i}' (official records score no goals)" for i, g in enumerate(ep.goals)
+    ]
+    out += [
+        f"{p.id}'s messages after the first (a record holds one opening per user)"
+        for p in ep.participants
+        if len(p.says) > 1 and ep.family != "instruction_following"
+    ]
     return out
 
 

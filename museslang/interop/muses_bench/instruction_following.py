@@ -148,11 +148,19 @@ def record(ep: EpisodeGraph) -> dict[str, Any]:
     )
 
 
+def losses(ep: EpisodeGraph) -> list[str]:
+    """The official runner asks for one answer per user."""
+    if ep.protocol.answer == "per_user":
+        return []
+    return ["protocol answer: shared (the official runner asks each user's part separately)"]
+
+
 FAMILIES.register("instruction_following")(
     Family(
         "instruction_following",
         frozenset({"iheval_ground_truth", "meta"}),
         scenario,
         record,
+        losses,
     )
 )

@@ -158,6 +158,21 @@ def record(ep: EpisodeGraph) -> dict[str, Any]:
     )
 
 
+def losses(ep: EpisodeGraph) -> list[str]:
+    """A record has one disclosure mode for everyone."""
+    modes = {p.disclosure for p in ep.participants}
+    if len(modes) < 2:
+        return []
+    first = ep.participants[0].disclosure
+    return [
+        f"{p.id}'s disclosure '{p.disclosure}' (a record has one disclosure_mode, '{first}')"
+        for p in ep.participants
+        if p.disclosure != first
+    ]
+
+
 FAMILIES.register("meeting")(
-    Family("meeting", frozenset({"difficulty", "disclosure_mode", "params"}), scenario, record)
+    Family(
+        "meeting", frozenset({"difficulty", "disclosure_mode", "params"}), scenario, record, losses
+    )
 )

@@ -254,6 +254,15 @@ def record(ep: EpisodeGraph) -> dict[str, Any]:
     )
 
 
+def losses(ep: EpisodeGraph) -> list[str]:
+    """A record's resources are workers with a capacity; nothing else."""
+    return [
+        f"resource '{f.id}' (a record's resources are workers with a capacity)"
+        for f in ep.facts
+        if f.capacity is None
+    ]
+
+
 FAMILIES.register("shared_queue")(
-    Family("shared_queue", frozenset({"resources", "expected_output"}), scenario, record)
+    Family("shared_queue", frozenset({"resources", "expected_output"}), scenario, record, losses)
 )
