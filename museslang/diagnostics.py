@@ -143,6 +143,18 @@ class Diagnostics:
         self._per_file[file] = kept + 1
         self.items.append(diagnostic)
 
+    def errors_within(self, span: Span) -> bool:
+        """Whether an error was already reported inside `span`: a declaration with a
+        typo'd field or a broken value should not also be told what it lacks (the
+        cascade), only what is wrong."""
+        for d in self.items:
+            s = d.span
+            if not d.is_error or s is None or s.file != span.file:
+                continue
+            if (span.line, span.column) <= (s.line, s.column) <= (span.end_line, span.end_column):
+                return True
+        return False
+
     def error(
         self,
         code: str,

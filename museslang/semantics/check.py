@@ -18,6 +18,7 @@ from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.semantics import rules
 from museslang.semantics.loader import LoadedModule, Program, load_program
 from museslang.semantics.model import CHILD_SLOTS, KINDS, Entity, KindSpec, ScenarioDef
+from museslang.semantics.stdlib_index import import_hint
 from museslang.semantics.types import INVALID, Ctx, Symbol
 from museslang.syntax import ast
 
@@ -241,7 +242,8 @@ class _Checker:
                     "E013",
                     f"unknown {what} '{ref.dotted}'",
                     ref.span,
-                    hint=did_you_mean(ref.dotted, visible)
+                    hint=(import_hint(ref.parts[0], kinds) if len(ref.parts) == 1 else None)
+                    or did_you_mean(ref.dotted, visible)
                     or (
                         f"declared {what}s: {', '.join(sorted(visible)[:12])}"
                         if visible
@@ -308,7 +310,7 @@ class _Checker:
             if value is not INVALID:
                 values[key] = value
         for key, fs in spec.fields.items():
-            if fs.required and key not in seen:
+            if fs.required and key not in seen and not self.diags.errors_within(decl.span):
                 self.diags.error(
                     "E015",
                     f"{decl.title} is missing the field '{key}'",

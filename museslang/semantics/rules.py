@@ -244,6 +244,8 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
         return
     for u in sc.users:
         written = "prefers" in u.field_spans or "secondary" in u.field_spans
+        if not written and diags.errors_within(u.span):
+            return  # a typo'd field or broken list is the cause, reported where it is
         if not written:
             diags.error(
                 "E015",
@@ -331,6 +333,8 @@ def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
                             sel.span,
                             hint="check the role title or the bound",
                         )
+        if explicit_only and people and res.allow and res.deny:
+            _deny_effects(res, people, diags)
         if res.content is not None:
             for i, secret in enumerate(res.secrets):
                 if secret and secret not in res.content:
@@ -340,6 +344,31 @@ def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
                         res.at("secrets"),
                         hint=f"secret #{i + 1} must be copied exactly from the content",
                     )
+
+
+def _deny_effects(res, people, diags: Diagnostics) -> None:
+    """A `deny` that removes nobody, or one that removes everybody `allow` grants,
+    is almost always a mistake the spec would otherwise run with silently."""
+    granted = [p for p in people if any(access.matches(a, p) for a in res.allow)]
+    if granted and not access.entitled(res.allow, res.deny, people):
+        diags.warning(
+            "W003",
+            f"{res.name}: nobody may read it: `deny` removes everyone `allow` grants",
+            res.at("deny"),
+            hint="narrow `deny`, or drop `allow` if nobody should read it",
+        )
+        return
+    for sel in res.deny:
+        if sel.kind == "user" and sel.user not in {p.id for p in people}:
+            continue  # an unknown name is reported where it is resolved
+        if not any(access.matches(sel, p) for p in granted):
+            diags.warning(
+                "W003",
+                f"{res.name}: `deny` rule {sel.describe()} removes no one: nobody it matches "
+                "is allowed",
+                sel.span,
+                hint="`deny` only takes away what `allow` grants; delete the rule",
+            )
 
 
 def _clip(text: str, n: int = 40) -> str:
@@ -366,7 +395,8 @@ def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
         if o.ref:
             first.setdefault(o.ref, o)
         if o.conflicts is not None and o.conflicts.name == o.name:
-            diags.error("E033", f"order {o.name} conflicts with itself", o.at("conflicts"))
+            diags.error("E033", f"order {o.name} conflicts with itself", o.at("conflicts"),
+                        hint="point `conflicts:` at the other order it contradicts")  # fmt: skip
     items = []
     for o in sc.orders:
         by = o.by.entity if o.by is not None else None
@@ -385,6 +415,8 @@ def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
     _, ties = queue.decide(items)
     spans = {o.name: o for o in sc.orders}
     for a, b in ties:
+        if a == b:
+            continue  # an order that conflicts with itself is reported above, once
         diags.error(
             "E033",
             f"orders {a} and {b} conflict, and neither authority nor priority ranks them",

@@ -11,6 +11,7 @@ not hide the semantic errors elsewhere.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from lark import Lark, Token, Tree
@@ -342,6 +343,11 @@ class _Driver:
         elif tok.type == "RBRACE" and exp >= _VALUE_STARTS:
             message = f"missing value before '}}'; expected {words}"
             hint = "give the field a value, or delete it"
+        elif _looks_like_a_time(prev, tok):
+            hint = (
+                "a slot is written `Tue 9:30`: a three-letter day and a 24-hour time with ':' "
+                "(`Tue 9.30` -> `Tue 9:30`, `Tue 2pm` -> `Tue 14:00`)"
+            )
         elif exp & {"COMMA", "RSQB"} == {"COMMA", "RSQB"} and tok.type in _VALUE_STARTS:
             hint = "separate list items with ','"
         elif prev is not None and prev.type == "COLON" and tok.type in {"COLON", "RBRACE"}:
@@ -390,3 +396,19 @@ class _Driver:
                 words.append(t.value)
         title = " ".join(words).strip()
         return f"'{title}' (line {opener.line})" if title else f"the block at line {opener.line}"
+
+
+_DAYS = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)(day|sday|nesday|rsday|urday)?\.?", re.IGNORECASE)
+_AM_PM = re.compile(r"(a|p)\.?m\.?|h|hrs?", re.IGNORECASE)
+
+
+def _looks_like_a_time(prev: Token | None, tok: Token) -> bool:
+    """`Tue 9.30`, `Tuesday 9:30`, `Tue 10:00am`: someone writing a slot another way."""
+    if prev is None:
+        return False
+    after_day = prev.type == "NAME" and _DAYS.fullmatch(str(prev)) is not None
+    if after_day and tok.type in {"NUMBER", "COLON"}:
+        return True
+    return (
+        prev.type in {"TIME", "NUMBER"} and tok.type == "NAME" and bool(_AM_PM.fullmatch(str(tok)))
+    )
