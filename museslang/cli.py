@@ -790,6 +790,10 @@ def table(
             raise _fail(f"--names: {exc}") from None
     rows = paper_table.build(_runs(runs), labels)
     _emit(paper_table.RENDER[fmt](rows, paper_table.Style(percent=percent)), out)
+    split = paper_table.split_agents(rows)
+    if split:
+        typer.echo("rows are one per agent and benchmark: " + ", ".join(split) + " ran several "
+                   "specs of one family, each shown on its own row", err=True)  # fmt: skip
 
 
 @app.command()
@@ -853,7 +857,9 @@ def _runs(paths: list[Path]) -> list:
             typer.echo(f"museslang: warning: {read.describe(path / 'results.jsonl')}; "
                        "those lines are left out", err=True)  # fmt: skip
         scheme = str(meta.get("metrics", "default"))
-        loaded.append(Run(str(path), str(meta.get("agent")), scheme, results))
+        benchmark = Path(str(meta.get("spec") or path.name)).stem
+        loaded.append(Run(str(path), str(meta.get("agent")), scheme, results, benchmark,
+                          str(meta.get("spec_sha256", ""))))  # fmt: skip
     return loaded
 
 

@@ -82,3 +82,53 @@ def test_trials_add_a_pass_k_figure(tmp_path: Path) -> None:
     assert "| agent | family | k=1 | k=2 | k=3 |" in md
     assert "| reference:comply | meeting scheduling |" in md
     assert "pass^k" in (run / "report.html").read_text(encoding="utf-8")
+
+
+STANDUP = """scenario standup {
+  family: meeting
+  user Ana { prefers: [Tue 9:30] }
+  user Ben { prefers: [Tue 9:30, Wed 10:00] }
+  user Cy { attendance: optional  prefers: [Tue 9:30] }
+}
+"""
+
+
+def _eval(spec: Path, out: Path, *extra: str) -> Path:
+    done = runner.invoke(app, ["eval", str(spec), "--out", str(out), "--no-progress", *extra])
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def test_a_run_without_a_users_sweep_gets_its_family_figures(tmp_path: Path) -> None:
+    """Issue 16.9: a hand-written meeting had "No run covers meeting scheduling"."""
+    spec = tmp_path / "standup.muses"
+    spec.write_text(STANDUP, encoding="utf-8")
+    run = _eval(spec, tmp_path / "r")
+    text = (run / "report.md").read_text(encoding="utf-8")
+    success = text.split("## Meeting scheduling: success vs users")[1].split("##")[0]
+    assert "No run covers" not in success and "| 3 | 1.000 |" in success
+
+
+def test_two_specs_of_one_family_are_two_rows(tmp_path: Path) -> None:
+    spec = tmp_path / "standup.muses"
+    spec.write_text(STANDUP, encoding="utf-8")
+    mine = _eval(spec, tmp_path / "mine")
+    shipped = _eval(Path("specs/meeting.muses"), tmp_path / "shipped", "--limit", "6")
+    queue = _eval(Path("specs/shared_queue.muses"), tmp_path / "queue", "--limit", "6")
+    table = runner.invoke(app, ["table", str(mine), str(shipped), str(queue)])
+    assert table.exit_code == 0, table.output
+    rows = [line for line in table.output.splitlines() if line.startswith("| reference")]
+    assert [r.split(" |")[0] for r in rows] == [
+        "| reference:oracle (standup, shared_queue)",
+        "| reference:oracle (meeting)",
+    ]
+    assert "one per agent and benchmark" in table.output
+    # one spec per family: one row, as the paper prints it
+    single = runner.invoke(app, ["table", str(shipped), str(queue)])
+    assert [line.split(" |")[0] for line in single.output.splitlines()
+            if line.startswith("| reference")] == ["| reference:oracle"]  # fmt: skip
+    assert "one per agent and benchmark" not in single.output
+    report = runner.invoke(app, ["report", str(mine), str(shipped), "-o", str(tmp_path / "rep")])
+    assert report.exit_code == 0, report.output
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "| users | reference:oracle (standup) | reference:oracle (meeting) |" in md

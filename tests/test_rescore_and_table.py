@@ -116,6 +116,12 @@ def test_two_runs_of_one_agent_pool_their_episodes() -> None:
     assert len(rows) == 1 and rows[0].runs == ["runs/a", "runs/b"]
     assert rows[0].cells["Queue F1"].n == 4
     assert rows[0].cells["Queue F1"].mean == pytest.approx((1 + 0.5 + 0.5 + 0.25) / 4)
+    # the same agent on two different queue specs: two rows, never one averaged number
+    one.benchmark, two.benchmark = "queue", "my_queue"
+    rows = paper_table.build([one, two])
+    assert [r.name for r in rows] == ["model-a (queue)", "model-a (my_queue)"]
+    assert [r.cells["Queue F1"].n for r in rows] == [2, 2]
+    assert paper_table.split_agents(rows) == ["model-a"]
 
 
 def test_markdown_latex_and_csv() -> None:

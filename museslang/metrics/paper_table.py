@@ -41,6 +41,12 @@ class Run:
     agent: str
     scheme: str  # an errored result counts under default, not under compat
     results: list[EpisodeResult]
+    benchmark: str = ""  # the spec's name: runs of one agent on two specs are two rows
+    spec_sha256: str = ""  # with the name, what makes two runs the same benchmark
+
+    @property
+    def families(self) -> list[str]:
+        return list(dict.fromkeys(r.family for r in self.results))
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Row:
     cells: dict[str, Stat | None] = field(default_factory=dict)  # heading -> value
     name: str = ""  # the display name (default: the agent spec)
     group: str | None = None  # e.g. "Proprietary" / "Open weights", from a names file
+    benchmarks: list[str] = field(default_factory=list)  # spec names, when an agent splits
 
 
 @dataclass(frozen=True)
@@ -118,23 +125,62 @@ def _average(cells: list[Stat | None]) -> Stat | None:
 
 
 def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = None) -> list[Row]:
-    """Rows in order of each agent's first run; with `names`, grouped in the order the
-    groups first appear there (agents it does not name come last, ungrouped)."""
+    """One row per agent and benchmark, in order of each agent's first run; with `names`,
+    grouped in the order the groups first appear there (agents it does not name come
+    last, ungrouped).
+
+    An agent's runs on the four benchmarks make one row (a column per family). When it
+    ran two different specs of one family (a custom meeting spec beside meeting.muses),
+    pooling them would average two benchmarks into one number: they become separate
+    rows, named `agent (spec, ...)`. Runs of the same spec pool (trials, resumed parts)."""
     by_agent: dict[str, list[Run]] = {}
     for run in runs:
         by_agent.setdefault(run.agent, []).append(run)
     rows = []
     for agent, mine in by_agent.items():
         name, group = (names or {}).get(agent, (agent, None))
-        row = Row(agent, [r.path for r in mine], name=name, group=group)
-        for heading, family, metric in COLUMNS:
-            row.cells[heading] = _cell(mine, family, metric)
-        row.cells[AVG] = _average([row.cells[h] for h, _, _ in COLUMNS])
-        rows.append(row)
+        parts = split(mine)
+        for part in parts:
+            row = Row(agent, list(dict.fromkeys(r.path for _, r in part)), name=name,
+                      group=group)  # fmt: skip
+            for heading, family, metric in COLUMNS:
+                row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
+            row.cells[AVG] = _average([row.cells[h] for h, _, _ in COLUMNS])
+            if len(parts) > 1:
+                row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
+                row.name = f"{name} ({', '.join(row.benchmarks)})"
+            rows.append(row)
     if names:
         order = list(dict.fromkeys(g for _, g in names.values() if g is not None))
         rows.sort(key=lambda r: order.index(r.group) if r.group in order else len(order))
     return rows
+
+
+def split(runs: list[Run]) -> list[list[tuple[str, Run]]]:
+    """An agent's runs as rows of (family, run): row k holds the k-th distinct benchmark
+    that covers each family."""
+    covering: dict[str, list[tuple[str, str]]] = {}
+    for run in runs:
+        key = (run.benchmark, run.spec_sha256)
+        for family in run.families:
+            keys = covering.setdefault(family, [])
+            if key not in keys:
+                keys.append(key)
+    n = max((len(k) for k in covering.values()), default=1)
+    parts: list[list[tuple[str, Run]]] = [[] for _ in range(n)]
+    for run in runs:
+        key = (run.benchmark, run.spec_sha256)
+        for family in run.families:
+            parts[covering[family].index(key)].append((family, run))
+    return [p for p in parts if p] or [[]]
+
+
+def split_agents(rows: list[Row]) -> list[str]:
+    """Agents that have more than one row (they ran several specs of one family)."""
+    count: dict[str, int] = {}
+    for r in rows:
+        count[r.agent] = count.get(r.agent, 0) + 1
+    return [a for a, n in count.items() if n > 1]
 
 
 def headings() -> list[str]:

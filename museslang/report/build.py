@@ -1,6 +1,6 @@
 """What a report shows, computed from run directories: the paper's table and the figures.
 
-Runs of one agent are pooled (as in `museslang table`), and every number is a mean
+Runs of one agent are pooled per benchmark (as in `museslang table`), and every number is a mean
 over episodes with each episode's trials averaged first. A run counts its errored
 episodes as it was scored: under default scoring they count, under compat they don't.
 A figure whose family no run covers says so instead of drawing an empty chart.
@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from museslang.metrics.paper_table import Row, Run
+from museslang.metrics.paper_table import Row, Run, split
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.stability import stability
 from museslang.metrics.registry import SUCCESS
@@ -49,9 +49,22 @@ def _counted(run: Run) -> list[EpisodeResult]:
 
 
 def _agents(runs: list[Run]) -> dict[str, list[EpisodeResult]]:
-    pooled: dict[str, list[EpisodeResult]] = {}
+    """Series by agent; an agent that ran two specs of one family gets a series per
+    benchmark (named as its rows in the paper's table), never one mixed series."""
+    by_agent: dict[str, list[Run]] = {}
     for run in runs:
-        pooled.setdefault(run.agent, []).extend(_counted(run))
+        by_agent.setdefault(run.agent, []).append(run)
+    pooled: dict[str, list[EpisodeResult]] = {}
+    for agent, mine in by_agent.items():
+        parts = split(mine)
+        for part in parts:
+            key = agent
+            if len(parts) > 1:
+                names = dict.fromkeys(r.benchmark or r.path for _, r in part)
+                key = f"{agent} ({', '.join(names)})"
+            series = pooled.setdefault(key, [])
+            for family, run in part:
+                series.extend(r for r in _counted(run) if r.family == family)
     return pooled
 
 
@@ -154,7 +167,9 @@ def by_users(
     for agent, results in agents.items():
         by_n: dict[int, list[EpisodeResult]] = defaultdict(list)
         for r in _of(results, family):
-            if isinstance(n := r.cell.get("users"), int):
+            n = r.cell.get("users")
+            n = n if isinstance(n, int) else r.team  # a spec without a users sweep
+            if isinstance(n, int):
                 by_n[n].append(r)
         for n in sorted(by_n):
             stat = _stat(by_n[n], _metric(metric))
@@ -162,6 +177,10 @@ def by_users(
                 series.setdefault(agent, []).append((float(n), stat.mean))
                 table[n][agent] = _fmt(stat)
     if not series:
+        if any(_of(results, family) for results in agents.values()):
+            note = (f"The {FAMILY_NAMES[family]} runs record no team size (written before "
+                    "museslang recorded it, with no `users` sweep): run them again.")  # fmt: skip
+            return Figure(title, [], [], [], note=note)
         return _missing(title, family)
     chart = svg.line_chart(title, series, "users", ylabel, unit=unit)
     names = list(series)

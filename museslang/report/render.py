@@ -38,6 +38,8 @@ def to_markdown(report: Report) -> str:
         )
     )
     out += ["", "## The paper's table", "", paper_table.markdown(report.table).rstrip()]
+    if note := _split_note(report):
+        out += ["", note]
     for fig in report.figures:
         out += ["", f"## {fig.title}", ""]
         if fig.note:
@@ -59,7 +61,7 @@ def _paper_html(report: Report) -> str:
     marks = {h: paper_table.ranks(report.table, h) for h in paper_table.headings()}
     rows = []
     for i, row in enumerate(report.table):
-        cells = [f"<td>{escape(row.agent)}</td>"]
+        cells = [f"<td>{escape(row.name or row.agent)}</td>"]
         for h in paper_table.headings():
             text = escape(paper_table.cell_text(row.cells[h], " ± "))
             place = marks[h].get(i)
@@ -71,6 +73,14 @@ def _paper_html(report: Report) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _split_note(report: Report) -> str:
+    split = paper_table.split_agents(report.table)
+    if not split:
+        return ""
+    return (f"Rows are one per agent and benchmark: {', '.join(split)} ran several specs of "
+            "one family, and each is shown on its own row, not averaged together.")  # fmt: skip
 
 
 def _figure_html(fig: Figure) -> str:
@@ -95,6 +105,7 @@ def to_html(report: Report) -> str:
         "<h2>The paper's table</h2>",
         '<p class="note">Mean ± standard error over episodes; best in bold, second underlined.</p>',
         _paper_html(report),
+        *([f'<p class="note">{escape(n)}</p>'] if (n := _split_note(report)) else []),
         *(_figure_html(f) for f in report.figures),
     ]
     return (

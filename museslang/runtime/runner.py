@@ -47,6 +47,7 @@ def to_result(
         base=episode.base,
         agent=agent,
         users=users,
+        team=len(episode.participants),
         status="errored" if run.error else "ok",
         error=run.error,
         ending=run.ending,

@@ -89,6 +89,9 @@ class EpisodeResult(_Record):
     base: str | None = Field(default=None, description="id of the original episode")
     agent: str
     users: str
+    team: int | None = Field(
+        default=None, description="how many users took part (figures by team size read it)"
+    )
     status: Literal["ok", "errored"]
     error: str | None = Field(default=None, description="why the episode could not finish")
     ending: str | None = Field(
