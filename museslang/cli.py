@@ -299,7 +299,11 @@ def eval_cmd(
     file: Annotated[Path, typer.Argument(help="A .muses spec, or its compiled .json.")],
     agent: Annotated[
         str | None,
-        typer.Option(help="reference:oracle|comply|refuse or openai:MODEL (default: oracle)."),
+        typer.Option(
+            help="reference:oracle|comply|refuse, openai:MODEL (any OpenAI-compatible "
+            "endpoint), vllm:MODEL (in-process vLLM, GPU) or hf:PATH (transformers; CPU or "
+            "GPU). Default: reference:oracle."
+        ),
     ] = None,
     users: Users = "scripted",
     concurrency: Concurrency = 16,
@@ -687,7 +691,7 @@ def train_cmd(
 ) -> None:
     """Fine-tune a base model on generated data with TRL's SFTTrainer (+ PEFT LoRA).
 
-    Needs the [train] extra. Evaluate the result with
+    Needs the \\[train] extra (pip install 'museslang\\[train]'). Evaluate the result with
     `museslang eval SPEC --agent vllm:BASE --lora OUT` (docs/training.md).
     """
     from museslang.train import TrainSettings

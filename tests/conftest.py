@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 SHARED = ROOT.parent / "shared"
 UPDATE_GOLDEN = os.environ.get("MUSESLANG_UPDATE_GOLDEN") == "1"
+SAMPLE = SHARED / "muses-bench-sample"
+NO_SAMPLE = (
+    f"needs the official MUSES Bench sample at {SAMPLE} (../shared beside the clone; "
+    "a fresh clone has none)"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,23 @@ def test_help_on_every_command() -> None:
         assert result.exit_code == 0 and "Usage" in result.output
 
 
+def test_help_names_every_agent_backend_and_keeps_brackets() -> None:
+    """Issue 16.11: eval --help left out vllm: and hf:; rich markup ate `[train]`."""
+    from museslang.runtime.agents import registered
+
+    wide = {"COLUMNS": "200"}
+    text = " ".join(runner.invoke(app, ["eval", "--help"], env=wide).output.split())
+    kinds = registered().names()
+    assert set(kinds) >= {"reference", "openai", "vllm", "hf"}
+    for kind in kinds:
+        assert f"{kind}:" in text, kind
+    for command in ("eval", "generate"):
+        text = " ".join(runner.invoke(app, [command, "--help"], env=wide).output.split())
+        assert "vllm:MODEL" in text and "hf:PATH" in text
+    train = runner.invoke(app, ["train", "--help"], env=wide).output
+    assert "Needs the [train] extra" in train and "museslang[train]" in train
+
+
 def test_check_clean_spec_exits_zero() -> None:
     result = runner.invoke(app, ["check", "specs/meeting.muses"])
     assert result.exit_code == 0, result.output

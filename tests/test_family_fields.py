@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, result_with, run_episodes
+from conftest import NO_SAMPLE, SHARED, result_with, run_episodes
 
 from museslang.compiler import check_path, compile_path
 from museslang.gate import failures
@@ -150,7 +150,7 @@ def test_wants_defaults_to_the_resources_a_task_names(tmp_path: Path) -> None:
 SAMPLE = SHARED / "muses-bench-sample" / "access_control"
 
 
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"needs the official sample at {SAMPLE}")
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason=NO_SAMPLE)
 def test_imported_pressure_sample_runs_with_no_raw_templates(tmp_path: Path) -> None:
     path = SAMPLE / "template_xml_attack_pressure_2_to_10_each_2.jsonl"
     imported = import_records(path)

@@ -133,11 +133,11 @@ def test_the_command(tmp_path: Path) -> None:
 
 
 def test_imported_files_are_already_formatted(tmp_path: Path) -> None:
-    from tests.conftest import SHARED
+    from tests.conftest import NO_SAMPLE, SHARED
 
     sample = sorted((SHARED / "muses-bench-sample").glob("*/*.jsonl"))
     if not sample:
-        pytest.skip("../shared/muses-bench-sample is absent")
+        pytest.skip(NO_SAMPLE)
     out = tmp_path / "imported"
     imported = runner.invoke(
         app, ["import", "muses-bench", *map(str, sample[:2]), "--dir", str(out)]

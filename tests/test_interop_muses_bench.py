@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHARED, run_episodes
+from conftest import NO_SAMPLE, ROOT, SHARED, run_episodes
 from typer.testing import CliRunner
 
 from museslang.cli import app
@@ -20,7 +20,7 @@ from museslang.interop.muses_bench.verify import verify_import
 
 SAMPLE = SHARED / "muses-bench-sample"
 SAMPLE_FILES = sorted(SAMPLE.glob("*/*.jsonl")) if SAMPLE.is_dir() else []
-needs_sample = pytest.mark.skipif(not SAMPLE_FILES, reason="../shared/muses-bench-sample absent")
+needs_sample = pytest.mark.skipif(not SAMPLE_FILES, reason=NO_SAMPLE)
 
 # ---- records written here: each family, beyond what the sample holds ----------------
 

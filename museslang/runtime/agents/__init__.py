@@ -15,14 +15,20 @@ AGENTS: Registry[AgentFactory] = Registry("agent backend")
 DEFAULT_AGENT = "reference:oracle"
 
 
-def make_agent(spec: str, options: BackendOptions) -> Agent:
-    from museslang.runtime.agents import (  # noqa: F401  (registration; heavy imports are lazy)
+def registered() -> Registry[AgentFactory]:
+    """Every agent backend, registered (their heavy imports stay lazy)."""
+    from museslang.runtime.agents import (  # noqa: F401  (registration)
         hf,
         openai_agent,
         reference,
         vllm_agent,
     )
 
+    return AGENTS
+
+
+def make_agent(spec: str, options: BackendOptions) -> Agent:
+    registered()
     scheme, arg = split_spec(spec)
     agent = AGENTS.get(scheme)(arg, options)
     agent.spec = spec
