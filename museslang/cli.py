@@ -72,6 +72,25 @@ Cache = Annotated[
     Path | None, typer.Option(help="Response cache folder: a rerun of a finished request is free.")
 ]
 ShowProgress = Annotated[bool, typer.Option(help="Show a progress bar.")]
+TopP = Annotated[float, typer.Option(help="Nucleus sampling: keep the top tokens of this mass.")]
+RepetitionPenalty = Annotated[
+    float,
+    typer.Option(help="Penalise tokens already seen (hf:, vllm:, vLLM servers); 1 is off."),
+]
+Stop = Annotated[
+    list[str] | None, typer.Option("--stop", help="A string that ends a reply (repeatable).")
+]
+Threads = Annotated[
+    int | None,
+    typer.Option(help="CPU threads for hf: (default: one fewer than the cores, at least one)."),
+]
+TensorParallel = Annotated[int, typer.Option(help="vllm: GPUs to split the model over.")]
+GpuMemory = Annotated[
+    float | None, typer.Option(help="vllm: share of GPU memory to use (vLLM's default: 0.9).")
+]
+MaxModelLen = Annotated[
+    int | None, typer.Option(help="vllm: context length (default: the model's).")
+]
 
 
 app = typer.Typer(
@@ -309,6 +328,10 @@ def eval_cmd(
     concurrency: Concurrency = 16,
     max_requests: MaxRequests = None,
     limit: Annotated[int | None, typer.Option(help="Run only the first N episodes.")] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(help="Run N episodes drawn across the sweep by the seed (not the first N)."),
+    ] = None,
     seed: Seed = None,
     out: Annotated[
         Path | None,
@@ -339,6 +362,13 @@ def eval_cmd(
         str, typer.Option(help="Scoring: default, or compat (the official definitions).")
     ] = "default",
     progress: ShowProgress = True,
+    top_p: TopP = 1.0,
+    repetition_penalty: RepetitionPenalty = 1.0,
+    stop: Stop = None,
+    threads: Threads = None,
+    tensor_parallel: TensorParallel = 1,
+    gpu_memory: GpuMemory = None,
+    max_model_len: MaxModelLen = None,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     if concurrency < 1:
@@ -350,6 +380,8 @@ def eval_cmd(
         raise _fail(f"--cache {cache} is not a folder")
     if limit is not None and limit < 1:
         raise _fail("--limit must be at least 1")
+    if sample is not None and sample < 1:
+        raise _fail("--sample must be at least 1")
     if timeout <= 0 or retries < 0 or backoff < 0 or max_tokens < 1:
         raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
     if resume and out is None:
@@ -357,7 +389,10 @@ def eval_cmd(
     if max_requests is not None and max_requests < 1:
         raise _fail("--max-requests must be at least 1")
     _lora_fits(lora, agent)
+    settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
+                               gpu_memory, max_model_len)  # fmt: skip
     options = BackendOptions(
+        **settings,  # type: ignore[arg-type]
         max_requests=max_requests or concurrency,
         empty_ok=metrics == "compat",  # the official runner takes an empty reply as one
         base_url=base_url,
@@ -384,6 +419,10 @@ def eval_cmd(
         raise _fail(f"cannot use --cache {cache}: {exc.strerror}") from None
     compiled = _load_episodes(file, seed)
     episodes = compiled.episodes[:limit] if limit else compiled.episodes
+    if sample is not None:
+        from museslang.lower.seeds import draw
+
+        episodes = draw(episodes, sample, compiled.seed, key=lambda e: e.id)
     if not episodes:
         raise _fail(f"{file} has no episodes")
     missing = missing_metrics(episodes)
@@ -483,6 +522,36 @@ def _belongs(episodes: list[EpisodeGraph]):
         return None
 
     return check
+
+
+def _model_settings(
+    top_p: float,
+    repetition_penalty: float,
+    stop: list[str] | None,
+    threads: int | None,
+    tensor_parallel: int,
+    gpu_memory: float | None,
+    max_model_len: int | None,
+) -> dict[str, object]:
+    """The sampling and engine options every model command shares, checked."""
+    if not 0 < top_p <= 1:
+        raise _fail("--top-p must be above 0 and at most 1")
+    if repetition_penalty <= 0:
+        raise _fail("--repetition-penalty must be positive (1 is off)")
+    if threads is not None and threads < 1:
+        raise _fail("--threads must be at least 1")
+    if tensor_parallel < 1:
+        raise _fail("--tensor-parallel must be at least 1")
+    if gpu_memory is not None and not 0 < gpu_memory <= 1:
+        raise _fail("--gpu-memory must be above 0 and at most 1")
+    if max_model_len is not None and max_model_len < 1:
+        raise _fail("--max-model-len must be positive")
+    return {
+        "top_p": top_p, "repetition_penalty": repetition_penalty,
+        "stop": tuple(s for s in stop or () if s), "threads": threads,
+        "tensor_parallel": tensor_parallel, "gpu_memory": gpu_memory,
+        "max_model_len": max_model_len,
+    }  # fmt: skip
 
 
 def _lora_fits(lora: Path | None, agent: str | None) -> None:
@@ -592,6 +661,13 @@ def generate(
     ] = None,
     cache: Cache = None,
     progress: ShowProgress = True,
+    top_p: TopP = 1.0,
+    repetition_penalty: RepetitionPenalty = 1.0,
+    stop: Stop = None,
+    threads: Threads = None,
+    tensor_parallel: TensorParallel = 1,
+    gpu_memory: GpuMemory = None,
+    max_model_len: MaxModelLen = None,
 ) -> None:
     """Synthetic training data: the teacher plays episodes with the ground truth as privileged
     guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
@@ -609,7 +685,10 @@ def generate(
     _lora_fits(lora, teacher)
     if resume and not (out / "episodes").exists():
         raise _fail(f"nothing to resume in {out}")
+    settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
+                               gpu_memory, max_model_len)  # fmt: skip
     options = BackendOptions(
+        **settings,  # type: ignore[arg-type]
         base_url=base_url,
         api_key_env=api_key_env,
         temperature=temperature,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from museslang.runtime.agents.batch import missing_extra
+from museslang.runtime.agents.chat_render import inline_tools, supports_tools
 from museslang.runtime.options import BackendError
 
 
@@ -30,6 +31,15 @@ class TrainSettings:
     lora_rank: int = 16
     seed: int = 0
     cpu: bool = False
+
+
+def _as_text(example: dict) -> dict:
+    """An example for a chat template without tools: calls and results as text."""
+    messages = [{k: v for k, v in m.items() if v is not None} for m in example["messages"]]
+    tools = example.get("tools") or []
+    if tools:
+        return {"messages": inline_tools(messages, tools)}
+    return {"messages": [{**m, "content": m.get("content") or ""} for m in messages]}
 
 
 @dataclass
@@ -50,20 +60,29 @@ def train(data: Path, base: str, out: Path, settings: TrainSettings) -> Trained:
         raise missing_extra("train", exc) from None
     if not (data / "train.jsonl").exists():
         raise BackendError(f"{data} has no train.jsonl (write one with museslang generate)")
-    if base.startswith((".", "/", "~")) and not Path(base).expanduser().is_dir():
-        raise BackendError(f"no model folder at {base}")
+    local = Path(base).expanduser()
+    gguf = local.suffix == ".gguf"
+    if (base.startswith((".", "/", "~")) or gguf) and not (local.is_dir() or local.is_file()):
+        raise BackendError(f"no model folder or .gguf file at {base}")
     files = {"train": str(data / "train.jsonl")}
     if (data / "val.jsonl").exists() and (data / "val.jsonl").stat().st_size:
         files["validation"] = str(data / "val.jsonl")
     ds = load_dataset("json", data_files=files, cache_dir=str(out / ".cache"))
     ds = ds.remove_columns([c for c in ds["train"].column_names if c not in {"messages", "tools"}])
+    where = {"gguf_file": local.name} if gguf else {}
+    source = str(local.parent) if gguf else base
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base)
-        model = AutoModelForCausalLM.from_pretrained(base)
+        tokenizer = AutoTokenizer.from_pretrained(source, **where)
+        model = AutoModelForCausalLM.from_pretrained(source, **where)
     except (OSError, ValueError) as exc:
         raise BackendError(f"cannot load the base model {base}: {exc}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    if not supports_tools(tokenizer.chat_template):
+        # the model sees tools as hf: shows them at evaluation: written into the text
+        ds = ds.map(
+            _as_text, remove_columns=[c for c in ("tools",) if c in ds["train"].column_names]
+        )
     peft = None
     if settings.lora:
         peft = LoraConfig(

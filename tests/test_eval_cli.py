@@ -175,3 +175,21 @@ def test_the_summary_carries_the_papers_metric_names() -> None:
     assert list(family.official) == ["MAIS", "accuracy", "F1", "precision", "recall"]
     assert family.official["MAIS"] == family.metrics["mais"]
     assert family.official["F1"] == family.metrics["f1"]
+
+
+def test_sample_draws_across_the_sweep_and_repeats(tmp_path: Path) -> None:
+    """--limit N is the first N episodes (two-user meetings only); --sample N draws N
+    across every cell, by the seed, the same each time."""
+    runner = CliRunner()
+    ids = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        done = runner.invoke(app, ["eval", "specs/meeting.muses", "--sample", "12", "--out",
+                                   str(out), "--no-progress"])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+        ids.append(sorted(r["id"] for r in rows))
+    assert ids[0] == ids[1] and len(ids[0]) == 12
+    assert len({i.split("-")[1] for i in ids[0]}) > 3  # many team sizes, not only u2
+    bad = runner.invoke(app, ["eval", "specs/meeting.muses", "--sample", "0"])
+    assert bad.exit_code == 2 and "--sample must be at least 1" in bad.output

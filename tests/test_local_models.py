@@ -114,6 +114,69 @@ def test_train_a_few_steps_and_load_the_adapter_back(tiny: Path, tmp_path: Path)
     assert served.exit_code == 0 and "2/2 episodes ok" in served.output
 
 
+def test_kv_generation_matches_plain_generate_and_reuses_each_episodes_cache(tiny: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from museslang.runtime.agents.kv_generate import KVGenerator, Request
+
+    tok = AutoTokenizer.from_pretrained(tiny)
+    model = AutoModelForCausalLM.from_pretrained(tiny).eval()
+    gen = KVGenerator(model, {tok.eos_token_id})
+    texts = ["Amara prefers Tue 9:30", "the queue has one worker and three orders to decide",
+             "hi"]  # fmt: skip
+    ids = [tok(t)["input_ids"] for t in texts]
+    first = gen.generate([Request(str(i), x, 12, 0) for i, x in enumerate(ids)])
+    with torch.no_grad():  # batched, left-padded decoding gives plain generate's tokens
+        for x, out in zip(ids, first, strict=True):
+            plain = model.generate(torch.tensor([x]), max_new_tokens=12, do_sample=False,
+                                   pad_token_id=tok.pad_token_id)[0, len(x):].tolist()  # fmt: skip
+            assert out.ids == [t for t in plain if t != tok.eos_token_id][: len(out.ids)]
+    more = tok(" and then?")["input_ids"]
+    grown = [x + out.ids + more for x, out in zip(ids, first, strict=True)]
+    second = gen.generate([Request(str(i), x, 4, 0) for i, x in enumerate(grown)])
+    # everything but the new words came from the cache kept since the first turn
+    assert [o.reused_tokens for o in second] == [
+        len(x) + len(o.ids) - (0 if o.stopped else 1) for x, o in zip(ids, first, strict=True)
+    ]
+    # a seeded sample does not depend on what else shares the batch
+    alone = KVGenerator(model, {tok.eos_token_id}).generate([Request("a", ids[0], 8, 7, 1.0)])
+    shared = KVGenerator(model, {tok.eos_token_id}).generate(
+        [Request("b", ids[1], 8, 3, 1.0), Request("a", ids[0], 8, 7, 1.0)]
+    )
+    assert alone[0].ids == shared[1].ids
+
+
+def test_hf_takes_a_model_whose_template_knows_no_tools(tiny: Path, tmp_path: Path) -> None:
+    """SmolLM2's template renders role and content only: tools go into the text, and an
+    assistant turn that only called tools renders instead of failing on `None`."""
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(tiny, plain)
+    config = json.loads((plain / "tokenizer_config.json").read_text())
+    # as SmolLM2's: string concatenation, so a `None` content is an error, not "None"
+    template = ("{% for m in messages %}{{ '<|' + m['role'] + '|>' + m['content'] + '<|end|>' }}"
+                "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")  # fmt: skip
+    config["chat_template"] = template
+    (plain / "tokenizer_config.json").write_text(json.dumps(config))
+    (plain / "chat_template.jinja").unlink(missing_ok=True)
+    done = runner.invoke(app, ["eval", "specs/meeting.muses", "--agent", f"hf:{plain}",
+                               "--limit", "2", "--max-tokens", "4", "--out",
+                               str(tmp_path / "e"), "--no-progress"])  # fmt: skip
+    assert done.exit_code == 0 and "2/2 episodes ok" in done.output, done.output
+    data = tmp_path / "data"
+    made = runner.invoke(app, ["generate", "specs/access_control.muses", "--teacher",
+                               "reference:oracle", "--n", "4", "--out", str(data),
+                               "--no-progress"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    pytest.importorskip("trl")
+    trained = runner.invoke(app, ["train", str(data), "--base", str(plain), "--out",
+                                  str(tmp_path / "a"), "--max-steps", "1", "--cpu",
+                                  "--max-length", "512"])  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+
+
 @pytest.mark.gpu
 def test_vllm_runs_episodes_on_a_gpu(tmp_path: Path) -> None:
     pytest.importorskip("vllm")

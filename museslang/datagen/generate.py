@@ -20,7 +20,7 @@ from pathlib import Path
 from museslang.datagen.revealed import unrevealed
 from museslang.datagen.sft import conversation_key, is_validation, record
 from museslang.ir.models import EpisodeGraph
-from museslang.lower.seeds import derive_seed
+from museslang.lower.seeds import draw
 from museslang.metrics.registry import success
 from museslang.runtime.store import write_atomic
 from museslang.runtime.transcript import EpisodeResult
@@ -31,11 +31,7 @@ TRAIN, VAL, STATS = "train.jsonl", "val.jsonl", "generate.json"
 
 def choose(episodes: list[EpisodeGraph], n: int | None, seed: int) -> list[EpisodeGraph]:
     """`n` episodes drawn by a seeded hash (all when n is None), in compiled order."""
-    if n is None or n >= len(episodes):
-        return episodes
-    ranked = sorted(episodes, key=lambda e: derive_seed(seed, "generate", e.id))[:n]
-    keep = {e.id for e in ranked}
-    return [e for e in episodes if e.id in keep]
+    return draw(episodes, n, seed, key=lambda e: e.id)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Any
 from museslang.runtime.cache import CachedReply, ResponseCache, request_key
 from museslang.runtime.http import BodyTooLarge, HttpClient, HttpFailure, Response, shared_client
 from museslang.runtime.options import BackendOptions
+from museslang.runtime.reply_notes import cut_note, repetition_note
 from museslang.runtime.transcript import Usage
 from museslang.safetext import clean, clean_value, redact, redact_url
 
@@ -135,6 +136,10 @@ def parse_completion(body: bytes, max_chars: int, empty_ok: bool = False) -> Com
             value = counts.get(name)
             if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                 setattr(usage, name, value)
+    if choices[0].get("finish_reason") == "length":
+        notes.append(cut_note(usage.completion_tokens))
+    if (repeated := repetition_note(content)) is not None:
+        notes.append(repeated)
     return Completion(content, calls, usage, 0.0, notes)
 
 
@@ -176,6 +181,12 @@ class ChatClient:
             kwargs["tools"] = tools
         if seed is not None:
             kwargs["seed"] = seed % (2**31)
+        if self.options.top_p != 1.0:
+            kwargs["top_p"] = self.options.top_p
+        if self.options.stop:
+            kwargs["stop"] = list(self.options.stop)
+        if self.options.repetition_penalty != 1.0:  # vLLM and transformers servers read it
+            kwargs["repetition_penalty"] = self.options.repetition_penalty
         key = request_key(self.base_url, kwargs, trial) if self.cache else ""
         if self.cache and (hit := self.cache.get(key)) is not None:
             usage = Usage(

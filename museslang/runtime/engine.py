@@ -200,6 +200,7 @@ def _as_reply(turn: int, message: dict[str, Any], reply: AgentTurn) -> Reply:
         text=content if isinstance(content, str) else None,
         tool_calls=calls,
         actions=len(reply.actions),
+        unaddressed=sum(1 for a in reply.actions if a.unaddressed),
         unreadable=list(reply.errors),
         notes=list(reply.notes),
     )

@@ -31,6 +31,16 @@ class BackendOptions:
     max_reply_chars: int = 200_000  # reply text kept per turn; the rest is cut, with a note
     # an empty reply is an answer (compat: the official runner plays on), not a failure
     empty_ok: bool = False
+    # sampling, for every model backend (repetition_penalty: in-process and vLLM servers)
+    top_p: float = 1.0
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    # in-process engines: CPU threads for hf: (None: one fewer than the cores, at least
+    # one), and vLLM's parallelism and memory settings
+    threads: int | None = None
+    tensor_parallel: int = 1
+    gpu_memory: float | None = None  # the share of GPU memory vLLM may take (its default)
+    max_model_len: int | None = None
 
     def api_key(self, base_url: str | None = None) -> str:
         """The key from the named variable; local servers (vllm serve) accept any key, so

@@ -54,6 +54,10 @@ class Reply(_Record):
         default_factory=list, description="tool calls as sent: name and arguments text"
     )
     actions: int = Field(default=0, description="actions read from it")
+    unaddressed: int = Field(
+        default=0,
+        description="of those, prose that followed no action format and went to everyone",
+    )
     unreadable: list[str] = Field(
         default_factory=list, description="tool calls or directives that could not be read"
     )

@@ -62,7 +62,7 @@ METRICS: dict[str, tuple[str, ...]] = {
         "conflict_resolution",
     ),
 }
-COMMON_METRICS = ("prefix_reuse", "priority_stability")
+COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
 
 # What each family reads: kind -> the fields it uses ("*": every field of the kind; a kind
 # missing here is not declared in that family's scenarios at all). Anything else is an
@@ -770,5 +770,6 @@ METRIC_DOCS: dict[str, str] = {
     "all_passed": "every constraint that must hold holds",
     "conflict_resolution": "conflicts resolved in favour of the higher authority",
     "prefix_reuse": "share of each request's prompt that repeats the previous request",
+    "parse_failures": "share of a model's replies from which no action could be read",
     "priority_stability": "share of decisions unchanged across metamorphic variants",
 }

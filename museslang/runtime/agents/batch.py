@@ -24,6 +24,7 @@ from museslang.runtime.actions import ActionError, parse_text, parse_tool_call
 from museslang.runtime.conversation import hf_message
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
+from museslang.runtime.reply_notes import notes_for
 from museslang.runtime.transcript import Usage
 
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
@@ -42,6 +43,7 @@ class Generated:
     text: str
     prompt_tokens: int
     completion_tokens: int
+    stopped: bool = True  # ended on a stop token (False: cut at the token limit)
 
 
 def chat_messages(view: EpisodeView) -> list[dict[str, Any]]:
@@ -53,12 +55,13 @@ def to_turn(view: EpisodeView, out: Generated) -> AgentTurn:
     usage = Usage(
         requests=1, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens
     )
+    notes = notes_for(out.text, cut_at=None if out.stopped else out.completion_tokens)
     blocks = _TOOL_CALL.findall(out.text) if view.tools else []
     if not blocks:
         parsed = parse_text(out.text, view.allowed)
         message = {"role": "assistant", "content": out.text}
-        return AgentTurn(parsed.actions, message, errors=parsed.errors, usage=usage)
-    turn = AgentTurn([], usage=usage)
+        return AgentTurn(parsed.actions, message, errors=parsed.errors, usage=usage, notes=notes)
+    turn = AgentTurn([], usage=usage, notes=notes)
     calls = []
     for i, block in enumerate(blocks):
         call_id = f"call_{view.turn}_{i}"

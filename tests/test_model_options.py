@@ -1,0 +1,116 @@
+"""Model-backend settings that can be checked without a model: vLLM's engine and sampling
+arguments, chat prompts for templates without tools, reply notes, parse-failure rates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from museslang.cli import app
+from museslang.runtime.agents.chat_render import inline_tools, supports_tools
+from museslang.runtime.agents.vllm_agent import engine_args, sampling_args
+from museslang.runtime.options import BackendOptions
+from museslang.runtime.reply_notes import notes_for, repetition_note
+
+runner = CliRunner()
+
+
+def test_vllm_takes_the_adapters_rank_and_the_engine_settings(tmp_path: Path) -> None:
+    adapter = tmp_path / "lora"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"r": 64}), encoding="utf-8")
+    args = engine_args(BackendOptions(lora=str(adapter), tensor_parallel=2, gpu_memory=0.5,
+                                      max_model_len=4096))  # fmt: skip
+    assert args == {"enable_prefix_caching": True, "enable_lora": True, "max_lora_rank": 64,
+                    "tensor_parallel_size": 2, "gpu_memory_utilization": 0.5,
+                    "max_model_len": 4096}  # fmt: skip
+    (adapter / "adapter_config.json").write_text(json.dumps({"r": 24}), encoding="utf-8")
+    assert engine_args(BackendOptions(lora=str(adapter)))["max_lora_rank"] == 32
+    assert engine_args(BackendOptions()) == {"enable_prefix_caching": True, "enable_lora": False}
+    sampling = sampling_args(BackendOptions(temperature=0.7, max_tokens=64, top_p=0.9,
+                                            repetition_penalty=1.1, stop=("</s>",)))  # fmt: skip
+    assert sampling == {"temperature": 0.7, "max_tokens": 64, "top_p": 0.9,
+                        "repetition_penalty": 1.1, "stop": ["</s>"]}  # fmt: skip
+
+
+def test_model_settings_are_checked_on_the_command_line() -> None:
+    for args, message in (
+        (["--top-p", "0"], "--top-p must be"),
+        (["--repetition-penalty", "0"], "--repetition-penalty must be"),
+        (["--threads", "0"], "--threads must be"),
+        (["--gpu-memory", "1.5"], "--gpu-memory must be"),
+    ):
+        got = runner.invoke(app, ["eval", "specs/meeting.muses", *args])
+        assert got.exit_code == 2 and message in got.output, args
+
+
+TOOLS = [{"type": "function", "function": {"name": "send_message", "parameters": {}}}]
+
+
+def test_tools_are_written_into_the_text_for_templates_without_them() -> None:
+    assert not supports_tools("{% for m in messages %}{{ m['content'] }}{% endfor %}")
+    assert supports_tools("{% if tools %}...{% endif %}")
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {"name": "send_message", "arguments": {"to": ["Ana"], "text": "hi"}},
+    }
+    messages = [
+        {"role": "system", "content": "You coordinate."},
+        {"role": "user", "content": "Ana: hello"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "content": "delivered to Ana", "tool_call_id": "c1"},
+    ]  # fmt: skip
+    out = inline_tools(messages, TOOLS)
+    assert out[0]["role"] == "system" and "<tools>" in out[0]["content"]
+    assert '"name": "send_message"' in out[0]["content"]
+    assert out[2] == {"role": "assistant", "content": '<tool_call>{"name": "send_message", '
+                      '"arguments": {"to": ["Ana"], "text": "hi"}}</tool_call>'}  # fmt: skip
+    assert out[3] == {"role": "user",
+                      "content": "<tool_response>\ndelivered to Ana\n</tool_response>"}  # fmt: skip
+    assert all(isinstance(m["content"], str) for m in out)
+
+
+def test_reply_notes_say_cut_and_repeated() -> None:
+    # what SmolLM2-135M wrote on queue episodes, to the 128-token limit
+    assert repetition_note("Chen:\n\n" * 25).startswith("repeats itself: one line written 25")
+    mike = "<Beatriz>\n<Hana>\n" + "<Mike>\n" * 24
+    assert "written 24 times ('<Mike>')" in repetition_note(mike)
+    text = "I'm ready to test the market scan for the offline sync module for now.\n\n" * 7
+    note = repetition_note(text)
+    assert note is not None and note.startswith("repeats itself: one line written 7 times")
+    assert repetition_note("---\nHi,\nfine\n---\nok\n---") is None  # ordinary text
+    assert notes_for("fine", cut_at=200) == [
+        "stopped at the token limit (200 tokens): the reply may be unfinished"
+    ]
+
+
+def test_parse_failure_rates_per_turn() -> None:
+    """Replies as SmolLM2-135M wrote them in meeting episodes (tools mode): prose that
+    imitates the users' tags goes to everyone and counts as unread; a turn that called
+    a tool is read; an empty turn and a turn cut at the limit are counted apart."""
+    from conftest import result_with
+
+    from museslang.compiler import compile_path
+    from museslang.metrics.registry import score
+    from museslang.runtime.transcript import Reply
+
+    episode = compile_path(Path("specs/meeting.muses")).compiled.episodes[0]
+    replies = [
+        Reply(turn=1, text="<Hana>Hi Kaveh,\n<Kaveh>I hope you're doing well.", actions=1,
+              unaddressed=1, notes=["stopped at the token limit (128 tokens): the reply may "
+                                    "be unfinished"]),
+        Reply(turn=2, text=None, tool_calls=[{"name": "finalize_meeting", "arguments": "{}"}],
+              actions=1),
+        Reply(turn=3, text="", actions=0),
+        Reply(turn=4, text='<tool_call>{"name": "finalize_meeting"', actions=0,
+              unreadable=["tool call 1: Expecting ',' delimiter"]),
+    ]  # fmt: skip
+    result = result_with(episode, turns=4)
+    result.replies = replies
+    values = score(episode, result)
+    assert values["parse_failures"] == 0.75  # all but the tool call
+    assert values["empty_replies"] == 0.25 and values["cut_replies"] == 0.25
+    assert score(episode, result_with(episode))["parse_failures"] is None  # no model
