@@ -114,3 +114,22 @@ def test_parse_failure_rates_per_turn() -> None:
     assert values["parse_failures"] == 0.75  # all but the tool call
     assert values["empty_replies"] == 0.25 and values["cut_replies"] == 0.25
     assert score(episode, result_with(episode))["parse_failures"] is None  # no model
+
+
+def test_a_simulated_user_who_writes_nothing_stays_silent(tmp_path: Path) -> None:
+    """A small model playing users often answers with nothing: that user is silent this
+    turn; the episode goes on (an empty *agent* reply is still retried, then an error)."""
+    from museslang.testing.openai_stub import StubReply, StubServer
+
+    def users(request: dict) -> StubReply:
+        return StubReply(content="")
+
+    with StubServer(users) as server:
+        out = tmp_path / "run"
+        done = runner.invoke(app, ["eval", "specs/meeting.muses", "--users", "openai:quiet",
+                                   "--users-base-url", server.base_url, "--limit", "2",
+                                   "--out", str(out), "--no-progress"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert all(m["sender"] == "agent" for r in rows for m in r["transcript"])

@@ -8,6 +8,7 @@ ones do. The template renders in the sandboxed environment like every prompt.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph, Participant
@@ -81,7 +82,9 @@ class LLMSimulator(UserSimulator):
 class LLMUsers(UserBackend):
     def __init__(self, model: str, options: BackendOptions) -> None:
         self.options = options
-        self.client = ChatClient(model, options.users_base_url or options.base_url, options)
+        # a simulated user who writes nothing says nothing this turn: not a failed request
+        quiet_ok = replace(options, empty_ok=True)
+        self.client = ChatClient(model, options.users_base_url or options.base_url, quiet_ok)
         self.template = (stdlib_root() / TEMPLATE).read_text(encoding="utf-8")
 
     def for_episode(self, episode: EpisodeGraph, trial: int = 0) -> UserSimulator:
