@@ -59,14 +59,10 @@ def prepare(gguf: Path, folder: Path) -> Path:
     """The GGUF model as a plain transformers folder, for `transformers serve`."""
     if (folder / "config.json").exists():
         return folder
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from museslang.runtime.agents.hf import dequantized, load
 
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model.hf_quantizer = None  # de-quantized on load: save the float weights
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.config.architectures = [type(model).__name__]  # the server picks the class by it
+    tokenizer, model = load(str(gguf))
+    model = dequantized(model)  # float weights, and the class the server picks them by
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -789,7 +789,8 @@ def train_cmd(
     evaluated = f", eval loss {done.eval_loss:.4f}" if done.eval_loss is not None else ""
     typer.echo(
         f"trained {done.steps} steps: train loss {done.train_loss:.4f}{evaluated}\n"
-        f"saved: {done.out} (evaluate with --agent vllm:{base} --lora {done.out})",
+        f"saved: {done.out} (evaluate with --agent "
+        f"{'hf' if cpu or base.endswith('.gguf') else 'vllm'}:{base} --lora {done.out})",
         err=True,
     )
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from museslang.runtime.agents.batch import missing_extra
 from museslang.runtime.agents.chat_render import inline_tools, supports_tools
+from museslang.runtime.agents.hf import dequantized
 from museslang.runtime.options import BackendError
 
 
@@ -76,6 +77,8 @@ def train(data: Path, base: str, out: Path, settings: TrainSettings) -> Trained:
         model = AutoModelForCausalLM.from_pretrained(source, **where)
     except (OSError, ValueError) as exc:
         raise BackendError(f"cannot load the base model {base}: {exc}") from None
+    if gguf:
+        model = dequantized(model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if not supports_tools(tokenizer.chat_template):
@@ -108,14 +111,17 @@ def train(data: Path, base: str, out: Path, settings: TrainSettings) -> Trained:
         use_cpu=settings.cpu,
         dataloader_pin_memory=False,
     )
-    trainer = SFTTrainer(
-        model=model,
-        args=args,
-        train_dataset=ds["train"],
-        eval_dataset=ds.get("validation"),
-        processing_class=tokenizer,
-        peft_config=peft,
-    )
+    try:
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=ds["train"],
+            eval_dataset=ds.get("validation"),
+            processing_class=tokenizer,
+            peft_config=peft,
+        )
+    except ValueError as exc:  # TRL's and transformers' refusals are worded for a user
+        raise BackendError(f"cannot train {base}: {exc}") from None
     result = trainer.train()
     eval_loss = None
     if "validation" in ds:

@@ -70,3 +70,27 @@ def test_one_episode_per_family_through_the_server(gguf: Path, tmp_path: Path) -
             _played(out)
     finally:
         server.stop()
+
+
+def test_a_lora_trains_on_the_gguf_file_and_plays(gguf: Path, tmp_path: Path) -> None:
+    """The loop on the real model, in miniature: oracle data, one LoRA step on the GGUF
+    base (de-quantized on load: transformers refuses to train it as loaded), then an
+    episode with the adapter."""
+    pytest.importorskip("trl")
+    pytest.importorskip("peft")
+    data = tmp_path / "data"
+    made = runner.invoke(app, ["generate", "specs/shared_queue.muses", "--teacher",
+                               "reference:oracle", "--n", "4", "--val", "0", "--out", str(data),
+                               "--no-progress"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    adapter = tmp_path / "adapter"
+    trained = runner.invoke(app, ["train", str(data), "--base", str(gguf), "--out", str(adapter),
+                                  "--max-steps", "1", "--cpu", "--max-length", "256"])  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert f"--agent hf:{gguf} --lora {adapter}" in trained.output
+    out = tmp_path / "eval"
+    done = runner.invoke(app, ["eval", "specs/shared_queue.muses", "--agent", f"hf:{gguf}",
+                               "--lora", str(adapter), "--limit", "1", "--max-tokens", "16",
+                               "--out", str(out), "--no-progress"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    _played(out)

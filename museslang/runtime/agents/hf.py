@@ -15,6 +15,7 @@ default leaves one core free (one thread on a two-core machine). Needs the [hf] 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,23 @@ def load(path: str) -> tuple[Any, Any]:
     except (OSError, ValueError) as exc:
         raise BackendError(f"hf:{path}: cannot load a model and tokenizer there ({exc})") from None
     return tokenizer, model
+
+
+def dequantized(model: Any) -> Any:
+    """A model loaded from GGUF, marked as what it is: float weights. transformers
+    de-quantizes GGUF on load but keeps the quantizer's mark, which refuses training
+    and saving."""
+    if getattr(model, "hf_quantizer", None) is not None:
+        model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    if getattr(model, "is_quantized", False):
+        # a read-only property in some versions, where the two lines above suffice
+        with contextlib.suppress(AttributeError):
+            model.is_quantized = False
+    if not getattr(model.config, "architectures", None):
+        model.config.architectures = [type(model).__name__]
+    return model
 
 
 def stop_ids(tokenizer: Any, model: Any) -> set[int]:
