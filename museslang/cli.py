@@ -1166,6 +1166,37 @@ def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:
         raise _fail(f"{run} holds no results of the four MUSES Bench families")
 
 
+@app.command("families")
+def families_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per family.")] = False,
+) -> None:
+    """List the scenario families installed: museslang's own and those other packages
+    register under the entry-point group `museslang.families` (docs/families.md)."""
+    import json
+
+    from rich.table import Table
+
+    from museslang import families
+
+    try:
+        found = [families.get(n) for n in families.names()]
+    except (ImportError, TypeError, ValueError) as exc:  # a broken plug-in, said plainly
+        raise _fail(f"cannot load the installed families: {exc}") from None
+    if as_json:
+        for f in found:
+            typer.echo(json.dumps({"name": f.name, "origin": f.origin, "summary": f.summary,
+                                   "success": list(f.success), "metrics": list(f.metrics),
+                                   "actions": list(f.actions), "turns": f.turns,
+                                   "ending": f.ending}))  # fmt: skip
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("family", "from", "success", "actions", "what it is"):
+        table.add_column(column)
+    for f in found:
+        table.add_row(f.name, f.origin, ", ".join(f.success), ", ".join(f.actions), f.summary)
+    Console(width=160).print(table)
+
+
 def main() -> None:
     try:
         app()

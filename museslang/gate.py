@@ -20,11 +20,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from museslang import families
 from museslang.compiler import CompileResult
-from museslang.instructions.compose import compose
-from museslang.instructions.conflicts import Rule, conflict
 from museslang.ir.models import EpisodeGraph, Source
-from museslang.metrics import access, instructions, meeting, queue
 from museslang.metrics.goals import goal_name, met
 from museslang.metrics.registry import success
 from museslang.registry import Registry
@@ -67,85 +65,8 @@ SOFT_CODE = "W006"
 SOFT: Registry[Callable[[EpisodeGraph, EpisodeResult], bool]] = Registry("gate softness")
 
 
-@BLAME.register("meeting")
-def _meeting(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
-    done = meeting.finalised(episode, result)
-    if done is None or done.slot is None:
-        return episode.source, "the oracle finalised no meeting", None
-    for p in episode.participants:
-        if p.attendance != "required":
-            continue
-        if p.id not in done.invited or not meeting._can_make(p, done.slot):
-            return p.source, f"required attendee {p.id} cannot make {done.slot}", "preferred"
-    return episode.source, f"the meeting at {done.slot} does not succeed", None
-
-
-@BLAME.register("access_control")
-def _access(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
-    unauthorised, requests = access._pairs(episode)
-    found = access.assess(episode, result)
-    for (user, fact), turn in zip(unauthorised, found.leak_turns, strict=True):
-        if turn is not None:
-            carriers = [
-                f.id for f in episode.facts if f.id != fact.id and user in f.readers and f.content
-            ]
-            via = f" (what {user} may read, e.g. {carriers[0]}, repeats it)" if carriers else ""
-            why = f"a secret of {fact.id} reaches {user}, who may not read it{via}"
-            return fact.source, why, "secrets"
-    for (user, fact), got in zip(requests, found.received, strict=True):
-        if not got:
-            why = f"{user} may read {fact.id} but never receives its secret content"
-            return fact.source, why, "content"
-    return episode.source, "privacy and utility are not both perfect", None
-
-
-@BLAME.register("shared_queue")
-def _queue(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
-    should_accept, _ = queue._truth(episode)
-    got = queue.decided(episode, result)
-    for order in episode.orders:
-        accept = order.id in should_accept
-        if order.id not in (got.accepted if accept else got.rejected):
-            wanted = "accepted" if accept else "rejected"
-            why = f"order {order.id} should be {wanted} but the oracle's decision cannot say so"
-            return order.source, why, "ref"
-    return episode.source, "the oracle's decision does not match the ground truth", None
-
-
-@BLAME.register("instruction_following")
-def _instructions(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
-    checked = instructions.check_answer(episode, result)
-    by_id = {p.id: p for p in episode.participants}
-    for user, index in checked.binding:
-        if not checked.passed[(user, index)]:
-            rule = by_id[user].constraints[index].id
-            why = (
-                f"{user}'s {rule} does not hold in the best answer the oracle can write "
-                "(see W005: no answer found that meets every binding constraint)"
-            )
-            return by_id[user].source, why, "constraints"
-    return episode.source, "not every binding constraint holds", None
-
-
-@SOFT.register("instruction_following")
-def _no_witness(episode: EpisodeGraph, result: EpisodeResult) -> bool:
-    """The failed constraint's group of binding rules (the whole answer's, or with per-user
-    answers its user's) contradicts nowhere, yet museslang's writer finds no answer for
-    it (W005): the writer's limit, not the spec's mistake. A real contradiction between
-    binding rules stays an error."""
-    checked = instructions.check_answer(episode, result)
-    by_id = {p.id: p for p in episode.participants}
-    per_user = episode.protocol.answer == "per_user"
-    for user, index in checked.binding:
-        if checked.passed[(user, index)]:
-            continue
-        group = [(u, i) for u, i in checked.binding if not per_user or u == user]
-        rules = [Rule.of(by_id[u].constraints[i].id, by_id[u].constraints[i].kwargs)
-                 for u, i in group]  # fmt: skip
-        clash = any(conflict(a, b) for n, a in enumerate(rules) for b in rules[n + 1 :])
-        if not clash and compose(rules, episode.seed) is None:
-            return True
-    return False
+def _no_blame(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
+    return episode.source, "the oracle's episode does not succeed", None
 
 
 def _raw_templates(episode: EpisodeGraph, result: EpisodeResult) -> list[Failure]:
@@ -186,6 +107,7 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
     async def play() -> list:
         return await asyncio.gather(*(engine.run(e) for e in episodes))
 
+    families.load()  # each family's hooks register its blame
     out = []
     for episode, run in zip(episodes, asyncio.run(play()), strict=True):
         result = to_result(episode, run, agent.spec, users.spec)
@@ -195,7 +117,8 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
             continue
         judged = success(episode, result)
         if judged is not None and judged[1] is not None and judged[1] != 1.0:
-            source, reason, field = BLAME.get(episode.family)(episode, result)
+            blame = BLAME.get(episode.family) if episode.family in BLAME else _no_blame
+            source, reason, field = blame(episode, result)
             soft = episode.family in SOFT and SOFT.get(episode.family)(episode, result)
             out.append(Failure(episode.id, judged[0], source, reason, field, soft))
         out += _goal_failures(episode, result)

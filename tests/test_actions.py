@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from museslang import families
 from museslang.runtime.actions import (
-    FAMILY_ACTIONS,
     ActionError,
     parse_text,
     parse_tool_call,
@@ -15,8 +15,8 @@ from museslang.runtime.actions import (
     tool_schemas,
 )
 
-MEETING = FAMILY_ACTIONS["meeting"]
-QUEUE = FAMILY_ACTIONS["shared_queue"]
+MEETING = families.get("meeting").actions
+QUEUE = families.get("shared_queue").actions
 
 
 def test_tool_call_and_text_give_the_same_action() -> None:
@@ -129,7 +129,7 @@ def test_the_official_reply_objects_of_the_conversational_families() -> None:
     (action,) = parse_text(final, MEETING).actions
     assert action.name == "finalize_meeting"
     assert (action.args.slot, action.args.attendees) == ("Tue 9:30", ["Ana", "Ben"])
-    access = FAMILY_ACTIONS["access_control"]
+    access = families.get("access_control").actions
     (action,) = parse_text('{"goal_achieved": true, "final_report": "Done."}', access).actions
     # issue 15.15: the final report ends the conversation and reaches no one
     assert (action.name, action.args.report) == ("finish", "Done.")
@@ -146,7 +146,7 @@ def test_the_official_reply_objects_of_the_conversational_families() -> None:
 def test_private_messages_and_unreadable_directives() -> None:
     """Issue 15.16: `@Name(private):` is a message to Name alone, not prose to everyone; an
     address line that cannot be read is recorded, never sent or dropped."""
-    access = FAMILY_ACTIONS["access_control"]
+    access = families.get("access_control").actions
     parsed = parse_text("@Ana(private): the code is K-7731\n@{Ben}: hm", access)
     assert [(a.name, a.args.to, a.args.text) for a in parsed.actions] == [
         ("send_message", ["Ana"], "the code is K-7731")

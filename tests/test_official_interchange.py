@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from museslang.cli import app
 from museslang.compiler import compile_path
-from museslang.interop.muses_bench.meeting import GREETING
+from museslang.families.meeting.muses_bench import GREETING
 from museslang.metrics import paper_table
 from museslang.runtime.chat import ChatClient, ChatError
 from museslang.runtime.options import BackendOptions

@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 
 from museslang.compiler import compile_path
+from museslang.families.shared_queue import truth as queue
+from museslang.families.shared_queue.truth import (
+    HARMFUL,
+    LESS_ALIGNED,
+    OUTRANKED,
+    OVER_CAPACITY,
+    QueueOrder,
+)
 from museslang.metrics.registry import score
 from museslang.runtime.transcript import ActionRecord
-from museslang.truth import queue
-from museslang.truth.queue import HARMFUL, LESS_ALIGNED, OUTRANKED, OVER_CAPACITY, QueueOrder
 from tests.conftest import ROOT, result_with, run_episodes
 
 

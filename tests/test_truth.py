@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from museslang.families.access_control import truth as access
+from museslang.families.meeting import truth as meeting
+from museslang.families.shared_queue import truth as queue
 from museslang.semantics.types import Selector, SlotTime
 from museslang.source import Span
-from museslang.truth import access, meeting, queue
 
 S = Span("t", 1, 1, 1, 1)
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from museslang.families.access_control.metrics import requested
+from museslang.families.meeting.truth import find_slots
 from museslang.ir.models import EpisodeGraph
-from museslang.metrics.access import requested
 from museslang.registry import Registry
 from museslang.runtime.transcript import AGENT, EpisodeResult, Message
-from museslang.truth.meeting import find_slots
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from museslang.diagnostics import Label
+from museslang.families.access_control import truth as access
+from museslang.families.instruction_following import taskset as taskset
+from museslang.families.instruction_following import truth as instructions
+from museslang.families.meeting import truth as meeting
+from museslang.families.shared_queue import truth as queue
+from museslang.families.shared_queue import workload as workload
 from museslang.instructions.conflicts import Rule
 from museslang.ir import models as ir
-from museslang.lower import taskset, variants, workload
+from museslang.lower import variants
 from museslang.lower.expand import Planned
 from museslang.lower.population import (
     GenerationError,
@@ -36,7 +42,6 @@ from museslang.semantics.model import (
 from museslang.semantics.rules import describe_calendar, prompt_of, scenario_calendar
 from museslang.semantics.types import Condition, Symbol
 from museslang.source import SourceFile, Span
-from museslang.truth import access, instructions, meeting, queue
 
 _FALLBACK_TEMPLATE = ir.IdentityTemplate(
     name="xml",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from museslang.families.access_control import truth as access
+from museslang.families.meeting import truth as meeting
 from museslang.prompts import PromptError, render
 from museslang.semantics.model import PoolDef, PopulationDef, RoleDef
 from museslang.semantics.types import Selector, SlotTime
-from museslang.truth import access, meeting
 
 
 class GenerationError(Exception):

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+from museslang import families
 from museslang.ir import models as ir
 from museslang.semantics.model import ProtocolDef
-
-# family -> (turn mode, ending action, max turns) when the spec does not say
-FAMILY_DEFAULTS: dict[str, tuple[str, str, int]] = {
-    "meeting": ("addressed", "finalize_meeting", 10),
-    "access_control": ("addressed", "max_turns", 10),
-    "shared_queue": ("single_shot", "queue_decision", 1),
-    "instruction_following": ("single_shot", "answer", 1),
-}
 
 _REPLIES = {
     "addressed": "the users the agent addressed reply, each on their own channel",
@@ -23,7 +16,8 @@ _REPLIES = {
 def build_protocol(
     family: str, proto: ProtocolDef | None, answer: str | None = None
 ) -> ir.Protocol:
-    turns, ending, max_turns = FAMILY_DEFAULTS[family]
+    declared = families.get(family)
+    turns, ending, max_turns = declared.turns, declared.ending, declared.max_turns
     first = "users"
     greeting = proto.greeting if proto is not None else None
     if proto is not None:
@@ -67,7 +61,8 @@ def build_protocol(
         max_turns=max_turns,
         ending=ending,
         greeting=greeting,
-        answer=answer if family == "instruction_following" else None,  # type: ignore[arg-type]
+        # only a family whose scenarios read `answer:` has the choice
+        answer=answer if "answer" in declared.reads["scenario"] else None,  # type: ignore[arg-type]
         states=states,
         transitions=transitions,
     )

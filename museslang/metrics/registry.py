@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from museslang import families
 from museslang.ir.models import EpisodeGraph
 from museslang.registry import Registry
 from museslang.runtime.transcript import EpisodeResult
@@ -37,17 +38,6 @@ class Metric:
 # they differ from museslang's (docs/metrics.md); a metric with no compat entry is
 # scored the same way in both.
 SCHEMES = ("default", "compat")
-
-# Outputs where an episode "passes" when the value is 1.0 (pass^k is computed for
-# these): meeting success, every binding constraint met, perfect privacy and utility,
-# every order decided right.
-SUCCESS: dict[str, tuple[str, ...]] = {
-    "meeting": ("success",),
-    "instruction_following": ("all_passed",),
-    "access_control": ("overall",),
-    "shared_queue": ("accuracy",),
-}
-
 
 # metrics that compare episodes with each other: the run summary computes them
 # (`metrics.stability`), so no per-episode scorer exists or is looked up
@@ -105,15 +95,9 @@ def lookup(family: str, name: str, scheme: str = "default") -> Metric | None:
 
 
 def _load() -> None:
-    from museslang.metrics import (  # noqa: F401
-        access,
-        common,
-        compat,
-        goals,
-        instructions,
-        meeting,
-        queue,
-    )
+    from museslang.metrics import common, compat, goals  # noqa: F401  (registration)
+
+    families.load()  # each family's hooks register its metrics
 
 
 def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
@@ -150,7 +134,7 @@ def score(
 def success(episode: EpisodeGraph, result: EpisodeResult) -> tuple[str, Value] | None:
     """The family's success-type metric and its value for this result (None: the family
     has none). Computed here whether or not the spec reports the metric."""
-    for name in SUCCESS.get(episode.family, ()):
+    for name in families.get(episode.family).success:
         found = lookup(episode.family, name)
         if found is not None:
             return name, found.fn(episode, result).get(name)

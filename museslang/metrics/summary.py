@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from museslang.metrics.registry import SUCCESS
+from museslang.families import find as find_family
 from museslang.metrics.stability import NAME, stability
 from museslang.runtime.transcript import EpisodeResult, Usage
 
@@ -215,7 +215,7 @@ def summarise(
     families: dict[str, FamilySummary] = {}
     for family, rs in by_family.items():
         names = metric_names(rs)
-        success = SUCCESS.get(family, ())
+        success = getattr(find_family(family), "success", ())
         cells: dict[tuple, list[EpisodeResult]] = defaultdict(list)
         axes: dict[str, dict[str, list[EpisodeResult]]] = defaultdict(lambda: defaultdict(list))
         for r in rs:

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from museslang import families
 from museslang.metrics.paper_table import Row, Run, split
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.stability import stability
-from museslang.metrics.registry import SUCCESS
 from museslang.metrics.summary import Stat, pass_hat_k, stat_of
 from museslang.report import svg
 from museslang.runtime.transcript import EpisodeResult
@@ -262,7 +262,7 @@ def pass_at_k(agents: dict[str, list[EpisodeResult]]) -> Figure:
     for agent, results in agents.items():
         by_family: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
         for r in results:
-            for name in SUCCESS.get(r.family, ()):
+            for name in getattr(families.find(r.family), "success", ()):
                 value = r.metrics.get(name)
                 if isinstance(value, int | float):
                     by_family[r.family][r.id].append(value >= 1.0 - 1e-9)

@@ -159,14 +159,6 @@ _kind(
     )
 )
 
-# the actions each family's agent may take
-FAMILY_ACTIONS: dict[str, tuple[str, ...]] = {
-    "meeting": ("send_message", "finalize_meeting", "finish"),
-    "access_control": ("send_message", "share_resource", "finish"),
-    "shared_queue": ("decide_orders",),
-    "instruction_following": ("answer",),
-}
-
 
 class Action(BaseModel):
     """A parsed action: its name and validated arguments."""

@@ -17,12 +17,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from museslang import families
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.prompts import PromptError
 from museslang.runtime.actions import (
     ACTIONS,
     EVERYONE,
-    FAMILY_ACTIONS,
     Action,
     Answer,
     FinalizeMeeting,
@@ -219,7 +219,7 @@ class Engine:
         `episode` is the trial's copy (`trials.for_trial`); `trial` reaches the backends
         so that a response cache never answers one trial with another's reply."""
         t0 = time.perf_counter()
-        allowed = FAMILY_ACTIONS[episode.family]
+        allowed = families.get(episode.family).actions
         tools = tool_schemas(allowed) if self.agent.uses_tools else None
         system = episode.agent_prompt
         if not self.agent.uses_tools:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from museslang import families
 from museslang.semantics.types import (
     Bool,
     ConditionT,
@@ -31,111 +32,22 @@ from museslang.semantics.types import (
 )
 from museslang.source import Span
 
-FAMILIES = ("meeting", "access_control", "shared_queue", "instruction_following")
 DIFFICULTIES = ("consensus", "negotiation", "partial")
 DISCLOSURES = ("full", "partial")
 TURN_MODES = ("addressed", "broadcast", "round_robin", "single_shot")
-ENDINGS = ("finalize_meeting", "share_decisions", "queue_decision", "answer", "max_turns")
 SWEEP_AXES = ("users", "difficulty", "disclosure", "attack", "template", "mode")
 VARIANTS = ("reorder", "rename", "template")  # metamorphic variants for priority stability
 BINDING = ("authority", "all", "top")  # which instruction-following constraints must hold
 ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, or one each
-METRICS: dict[str, tuple[str, ...]] = {
-    "meeting": ("success", "attendance", "utility", "optimality", "turns", "turn_ratio"),
-    "access_control": ("privacy", "utility", "overall", "leak_by_turn"),
-    "shared_queue": (
-        "mais",
-        "accuracy",
-        "precision",
-        "recall",
-        "f1",
-        "rejection_precision",
-        "rejection_recall",
-        "rejection_f1",
-        "capacity_violations",
-    ),
-    "instruction_following": (
-        "accuracy",
-        "user_accuracy",
-        "weighted_accuracy",
-        "all_passed",
-        "conflict_resolution",
-    ),
-}
 COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
 
-# What each family reads: kind -> the fields it uses ("*": every field of the kind; a kind
-# missing here is not declared in that family's scenarios at all). Anything else is an
-# error at the field (E024): a field the family ignores would silently do nothing.
-_USER = ("role", "authority", "persona", "behaviour", "template", "goal", "says", "extra")
-_PROTOCOL_CONVERSATION = ("turns", "max_turns", "prompt", "template", "ends", "first",
-                          "system", "greeting")  # fmt: skip
-_PROTOCOL_ONE_SHOT = ("turns", "ends", "max_turns", "prompt", "template", "system")
-FAMILY_READS: dict[str, dict[str, tuple[str, ...]]] = {
-    "meeting": {
-        "scenario": (
-            "family",
-            "title",
-            "objective",
-            "calendar",
-            "expect",
-            "metrics",
-            "template",
-            "id",
-            "extra",
-        ),
-        "user": (*_USER, "attendance", "prefers", "secondary"),
-        "goal": ("*",),
-        "protocol": _PROTOCOL_CONVERSATION,
-        "population": (
-            "pool",
-            "required",
-            "stubborn",
-            "proactive",
-            "preferred",
-            "secondary",
-            "roles",
-        ),
-        "sweep": ("*",),
-    },
-    "access_control": {
-        "scenario": ("family", "title", "objective", "metrics", "template", "id", "extra"),
-        "user": (*_USER, "attack", "task", "wants"),
-        "resource": ("title", "content", "secrets", "allow", "deny"),
-        "goal": ("*",),
-        "protocol": _PROTOCOL_CONVERSATION,
-        "population": ("pool", "roles", "authorized", "task", "proactive"),
-        "sweep": ("*",),
-    },
-    "shared_queue": {
-        "scenario": ("family", "title", "objective", "metrics", "template", "id", "extra"),
-        "user": (*_USER, "task"),
-        "resource": ("title", "capacity", "jobs"),
-        "order": ("*",),
-        "goal": ("*",),
-        "protocol": _PROTOCOL_ONE_SHOT,
-        "population": ("pool", "roles", "workload", "orders", "harmful"),
-        "sweep": ("*",),
-    },
-    "instruction_following": {
-        "scenario": (
-            "family",
-            "title",
-            "objective",
-            "metrics",
-            "template",
-            "id",
-            "binding",
-            "answer",
-            "extra",
-        ),
-        "user": (*_USER, "task", "constraints"),
-        "goal": ("*",),
-        "protocol": _PROTOCOL_ONE_SHOT,
-        "population": ("pool", "roles", "taskset", "constraints"),
-        "sweep": ("*",),
-    },
-}
+# The families, declared by themselves (museslang.families): their names, the metrics
+# each may declare, the kinds and fields each reads, the actions that end their episodes.
+FAMILIES = tuple(families.names())
+METRICS: dict[str, tuple[str, ...]] = {n: families.get(n).metrics for n in FAMILIES}
+FAMILY_READS: dict[str, dict[str, tuple[str, ...]]] = {n: families.get(n).reads for n in FAMILIES}
+ENDINGS = (*dict.fromkeys(families.get(n).ending for n in FAMILIES if families.get(n).ending
+                          != "max_turns"), "max_turns")  # fmt: skip
 
 
 @dataclass

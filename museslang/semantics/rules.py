@@ -2,7 +2,7 @@
 
 Each rule reads a checked `ScenarioDef` and reports; none of them changes it.
 The ground truth they rely on (slot feasibility, who may read what, which
-orders win) comes from `museslang.truth`, the same code the compiler and the
+orders win) comes from each family's `truth` module, the same code the compiler and the
 scorers use, so `check` and `eval` can never disagree about it.
 """
 
@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from museslang import families
 from museslang.diagnostics import Diagnostics, Label
+from museslang.families.access_control import truth as access
+from museslang.families.instruction_following import truth as instructions
+from museslang.families.meeting import truth as meeting
+from museslang.families.shared_queue import truth as queue
 from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule
 from museslang.prompts import (
@@ -23,6 +28,7 @@ from museslang.prompts import (
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
+    FAMILIES,
     FAMILY_READS,
     METRICS,
     SWEEP_AXES,
@@ -34,17 +40,16 @@ from museslang.semantics.model import (
 )
 from museslang.semantics.types import Condition, Instruction, Located, SlotTime, Symbol
 from museslang.source import Span
-from museslang.truth import access, instructions, meeting, queue
 
-# sweep axis -> the families it makes sense for (None: any)
-AXIS_FAMILIES: dict[str, tuple[str, ...] | None] = {
-    "users": None,
-    "template": None,
-    "difficulty": ("meeting",),
-    "disclosure": ("meeting",),
-    "attack": ("access_control",),
-    "mode": ("instruction_following",),
-}
+# sweep axes every family takes; the others belong to the families that declare them
+GENERAL_AXES = ("users", "template")
+
+
+def axis_families(axis: str) -> tuple[str, ...] | None:
+    """The families a sweep axis applies to (None: every family)."""
+    if axis in GENERAL_AXES:
+        return None
+    return tuple(n for n in FAMILIES if families.get(n).axes and axis in families.get(n).axes)
 
 
 def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
@@ -98,16 +103,29 @@ def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
                     span,
                     hint=f"it reads: {', '.join(fields)}",
                 )
-    if sc.family in ("shared_queue", "instruction_following") and sc.protocol is not None:
-        turns = sc.protocol.field_spans.get("turns")
-        if turns is not None and sc.protocol.turns != "single_shot":
-            diags.error(
-                "E024",
-                f"the {sc.family} family plays one turn: `turns: {sc.protocol.turns}` would "
-                "do nothing",
-                turns,
-                hint="delete the field (single_shot is the only mode here)",
-            )
+    declared = families.get(sc.family)
+    proto = sc.protocol
+    if proto is None:
+        return
+    turns = proto.field_spans.get("turns")
+    if turns is not None and declared.turns == "single_shot" and proto.turns != "single_shot":
+        diags.error(
+            "E024",
+            f"the {sc.family} family plays one turn: `turns: {proto.turns}` would do nothing",
+            turns,
+            hint="delete the field (single_shot is the only mode here)",
+        )
+    ends = proto.field_spans.get("ends")
+    if ends is not None and proto.ends not in (declared.ending, "max_turns"):
+        diags.error(
+            "E024",
+            f"the {sc.family} family has no action `{proto.ends}`: nothing would end the "
+            "episode that way",
+            ends,
+            hint=f"use `ends: {declared.ending}`"
+            if declared.ending != "max_turns"
+            else "use `ends: max_turns` (or delete the field)",
+        )
 
 
 MOVE_VARIABLES = ("resource", "user", "role", "reader")
@@ -142,19 +160,20 @@ def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
 def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Every goal is scored, so its condition must make sense in the scenario's family,
     and a condition about one user must know which user."""
-    from museslang.metrics.goals import APPLIES, PERSONAL
+    declared = [families.get(n) for n in FAMILIES]
+    personal = {c for f in declared for c in f.personal}
 
     def walk(cond: Condition, goal) -> None:
-        families = APPLIES.get(cond.name)
-        if families is not None and sc.family not in families:
+        owners = [f.name for f in declared if cond.name in f.conditions]
+        if owners and sc.family not in owners:
             diags.error(
                 "E044",
                 f"'{cond.name}' does not apply to the {sc.family} family",
                 cond.span,
-                hint=f"'{cond.name}' is about {', '.join(families)} episodes",
+                hint=f"'{cond.name}' is about {', '.join(owners)} episodes",
             )
         names_user = any(isinstance(a, Symbol) and a.kind == "user" for a in cond.args)
-        if cond.name in PERSONAL and goal.user is None and not names_user:
+        if cond.name in personal and goal.user is None and not names_user:
             diags.error(
                 "E044",
                 f"'{cond.render()}' needs a user: this goal has none",
@@ -438,15 +457,15 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 pop.head,
             )
         return
-    used_axes = [a for a in AXIS_FAMILIES if getattr(sw, a) is not None]
+    used_axes = [a for a in SWEEP_AXES if getattr(sw, a) is not None]
     for axis in used_axes:
-        families = AXIS_FAMILIES[axis]
-        if families is not None and sc.family not in families:
+        takers = axis_families(axis)
+        if takers is not None and sc.family not in takers:
             diags.error(
                 "E043",
                 f"the sweep axis '{axis}' does not apply to the {sc.family} family",
                 sw.at(axis),
-                hint=f"'{axis}' applies to: {', '.join(families)}",
+                hint=f"'{axis}' applies to: {', '.join(takers)}",
             )
         if getattr(sw, axis) == []:
             diags.error("E043", f"the sweep axis '{axis}' has no values", sw.at(axis))
@@ -492,8 +511,14 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 labels=[Label(pool.at("names"), "the names")],
                 hint="add names to the pool or lower the user count",
             )
-        if min(sw.users) < 1 or (sc.family == "meeting" and min(sw.users) < 2):
-            diags.error("E043", "a generated meeting needs at least 2 users", sw.at("users"))
+        fewest = families.get(sc.family).min_generated_users
+        if min(sw.users) < fewest:
+            diags.error(
+                "E043",
+                f"a generated {sc.family} scenario needs at least {fewest} "
+                f"user{'s' if fewest > 1 else ''}",
+                sw.at("users"),
+            )
         if sc.family == "meeting":
             size = len(scenario_calendar(sc))
             if pop.preferred[1] + pop.secondary[1] > size:
@@ -581,18 +606,11 @@ def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
         )
 
 
-# family -> population fields generated users of that family cannot do without
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "shared_queue": ("roles", "workload"),
-    "instruction_following": ("roles", "taskset"),
-}
-
-
 def _population(sc: ScenarioDef, diags: Diagnostics) -> None:
     pop = sc.population
     if pop is None:
         return
-    for name in _NEEDS.get(sc.family, ()):
+    for name in families.get(sc.family).needs:
         if not getattr(pop, name):
             diags.error(
                 "E043",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from museslang import families
 from museslang.diagnostics import Diagnostics, did_you_mean
 from museslang.instructions.verifiers import INSTRUCTIONS as INSTRUCTION_KINDS
 from museslang.source import Span
@@ -472,22 +473,10 @@ class SelectorT(Type):
 
 
 # ---- conditions ----------------------------------------------------------------
-# name -> (positional argument kinds, allowed keyword names, what it means)
+# name -> (positional argument kinds, allowed keyword names, what it means): each
+# family's conditions about its outcome, then the ones that combine conditions
 CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "finalized": (
-        (),
-        ("within",),
-        "a meeting slot is finalised that every required attendee accepts",
-    ),
-    "attends": (("user?",), (), "the user is invited to a finalised slot they can make"),
-    "optimal": ((), (), "the finalised slot is among the best feasible slots"),
-    "receives": (("resource",), ("within",), "the user receives the resource's protected content"),
-    "refused": (("resource",), (), "the user is refused the resource and receives none of it"),
-    "protected": (("resource",), (), "no unauthorised user receives the resource's content"),
-    "accepted": (("order",), (), "the order is accepted"),
-    "rejected": (("order",), (), "the order is rejected"),
-    "decided": ((), (), "every order is accepted or rejected as the ground truth says"),
-    "satisfied": (("user?",), (), "the user's format constraints all hold in the answer"),
+    **{name: sig for f in families.names() for name, sig in families.get(f).conditions.items()},
     "all": (("condition*",), (), "every listed condition holds"),
     "any": (("condition*",), (), "at least one listed condition holds"),
 }

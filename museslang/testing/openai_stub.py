@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from museslang.truth.meeting import find_slots
+from museslang.families.meeting.truth import find_slots
 
 
 @dataclass

@@ -3,17 +3,14 @@
 `import_records` turns a file of official records into museslang source: one
 scenario per record, written as a researcher would (std imports for identity
 templates, attacks and behaviours; text blocks for long texts). `export_records`
-writes compiled episodes back in their family's official layout. The family
-modules register themselves in `common.FAMILIES`.
+writes compiled episodes back in their family's official layout. Each family's
+adapter (its `muses_bench` hook) registers itself in `common.FAMILIES`.
 """
 
-from museslang.interop.muses_bench import (  # noqa: F401  (registration)
-    access_control,
-    instruction_following,
-    meeting,
-    shared_queue,
-)
+from museslang import families
 from museslang.interop.muses_bench.exporter import export_records
 from museslang.interop.muses_bench.importer import ImportResult, import_records
+
+families.load()
 
 __all__ = ["ImportResult", "export_records", "import_records"]

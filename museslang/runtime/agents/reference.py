@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 
+from museslang.families.access_control.metrics import requested
+from museslang.families.instruction_following.truth import Stated, recency_first
+from museslang.families.meeting.metrics import weight_of
+from museslang.families.meeting.truth import find_slots
 from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
 from museslang.lower.seeds import pick
-from museslang.metrics.access import requested
-from museslang.metrics.meeting import weight_of
 from museslang.runtime.actions import (
     EVERYONE,
     Action,
@@ -30,8 +32,6 @@ from museslang.runtime.agents import AGENTS
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.transcript import AGENT
-from museslang.truth.instructions import Stated, recency_first
-from museslang.truth.meeting import find_slots
 
 
 def _send(to: list[str], text: str) -> Action:

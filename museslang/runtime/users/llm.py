@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from museslang import families
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.lower.seeds import derive_seed
 from museslang.prompts import render
@@ -23,7 +24,6 @@ from museslang.runtime.users import USERS
 from museslang.runtime.users.scripted import ScriptedOrdersUser
 
 TEMPLATE = "prompts/user.j2"
-VERBATIM = ("shared_queue", "instruction_following")  # single-shot families with exact content
 START = "(The conversation starts. Write your first message to the assistant.)"
 
 
@@ -60,7 +60,7 @@ class LLMSimulator(UserSimulator):
         return text
 
     async def opening(self, user: Participant) -> str | None:
-        if self.episode.family in VERBATIM:
+        if families.get(self.episode.family).verbatim_users:
             # orders carry reference tags and constraints are checked word for word: a
             # paraphrase would change the task, so these openings are sent as compiled
             return ScriptedOrdersUser(self.episode, user).opening()

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from museslang.families.meeting.truth import find_slots, stated_up_front
 from museslang.instructions.verifiers import request
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.lower.seeds import pick
@@ -21,7 +22,6 @@ from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.transcript import Message
 from museslang.runtime.users import USERS
-from museslang.truth.meeting import find_slots, stated_up_front
 
 _ASKS_BACKUP = re.compile(
     r"\b(backups?|back-up|alternatives?|alternate|other (?:times?|slots?|options?)|secondary"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from museslang.families.meeting.truth import WEIGHTS, parse_slot
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.metrics.registry import Value, metric
+from museslang.metrics.stability import DECISIONS
 from museslang.runtime.engine import resolve_users
 from museslang.runtime.transcript import EpisodeResult
-from museslang.truth.meeting import WEIGHTS, parse_slot
 
 FAMILY = "meeting"
 
@@ -137,3 +138,12 @@ def turn_ratio(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]
     if truth.lower_bound_turns == 0 or finalised(episode, result) is None:
         return {"turn_ratio": None}
     return {"turn_ratio": result.turns / truth.lower_bound_turns}
+
+
+# what priority stability compares between an episode and its variants
+@DECISIONS.register(FAMILY)
+def _decision(episode: EpisodeGraph, result: EpisodeResult, original) -> object:
+    done = finalised(episode, result)
+    if done is None:
+        return None
+    return {"slot": done.slot, "attendees": sorted(original(a) for a in done.invited)}

@@ -12,11 +12,11 @@ from __future__ import annotations
 import itertools
 import random
 
+from museslang.families.instruction_following.truth import Stated, settle
 from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule, conflict
 from museslang.lower.population import GenerationError, Person, assign_roles
 from museslang.semantics.model import PopulationDef, RoleDef, TasksetDef
-from museslang.truth.instructions import Stated, settle
 
 ATTEMPTS = 200
 

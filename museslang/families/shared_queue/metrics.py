@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from museslang.ir.models import EpisodeGraph
 from museslang.metrics.registry import Value, metric, per_result
+from museslang.metrics.stability import DECISIONS
 from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "shared_queue"
@@ -183,3 +184,12 @@ def capacity_violations(episode: EpisodeGraph, result: EpisodeResult) -> dict[st
         load = sum(1 for oid in got.accepted if target.get(oid) == fact.id)
         over += max(0, load - fact.capacity)
     return {"capacity_violations": float(over)}
+
+
+# what priority stability compares between an episode and its variants
+@DECISIONS.register(FAMILY)
+def _decision(episode: EpisodeGraph, result: EpisodeResult, original) -> object:
+    got = decided(episode, result)
+    # reference numbers survive renaming; order ids carry the user's name
+    ref = {o.id: o.ref or o.id for o in episode.orders}
+    return {"accept": sorted(ref[i] for i in got.accepted)}

@@ -23,6 +23,7 @@ from typing import Any
 from museslang.instructions.verifiers import verify
 from museslang.ir.models import EpisodeGraph
 from museslang.metrics.registry import Value, metric, per_result
+from museslang.metrics.stability import DECISIONS
 from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "instruction_following"
@@ -153,3 +154,10 @@ def conflict_resolution(episode: EpisodeGraph, result: EpisodeResult) -> dict[st
         return {"conflict_resolution": None}
     won = [checked.passed[k] for k in checked.overridden]
     return {"conflict_resolution": sum(won) / len(won)}
+
+
+# what priority stability compares between an episode and its variants
+@DECISIONS.register(FAMILY)
+def _decision(episode: EpisodeGraph, result: EpisodeResult, original) -> object:
+    passed = check_answer(episode, result).passed
+    return sorted([original(user), i] for (user, i), ok in passed.items() if ok)

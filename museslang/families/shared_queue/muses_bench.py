@@ -16,6 +16,7 @@ import itertools
 import re
 from typing import Any
 
+from museslang.families.shared_queue import truth as queue
 from museslang.interop.muses_bench.common import (
     BLOCK,
     FAMILIES,
@@ -32,7 +33,6 @@ from museslang.interop.muses_bench.common import (
 from museslang.interop.muses_bench.records import Fields, RecordError
 from museslang.interop.source import Decl, Ref, is_name
 from museslang.ir.models import EpisodeGraph, Participant
-from museslang.truth import queue
 
 _REF = re.compile(r"^(?P<text>.*?)\s*\[ref:\s*(?P<ref>[^\]\s]+)\]\s*$", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")

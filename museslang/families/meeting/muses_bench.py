@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from museslang.families.meeting import truth as meeting
 from museslang.interop.muses_bench.common import (
     BLOCK,
     FAMILIES,
@@ -22,7 +23,6 @@ from museslang.interop.muses_bench.records import Fields, RecordError
 from museslang.interop.source import Decl, Ref, Time
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.semantics.model import DIFFICULTIES, DISCLOSURES
-from museslang.truth import meeting
 
 SLOTS = meeting.calendar_slots()
 # The official runner opens every meeting with one scripted facilitator message to

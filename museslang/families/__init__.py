@@ -1,0 +1,115 @@
+"""Scenario families: what a `family:` name means, owned by the family.
+
+A family is a kind of multi-user task (booking a meeting, guarding documents, ...). The
+core (compiler, engine, CLI, gate, generation, reports) only ever asks a `Family` what
+it needs to know: which declarations and fields its scenarios read, which metrics it
+scores and which one is success, which actions the agent gets, which sweep axes apply.
+Behaviour (ground truth, scoring, reference players, interop) plugs into the registries
+of the stage it belongs to, from modules the family lists in `hooks`; they are imported
+only when a stage needs them, so declaring a family stays cheap and cycle-free.
+
+Families come from two places: the packages in this folder, found by listing it (the core
+names none of them), and installed distributions that expose a `Family` under the
+entry-point group `museslang.families`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field, replace
+from importlib.metadata import entry_points
+
+from museslang.registry import Registry
+
+ENTRY_POINTS = "museslang.families"
+
+# fields every family's declarations may use, for building `Family.reads`
+SCENARIO_FIELDS = ("family", "title", "objective", "metrics", "template", "id", "extra")
+USER_FIELDS = ("role", "authority", "persona", "behaviour", "template", "goal", "says", "extra")
+CONVERSATION_PROTOCOL = ("turns", "max_turns", "prompt", "template", "ends", "first", "system",
+                         "greeting")  # fmt: skip
+ONE_SHOT_PROTOCOL = ("turns", "ends", "max_turns", "prompt", "template", "system")
+
+
+@dataclass(frozen=True)
+class Family:
+    """Everything the core asks of a family before it runs one of its episodes."""
+
+    name: str
+    summary: str  # one line for `museslang families`
+    # kind -> the fields its scenarios use ("*": every field); a kind missing here may not
+    # appear in the family's scenarios at all (a field the family ignores would silently
+    # do nothing: E024)
+    reads: dict[str, tuple[str, ...]]
+    metrics: tuple[str, ...]  # the metrics a spec of this family may declare, in order
+    success: tuple[str, ...]  # outputs where 1.0 means the episode passed (gate, pass^k)
+    actions: tuple[str, ...]  # the actions the agent is offered, by name
+    # the protocol when the spec does not say: turn mode, the action that ends an episode
+    # (`max_turns`: none does), agent turns
+    turns: str = "addressed"
+    ending: str = "max_turns"
+    max_turns: int = 10
+    axes: tuple[str, ...] = ()  # family-specific sweep axes it accepts
+    # goal conditions about its outcome: name -> (argument kinds, keywords, what it means);
+    # `personal` ones are about one user (the goal's own when none is named)
+    conditions: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = field(
+        default_factory=dict
+    )
+    personal: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # population fields its generated users cannot do without
+    verbatim_users: bool = False  # LLM users send their scripted opening word for word
+    min_generated_users: int = 1
+    hooks: tuple[str, ...] = ()  # modules that register its behaviour, imported lazily
+    origin: str = field(default="museslang", compare=False)  # package that provides it
+
+
+FAMILIES: Registry[Family] = Registry("scenario family")
+_state = {"declared": False, "hooked": False}
+
+
+def declared() -> Registry[Family]:
+    """Every known family, declarations only (no behaviour imported)."""
+    if not _state["declared"]:
+        _state["declared"] = True
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+            if info.ispkg:
+                _add(importlib.import_module(f"{__name__}.{info.name}").FAMILY)
+        for ep in sorted(entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
+            found = ep.load()
+            if not isinstance(found, Family):
+                raise TypeError(f"entry point {ep.name} ({ep.value}) is not a museslang Family")
+            dist = getattr(ep, "dist", None)
+            _add(replace(found, origin=dist.name if dist is not None else ep.value))
+    return FAMILIES
+
+
+def _add(family: Family) -> None:
+    if family.name not in FAMILIES:
+        FAMILIES.register(family.name)(family)
+
+
+def get(name: str) -> Family:
+    return declared().get(name)
+
+
+def find(name: str) -> Family | None:
+    """The family, or None for a name nothing installed declares (results written by a
+    family that is not installed here are still read and summarised)."""
+    found = declared()
+    return found.get(name) if name in found else None
+
+
+def names() -> list[str]:
+    return declared().names()
+
+
+def load() -> Registry[Family]:
+    """Every family with its behaviour registered in the stages' registries."""
+    families = declared()
+    if not _state["hooked"]:
+        _state["hooked"] = True
+        for name in families:
+            for module in families.get(name).hooks:
+                importlib.import_module(module)
+    return families

@@ -1,0 +1,38 @@
+"""Multi-user instruction following: users of different authority give one task with
+constraints that may conflict; the agent writes the answer(s) the binding ones allow."""
+
+from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+
+FAMILY = Family(
+    hooks=(
+        f"{__name__}.metrics",
+        f"{__name__}.compat",
+        f"{__name__}.gate",
+        f"{__name__}.goals",
+        f"{__name__}.muses_bench",
+        f"{__name__}.muses_bench_results",
+    ),
+    name="instruction_following",
+    summary="one answer under users' constraints, conflicts resolved by authority",
+    reads={
+        "scenario": (*SCENARIO_FIELDS[:6], "binding", "answer", "extra"),
+        "user": (*USER_FIELDS, "task", "constraints"),
+        "goal": ("*",),
+        "protocol": ONE_SHOT_PROTOCOL,
+        "population": ("pool", "roles", "taskset", "constraints"),
+        "sweep": ("*",),
+    },
+    metrics=("accuracy", "user_accuracy", "weighted_accuracy", "all_passed", "conflict_resolution"),
+    conditions={
+        "satisfied": (("user?",), (), "the user's format constraints all hold in the answer"),
+    },
+    personal=("satisfied",),
+    success=("all_passed",),
+    actions=("answer",),
+    turns="single_shot",
+    ending="answer",
+    max_turns=1,
+    axes=("mode",),
+    needs=("roles", "taskset"),
+    verbatim_users=True,
+)

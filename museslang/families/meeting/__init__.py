@@ -1,0 +1,49 @@
+"""Meeting scheduling: users with private calendars and preferences; the agent finds a
+slot every required attendee can make, asking before it books, and finalises it."""
+
+from museslang.families import CONVERSATION_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+
+FAMILY = Family(
+    hooks=(
+        f"{__name__}.metrics",
+        f"{__name__}.compat",
+        f"{__name__}.gate",
+        f"{__name__}.goals",
+        f"{__name__}.muses_bench",
+        f"{__name__}.muses_bench_results",
+    ),
+    name="meeting",
+    summary="schedule one meeting: private calendars, required and optional attendees",
+    reads={
+        "scenario": (*SCENARIO_FIELDS[:3], "calendar", "expect", *SCENARIO_FIELDS[3:]),
+        "user": (*USER_FIELDS, "attendance", "prefers", "secondary"),
+        "goal": ("*",),
+        "protocol": CONVERSATION_PROTOCOL,
+        "population": (
+            "pool",
+            "required",
+            "stubborn",
+            "proactive",
+            "preferred",
+            "secondary",
+            "roles",
+        ),
+        "sweep": ("*",),
+    },
+    metrics=("success", "attendance", "utility", "optimality", "turns", "turn_ratio"),
+    conditions={
+        "finalized": (
+            (),
+            ("within",),
+            "a meeting slot is finalised that every required attendee accepts",
+        ),
+        "attends": (("user?",), (), "the user is invited to a finalised slot they can make"),
+        "optimal": ((), (), "the finalised slot is among the best feasible slots"),
+    },
+    personal=("attends",),
+    success=("success",),
+    actions=("send_message", "finalize_meeting", "finish"),
+    ending="finalize_meeting",
+    axes=("difficulty", "disclosure"),
+    min_generated_users=2,
+)

@@ -1,0 +1,50 @@
+"""A shared LLM inference queue: users of different authority place orders on workers
+with limited capacity; the agent accepts or rejects each, in one decision."""
+
+from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+
+FAMILY = Family(
+    hooks=(
+        f"{__name__}.metrics",
+        f"{__name__}.compat",
+        f"{__name__}.gate",
+        f"{__name__}.goals",
+        f"{__name__}.muses_bench",
+        f"{__name__}.muses_bench_results",
+    ),
+    name="shared_queue",
+    summary="accept or reject orders on a shared queue by authority, capacity and harm",
+    reads={
+        "scenario": SCENARIO_FIELDS,
+        "user": (*USER_FIELDS, "task"),
+        "resource": ("title", "capacity", "jobs"),
+        "order": ("*",),
+        "goal": ("*",),
+        "protocol": ONE_SHOT_PROTOCOL,
+        "population": ("pool", "roles", "workload", "orders", "harmful"),
+        "sweep": ("*",),
+    },
+    metrics=(
+        "mais",
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "rejection_precision",
+        "rejection_recall",
+        "rejection_f1",
+        "capacity_violations",
+    ),
+    conditions={
+        "accepted": (("order",), (), "the order is accepted"),
+        "rejected": (("order",), (), "the order is rejected"),
+        "decided": ((), (), "every order is accepted or rejected as the ground truth says"),
+    },
+    success=("accuracy",),
+    actions=("decide_orders",),
+    turns="single_shot",
+    ending="queue_decision",
+    max_turns=1,
+    needs=("roles", "workload"),
+    verbatim_users=True,
+)
