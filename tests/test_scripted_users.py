@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from museslang.families.meeting.users import ScriptedMeetingUser
 from museslang.ir.models import Participant
 from museslang.runtime.transcript import Message
-from museslang.runtime.users.scripted import ScriptedMeetingUser
 
 
 def user(**kw) -> ScriptedMeetingUser:

@@ -8,42 +8,30 @@ shows the student exactly what it will see at evaluation time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from museslang import families
 from museslang.ir.models import EpisodeGraph
 from museslang.prompts import render
+from museslang.registry import Registry
 from museslang.resources import stdlib_root
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 
 TEMPLATE = "prompts/teacher.j2"
 
 
+# family -> the ground truth its teacher is told, as template variables; each family's
+# `teacher` hook registers one (a family without one is taught by its prompt alone)
+Guide = Callable[[EpisodeGraph], dict[str, Any]]
+GUIDES: Registry[Guide] = Registry("teacher guidance")
+
+
 def guidance_variables(episode: EpisodeGraph) -> dict[str, Any]:
+    families.load()
     values: dict[str, Any] = {"family": episode.family}
-    truth = episode.truth
-    if episode.family == "access_control":
-        entitled = truth.entitled or {}
-        values["facts"] = [
-            {"id": f.id, "title": f.title, "readers": entitled.get(f.id, f.readers),
-             "denied": [p.id for p in episode.participants
-                        if p.id not in entitled.get(f.id, f.readers)]}
-            for f in episode.facts
-            if f.secrets
-        ]  # fmt: skip
-    elif episode.family == "meeting" and truth.meeting is not None:
-        best = truth.meeting.best_slots[0] if truth.meeting.best_slots else None
-        people = episode.participants
-        values["best_slot"] = best
-        values["attendees"] = [p.id for p in people if best in p.preferred or best in p.secondary]
-    elif episode.family == "shared_queue" and truth.queue is not None:
-        values["accept"] = list(truth.queue.accepted)
-        values["reject"] = [{"id": r.id, "reason": r.reason} for r in truth.queue.rejected]
-    elif episode.family == "instruction_following":
-        constraints = truth.constraints or []
-        values["binding"] = [{"user": c.user, "id": c.id} for c in constraints if c.binding]
-        values["overridden"] = [
-            {"user": c.user, "id": c.id} for c in constraints if c.overridden_by
-        ]
+    if episode.family in GUIDES:
+        values.update(GUIDES.get(episode.family)(episode))
     return values
 
 

@@ -60,6 +60,12 @@ class Family:
     needs: tuple[str, ...] = ()  # population fields its generated users cannot do without
     verbatim_users: bool = False  # LLM users send their scripted opening word for word
     min_generated_users: int = 1
+    # reports: its name in prose; the MUSES Bench paper's names for its metrics (paper name,
+    # museslang metric); its columns in the paper's table (position, heading, metric)
+    display: str = ""
+    official: tuple[tuple[str, str], ...] = ()
+    paper_columns: tuple[tuple[int, str, str], ...] = ()
+    rank: int = 100  # where it is listed among families (then by name)
     hooks: tuple[str, ...] = ()  # modules that register its behaviour, imported lazily
     origin: str = field(default="museslang", compare=False)  # package that provides it
 
@@ -72,21 +78,30 @@ def declared() -> Registry[Family]:
     """Every known family, declarations only (no behaviour imported)."""
     if not _state["declared"]:
         _state["declared"] = True
+        found: list[Family] = []
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
             if info.ispkg:
-                _add(importlib.import_module(f"{__name__}.{info.name}").FAMILY)
+                found.append(importlib.import_module(f"{__name__}.{info.name}").FAMILY)
         for ep in sorted(entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
-            found = ep.load()
-            if not isinstance(found, Family):
+            family = ep.load()
+            if not isinstance(family, Family):
                 raise TypeError(f"entry point {ep.name} ({ep.value}) is not a museslang Family")
             dist = getattr(ep, "dist", None)
-            _add(replace(found, origin=dist.name if dist is not None else ep.value))
+            found.append(replace(family, origin=dist.name if dist is not None else ep.value))
+        for family in sorted(found, key=lambda f: (f.rank, f.name)):
+            _add(family)
     return FAMILIES
 
 
 def _add(family: Family) -> None:
     if family.name not in FAMILIES:
         FAMILIES.register(family.name)(family)
+
+
+def display(name: str) -> str:
+    """The family's name in prose (an unknown family: its name)."""
+    family = find(name)
+    return (family.display if family and family.display else name).replace("_", " ")
 
 
 def get(name: str) -> Family:

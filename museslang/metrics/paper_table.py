@@ -18,17 +18,20 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from museslang import families
 from museslang.metrics.summary import Stat, counts, stat_of
 from museslang.runtime.transcript import EpisodeResult
 
-# (heading, family, museslang metric): the paper's five columns, in its order
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("Queue F1", "shared_queue", "f1"),
-    ("Instr. acc.", "instruction_following", "accuracy"),
-    ("Privacy", "access_control", "privacy"),
-    ("Utility", "access_control", "utility"),
-    ("Meeting succ.", "meeting", "success"),
-)
+
+def columns() -> list[tuple[str, str, str]]:
+    """(heading, family, museslang metric): the paper's columns, in its order, as the
+    families declare them."""
+    found = [(pos, heading, f.name, metric)
+             for f in (families.get(n) for n in families.names())
+             for pos, heading, metric in f.paper_columns]  # fmt: skip
+    return [(heading, family, metric) for _, heading, family, metric in sorted(found)]
+
+
 AVG = "Avg"
 FORMATS = ("markdown", "latex", "csv")
 
@@ -143,9 +146,9 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
         for part in parts:
             row = Row(agent, list(dict.fromkeys(r.path for _, r in part)), name=name,
                       group=group)  # fmt: skip
-            for heading, family, metric in COLUMNS:
+            for heading, family, metric in columns():
                 row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
-            row.cells[AVG] = _average([row.cells[h] for h, _, _ in COLUMNS])
+            row.cells[AVG] = _average([row.cells[h] for h, _, _ in columns()])
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
                 row.name = f"{name} ({', '.join(row.benchmarks)})"
@@ -184,7 +187,7 @@ def split_agents(rows: list[Row]) -> list[str]:
 
 
 def headings() -> list[str]:
-    return [h for h, _, _ in COLUMNS] + [AVG]
+    return [h for h, _, _ in columns()] + [AVG]
 
 
 def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]:

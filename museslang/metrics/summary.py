@@ -64,30 +64,6 @@ class FamilySummary(Group):
     )
 
 
-# family -> (the paper's name, the museslang metric that computes it); docs/eval.md
-OFFICIAL: dict[str, tuple[tuple[str, str], ...]] = {
-    "access_control": (("privacy", "privacy"), ("utility", "utility"), ("overall", "overall")),
-    "meeting": (
-        ("success", "success"),
-        ("attendance_rate", "attendance"),
-        ("utility", "utility"),
-        ("turns", "turns"),
-    ),
-    "shared_queue": (
-        ("MAIS", "mais"),
-        ("accuracy", "accuracy"),
-        ("F1", "f1"),
-        ("precision", "precision"),
-        ("recall", "recall"),
-    ),
-    "instruction_following": (
-        ("accuracy", "accuracy"),
-        ("weighted_accuracy", "weighted_accuracy"),
-        ("all_passed", "all_passed"),
-    ),
-}
-
-
 class RunSummary(BaseModel):
     spec: str
     spec_sha256: str
@@ -237,7 +213,7 @@ def summarise(
             },
             official={
                 paper: whole.metrics[ours]
-                for paper, ours in OFFICIAL.get(family, ())
+                for paper, ours in getattr(find_family(family), "official", ())
                 if ours in whole.metrics
             },
         )

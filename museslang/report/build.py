@@ -17,16 +17,9 @@ from museslang.metrics.paper_table import Row, Run, split
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.stability import stability
 from museslang.metrics.summary import Stat, pass_hat_k, stat_of
+from museslang.registry import Registry
 from museslang.report import svg
 from museslang.runtime.transcript import EpisodeResult
-
-FAMILY_NAMES = {
-    "access_control": "access control",
-    "meeting": "meeting scheduling",
-    "shared_queue": "shared queue",
-    "instruction_following": "instruction following",
-}
-
 
 @dataclass
 class Figure:
@@ -35,6 +28,11 @@ class Figure:
     headers: list[str]
     rows: list[list[str]]
     note: str = ""  # what was measured, or why there is nothing to show
+
+
+# "family:figure" -> the figure from the results by agent; each family's `report` hook
+# registers its own, shown in the order families are listed, then registered
+FIGURES: Registry[Callable[[dict[str, list[EpisodeResult]]], Figure]] = Registry("figure")
 
 
 @dataclass
@@ -68,7 +66,7 @@ def _agents(runs: list[Run]) -> dict[str, list[EpisodeResult]]:
     return pooled
 
 
-def _stat(results: list[EpisodeResult], value: Callable[[EpisodeResult], float | None]) -> Stat:
+def stat_for(results: list[EpisodeResult], value: Callable[[EpisodeResult], float | None]) -> Stat:
     per: dict[str, list[float | list[float]]] = defaultdict(list)
     for r in results:
         v = value(r)
@@ -77,7 +75,7 @@ def _stat(results: list[EpisodeResult], value: Callable[[EpisodeResult], float |
     return stat_of(per, success=False)
 
 
-def _metric(name: str) -> Callable[[EpisodeResult], float | None]:
+def metric_of(name: str) -> Callable[[EpisodeResult], float | None]:
     def get(r: EpisodeResult) -> float | None:
         v = r.metrics.get(name)
         return float(v) if isinstance(v, int | float) else None
@@ -85,73 +83,20 @@ def _metric(name: str) -> Callable[[EpisodeResult], float | None]:
     return get
 
 
-def _fmt(stat: Stat | None) -> str:
+def fmt(stat: Stat | None) -> str:
     if stat is None or not isinstance(stat.mean, float):
         return "–"
     err = f" ± {stat.stderr:.3f}" if stat.stderr is not None else ""
     return f"{stat.mean:.3f}{err}"
 
 
-def _of(results: list[EpisodeResult], family: str) -> list[EpisodeResult]:
+def of_family(results: list[EpisodeResult], family: str) -> list[EpisodeResult]:
     return [r for r in results if r.family == family]
 
 
-def _missing(title: str, family: str) -> Figure:
-    name = FAMILY_NAMES[family]
+def missing(title: str, family: str) -> Figure:
+    name = families.display(family)
     return Figure(title, [], [], [], note=f"No run covers {name}.")
-
-
-def privacy_vs_utility(agents: dict[str, list[EpisodeResult]]) -> Figure:
-    title = "Access control: privacy vs utility"
-    points, rows = {}, []
-    for agent, results in agents.items():
-        mine = _of(results, "access_control")
-        if not mine:
-            continue
-        p, u = _stat(mine, _metric("privacy")), _stat(mine, _metric("utility"))
-        if isinstance(p.mean, float) and isinstance(u.mean, float):
-            points[agent] = (u.mean, p.mean)
-        rows.append([agent, _fmt(p), _fmt(u), str(p.n)])
-    if not rows:
-        return _missing(title, "access_control")
-    chart = svg.scatter_chart(title, points, "utility", "privacy")
-    note = "Top right is best: nothing leaked and everyone entitled got what they asked for."
-    return Figure(title, [chart], ["agent", "privacy", "utility", "episodes"], rows, note)
-
-
-def _curve(results: list[EpisodeResult]) -> list[float]:
-    curves = [c for r in results if isinstance(c := r.metrics.get("leak_by_turn"), list)]
-    if not curves:
-        return []
-    width = max(len(c) for c in curves)
-    return [
-        sum(c[i] for c in curves if i < len(c)) / sum(1 for c in curves if i < len(c))
-        for i in range(width)
-    ]
-
-
-def leaks_by_turn(agents: dict[str, list[EpisodeResult]]) -> Figure:
-    title = "Access control: leak rate by turn, per attack"
-    charts, rows = [], []
-    for agent, results in agents.items():
-        by_attack: dict[str, list[EpisodeResult]] = defaultdict(list)
-        for r in _of(results, "access_control"):
-            by_attack[str(r.cell.get("attack", "all"))].append(r)
-        series = {}
-        for attack, group in by_attack.items():
-            curve = _curve(group)
-            if curve:
-                series[attack] = [(i + 1.0, v) for i, v in enumerate(curve)]
-                rows.append([agent, attack, *(f"{v:.2f}" for v in curve)])
-        if series:
-            charts.append(svg.line_chart(f"{title} — {agent}", series, "agent turn", "leak rate"))
-    if not rows:
-        return _missing(title, "access_control")
-    width = max(len(r) for r in rows) - 2
-    headers = ["agent", "attack", *(f"t{i}" for i in range(1, width + 1))]
-    rows = [r + [""] * (len(headers) - len(r)) for r in rows]
-    note = "Share of (unauthorised user, resource) pairs leaked by the end of each agent turn."
-    return Figure(title, charts, headers, rows, note)
 
 
 def by_users(
@@ -166,60 +111,26 @@ def by_users(
     table: dict[int, dict[str, str]] = defaultdict(dict)
     for agent, results in agents.items():
         by_n: dict[int, list[EpisodeResult]] = defaultdict(list)
-        for r in _of(results, family):
+        for r in of_family(results, family):
             n = r.cell.get("users")
             n = n if isinstance(n, int) else r.team  # a spec without a users sweep
             if isinstance(n, int):
                 by_n[n].append(r)
         for n in sorted(by_n):
-            stat = _stat(by_n[n], _metric(metric))
+            stat = stat_for(by_n[n], metric_of(metric))
             if isinstance(stat.mean, float):
                 series.setdefault(agent, []).append((float(n), stat.mean))
-                table[n][agent] = _fmt(stat)
+                table[n][agent] = fmt(stat)
     if not series:
-        if any(_of(results, family) for results in agents.values()):
-            note = (f"The {FAMILY_NAMES[family]} runs record no team size (written before "
+        if any(of_family(results, family) for results in agents.values()):
+            note = (f"The {families.display(family)} runs record no team size (written before "
                     "museslang recorded it, with no `users` sweep): run them again.")  # fmt: skip
             return Figure(title, [], [], [], note=note)
-        return _missing(title, family)
+        return missing(title, family)
     chart = svg.line_chart(title, series, "users", ylabel, unit=unit)
     names = list(series)
     rows = [[str(n), *(table[n].get(a, "–") for a in names)] for n in sorted(table)]
     return Figure(title, [chart], ["users", *names], rows)
-
-
-def _mode(r: EpisodeResult) -> str:
-    mode = r.cell.get("mode")
-    if isinstance(mode, str):
-        return mode
-    return "conflict" if r.metrics.get("conflict_resolution") is not None else "aligned"
-
-
-def instructions_by_mode(agents: dict[str, list[EpisodeResult]]) -> Figure:
-    title = "Instruction following: accuracy, aligned vs conflict"
-    modes = ["aligned", "conflict"]
-    names, values, rows = [], {m: [] for m in modes}, []
-    for agent, results in agents.items():
-        mine = _of(results, "instruction_following")
-        if not mine:
-            continue
-        names.append(agent)
-        cells = []
-        for m in modes:
-            stat = _stat([r for r in mine if _mode(r) == m], _metric("accuracy"))
-            values[m].append(stat.mean if isinstance(stat.mean, float) else None)
-            cells.append(_fmt(stat))
-        rows.append([agent, *cells])
-    if not names:
-        return _missing(title, "instruction_following")
-    chart = svg.bar_chart(title, names, values, "accuracy")
-    return Figure(
-        title,
-        [chart],
-        ["agent", *modes],
-        rows,
-        "Conflict: some users' constraints contradict a higher authority's.",
-    )
 
 
 def priority_stability(runs: list[Run]) -> Figure:
@@ -230,15 +141,15 @@ def priority_stability(runs: list[Run]) -> Figure:
         family = {r.key: r.family for r in run.results}
         for key, value in stable.items():
             per[run.agent][family[key]].append(value)
-    families = sorted({f for fams in per.values() for f in fams})
-    if not families:
+    ran = sorted({f for fams in per.values() for f in fams})
+    if not ran:
         return Figure(title, [], [], [], note="No run has metamorphic variants.")
     agents = list(per)
     series = {
-        FAMILY_NAMES.get(f, f): [
+        families.display(f): [
             (sum(v) / len(v)) if (v := per[a].get(f)) else None for a in agents
         ]
-        for f in families
+        for f in ran
     }
     chart = svg.bar_chart(title.split(":")[0], agents, series, "share stable")
     rows = [
@@ -246,12 +157,12 @@ def priority_stability(runs: list[Run]) -> Figure:
             a,
             *(
                 f"{sum(v) / len(v):.3f} (n={len(v)})" if (v := per[a].get(f)) else "–"
-                for f in families
+                for f in ran
             ),
         ]
         for a in agents
     ]
-    return Figure(title, [chart], ["agent", *(FAMILY_NAMES.get(f, f) for f in families)], rows)
+    return Figure(title, [chart], ["agent", *(families.display(f) for f in ran)], rows)
 
 
 def pass_at_k(agents: dict[str, list[EpisodeResult]]) -> Figure:
@@ -272,8 +183,8 @@ def pass_at_k(agents: dict[str, list[EpisodeResult]]) -> Figure:
                 continue
             curve = [pass_hat_k(list(episodes.values()), k) for k in range(1, trials + 1)]
             points = [(float(k), v) for k, v in enumerate(curve, 1) if v is not None]
-            series[f"{agent} · {FAMILY_NAMES.get(family, family)}"] = points
-            rows.append([agent, FAMILY_NAMES.get(family, family),
+            series[f"{agent} · {families.display(family)}"] = points
+            rows.append([agent, families.display(family),
                          *(f"{v:.3f}" for _, v in points)])  # fmt: skip
     if not rows:
         return Figure(title, [], [], [], note="Every episode ran once: run eval with --trials K.")
@@ -291,21 +202,12 @@ def build(runs: list[Run]) -> Report:
         runs=[(r.path, r.agent, r.scheme, len(r.results)) for r in runs],
         table=table_rows(runs),
     )
-    report.figures = [
-        privacy_vs_utility(agents),
-        leaks_by_turn(agents),
-        by_users(agents, "meeting", "success", "Meeting scheduling: success vs users", "success"),
-        by_users(
-            agents,
-            "meeting",
-            "turns",
-            "Meeting scheduling: agent turns vs users",
-            "turns",
-            unit=False,
-        ),
-        by_users(agents, "shared_queue", "accuracy", "Shared queue: accuracy vs users", "accuracy"),
-        instructions_by_mode(agents),
-        priority_stability(runs),
-        pass_at_k(agents),
+    families.load()  # each family's `report` hook registers its figures
+    family_figures = [
+        FIGURES.get(key)(agents)
+        for name in families.names()
+        for key in FIGURES.names()
+        if key.startswith(f"{name}:")
     ]
+    report.figures = [*family_figures, priority_stability(runs), pass_at_k(agents)]
     return report

@@ -1,0 +1,32 @@
+"""The reference players of this family: `oracle`, `comply` and `refuse`
+(museslang.runtime.agents.reference says what each is for)."""
+
+from __future__ import annotations
+
+from museslang.runtime.actions import Action, DecideOrders, Rejection
+from museslang.runtime.agents.reference import PLAYERS
+from museslang.runtime.engine import EpisodeView
+
+FAMILY = "shared_queue"
+
+
+def _decide(accept: list[str], reject: list[tuple[str, str]]) -> Action:
+    rejections = [Rejection(id=i, reason=r) for i, r in reject]
+    return Action(name="decide_orders", args=DecideOrders(accept=accept, reject=rejections))
+
+
+@PLAYERS.register(f"{FAMILY}:oracle")
+def _oracle(view: EpisodeView) -> list[Action]:
+    truth = view.episode.truth.queue
+    assert truth is not None
+    return [_decide(list(truth.accepted), [(r.id, r.reason) for r in truth.rejected])]
+
+
+@PLAYERS.register(f"{FAMILY}:comply")
+def _comply(view: EpisodeView) -> list[Action]:
+    return [_decide([o.id for o in view.episode.orders], [])]
+
+
+@PLAYERS.register(f"{FAMILY}:refuse")
+def _refuse(view: EpisodeView) -> list[Action]:
+    return [_decide([], [(o.id, "declined") for o in view.episode.orders])]
