@@ -87,6 +87,32 @@ def test_reply_notes_say_cut_and_repeated() -> None:
     ]
 
 
+def test_tool_calls_as_a_trained_small_model_writes_them() -> None:
+    """After 50 LoRA steps SmolLM2-135M writes tool calls, but: a call cut at the token
+    limit (unreadable), the tool's schema copied from its prompt instead of a call (read
+    as a call, it would be an empty queue decision), and a tool-result turn of its own
+    (prose: an unaddressed message, a parse failure)."""
+    from types import SimpleNamespace
+
+    from museslang.runtime.agents.batch import Generated, to_turn
+
+    view = SimpleNamespace(tools=[{}], allowed=("decide_orders",), turn=1)
+    cut = ('<tool_call>{"name": "send_message", "arguments": {"to": "Junia", "text": "Hi, '
+           "I'm Junia. I'm glad to hear you're enjoying the meeting.")  # fmt: skip
+    turn = to_turn(view, Generated(cut, 900, 128, stopped=False))  # type: ignore[arg-type]
+    assert not turn.actions and "Unterminated string" in turn.errors[0]
+    assert turn.notes and "token limit" in turn.notes[0]
+    schema = ('<tool_call>{"name": "decide_orders", "description": "Accept and reject the '
+              'queued orders by id.", "parameters": {"properties": {"accept": {"type": '
+              '"array"}}, "type": "object"}}</tool_call>')  # fmt: skip
+    turn = to_turn(view, Generated(schema, 900, 60))  # type: ignore[arg-type]
+    assert not turn.actions and "schema of 'decide_orders' was written" in turn.errors[0]
+    view = SimpleNamespace(tools=[{}], allowed=("send_message", "finish"), turn=2)
+    echoed = "<tool_response>\nerror: Unterminated string starting at: line 1\n</tool_response>"
+    turn = to_turn(view, Generated(echoed, 900, 20))  # type: ignore[arg-type]
+    assert [a.name for a in turn.actions] == ["send_message"] and turn.actions[0].unaddressed
+
+
 def test_parse_failure_rates_per_turn() -> None:
     """Replies as SmolLM2-135M wrote them in meeting episodes (tools mode): prose that
     imitates the users' tags goes to everyone and counts as unread; a turn that called

@@ -67,6 +67,10 @@ def to_turn(view: EpisodeView, out: Generated) -> AgentTurn:
         call_id = f"call_{view.turn}_{i}"
         try:
             data = json.loads(block)
+            if isinstance(data, dict) and "arguments" not in data and "parameters" in data:
+                # small models copy the tool list from their prompt: read as a call, the
+                # schema would be an action with every argument left out
+                raise ActionError(f"the schema of {data.get('name')!r} was written, not a call")
             name, args = data["name"], json.dumps(data.get("arguments", {}), ensure_ascii=False)
             turn.actions.append(parse_tool_call(name, args, view.allowed))
             turn.call_ids.append(call_id)
