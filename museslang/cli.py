@@ -1178,10 +1178,7 @@ def families_cmd(
 
     from museslang import families
 
-    try:
-        found = [families.get(n) for n in families.names()]
-    except (ImportError, TypeError, ValueError) as exc:  # a broken plug-in, said plainly
-        raise _fail(f"cannot load the installed families: {exc}") from None
+    found = [families.get(n) for n in families.names()]
     if as_json:
         for f in found:
             typer.echo(json.dumps({"name": f.name, "origin": f.origin, "summary": f.summary,
@@ -1195,6 +1192,10 @@ def families_cmd(
     for f in found:
         table.add_row(f.name, f.origin, ", ".join(f.success), ", ".join(f.actions), f.summary)
     Console(width=160).print(table)
+    for broken in families.BROKEN:
+        typer.echo(f"museslang: error: the family plug-in {broken} cannot be used", err=True)
+    if families.BROKEN:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -294,11 +294,14 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 def find_template(name: str, spec_dir: Path) -> Path | None:
-    """A template path as written in a spec: relative to the spec, else to stdlib/.
-    A name no file can have (a NUL, a symlink loop, 5,000 characters) finds nothing."""
+    """A template path as written in a spec: relative to the spec, else to an installed
+    family's own template folder, else to stdlib/. A name no file can have (a NUL, a
+    symlink loop, 5,000 characters) finds nothing."""
+    from museslang.families import template_folders
+
     if not name or "\0" in name or len(name) > 1024:
         return None
-    for base in (spec_dir, stdlib_root()):
+    for base in (spec_dir, *template_folders(), stdlib_root()):
         try:
             candidate = (base / name).resolve()
             candidate.relative_to(base.resolve())

@@ -19,6 +19,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from museslang.registry import Registry
 
@@ -66,12 +67,16 @@ class Family:
     official: tuple[tuple[str, str], ...] = ()
     paper_columns: tuple[tuple[int, str, str], ...] = ()
     rank: int = 100  # where it is listed among families (then by name)
+    # a folder of its own templates (its agent prompt is `prompts/<name>.j2`), searched
+    # after the spec's folder and before the standard library; museslang's own live there
+    templates: str | None = None
     hooks: tuple[str, ...] = ()  # modules that register its behaviour, imported lazily
     origin: str = field(default="museslang", compare=False)  # package that provides it
 
 
 FAMILIES: Registry[Family] = Registry("scenario family")
 _state = {"declared": False, "hooked": False}
+BROKEN: list[str] = []  # entry points that failed to load, and why (`museslang families`)
 
 
 def declared() -> Registry[Family]:
@@ -83,9 +88,14 @@ def declared() -> Registry[Family]:
             if info.ispkg:
                 found.append(importlib.import_module(f"{__name__}.{info.name}").FAMILY)
         for ep in sorted(entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
-            family = ep.load()
+            try:
+                family = ep.load()
+            except Exception as exc:  # a broken plug-in must not take museslang down with it
+                BROKEN.append(f"{ep.name} ({ep.value}): {type(exc).__name__}: {exc}")
+                continue
             if not isinstance(family, Family):
-                raise TypeError(f"entry point {ep.name} ({ep.value}) is not a museslang Family")
+                BROKEN.append(f"{ep.name} ({ep.value}): not a museslang Family")
+                continue
             dist = getattr(ep, "dist", None)
             found.append(replace(family, origin=dist.name if dist is not None else ep.value))
         for family in sorted(found, key=lambda f: (f.rank, f.name)):
@@ -102,6 +112,12 @@ def display(name: str) -> str:
     """The family's name in prose (an unknown family: its name)."""
     family = find(name)
     return (family.display if family and family.display else name).replace("_", " ")
+
+
+def template_folders() -> list[Path]:
+    """The template folders families bring with them, in listing order."""
+    found = declared()
+    return [Path(t) for n in found if (t := found.get(n).templates)]
 
 
 def get(name: str) -> Family:

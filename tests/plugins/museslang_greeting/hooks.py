@@ -1,0 +1,44 @@
+"""The greeting family's behaviour: its metric and its reference players."""
+
+from __future__ import annotations
+
+from museslang.ir.models import EpisodeGraph
+from museslang.metrics.registry import Value, metric
+from museslang.runtime.actions import Action, Answer
+from museslang.runtime.agents.reference import PLAYERS
+from museslang.runtime.engine import EpisodeView
+from museslang.runtime.transcript import EpisodeResult
+
+FAMILY = "greeting"
+
+
+def _answer(result: EpisodeResult) -> str:
+    return next((str(a.args.get("text", "")) for a in result.actions
+                 if a.name == "answer" and a.ok), "")  # fmt: skip
+
+
+@metric("greeted", FAMILY)
+def greeted(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """The share of users the answer names."""
+    text = _answer(result)
+    people = [p.id for p in episode.participants]
+    return {"greeted": sum(p in text for p in people) / len(people) if people else None}
+
+
+def _say(text: str) -> list[Action]:
+    return [Action(name="answer", args=Answer(text=text))]
+
+
+@PLAYERS.register(f"{FAMILY}:oracle")
+def _oracle(view: EpisodeView) -> list[Action]:
+    return _say("Hello " + ", ".join(p.id for p in view.episode.participants) + "!")
+
+
+@PLAYERS.register(f"{FAMILY}:comply")
+def _comply(view: EpisodeView) -> list[Action]:
+    return _say(f"Hello {view.episode.participants[0].id}!")  # only the first who spoke
+
+
+@PLAYERS.register(f"{FAMILY}:refuse")
+def _refuse(view: EpisodeView) -> list[Action]:
+    return _say("Hello.")
