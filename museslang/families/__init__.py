@@ -75,7 +75,8 @@ class Family:
 
 
 FAMILIES: Registry[Family] = Registry("scenario family")
-_state = {"declared": False, "hooked": False}
+_state = {"declared": False}
+_hooked: set[str] = set()  # hook modules imported so far
 BROKEN: list[str] = []  # entry points that failed to load, and why (`museslang families`)
 
 
@@ -135,12 +136,13 @@ def names() -> list[str]:
     return declared().names()
 
 
-def load() -> Registry[Family]:
-    """Every family with its behaviour registered in the stages' registries."""
-    families = declared()
-    if not _state["hooked"]:
-        _state["hooked"] = True
-        for name in families:
-            for module in families.get(name).hooks:
+def load(*kinds: str) -> Registry[Family]:
+    """Every family, with its behaviour registered in the stages' registries: all of its
+    hooks, or only those whose module is named one of `kinds` (`load("checks")`)."""
+    found = declared()
+    for name in found:
+        for module in found.get(name).hooks:
+            if module not in _hooked and (not kinds or module.rsplit(".", 1)[-1] in kinds):
                 importlib.import_module(module)
-    return families
+                _hooked.add(module)
+    return found

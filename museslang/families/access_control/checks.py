@@ -1,0 +1,119 @@
+"""Checks of access-control scenarios: read rules that contradict or do nothing, secrets
+that are not in the content, attack moves museslang cannot fill (museslang.semantics.rules)."""
+
+from __future__ import annotations
+
+from museslang.diagnostics import Diagnostics, Label
+from museslang.families.access_control import truth as access
+from museslang.semantics.model import ScenarioDef, UserDef
+from museslang.semantics.rules import MOVE_VARIABLES, SCENARIO_CHECKS
+
+FAMILY = "access_control"
+
+
+def people_of(users: list[UserDef]) -> list[access.Person]:
+    return [
+        access.Person(
+            u.name or "?",
+            u.role_title,
+            u.rank,
+            u.role.name if u.role is not None and not isinstance(u.role, str) else None,
+        )
+        for u in users
+    ]
+
+
+@SCENARIO_CHECKS.register(f"{FAMILY}:fields:permissions")
+def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
+    people = people_of(sc.users)
+    explicit_only = sc.population is None
+    for res in sc.resources:
+        allowed_users = {s.user: s for s in res.allow if s.kind == "user"}
+        for sel in res.deny:
+            if sel.kind == "user" and sel.user in allowed_users:
+                diags.error(
+                    "E030",
+                    f"{res.name}: a rule both grants and denies {sel.user}",
+                    sel.span,
+                    labels=[Label(allowed_users[sel.user].span, "granted here")],
+                    hint=f"remove {sel.user} from `allow` or from `deny`",
+                )
+        if explicit_only and people:
+            for rule, sels in (("allow", res.allow), ("deny", res.deny)):
+                for sel in sels:
+                    if sel.kind in {"role", "authority"} and not any(
+                        access.matches(sel, p) for p in people
+                    ):
+                        diags.warning(
+                            "W003",
+                            f"{res.name}: `{rule}` rule {sel.describe()} matches no user",
+                            sel.span,
+                            hint="check the role title or the bound",
+                        )
+        if explicit_only and people and res.allow and res.deny:
+            _deny_effects(res, people, diags)
+        if res.content is not None:
+            for i, secret in enumerate(res.secrets):
+                if secret and secret not in res.content:
+                    diags.error(
+                        "E032",
+                        f"secret '{_clip(secret)}' does not occur in {res.name}'s content",
+                        res.at("secrets"),
+                        hint=f"secret #{i + 1} must be copied exactly from the content",
+                    )
+
+
+def _deny_effects(res, people, diags: Diagnostics) -> None:
+    """A `deny` that removes nobody, or one that removes everybody `allow` grants,
+    is almost always a mistake the spec would otherwise run with silently."""
+    granted = [p for p in people if any(access.matches(a, p) for a in res.allow)]
+    if granted and not access.entitled(res.allow, res.deny, people):
+        diags.warning(
+            "W003",
+            f"{res.name}: nobody may read it: `deny` removes everyone `allow` grants",
+            res.at("deny"),
+            hint="narrow `deny`, or drop `allow` if nobody should read it",
+        )
+        return
+    for sel in res.deny:
+        if sel.kind == "user" and sel.user not in {p.id for p in people}:
+            continue  # an unknown name is reported where it is resolved
+        if not any(access.matches(sel, p) for p in granted):
+            diags.warning(
+                "W003",
+                f"{res.name}: `deny` rule {sel.describe()} removes no one: nobody it matches "
+                "is allowed",
+                sel.span,
+                hint="`deny` only takes away what `allow` grants; delete the rule",
+            )
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+@SCENARIO_CHECKS.register(f"{FAMILY}:late:attack_variables")
+def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """An attack move may say {{resource}}, {{user}}, {{role}} and {{reader}}; any other
+    variable would reach the agent unrendered, as `{{...}}` text."""
+    from museslang.prompts import variables_of
+
+    sources = [(u.attack, u.at("attack"), u.name) for u in sc.users if u.attack is not None]
+    if sc.sweep is not None and sc.sweep.attack:
+        sources += [(a, sc.sweep.at("attack"), None) for a in sc.sweep.attack]
+    for sym, span, who in sources:
+        attack = getattr(sym, "entity", None)
+        if attack is None:
+            continue
+        for move in attack.moves:
+            unknown = sorted(variables_of(move) - set(MOVE_VARIABLES))
+            if unknown:
+                for_whom = f" for {who}" if who else ""
+                diags.error(
+                    "E050",
+                    f"attack '{sym.name}' uses {{{{{unknown[0]}}}}}, which museslang cannot "
+                    f"fill{for_whom}",
+                    span,
+                    hint="a move may use " + ", ".join(f"{{{{{v}}}}}" for v in MOVE_VARIABLES),
+                )
+                break
