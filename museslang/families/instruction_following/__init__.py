@@ -6,6 +6,7 @@ from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, 
 FAMILY = Family(
     hooks=(
         f"{__name__}.checks",
+        f"{__name__}.lower",
         f"{__name__}.metrics",
         f"{__name__}.compat",
         f"{__name__}.gate",
