@@ -41,7 +41,7 @@ def test_readme_example_compiles(tmp_path: Path) -> None:
 
 def test_eval_guide_lists_every_backend_action_and_metric() -> None:
     from museslang.metrics.registry import METRICS, _load
-    from museslang.runtime.actions import ACTIONS
+    from museslang.runtime.actions import kinds
     from museslang.runtime.agents import AGENTS, make_agent
     from museslang.runtime.agents.reference import POLICIES
     from museslang.runtime.options import BackendOptions
@@ -51,7 +51,7 @@ def test_eval_guide_lists_every_backend_action_and_metric() -> None:
     make_users("scripted", BackendOptions())
     _load()
     doc = (ROOT / "docs" / "eval.md").read_text(encoding="utf-8")
-    for name in ACTIONS.names():
+    for name in kinds().names():
         assert f"| `{name}` |" in doc, name
     for name in POLICIES:
         assert f"`reference:{name}`" in doc, name

@@ -10,93 +10,97 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from museslang import families
+from museslang.ir.models import EpisodeGraph
 from museslang.registry import Registry
+from museslang.runtime.transcript import Message
 
 EVERYONE = "all"
 
 
-def _as_list(value: Any) -> Any:
+def as_list(value: Any) -> Any:
     """Models write `"to": "Ana"` or `"to": "Ana, Ben"` as often as a list."""
     if isinstance(value, str):
         return [part.strip() for part in re.split(r"[,;]| and ", value) if part.strip()]
     return value
 
 
-class _Args(BaseModel):
+class ActionArgs(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
 
-class SendMessage(_Args):
+class SendMessage(ActionArgs):
     to: list[str] = Field(description=f"user ids, or ['{EVERYONE}'] for everyone")
     text: str = Field(description="the message; only the addressed users see it")
 
-    _lists = field_validator("to", mode="before")(_as_list)
+    _lists = field_validator("to", mode="before")(as_list)
 
 
-class FinalizeMeeting(_Args):
-    slot: str = Field(description="the meeting slot, written like 'Tue 9:30'")
-    attendees: list[str] = Field(description="user ids invited to the meeting")
-
-    _lists = field_validator("attendees", mode="before")(_as_list)
-
-
-class Finish(_Args):
+class Finish(ActionArgs):
     report: str = Field(
         default="", description="an optional closing report; it is recorded, not sent"
     )
 
 
-class ShareResource(_Args):
-    resource: str = Field(description="id of the resource to share")
-    users: list[str] = Field(description="user ids who receive its full content")
-
-    _lists = field_validator("users", mode="before")(_as_list)
-
-
-class Rejection(_Args):
-    id: str = Field(description="order id or reference number")
-    reason: str = Field(default="", description="why it is rejected")
-
-
-class DecideOrders(_Args):
-    accept: list[str] = Field(default_factory=list, description="ids of the orders accepted")
-    reject: list[Rejection] = Field(default_factory=list, description="orders rejected")
-
-    _lists = field_validator("accept", mode="before")(_as_list)
-
-    @field_validator("reject", mode="before")
-    @classmethod
-    def _reasons(cls, value: Any) -> Any:
-        value = _as_list(value)
-        if isinstance(value, list):
-            return [{"id": v} if isinstance(v, str | int) else v for v in value]
-        return value
-
-
-class Answer(_Args):
+class Answer(ActionArgs):
     text: str = Field(description="the one answer every user receives")
+
+
+# what an action does in the episode: (episode, turn, its arguments, the transcript so
+# far, whether every message reaches everyone) -> (result for the agent, accepted?)
+Apply = Callable[[EpisodeGraph, int, Any, list[Message], bool], tuple[str, bool]]
 
 
 @dataclass(frozen=True)
 class ActionKind:
     name: str
-    args: type[_Args]
+    args: type[ActionArgs]
     description: str
     ends: bool  # taking it ends the episode
     text_syntax: str  # how to write it without tools
+    apply: Apply | None = None  # None: recorded, nothing delivered
+    # text mode: a line that states the action, and its arguments from the match
+    line: re.Pattern[str] | None = None
+    line_args: Callable[[re.Match[str]], dict[str, Any]] | None = None
+    # text mode: the arguments an official MUSES Bench reply object states for it (None:
+    # not this action; NOTHING: read, and deliberately nothing), tried in `json_rank` order
+    reads_json: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    json_rank: int = 100
 
 
+NOTHING: dict[str, Any] = {"": None}  # an object read as meaning no action at all
+
+# the action vocabulary; museslang's own kinds are here, each family's `actions` hook
+# adds its own
 ACTIONS: Registry[ActionKind] = Registry("action")
 
 
 def _kind(kind: ActionKind) -> None:
     ACTIONS.register(kind.name)(kind)
+
+
+def _finish_json(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The official `{"goal_achieved": true}` object ends the conversation (a
+    `final_report` is recorded, not delivered); `goal_achieved: false` means nothing."""
+    if "goal_achieved" not in item:
+        return None
+    if not item.get("goal_achieved"):
+        return NOTHING
+    report = item.get("final_report")
+    return {"report": report if isinstance(report, str) else ""}
+
+
+def kinds() -> Registry[ActionKind]:
+    """Every action kind, the families' included."""
+    families.load("actions")
+    return ACTIONS
 
 
 _kind(
@@ -107,16 +111,12 @@ _kind(
         "and only they reply.",
         False,
         "@Name: message   (or @Name, Other: message, or @all: message)",
-    )
-)
-_kind(
-    ActionKind(
-        "finalize_meeting",
-        FinalizeMeeting,
-        "Finalise the meeting at one slot with the attendees who can make it. This ends the "
-        "conversation.",
-        True,
-        "FINALIZE Tue 9:30 WITH Name, Other",
+        reads_json=lambda item: (
+            {"to": item["target"], "text": item["content"]}
+            if "target" in item and "content" in item
+            else None
+        ),
+        json_rank=30,
     )
 )
 _kind(
@@ -127,26 +127,8 @@ _kind(
         "An optional report is recorded, not sent to anyone.",
         True,
         '{"goal_achieved": true, "final_report": "..."}',
-    )
-)
-_kind(
-    ActionKind(
-        "share_resource",
-        ShareResource,
-        "Give users the full content of a resource.",
-        False,
-        "SHARE resource_id WITH Name, Other",
-    )
-)
-_kind(
-    ActionKind(
-        "decide_orders",
-        DecideOrders,
-        "Accept and reject the queued orders by id, with a reason for each rejection. This "
-        "ends the episode.",
-        True,
-        '{"action": "decide_orders", "accept": ["id", ...], '
-        '"reject": [{"id": "id", "reason": "..."}]}',
+        reads_json=lambda item: _finish_json(item),
+        json_rank=20,
     )
 )
 _kind(
@@ -164,7 +146,7 @@ class Action(BaseModel):
     """A parsed action: its name and validated arguments."""
 
     name: str
-    args: _Args
+    args: ActionArgs
     unaddressed: bool = False  # text mode: prose that named no recipient, sent to everyone
 
     def dump(self) -> dict[str, object]:
@@ -178,7 +160,7 @@ class ActionError(ValueError):
 def make_action(name: str, arguments: dict[str, Any], allowed: tuple[str, ...]) -> Action:
     if name not in allowed:
         raise ActionError(f"unknown action {name!r}; this scenario allows {', '.join(allowed)}")
-    kind = ACTIONS.get(name)
+    kind = kinds().get(name)
     try:
         return Action(name=name, args=kind.args.model_validate(arguments))
     except ValidationError as exc:
@@ -227,7 +209,7 @@ def tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
 def _build_tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
     tools = []
     for name in allowed:
-        kind = ACTIONS.get(name)
+        kind = kinds().get(name)
         tools.append(
             {
                 "type": "function",
@@ -259,7 +241,7 @@ def text_protocol(allowed: tuple[str, ...], answer: str | None = None) -> str:
         return "Reply format: the whole reply is the answer; every user receives it as written."
     lines = ["Reply format: write each action on its own line."]
     for name in allowed:
-        kind = ACTIONS.get(name)
+        kind = kinds().get(name)
         lines.append(f"- {kind.description} Write: {kind.text_syntax}")
     if "send_message" in allowed:
         lines.append("A message continues on the following lines until the next action line.")
@@ -271,10 +253,6 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _DIRECTIVE = re.compile(r"^\s*@\S")  # a line meant as an address, readable or not
-_FINALIZE = re.compile(
-    r"^\s*\**finali[sz]e\**\s*:?\s*(.+?)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE
-)
-_SHARE = re.compile(r"^\s*\**share\**\s*:?\s*(\S+)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE)
 
 
 def _json_objects(text: str) -> list[tuple[int, int, Any]]:
@@ -297,28 +275,19 @@ def _json_objects(text: str) -> list[tuple[int, int, Any]]:
     return found
 
 
-_OFFICIAL = {"accepted_instructions": "accept", "rejected_instructions": "reject"}
-
-
 def _official(item: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, dict] | None:
-    """The reply objects MUSES Bench's own prompts ask for, as museslang actions: queue
-    decisions, `{"target", "content"}` messages, and the final `{"goal_achieved": true}`
-    object: with a `final_schedule`, a finalised meeting; otherwise the end of the
-    conversation (a `final_report` is recorded, not delivered). `goal_achieved: false`
-    ends nothing and finalises nothing, whatever else the object says."""
-    if "decide_orders" in allowed and _OFFICIAL.keys() & item.keys():
-        return "decide_orders", {_OFFICIAL.get(k, k): v for k, v in item.items()}
-    if "goal_achieved" in item and ("finish" in allowed or "finalize_meeting" in allowed):
-        if not item.get("goal_achieved"):
-            return "", {}  # read, and deliberately nothing
-        schedule = item.get("final_schedule")
-        if "finalize_meeting" in allowed and schedule:
-            slot = str(schedule).strip("[] ")
-            return "finalize_meeting", {"slot": slot, "attendees": item.get("attendees") or []}
-        report = item.get("final_report")
-        return "finish", {"report": report if isinstance(report, str) else ""}
-    if "send_message" in allowed and "target" in item and "content" in item:
-        return "send_message", {"to": item["target"], "text": item["content"]}
+    """The reply objects MUSES Bench's own prompts ask for, as museslang actions: each
+    allowed kind that reads such objects is asked, in `json_rank` order; `("", {})`: the
+    object was read and deliberately means nothing."""
+    readers = sorted((kinds().get(n) for n in allowed if kinds().get(n).reads_json),
+                     key=lambda k: k.json_rank)  # fmt: skip
+    for kind in readers:
+        assert kind.reads_json is not None
+        args = kind.reads_json(item)
+        if args is NOTHING:
+            return "", {}
+        if args is not None:
+            return kind.name, args
     return None
 
 
@@ -367,8 +336,8 @@ class TextParse:
 def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
     """Read actions from a reply written without tools; tolerant by design.
 
-    JSON objects naming an action are taken first. Then lines: `@Name: ...`,
-    `FINALIZE slot WITH names`, `SHARE id WITH names`. Text that addresses no
+    JSON objects naming an action are taken first. Then lines: `@Name: ...`, and the
+    lines the allowed kinds define (`FINALIZE slot WITH names`, ...). Text that addresses no
     one, from an agent that may send messages, goes to everyone: a reply that
     reached every user is scored as having reached every user.
     """
@@ -377,8 +346,10 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
         return TextParse([Action(name="answer", args=Answer(text=text))], [])
     actions: list[Action] = []
     errors: list[str] = []
-    if "finish" in allowed and "finalize_meeting" not in allowed and _ends_conversation(text):
-        # access control: the official runner stops at once and delivers nothing of this turn
+    other_endings = [n for n in allowed if n != "finish" and kinds().get(n).ends]
+    if "finish" in allowed and not other_endings and _ends_conversation(text):
+        # finish as the only ending (access control): the official runner stops at once
+        # and delivers nothing of this turn
         report = next(
             (v.get("final_report") for _, _, v in _json_objects(text)
              if isinstance(v, dict) and isinstance(v.get("final_report"), str)),
@@ -399,22 +370,17 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
     current: tuple[list[str], list[str]] | None = None
     loose: list[str] = []
     messages: list[tuple[list[str], list[str]]] = []
+    stated = [k for k in (kinds().get(n) for n in allowed) if k.line is not None]
     for line in rest.splitlines():
-        fin = _FINALIZE.match(line) if "finalize_meeting" in allowed else None
-        share = _SHARE.match(line) if "share_resource" in allowed else None
+        found = next(((k, m) for k in stated if k.line and (m := k.line.match(line))), None)
         addr = _ADDRESS.match(line) if "send_message" in allowed else None
-        if fin:
-            actions.append(
-                make_action("finalize_meeting", {"slot": fin[1], "attendees": fin[2]}, allowed)
-            )
-            current = None
-        elif share:
-            actions.append(
-                make_action("share_resource", {"resource": share[1], "users": share[2]}, allowed)
-            )
+        if found is not None:
+            kind, match = found
+            assert kind.line_args is not None
+            actions.append(make_action(kind.name, kind.line_args(match), allowed))
             current = None
         elif addr:
-            current = (_as_list(addr[1]), [addr[2]])
+            current = (as_list(addr[1]), [addr[2]])
             messages.append(current)
         elif "send_message" in allowed and _DIRECTIVE.match(line):
             errors.append(f"unreadable address line: {line.strip()[:120]!r}")

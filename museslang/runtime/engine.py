@@ -21,14 +21,12 @@ from museslang import families
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.prompts import PromptError
 from museslang.runtime.actions import (
-    ACTIONS,
     EVERYONE,
     Action,
     Answer,
-    FinalizeMeeting,
     Finish,
     SendMessage,
-    ShareResource,
+    kinds,
     per_user_format,
     text_protocol,
     tool_schemas,
@@ -331,7 +329,7 @@ class Engine:
     ) -> tuple[str, bool, bool]:
         """Carry out one action; returns (result for the agent, accepted?, ends the episode?)."""
         args = action.args
-        ends = ACTIONS.get(action.name).ends
+        ends = kinds().get(action.name).ends
         public = episode.protocol.turns == "broadcast"  # one channel: everyone sees everything
         if isinstance(args, SendMessage):
             to, unknown = resolve_users(episode, args.to)
@@ -343,32 +341,16 @@ class Engine:
             transcript.append(Message(turn=turn, sender=AGENT, to=to, text=args.text, kind=kind))
             extra = f"; unknown: {', '.join(unknown)}" if unknown else ""
             return f"delivered to {', '.join(to)}{extra}", True, False
-        if isinstance(args, ShareResource):
-            wanted = args.resource.strip().lower()
-            fact = next(
-                (f for f in episode.facts if wanted in {f.id.lower(), f.title.lower()}), None
-            )
-            if fact is None:
-                known = ", ".join(f.id for f in episode.facts) or "none"
-                return f"no resource {args.resource!r} (resources: {known})", False, False
-            to, unknown = resolve_users(episode, args.users)
-            if not to:
-                return f"not shared: no such user {', '.join(unknown) or '(none)'}", False, False
-            if public:
-                to = [p.id for p in episode.participants]
-            text = fact.content or fact.title
-            transcript.append(Message(turn=turn, sender=AGENT, to=to, text=text, kind="content"))
-            return f"shared {fact.id} with {', '.join(to)}", True, False
         if isinstance(args, Answer):
             everyone = [p.id for p in episode.participants]
             transcript.append(Message(turn=turn, sender=AGENT, to=everyone, text=args.text))
             return "answer delivered to everyone; the episode is over", True, ends
         if isinstance(args, Finish):
             return "the conversation is over (the report is recorded, not sent)", True, ends
-        if isinstance(args, FinalizeMeeting):
-            _, unknown = resolve_users(episode, args.attendees)
-            extra = f" (unknown attendees ignored: {', '.join(unknown)})" if unknown else ""
-            return f"meeting finalised; the conversation is over{extra}", True, ends
+        kind = kinds().get(action.name)
+        if kind.apply is not None:
+            note, ok = kind.apply(episode, turn, args, transcript, public)
+            return note, ok, ends and ok
         return "recorded; the episode is over", True, ends
 
     async def _replies(

@@ -5,6 +5,7 @@ from museslang.families import CONVERSATION_PROTOCOL, SCENARIO_FIELDS, USER_FIEL
 
 FAMILY = Family(
     hooks=(
+        f"{__name__}.actions",
         f"{__name__}.checks",
         f"{__name__}.lower",
         f"{__name__}.metrics",

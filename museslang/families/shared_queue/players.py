@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from museslang.runtime.actions import Action, DecideOrders, Rejection
+from museslang.families.shared_queue.actions import DecideOrders, Rejection
+from museslang.runtime.actions import Action
 from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
 
