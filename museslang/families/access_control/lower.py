@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import random
 
+from museslang.families.access_control.population import assign_access
 from museslang.ir import models as ir
 from museslang.lower.episodes import POPULATIONS, Drawn, ranked
-from museslang.lower.population import GenerationError, assign_access
+from museslang.lower.population import GenerationError
 from museslang.prompts import PromptError, render
 from museslang.semantics.model import ResourceDef, ScenarioDef
 

@@ -240,5 +240,6 @@ FAMILIES.register("access_control")(
         scenario,
         record,
         losses,
+        label="access control",
     )
 )

@@ -162,5 +162,6 @@ FAMILIES.register("instruction_following")(
         scenario,
         record,
         losses,
+        label="multi-user instruction following",
     )
 )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from museslang.families.meeting import truth as meeting
+from museslang.families.meeting.population import assign_meeting
 from museslang.ir import models as ir
 from museslang.lower.episodes import POPULATIONS, TRUTHS, Drawn, Lowered, participant
-from museslang.lower.population import assign_meeting
 from museslang.semantics.rules import scenario_calendar
 
 FAMILY = "meeting"

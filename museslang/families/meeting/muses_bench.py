@@ -173,6 +173,11 @@ def losses(ep: EpisodeGraph) -> list[str]:
 
 FAMILIES.register("meeting")(
     Family(
-        "meeting", frozenset({"difficulty", "disclosure_mode", "params"}), scenario, record, losses
+        "meeting",
+        frozenset({"difficulty", "disclosure_mode", "params"}),
+        scenario,
+        record,
+        losses,
+        label="meeting scheduling",
     )
 )

@@ -264,5 +264,12 @@ def losses(ep: EpisodeGraph) -> list[str]:
 
 
 FAMILIES.register("shared_queue")(
-    Family("shared_queue", frozenset({"resources", "expected_output"}), scenario, record, losses)
+    Family(
+        "shared_queue",
+        frozenset({"resources", "expected_output"}),
+        scenario,
+        record,
+        losses,
+        label="shared LLM inference queue",
+    )
 )

@@ -51,6 +51,7 @@ class Family:
     record: Callable[[EpisodeGraph], dict[str, Any]]
     # what of an episode its record cannot hold (each: what, and why), beyond `common_losses`
     losses: Callable[[EpisodeGraph], list[str]] = lambda ep: []
+    label: str = ""  # the scenario kind in words, for the imported file's header
 
     def detect(self, data: dict[str, Any]) -> int:
         """How many of the family's identifying keys the record has."""
