@@ -3,10 +3,10 @@
 A model that answered in text (`--tool-mode text`) is re-read from what it wrote
 (`EpisodeResult.replies`). Where the agent acted through tools, or is a reference
 policy that writes no text, its actions are written back as the JSON objects the
-official prompts ask for (one per line): a message as `{"target", "content"}` per
-recipient, a shared resource as its content to each user, a finalised meeting or the
-end of a conversation as `{"goal_achieved": true, ...}`, queue decisions as
-`{"accepted_instructions", "rejected_instructions"}`; an answer is its text.
+official prompts ask for (one per line), as each action kind writes itself
+(`ActionKind.writes_json`): a message as `{"target", "content"}` per recipient, the
+end of a conversation as `{"goal_achieved": true, ...}`, an answer as its text, and
+each family's own actions as its official runner expects them.
 """
 
 from __future__ import annotations
@@ -15,34 +15,18 @@ import json
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
+from museslang.runtime.actions import kinds
 from museslang.runtime.transcript import ActionRecord, EpisodeResult
 
 UNREADABLE = "(unreadable)"
 
 
 def _objects(episode: EpisodeGraph, action: ActionRecord) -> list[Any] | str:
-    args = action.args
-    if action.name == "answer":
-        text = args.get("text")
-        return text if isinstance(text, str) else ""
-    if action.name == "send_message":
-        return [{"target": t, "content": args.get("text", "")} for t in args.get("to") or []]
-    if action.name == "share_resource":
-        wanted = str(args.get("resource", "")).lower()
-        fact = next((f for f in episode.facts if wanted in {f.id.lower(), f.title.lower()}), None)
-        content = (fact.content or fact.title) if fact is not None else ""
-        return [{"target": u, "content": content} for u in args.get("users") or []]
-    if action.name == "finalize_meeting":
-        return [{"goal_achieved": True, "final_schedule": args.get("slot"),
-                 "attendees": args.get("attendees") or []}]  # fmt: skip
-    if action.name == "finish":
-        return [{"goal_achieved": True, "final_report": args.get("report", "")}]
-    if action.name == "decide_orders":
-        rejected = [{"id": r.get("id"), "reason": r.get("reason", "")}
-                    for r in args.get("reject") or [] if isinstance(r, dict)]  # fmt: skip
-        return [{"accepted_instructions": args.get("accept") or [],
-                 "rejected_instructions": rejected}]  # fmt: skip
-    return []
+    found = kinds()
+    kind = found.get(action.name) if action.name in found else None
+    if kind is None or kind.writes_json is None:
+        return []
+    return kind.writes_json(episode, action.args)
 
 
 def written(episode: EpisodeGraph, actions: list[ActionRecord]) -> str:

@@ -73,6 +73,9 @@ class ActionKind:
     # not this action; NOTHING: read, and deliberately nothing), tried in `json_rank` order
     reads_json: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
     json_rank: int = 100
+    # the reverse, for `--metrics compat`: the action (its arguments as recorded) as the
+    # official reply objects, or as plain text (an answer)
+    writes_json: Callable[[EpisodeGraph, dict[str, Any]], list[Any] | str] | None = None
 
 
 NOTHING: dict[str, Any] = {"": None}  # an object read as meaning no action at all
@@ -129,6 +132,9 @@ _kind(
         '{"goal_achieved": true, "final_report": "..."}',
         reads_json=lambda item: _finish_json(item),
         json_rank=20,
+        writes_json=lambda episode, args: [
+            {"goal_achieved": True, "final_report": args.get("report", "")}
+        ],
     )
 )
 _kind(
@@ -138,6 +144,7 @@ _kind(
         "Send the one shared answer to every user. This ends the episode.",
         True,
         "the whole reply is the answer",
+        writes_json=lambda episode, args: t if isinstance(t := args.get("text"), str) else "",
     )
 )
 

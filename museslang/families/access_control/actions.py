@@ -39,6 +39,14 @@ def _apply(
     return f"shared {fact.id} with {', '.join(to)}", True
 
 
+def _as_official(episode: EpisodeGraph, args: dict[str, Any]) -> list[Any]:
+    """The official runner delivers a document as its text, to each user."""
+    wanted = str(args.get("resource", "")).lower()
+    fact = next((f for f in episode.facts if wanted in {f.id.lower(), f.title.lower()}), None)
+    content = (fact.content or fact.title) if fact is not None else ""
+    return [{"target": u, "content": content} for u in args.get("users") or []]
+
+
 ACTIONS.register("share_resource")(
     ActionKind(
         "share_resource",
@@ -49,5 +57,6 @@ ACTIONS.register("share_resource")(
         apply=_apply,
         line=re.compile(r"^\s*\**share\**\s*:?\s*(\S+)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE),
         line_args=lambda m: {"resource": m[1], "users": m[2]},
+        writes_json=_as_official,
     )
 )

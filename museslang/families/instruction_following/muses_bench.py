@@ -163,5 +163,6 @@ FAMILIES.register("instruction_following")(
         record,
         losses,
         label="multi-user instruction following",
+        many_openings=True,
     )
 )

@@ -54,5 +54,12 @@ ACTIONS.register("finalize_meeting")(
         line_args=lambda m: {"slot": m[1], "attendees": m[2]},
         reads_json=_official,
         json_rank=10,
+        writes_json=lambda episode, args: [
+            {
+                "goal_achieved": True,
+                "final_schedule": args.get("slot"),
+                "attendees": args.get("attendees") or [],
+            }
+        ],
     )
 )

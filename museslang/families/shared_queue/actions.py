@@ -33,6 +33,12 @@ class DecideOrders(ActionArgs):
 _OFFICIAL = {"accepted_instructions": "accept", "rejected_instructions": "reject"}
 
 
+def _as_official(args: dict[str, Any]) -> dict[str, Any]:
+    rejected = [{"id": r.get("id"), "reason": r.get("reason", "")}
+                for r in args.get("reject") or [] if isinstance(r, dict)]  # fmt: skip
+    return {"accepted_instructions": args.get("accept") or [], "rejected_instructions": rejected}
+
+
 def _official(item: dict[str, Any]) -> dict[str, Any] | None:
     if not _OFFICIAL.keys() & item.keys():
         return None
@@ -50,5 +56,6 @@ ACTIONS.register("decide_orders")(
         '"reject": [{"id": "id", "reason": "..."}]}',
         reads_json=_official,
         json_rank=0,
+        writes_json=lambda episode, args: [_as_official(args)],
     )
 )

@@ -52,6 +52,7 @@ class Family:
     # what of an episode its record cannot hold (each: what, and why), beyond `common_losses`
     losses: Callable[[EpisodeGraph], list[str]] = lambda ep: []
     label: str = ""  # the scenario kind in words, for the imported file's header
+    many_openings: bool = False  # a record holds several messages per user
 
     def detect(self, data: dict[str, Any]) -> int:
         """How many of the family's identifying keys the record has."""
@@ -138,7 +139,7 @@ def common_losses(ep: EpisodeGraph) -> list[str]:
     out += [
         f"{p.id}'s messages after the first (a record holds one opening per user)"
         for p in ep.participants
-        if len(p.says) > 1 and ep.family != "instruction_following"
+        if len(p.says) > 1 and not (ep.family in FAMILIES and FAMILIES.get(ep.family).many_openings)
     ]
     return out
 
