@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from museslang import families
 from museslang.ir import models as ir
+from museslang.runtime.actions import kinds
 from museslang.semantics.model import ProtocolDef
 
 _REPLIES = {
@@ -46,11 +47,15 @@ def build_protocol(
             ir.Transition(source="agent", target="reply", on="agent sends messages"),
             ir.Transition(source="reply", target="agent", on="replies delivered"),
         ]
-    if ending != "max_turns":  # `ends: max_turns`: no action ends it, only the turn limit
+    # every action that ends an episode of this family ends it, whatever `ends:` says
+    # (the checker only accepts the family's own ending there)
+    enders = [a for a in declared.actions if kinds().get(a).ends]
+    if enders:
+        took = " or ".join(enders)
         states.append(
-            ir.State(id="done", actor="end", description=f"the agent took the action {ending}")
+            ir.State(id="done", actor="end", description=f"the agent took the action {took}")
         )
-        transitions.append(ir.Transition(source="agent", target="done", on=ending))
+        transitions += [ir.Transition(source="agent", target="done", on=a) for a in enders]
     states.append(
         ir.State(id="limit", actor="end", description=f"{max_turns} agent turns were used")
     )

@@ -124,15 +124,17 @@ def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
             hint="delete the field (single_shot is the only mode here)",
         )
     ends = proto.field_spans.get("ends")
-    if ends is not None and proto.ends not in (declared.ending, "max_turns"):
+    if ends is not None and proto.ends != declared.ending:
+        other = proto.ends == "max_turns"
         diags.error(
             "E024",
-            f"the {sc.family} family has no action `{proto.ends}`: nothing would end the "
+            f"a {sc.family} episode ends when the agent takes {declared.ending}: "
+            "`ends: max_turns` would not stop that"
+            if other
+            else f"the {sc.family} family has no action `{proto.ends}`: nothing would end the "
             "episode that way",
             ends,
-            hint=f"use `ends: {declared.ending}`"
-            if declared.ending != "max_turns"
-            else "use `ends: max_turns` (or delete the field)",
+            hint=f"use `ends: {declared.ending}` (or delete the field)",
         )
 
 
