@@ -23,6 +23,7 @@ from museslang.lower.population import (
 from museslang.lower.protocol import build_protocol
 from museslang.prompts import PromptError, find_template, read_template, render, template_source
 from museslang.registry import Registry
+from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import (
     METRIC_DOCS,
     METRICS,
@@ -31,7 +32,7 @@ from museslang.semantics.model import (
     TemplateDef,
     UserDef,
 )
-from museslang.semantics.rules import describe_calendar, prompt_of, scenario_calendar
+from museslang.semantics.rules import prompt_of
 from museslang.semantics.types import Condition, Symbol
 from museslang.source import SourceFile, Span
 

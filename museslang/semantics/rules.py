@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from museslang import families
 from museslang.diagnostics import Diagnostics, Label
-from museslang.families.meeting import truth as meeting
 from museslang.prompts import (
     PromptError,
     find_template,
@@ -28,11 +27,10 @@ from museslang.semantics.model import (
     FAMILY_READS,
     METRICS,
     SWEEP_AXES,
-    CalendarDef,
     Entity,
     ScenarioDef,
 )
-from museslang.semantics.types import Condition, SlotTime, Symbol
+from museslang.semantics.types import Condition, Symbol
 from museslang.source import Span
 
 # sweep axes every family takes; the others belong to the families that declare them
@@ -171,24 +169,6 @@ def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:
     for goal in sc.goals:
         if isinstance(goal.success, Condition):
             walk(goal.success, goal)
-
-
-def scenario_calendar(sc: ScenarioDef) -> list[SlotTime]:
-    cal = sc.calendar.entity if sc.calendar is not None else None
-    if isinstance(cal, CalendarDef) and cal.days and cal.hours:
-        return meeting.calendar_slots(cal.days, cal.hours, cal.minutes or [0])
-    return meeting.calendar_slots()
-
-
-def describe_calendar(slots: list[SlotTime]) -> str:
-    days = sorted({s.day_index for s in slots})
-    hours = sorted({s.hour for s in slots})
-    minutes = sorted({s.minute for s in slots})
-    day_names = [SlotTime(d, 0, 0).day for d in days]
-    return (
-        f"the calendar has {', '.join(day_names)} at {', '.join(map(str, hours))} h, "
-        f"minutes {', '.join(f':{m:02d}' for m in minutes)}"
-    )
 
 
 def _metrics(sc: ScenarioDef, diags: Diagnostics) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from museslang.diagnostics import Diagnostics, Label
 from museslang.families.meeting import truth as meeting
+from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import ScenarioDef, UserDef
-from museslang.semantics.rules import SCENARIO_CHECKS, describe_calendar, scenario_calendar
+from museslang.semantics.rules import SCENARIO_CHECKS
 from museslang.semantics.types import Located, SlotTime
 from museslang.source import Span
 

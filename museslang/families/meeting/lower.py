@@ -9,7 +9,7 @@ from museslang.families.meeting import truth as meeting
 from museslang.families.meeting.population import assign_meeting
 from museslang.ir import models as ir
 from museslang.lower.episodes import POPULATIONS, TRUTHS, Drawn, Lowered, participant
-from museslang.semantics.rules import scenario_calendar
+from museslang.semantics.calendar import scenario_calendar
 
 FAMILY = "meeting"
 

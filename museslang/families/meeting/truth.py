@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from museslang.semantics.types import WEEKDAYS, SlotTime
+from museslang.semantics.calendar import calendar_slots
+from museslang.semantics.types import SlotTime
 
-DEFAULT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
-DEFAULT_HOURS = (9, 10, 11, 13, 14, 15, 16)
-DEFAULT_MINUTES = (0, 30)
+__all__ = ["calendar_slots"]  # the grid, for this family's modules
+
 
 WEIGHTS = {
     (True, "preferred"): 100,
@@ -24,20 +24,6 @@ WEIGHTS = {
     (False, "preferred"): 2,
     (False, "secondary"): 1,
 }
-
-
-def calendar_slots(
-    days: Sequence[str] = DEFAULT_DAYS,
-    hours: Sequence[int] = DEFAULT_HOURS,
-    minutes: Sequence[int] = DEFAULT_MINUTES,
-) -> list[SlotTime]:
-    """Every slot of the grid in chronological order (70 for the default week)."""
-    return sorted(
-        SlotTime(WEEKDAYS.index(d), h, m)
-        for d in set(days)
-        for h in set(hours)
-        for m in set(minutes)
-    )
 
 
 @dataclass(frozen=True)
