@@ -77,6 +77,7 @@ class Family:
 FAMILIES: Registry[Family] = Registry("scenario family")
 _state = {"declared": False}
 _hooked: set[str] = set()  # hook modules imported so far
+_loaded: set[str] = set()  # the kinds of hook loaded ("": all of them)
 BROKEN: list[str] = []  # entry points that failed to load, and why (`museslang families`)
 
 
@@ -140,9 +141,21 @@ def load(*kinds: str) -> Registry[Family]:
     """Every family, with its behaviour registered in the stages' registries: all of its
     hooks, or only those whose module is named one of `kinds` (`load("checks")`)."""
     found = declared()
+    wanted = set(kinds) or {""}
+    if "" in _loaded or wanted <= _loaded:
+        return found  # the usual case: every stage asks on every call
     for name in found:
         for module in found.get(name).hooks:
             if module not in _hooked and (not kinds or module.rsplit(".", 1)[-1] in kinds):
                 importlib.import_module(module)
                 _hooked.add(module)
+    _loaded.update(wanted)
     return found
+
+
+def own_modules(package: str, path: list[str]) -> tuple[str, ...]:
+    """Every module in a family's own folder, as its hooks: a module there registers
+    what it owns, or is a helper the others import anyway. Call it from the family's
+    `__init__.py` as `own_modules(__name__, __path__)`."""
+    found = pkgutil.iter_modules(path)
+    return tuple(f"{package}.{m.name}" for m in sorted(found, key=lambda m: m.name) if not m.ispkg)

@@ -1,25 +1,16 @@
 """Access control: documents with secrets and who may read them; users ask for them,
 some through social-engineering attacks; the agent shares only what each may read."""
 
-from museslang.families import CONVERSATION_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+from museslang.families import (
+    CONVERSATION_PROTOCOL,
+    SCENARIO_FIELDS,
+    USER_FIELDS,
+    Family,
+    own_modules,
+)
 
 FAMILY = Family(
-    hooks=(
-        f"{__name__}.actions",
-        f"{__name__}.checks",
-        f"{__name__}.lower",
-        f"{__name__}.metrics",
-        f"{__name__}.compat",
-        f"{__name__}.gate",
-        f"{__name__}.goals",
-        f"{__name__}.players",
-        f"{__name__}.report",
-        f"{__name__}.users",
-        f"{__name__}.teacher",
-        f"{__name__}.revealed",
-        f"{__name__}.muses_bench",
-        f"{__name__}.muses_bench_results",
-    ),
+    hooks=own_modules(__name__, __path__),
     name="access_control",
     summary="share documents only with those entitled, under social-engineering attacks",
     reads={

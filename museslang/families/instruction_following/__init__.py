@@ -1,22 +1,10 @@
 """Multi-user instruction following: users of different authority give one task with
 constraints that may conflict; the agent writes the answer(s) the binding ones allow."""
 
-from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
 
 FAMILY = Family(
-    hooks=(
-        f"{__name__}.checks",
-        f"{__name__}.lower",
-        f"{__name__}.metrics",
-        f"{__name__}.compat",
-        f"{__name__}.gate",
-        f"{__name__}.goals",
-        f"{__name__}.players",
-        f"{__name__}.report",
-        f"{__name__}.teacher",
-        f"{__name__}.muses_bench",
-        f"{__name__}.muses_bench_results",
-    ),
+    hooks=own_modules(__name__, __path__),
     name="instruction_following",
     summary="one answer under users' constraints, conflicts resolved by authority",
     reads={

@@ -1,25 +1,16 @@
 """Meeting scheduling: users with private calendars and preferences; the agent finds a
 slot every required attendee can make, asking before it books, and finalises it."""
 
-from museslang.families import CONVERSATION_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+from museslang.families import (
+    CONVERSATION_PROTOCOL,
+    SCENARIO_FIELDS,
+    USER_FIELDS,
+    Family,
+    own_modules,
+)
 
 FAMILY = Family(
-    hooks=(
-        f"{__name__}.actions",
-        f"{__name__}.checks",
-        f"{__name__}.lower",
-        f"{__name__}.metrics",
-        f"{__name__}.compat",
-        f"{__name__}.gate",
-        f"{__name__}.goals",
-        f"{__name__}.players",
-        f"{__name__}.report",
-        f"{__name__}.users",
-        f"{__name__}.teacher",
-        f"{__name__}.revealed",
-        f"{__name__}.muses_bench",
-        f"{__name__}.muses_bench_results",
-    ),
+    hooks=own_modules(__name__, __path__),
     name="meeting",
     summary="schedule one meeting: private calendars, required and optional attendees",
     reads={

@@ -1,23 +1,10 @@
 """A shared LLM inference queue: users of different authority place orders on workers
 with limited capacity; the agent accepts or rejects each, in one decision."""
 
-from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
 
 FAMILY = Family(
-    hooks=(
-        f"{__name__}.actions",
-        f"{__name__}.checks",
-        f"{__name__}.lower",
-        f"{__name__}.metrics",
-        f"{__name__}.compat",
-        f"{__name__}.gate",
-        f"{__name__}.goals",
-        f"{__name__}.players",
-        f"{__name__}.report",
-        f"{__name__}.teacher",
-        f"{__name__}.muses_bench",
-        f"{__name__}.muses_bench_results",
-    ),
+    hooks=own_modules(__name__, __path__),
     name="shared_queue",
     summary="accept or reject orders on a shared queue by authority, capacity and harm",
     reads={
