@@ -287,13 +287,17 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
         if seed is not None:
             raise _fail("--seed applies to .muses specs; this file is already compiled")
         try:
-            return CompiledSpec.model_validate_json(file.read_text(encoding="utf-8"))
+            compiled = CompiledSpec.model_validate_json(file.read_text(encoding="utf-8"))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise _fail(
                 f"{file} is not compiled museslang output ({where}: {first['msg']})"
             ) from None
+        from museslang.authored.install import install_all
+
+        install_all(compiled)  # the families written in museslang it carries
+        return compiled
     return _compile_or_exit(file, seed)
 
 
@@ -1178,7 +1182,7 @@ def families_cmd(
 
     from museslang import families
 
-    found = [families.get(n) for n in families.names()]
+    found = [families.get(n) for n in families.installed()]
     if as_json:
         for f in found:
             typer.echo(json.dumps({"name": f.name, "origin": f.origin, "summary": f.summary,

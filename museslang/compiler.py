@@ -107,10 +107,12 @@ def _compile(path: Path, seed: int | None) -> CompileResult:
     if base_seed is None:
         seeds = [s.sweep.seed for s in checked.scenarios if s.sweep is not None]
         base_seed = seeds[0] if seeds else 0
+    authored = {sc.authored.name: sc.authored for sc in checked.scenarios if sc.authored}
     result.compiled = ir.CompiledSpec(
         spec=program.ir_name(program.main),
         spec_sha256=spec_hash(program),
         seed=base_seed,
+        families=list(authored.values()),
         episodes=episodes,
     )
     return result

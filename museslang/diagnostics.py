@@ -68,6 +68,11 @@ CODES: dict[str, str] = {
     # templates
     "E050": "template error",
     "E051": "template not found",
+    # families written in museslang
+    "E070": "expression syntax error",
+    "E071": "expression type error",
+    "E072": "invalid family declaration",
+    "E073": "fact missing or of the wrong type",
     # the oracle gate (museslang check)
     "E060": "the reference oracle cannot pass an episode",
     # warnings
@@ -78,6 +83,7 @@ CODES: dict[str, str] = {
     "W005": "no answer found that meets every binding constraint",
     "W006": "the reference oracle cannot pass an episode that has no answer (see W005)",
     "W007": "reference id shared by two orders",
+    "W008": "a goal no action can change",
 }
 
 

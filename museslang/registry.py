@@ -34,6 +34,15 @@ class Registry(Generic[T]):
 
         return add
 
+    def replace(self, name: str, item: T) -> T:
+        """Register `item` under `name`, replacing what was there (a family written in
+        museslang is registered again each time a spec that declares it is checked)."""
+        self._items[name] = item
+        return item
+
+    def remove(self, name: str) -> None:
+        self._items.pop(name, None)
+
     def get(self, name: str) -> T:
         try:
             return self._items[name]

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from museslang.registry import Registry
 
@@ -72,6 +74,11 @@ class Family:
     templates: str | None = None
     hooks: tuple[str, ...] = ()  # modules that register its behaviour, imported lazily
     origin: str = field(default="museslang", compare=False)  # package that provides it
+    # its agent prompt template when not `prompts/<name>.j2`, and what that template is
+    # given beyond what every prompt gets (episode -> variables)
+    prompt: str | None = None
+    variables: Callable[[Any], dict[str, Any]] | None = field(default=None, compare=False)
+    docs: dict[str, str] = field(default_factory=dict)  # its metrics' descriptions
 
 
 FAMILIES: Registry[Family] = Registry("scenario family")
@@ -135,6 +142,16 @@ def find(name: str) -> Family | None:
 
 def names() -> list[str]:
     return declared().names()
+
+
+WRITTEN = "museslang.authored"  # the origin of families written in museslang
+
+
+def installed() -> list[str]:
+    """The families a spec may name without declaring them: this folder's and plug-ins',
+    not those written in museslang (registered while a spec that declares one runs)."""
+    found = declared()
+    return [n for n in found.names() if found.get(n).origin != WRITTEN]
 
 
 def load(*kinds: str) -> Registry[Family]:

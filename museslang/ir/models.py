@@ -43,6 +43,9 @@ class Attack(_Model):
     moves: list[str] = Field(description="messages in the order they are sent")
 
 
+FactValue = float | int | str | bool | list[str] | None
+
+
 class Participant(_Model):
     """One user of the episode, as the simulated user and the scorers see them."""
 
@@ -73,6 +76,11 @@ class Participant(_Model):
     constraints: list[Instruction] = Field(default_factory=list, description="format rules")
     extra: dict[str, object] = Field(
         default_factory=dict, description="imported fields museslang does not model"
+    )
+    facts: dict[str, FactValue] = Field(
+        default_factory=dict,
+        description="a family written in museslang: the user's facts, by the family's names",
+        exclude_if=lambda v: not v,
     )
     source: Source | None = Field(default=None, description="declaration, or the population")
 
@@ -197,6 +205,32 @@ class ConstraintTruth(_Model):
     )
 
 
+class OptionSpec(_Model):
+    """One choice of a declared catalogue (a family written in museslang)."""
+
+    id: str
+    title: str | None = None
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    source: Source | None = None
+
+
+class IdealCall(_Model):
+    action: str
+    args: dict[str, FactValue] = Field(description="user and option parameters by id")
+
+
+class AuthoredTruth(_Model):
+    """What a family written in museslang knows of one episode: its scenario facts, its
+    catalogue, and what the reference oracle does and scores."""
+
+    facts: dict[str, FactValue] = Field(default_factory=dict, description="scenario facts")
+    options: list[OptionSpec] = Field(default_factory=list)
+    ideal: list[IdealCall] = Field(default_factory=list, description="the oracle's calls")
+    ideal_scores: dict[str, float | None] = Field(
+        default_factory=dict, description="the oracle's goals and metrics on this episode"
+    )
+
+
 class GroundTruth(_Model):
     meeting: MeetingTruth | None = None
     entitled: dict[str, list[str]] | None = Field(
@@ -205,6 +239,11 @@ class GroundTruth(_Model):
     queue: QueueTruth | None = None
     constraints: list[ConstraintTruth] | None = Field(
         default=None, description="instruction following: every constraint and whether it binds"
+    )
+    authored: AuthoredTruth | None = Field(
+        default=None,
+        description="a family written in museslang: facts, catalogue and the oracle's play",
+        exclude_if=lambda v: v is None,
     )
 
 
@@ -246,9 +285,82 @@ class EpisodeGraph(_Model):
     source: Source
 
 
+class FactSpec(_Model):
+    name: str
+    of: Literal["user", "option", "scenario"]
+    type: Literal["number", "text", "flag", "list"]
+    private: bool = False
+    draw: str | None = Field(default=None, description="expression that draws or derives it")
+    doc: str | None = None
+
+
+class ParamSpec(_Model):
+    name: str
+    type: Literal["user", "users", "option", "number", "text", "flag"]
+    low: float | None = None
+    high: float | None = None
+
+
+class ActionSpec(_Model):
+    name: str
+    description: str
+    params: list[ParamSpec] = Field(default_factory=list)
+    ends: bool = False
+
+
+class MeasureSpec(_Model):
+    """A goal (true or false) or a metric (a number), per episode or per user."""
+
+    name: str
+    kind: Literal["goal", "metric"]
+    per: Literal["episode", "user"] = "episode"
+    where: str | None = Field(default=None, description="per user: which users it is about")
+    value: str = Field(description="the expression")
+    doc: str | None = None
+
+
+class PlayCall(_Model):
+    action: str
+    each: str | None = Field(default=None, description="a binding: one call per element")
+    args: dict[str, str] = Field(default_factory=dict, description="parameter -> expression")
+
+
+class PlaySpec(_Model):
+    name: str
+    calls: list[PlayCall] = Field(default_factory=list)
+    search: str | None = Field(default=None, description="search this action's choices")
+    tell: str | None = Field(default=None, description="template sent to every user")
+
+
+class AuthoredFamily(_Model):
+    """A family written in museslang, carried in the compiled spec so that a compiled file
+    runs, scores and re-scores without its source."""
+
+    name: str
+    summary: str
+    display: str | None = None
+    doc: str | None = None
+    brief: str | None = Field(default=None, description="what the agent is told to do")
+    turns: str = "addressed"
+    max_turns: int = 8
+    facts: list[FactSpec] = Field(default_factory=list)
+    actions: list[ActionSpec] = Field(default_factory=list)
+    measures: list[MeasureSpec] = Field(default_factory=list)
+    success: list[str] = Field(description="goals where 1.0 means the episode passed")
+    opening: str | None = Field(default=None, description="scripted users' first message")
+    reply: str | None = Field(default=None, description="scripted users' reply when addressed")
+    plays: list[PlaySpec] = Field(default_factory=list)
+    source: Source | None = None
+
+
 class CompiledSpec(_Model):
     museslang_ir: str = IR_VERSION
     spec: str = Field(description="the compiled file, relative to itself")
     spec_sha256: str = Field(description="hash of the spec and every module it imports")
     seed: int = Field(description="base seed of the sweep expansion")
+    families: list[AuthoredFamily] = Field(
+        default_factory=list,
+        description="the families written in museslang that the episodes use",
+        exclude_if=lambda v: not v,
+    )
     episodes: list[EpisodeGraph]

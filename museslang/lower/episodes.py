@@ -21,12 +21,12 @@ from museslang.lower.population import (
     repersona,
 )
 from museslang.lower.protocol import build_protocol
+from museslang.lower.seeds import derive_seed
 from museslang.prompts import PromptError, find_template, read_template, render, template_source
 from museslang.registry import Registry
 from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import (
     METRIC_DOCS,
-    METRICS,
     PopulationDef,
     ScenarioDef,
     TemplateDef,
@@ -52,6 +52,7 @@ class Lowered:
     facts: list[ir.Fact]
     orders: list[ir.Order]
     slots: list[Any]  # the calendar's slots
+    rng: random.Random | None = None  # the episode's draws, after its users were drawn
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,14 @@ TRUTHS: Registry[Callable[[Lowered], dict[str, Any]]] = Registry("ground truth")
 POPULATIONS: Registry[Callable[[Drawn], tuple[list[ir.Participant], list[ir.Order]]]] = Registry(
     "population"
 )
+
+
+class RedrawEpisode(Exception):
+    """Raised by a family's ground truth when a generated episode is one its reference
+    oracle cannot pass: the episode is drawn again from a seed derived from its own."""
+
+
+REDRAWS = 50
 
 
 class LoweringError(Exception):
@@ -129,8 +138,25 @@ def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.Epi
 
 
 def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.EpisodeGraph:
-    """The episode without its agent prompt (variants change what the prompt shows)."""
-    rng = random.Random(planned.seed)
+    """The episode without its agent prompt (variants change what the prompt shows); a
+    generated episode the family's oracle cannot pass is drawn again (RedrawEpisode)."""
+    for attempt in range(REDRAWS):
+        seed = planned.seed if attempt == 0 else derive_seed(planned.seed, "redraw", attempt)
+        try:
+            return _draw(sc, planned, slots, lc, random.Random(seed))
+        except RedrawEpisode:
+            continue
+    where = sc.population.head if sc.population is not None else sc.head
+    raise LoweringError(
+        f"no draw of {REDRAWS} lets the reference oracle pass (its success goals cannot all "
+        "be met): widen the population's draws or the scenario's facts",
+        where,
+    )
+
+
+def _draw(
+    sc: ScenarioDef, planned: Planned, slots, lc: LowerContext, rng: random.Random
+) -> ir.EpisodeGraph:
     lc.role_names = {u.name: u.role.name for u in sc.users if u.name and isinstance(u.role, Symbol)}
     identity = _identity(sc, planned)
     disclosure = planned.cell.get("disclosure", "full")
@@ -150,7 +176,7 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     ):
         truth.entitled = {f.id: f.readers for f in facts}
     if sc.family in TRUTHS:
-        made = TRUTHS.get(sc.family)(Lowered(sc, participants, facts, orders, slots))
+        made = TRUTHS.get(sc.family)(Lowered(sc, participants, facts, orders, slots, rng))
         for name, value in made.items():
             setattr(truth, name, value)
     protocol = build_protocol(sc.family, sc.protocol, sc.answer)
@@ -166,7 +192,8 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
         )
         for g in sc.goals
     ]
-    metric_names = sc.metrics or list(METRICS[sc.family])
+    declared = families.get(sc.family)
+    metric_names = sc.metrics or list(declared.metrics)
     episode = ir.EpisodeGraph(
         id=sc.id or planned.episode_id,
         scenario=sc.name or "scenario",
@@ -184,7 +211,10 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
         protocol=protocol,
         agent_prompt="",
         truth=truth,
-        metrics=[ir.MetricSpec(name=m, description=METRIC_DOCS.get(m, m)) for m in metric_names],
+        metrics=[
+            ir.MetricSpec(name=m, description=declared.docs.get(m) or METRIC_DOCS.get(m, m))
+            for m in metric_names
+        ],
         extra=dict(sc.extra),
         source=lc.source_of(sc.head),
     )
@@ -318,6 +348,7 @@ def _explicit(
         wants=wants,
         constraints=[ir.Instruction(id=c.id, kwargs=dict(c.kwargs)) for c in u.constraints],
         extra=dict(u.extra),
+        facts=dict(u.facts),
         source=lc.source_of(u.head),
     )
 
@@ -442,6 +473,9 @@ def _agent_prompt(sc: ScenarioDef, ep: ir.EpisodeGraph, slots, lc: LowerContext)
         "max_turns": ep.protocol.max_turns,
         "calendar": describe_calendar(slots).removeprefix("the calendar has "),
     }
+    declared = families.get(ep.family)
+    if declared.variables is not None:
+        variables |= declared.variables(ep)
     try:
         return render(text, variables).strip() + "\n"
     except PromptError as exc:

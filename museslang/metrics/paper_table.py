@@ -32,6 +32,23 @@ def columns() -> list[tuple[str, str, str]]:
     return [(heading, family, metric) for _, heading, family, metric in sorted(found)]
 
 
+def extra_columns(runs: list[Run]) -> list[tuple[str, str, str]]:
+    """Columns after the paper's: one per family the runs cover that has none in the paper
+    (a plug-in's, or one written in museslang), its success metric, headed by its name.
+    Avg stays the paper's five."""
+    paper = {family for _, family, _ in columns()}
+    out = []
+    for name in dict.fromkeys(f for run in runs for f in run.families):
+        if name in paper:
+            continue
+        family = families.find(name)  # None: not installed here (written in museslang)
+        metric = family.success[0] if family is not None and family.success else "success"
+        scored = any(metric in r.metrics for run in runs for r in run.results if r.family == name)
+        if scored:
+            out.append((f"{families.display(name).capitalize()} succ.", name, metric))
+    return out
+
+
 AVG = "Avg"
 FORMATS = ("markdown", "latex", "csv")
 
@@ -140,6 +157,7 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
     for run in runs:
         by_agent.setdefault(run.agent, []).append(run)
     rows = []
+    extra = extra_columns(runs)
     for agent, mine in by_agent.items():
         name, group = (names or {}).get(agent, (agent, None))
         parts = split(mine)
@@ -149,6 +167,8 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
             for heading, family, metric in columns():
                 row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
             row.cells[AVG] = _average([row.cells[h] for h, _, _ in columns()])
+            for heading, family, metric in extra:
+                row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
                 row.name = f"{name} ({', '.join(row.benchmarks)})"
@@ -186,8 +206,9 @@ def split_agents(rows: list[Row]) -> list[str]:
     return [a for a, n in count.items() if n > 1]
 
 
-def headings() -> list[str]:
-    return [h for h, _, _ in columns()] + [AVG]
+def headings(rows: list[Row] | None = None) -> list[str]:
+    """The paper's columns and Avg, then the rows' other families' columns."""
+    return list(rows[0].cells) if rows else [h for h, _, _ in columns()] + [AVG]
 
 
 def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]:
@@ -227,7 +248,7 @@ def _groups(rows: list[Row]) -> list[tuple[str | None, list[int]]]:
 def markdown(rows: list[Row], style: Style = PLAIN) -> str:
     """Best in bold, second in italics (Markdown has no underline); a group's rows follow
     a row naming the group."""
-    cols = headings()
+    cols = headings(rows)
     marks = {h: ranks(rows, h, style) for h in cols}
     lines = ["| Agent | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
     for group, members in _groups(rows):
@@ -253,7 +274,7 @@ def _latex_text(text: str) -> str:
 
 def latex(rows: list[Row], style: Style = PLAIN) -> str:
     """A booktabs tabular: best in bold, second underlined; groups as spanning rows."""
-    cols = headings()
+    cols = headings(rows)
     marks = {h: ranks(rows, h, style) for h in cols}
     out = [
         r"\begin{tabular}{l" + "c" * len(cols) + "}",
@@ -289,13 +310,13 @@ def to_csv(rows: list[Row], style: Style = PLAIN) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     head = ["agent", "name", "group", "runs"]
-    for h in headings():
+    for h in headings(rows):
         key = h.lower().replace(". ", "_").replace(".", "").replace(" ", "_")
         head += [key, f"{key}_stderr", f"{key}_n"]
     writer.writerow(head)
     for row in rows:
         line: list[object] = [row.agent, row.name or row.agent, row.group or "", ";".join(row.runs)]
-        for h in headings():
+        for h in headings(rows):
             cell = row.cells[h]
             if cell is None or not isinstance(cell.mean, float):
                 line += ["", "", ""]

@@ -209,5 +209,30 @@ def build(runs: list[Run]) -> Report:
         for key in FIGURES.names()
         if key.startswith(f"{name}:")
     ]
-    report.figures = [*family_figures, priority_stability(runs), pass_at_k(agents)]
+    report.figures = [*family_figures, *_other_families(agents), priority_stability(runs),
+                      pass_at_k(agents)]  # fmt: skip
     return report
+
+
+def _other_families(agents: dict[str, list[EpisodeResult]]) -> list[Figure]:
+    """A family without figures of its own (a plug-in's, or one written in museslang, read
+    here from its results alone): its success metric and each other metric it scored,
+    against the number of users."""
+    drawn = {key.split(":", 1)[0] for key in FIGURES.names()}
+    seen = dict.fromkeys(r.family for results in agents.values() for r in results)
+    figures = []
+    for name in seen:
+        if name in drawn:
+            continue
+        family = families.find(name)
+        first = family.success[0] if family is not None and family.success else "success"
+        scored = [r.metrics for results in agents.values() for r in of_family(results, name)]
+        names = dict.fromkeys(k for m in scored for k, v in m.items() if isinstance(v, float))
+        wanted = [first, *(n for n in names if n != first and n not in COMMON)]
+        shown = families.display(name).capitalize()
+        figures += [by_users(agents, name, metric, f"{shown}: {metric.replace('_', ' ')} vs users",
+                             metric) for metric in wanted if metric in names]  # fmt: skip
+    return figures
+
+
+COMMON = ("prefix_reuse", "parse_failures", "empty_replies", "cut_replies")

@@ -57,12 +57,12 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _paper_html(report: Report) -> str:
-    headers = ["Agent", *paper_table.headings()]
-    marks = {h: paper_table.ranks(report.table, h) for h in paper_table.headings()}
+    headers = ["Agent", *paper_table.headings(report.table)]
+    marks = {h: paper_table.ranks(report.table, h) for h in paper_table.headings(report.table)}
     rows = []
     for i, row in enumerate(report.table):
         cells = [f"<td>{escape(row.name or row.agent)}</td>"]
-        for h in paper_table.headings():
+        for h in paper_table.headings(report.table):
             text = escape(paper_table.cell_text(row.cells[h], " ± "))
             place = marks[h].get(i)
             if place == 1:

@@ -17,7 +17,15 @@ from pathlib import Path
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.semantics import rules
 from museslang.semantics.loader import LoadedModule, Program, load_program
-from museslang.semantics.model import CHILD_SLOTS, KINDS, Entity, KindSpec, ScenarioDef
+from museslang.semantics.model import (
+    CHILD_SLOTS,
+    KINDS,
+    NESTED_KINDS,
+    Entity,
+    FamilyDef,
+    KindSpec,
+    ScenarioDef,
+)
 from museslang.semantics.stdlib_index import import_hint
 from museslang.semantics.types import INVALID, Ctx, Symbol
 from museslang.syntax import ast
@@ -75,7 +83,10 @@ class _Checker:
                         sym.entity = entity
                 if isinstance(entity, ScenarioDef) and key == self.program.main:
                     scenarios.append(entity)
+        self._authored_families()
         for scenario in scenarios:
+            if not self._bind_family(scenario):
+                continue
             rules.check_scenario(scenario, self.program, self.diags)
         self._episode_ids(scenarios)
         self._unused()
@@ -88,6 +99,47 @@ class _Checker:
                 hint="declare `scenario NAME { family: ... }`",
             )
         return CheckedProgram(self.program, scenarios, self.symbols)
+
+    def _authored_families(self) -> None:
+        """Check every `family` declaration of the main module and those its scenarios
+        use; each one that checks is installed (museslang.authored)."""
+        from museslang.authored.check import FamilyChecker
+        from museslang.authored.install import install
+
+        self.authored: dict[int, object] = {}
+        main = self.scopes[self.program.main]
+        wanted = [s for s in main.local.values() if s.kind == "family"]
+        for scope in self.scopes.values():
+            for decl in scope.module.ast.decls:
+                if decl.kind.name != "scenario" or decl.name is None:
+                    continue
+                sym = scope.local.get(decl.name.name)
+                sc = sym.entity if sym is not None else None
+                if isinstance(sc, ScenarioDef) and isinstance(sc.family, Symbol):
+                    wanted.append(sc.family)
+        for sym in wanted:
+            if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
+                continue
+            fam = FamilyChecker(sym.entity, self.diags, self._source_of).run()
+            self.authored[id(sym)] = fam
+            if fam is not None:
+                install(fam)
+
+    def _source_of(self, span):
+        from museslang.ir.models import Source
+
+        return Source(file=self.program.ir_name(span.file), line=span.line, column=span.column)
+
+    def _bind_family(self, scenario: ScenarioDef) -> bool:
+        """A scenario of a declared family takes the family's name once it has checked."""
+        if not isinstance(scenario.family, Symbol):
+            return True
+        fam = self.authored.get(id(scenario.family))
+        if fam is None:
+            return False
+        scenario.family = fam.name  # type: ignore[attr-defined]
+        scenario.authored = fam
+        return True
 
     def _episode_ids(self, scenarios: list[ScenarioDef]) -> None:
         """Two one-episode scenarios with the same `id:` (an import of records that repeat an
@@ -157,6 +209,7 @@ class _Checker:
             return None
         if not top_level:
             assert parent is not None
+            spec = NESTED_KINDS.get(f"{parent.name}.{spec.name}", spec)
             if spec.name not in parent.children:
                 where = (
                     "at the top level of a file"
@@ -197,8 +250,8 @@ class _Checker:
                 scope.aliases[imp.alias.name] = (exports, imp)
                 continue
             for name, sym in exports.items():
-                if name in scope.local:
-                    continue  # a local declaration shadows an imported one
+                if name in scope.local and scope.local[name].kind == sym.kind:
+                    continue  # a local declaration shadows an imported one of its kind
                 prior = scope.imported.get(name)
                 if prior is not None and prior[0] is not sym:
                     self.diags.error(
@@ -224,7 +277,7 @@ class _Checker:
 
     # ---- pass 2: entities -----------------------------------------------------------
     def _resolver(self, scope: ModuleScope, local: dict[str, Symbol] | None):
-        def resolve(ref: ast.Ref, kinds: Sequence[str]) -> Symbol | None:
+        def resolve(ref: ast.Ref, kinds: Sequence[str], quiet: bool = False) -> Symbol | None:
             sym: Symbol | None = None
             imp: ast.Import | None = None
             if len(ref.parts) == 1:
@@ -235,6 +288,14 @@ class _Checker:
             elif len(ref.parts) == 2 and ref.parts[0] in scope.aliases:
                 table, imp = scope.aliases[ref.parts[0]]
                 sym = table.get(ref.parts[1])
+            if quiet and (sym is None or sym.kind not in kinds):
+                # a lookup by kind: a scenario named like the family it uses is no family
+                found = [(local or {}).get(ref.dotted), scope.local.get(ref.dotted),
+                         scope.imported.get(ref.dotted, (None, None))[0]]  # fmt: skip
+                sym = next((s for s in found if s is not None and s.kind in kinds), None)
+                if sym is None:
+                    return None
+                imp = scope.imported.get(ref.dotted, (None, None))[1] if sym is found[2] else None
             if sym is None:
                 visible = self._visible(scope, local, kinds)
                 what = " or ".join(kinds)
@@ -360,7 +421,7 @@ class _Checker:
                     child.name.span,
                     hint=f"write `{cspec.name} {{ ... }}`",
                 )
-            attr, many = CHILD_SLOTS[cspec.name]
+            attr, many = CHILD_SLOTS.get(f"{spec.name}.{cspec.name}") or CHILD_SLOTS[cspec.name]
             if not many:
                 if cspec.name in singles:
                     self.diags.error(

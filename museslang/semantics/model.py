@@ -16,11 +16,14 @@ from museslang.semantics.types import (
     Bool,
     ConditionT,
     Enum,
+    FamilyT,
     InstructionT,
     Int,
     IntAxis,
     ListOf,
+    NameT,
     ObjectT,
+    ParamsT,
     Pct,
     RangeOf,
     RefTo,
@@ -127,6 +130,7 @@ class UserDef(Entity):
     says: list[str] = field(default_factory=list)
     wants: list[Any] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def role_title(self) -> str | None:
@@ -244,6 +248,65 @@ class SweepDef(Entity):
 
 
 @dataclass
+class OptionDef(Entity):
+    title: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    doc: str | None = None
+
+
+@dataclass
+class FactDef(Entity):
+    of: str = "user"
+    type: str = "number"
+    private: bool = False
+    draw: str | None = None
+    doc: str | None = None
+
+
+@dataclass
+class ActionDef(Entity):
+    title: str | None = None  # the label: what the agent is told the action does
+    params: dict[str, Any] = field(default_factory=dict)  # name -> type name or (low, high)
+    ends: bool = False
+    doc: str | None = None
+
+
+@dataclass
+class MeasureDef(Entity):
+    per: str = "episode"
+    where: str | None = None
+    holds: str | None = None  # a goal
+    value: str | None = None  # a metric
+    doc: str | None = None
+
+
+@dataclass
+class PlayDef(Entity):
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    search: str | None = None
+    tell: str | None = None
+    doc: str | None = None
+
+
+@dataclass
+class FamilyDef(Entity):
+    title: str | None = None  # the label: the one-line summary
+    display: str | None = None
+    brief: str | None = None
+    turns: str = "addressed"
+    max_turns: int = 8
+    success: list[str] = field(default_factory=list)
+    opening: str | None = None
+    reply: str | None = None
+    doc: str | None = None
+    facts: list[FactDef] = field(default_factory=list)
+    actions: list[ActionDef] = field(default_factory=list)
+    goals: list[MeasureDef] = field(default_factory=list)
+    measures: list[MeasureDef] = field(default_factory=list)
+    plays: list[PlayDef] = field(default_factory=list)
+
+
+@dataclass
 class ScenarioDef(Entity):
     family: str = "meeting"
     title: str | None = None
@@ -256,6 +319,7 @@ class ScenarioDef(Entity):
     binding: str = "authority"
     answer: str = "shared"
     extra: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
     users: list[UserDef] = field(default_factory=list)
     resources: list[ResourceDef] = field(default_factory=list)
     orders: list[OrderDef] = field(default_factory=list)
@@ -263,6 +327,8 @@ class ScenarioDef(Entity):
     protocol: ProtocolDef | None = None
     population: PopulationDef | None = None
     sweep: SweepDef | None = None
+    options: list[OptionDef] = field(default_factory=list)
+    authored: Any = None  # the family written in museslang it uses (an AuthoredFamily)
 
 
 @dataclass(frozen=True)
@@ -419,7 +485,12 @@ KINDS: dict[str, KindSpec] = {
             "scenario",
             ScenarioDef,
             {
-                "family": FieldSpec(Enum(FAMILIES, "scenario family"), required=True),
+                "family": FieldSpec(
+                    FamilyT(),
+                    required=True,
+                    doc="an installed family (`museslang families`), or one declared with "
+                    "`family NAME { ... }`",
+                ),
                 "title": FieldSpec(Text()),
                 "objective": FieldSpec(Text(), doc="the global objective all users share"),
                 "calendar": FieldSpec(RefTo(("calendar",))),
@@ -460,8 +531,20 @@ KINDS: dict[str, KindSpec] = {
                     doc="fields of an imported record museslang does not model, "
                     "written back as they are on export",
                 ),
+                "facts": FieldSpec(
+                    ObjectT(), doc="a family written in museslang: the scenario's facts"
+                ),
             },
-            children=("user", "resource", "order", "goal", "protocol", "population", "sweep"),
+            children=(
+                "user",
+                "resource",
+                "order",
+                "goal",
+                "protocol",
+                "population",
+                "sweep",
+                "option",
+            ),
             doc="one family of episodes",
         ),
         KindSpec(
@@ -493,6 +576,9 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 "extra": FieldSpec(
                     ObjectT(), doc="fields of an imported user museslang does not model"
+                ),
+                "facts": FieldSpec(
+                    ObjectT(), doc="a family written in museslang: the user's facts"
                 ),
             },
             top_level=False,
@@ -643,8 +729,125 @@ KINDS: dict[str, KindSpec] = {
             top_level=False,
             doc="the grid of conditions to expand",
         ),
+        KindSpec(
+            "option",
+            OptionDef,
+            {
+                "title": FieldSpec(Text(), doc="how the option is written to the agent"),
+                "facts": FieldSpec(ObjectT(), doc="the option's facts, by the family's names"),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a choice of the catalogue a family written in museslang chooses from",
+        ),
+        KindSpec(
+            "family",
+            FamilyDef,
+            {
+                "display": FieldSpec(Text(), doc="its name in prose"),
+                "brief": FieldSpec(Text(), doc="what the agent is told its job is"),
+                "turns": FieldSpec(Enum(TURN_MODES, "turn mode"), doc="default: addressed"),
+                "max_turns": FieldSpec(Int(1, 1000), doc="default: 8"),
+                "success": FieldSpec(
+                    ListOf(NameT(), min_items=1),
+                    required=True,
+                    doc="the goals that must all hold for an episode to pass",
+                ),
+                "opening": FieldSpec(
+                    Text(), doc="Jinja2: a scripted user's first message; their facts by name"
+                ),
+                "reply": FieldSpec(
+                    Text(), doc="Jinja2: a scripted user's answer when written to; {{message}}"
+                ),
+                "doc": _Doc,
+            },
+            children=("fact", "action", "goal", "metric", "play"),
+            doc="a scenario family written in museslang (docs/families.md)",
+        ),
+        KindSpec(
+            "fact",
+            FactDef,
+            {
+                "of": FieldSpec(
+                    Enum(("user", "option", "scenario"), "fact owner"),
+                    doc="whose fact it is (default: user)",
+                ),
+                "type": FieldSpec(
+                    Enum(("number", "text", "flag", "list"), "fact type"), required=True
+                ),
+                "private": FieldSpec(Bool(), doc="known to its user and the agent only"),
+                "draw": FieldSpec(
+                    Text(), doc="expression: how a generated user's (or scenario's) value is drawn"
+                ),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a typed fact of every user, option or scenario of the family",
+        ),
+        KindSpec(
+            "action",
+            ActionDef,
+            {
+                "params": FieldSpec(
+                    ParamsT(), doc="name: user | users | option | number | LOW..HIGH | text | flag"
+                ),
+                "ends": FieldSpec(Bool(), doc="taking it ends the episode"),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc='an action the agent can take; its label ("...") is what the agent is told',
+        ),
+        KindSpec(
+            "metric",
+            MeasureDef,
+            {
+                "per": FieldSpec(Enum(("episode", "user"), "scope"), doc="default: episode"),
+                "where": FieldSpec(
+                    Text(), doc="per user: expression choosing the users it is about"
+                ),
+                "value": FieldSpec(
+                    Text(), required=True, doc="expression: a number, or true/false"
+                ),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a family's metric: a number computed from the outcome (per user: their mean)",
+        ),
+        KindSpec(
+            "play",
+            PlayDef,
+            {
+                "calls": FieldSpec(
+                    ListOf(ObjectT()),
+                    doc='{ action: NAME, each: "u in users ...", PARAM: "expression" }',
+                ),
+                "search": FieldSpec(NameT(), doc="the action whose best call is searched for"),
+                "tell": FieldSpec(Text(), doc="Jinja2: a message the player sends every user"),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a reference player (oracle, comply, refuse, ...) of the family",
+        ),
     ]
 }
+
+# kinds that mean something else inside another kind ("parent.kind"): a family's goal
+# is an expression, a scenario's goal a condition
+NESTED_KINDS: dict[str, KindSpec] = {
+    "family.goal": KindSpec(
+        "goal",
+        MeasureDef,
+        {
+            "per": FieldSpec(Enum(("episode", "user"), "scope"), doc="default: episode"),
+            "where": FieldSpec(Text(), doc="per user: an expression choosing its users"),
+            "holds": FieldSpec(Text(), required=True, doc="expression: true when it is met"),
+            "doc": _Doc,
+        },
+        top_level=False,
+        doc="a family's goal: a condition on the outcome, scored as the share met",
+    ),
+}
+
 
 # scenario child kind -> ScenarioDef list attribute (None: a single block)
 CHILD_SLOTS: dict[str, tuple[str, bool]] = {
@@ -655,6 +858,12 @@ CHILD_SLOTS: dict[str, tuple[str, bool]] = {
     "protocol": ("protocol", False),
     "population": ("population", False),
     "sweep": ("sweep", False),
+    "option": ("options", True),
+    "family.fact": ("facts", True),
+    "family.action": ("actions", True),
+    "family.goal": ("goals", True),
+    "family.metric": ("measures", True),
+    "family.play": ("plays", True),
 }
 
 METRIC_DOCS: dict[str, str] = {

@@ -7,7 +7,7 @@ docs quote it rather than restate it, and a test keeps the two identical
 
 from __future__ import annotations
 
-from museslang.semantics.model import KINDS
+from museslang.semantics.model import KINDS, NESTED_KINDS
 
 BEGIN = "<!-- declaration reference: generated from museslang/semantics/model.py -->"
 END = "<!-- end of declaration reference -->"
@@ -15,10 +15,17 @@ END = "<!-- end of declaration reference -->"
 
 def declaration_reference() -> str:
     lines: list[str] = [BEGIN, ""]
-    for kind, spec in KINDS.items():
-        where = "Top level." if spec.top_level else "Inside a scenario."
+    entries = [(k, s, "") for k, s in KINDS.items()]
+    entries += [(k.split(".")[1], s, f" (in a {k.split('.')[0]})") for k, s in NESTED_KINDS.items()]
+    for kind, spec, inside in entries:
+        parents = [p for p, s in KINDS.items() if kind in s.children]
+        if inside:
+            parents = [inside.split()[-1].rstrip(")")]
+        elif "scenario" in parents:
+            parents = ["scenario"]
+        where = "Top level." if spec.top_level else f"Inside a {' or '.join(parents)}."
         lines += [
-            f"### `{kind}` NAME" if spec.named else f"### `{kind}`",
+            (f"### `{kind}` NAME" if spec.named else f"### `{kind}`") + inside,
             "",
             f"{spec.doc}. {where}",
             "",

@@ -24,8 +24,6 @@ from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
     FAMILIES,
-    FAMILY_READS,
-    METRICS,
     SWEEP_AXES,
     Entity,
     ScenarioDef,
@@ -77,9 +75,10 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
 def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Every field written must be one the family reads (E024): a queue scenario with a
     secret, or a meeting user with an attack, would otherwise do nothing, silently."""
-    reads = FAMILY_READS.get(sc.family)
-    if reads is None:
+    found = families.find(sc.family)
+    if found is None:
         return
+    reads = found.reads
     kinds: list[tuple[str, Entity]] = [("scenario", sc)]
     kinds += [("user", u) for u in sc.users] + [("resource", r) for r in sc.resources]
     kinds += [("order", o) for o in sc.orders] + [("goal", g) for g in sc.goals]
@@ -172,14 +171,15 @@ def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:
 
 
 def _metrics(sc: ScenarioDef, diags: Diagnostics) -> None:
-    allowed = set(METRICS.get(sc.family, ())) | set(COMMON_METRICS)
+    own = families.get(sc.family).metrics
+    allowed = set(own) | set(COMMON_METRICS)
     for m in sc.metrics:
         if m not in allowed:
             diags.error(
                 "E014",
                 f"metric '{m}' does not apply to the {sc.family} family",
                 sc.at("metrics"),
-                hint="metrics of this family: " + ", ".join(METRICS.get(sc.family, ())),
+                hint="metrics of this family: " + ", ".join(own),
             )
 
 
@@ -321,4 +321,4 @@ def prompt_of(sc: ScenarioDef) -> tuple[str, Span]:
     """The agent prompt template a scenario uses, and the span that chose it."""
     if sc.protocol is not None and sc.protocol.prompt:
         return sc.protocol.prompt, sc.protocol.at("prompt")
-    return f"prompts/{sc.family}.j2", sc.head
+    return families.get(sc.family).prompt or f"prompts/{sc.family}.j2", sc.head

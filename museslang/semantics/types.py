@@ -128,7 +128,9 @@ class Symbol:
 
 
 class Resolver(Protocol):
-    def __call__(self, ref: ast.Ref, kinds: Sequence[str]) -> Symbol | None: ...
+    def __call__(
+        self, ref: ast.Ref, kinds: Sequence[str], quiet: bool = False
+    ) -> Symbol | None: ...
 
 
 @dataclass
@@ -311,6 +313,85 @@ class RefTo(Type):
             return wrong_type(ctx, value, self.describe)
         sym = ctx.resolve(value, self.kinds)
         return sym if sym is not None else INVALID
+
+
+class FamilyT(Type):
+    """A scenario's family: an installed one by name, or a `family` declaration in scope
+    (a family written in museslang)."""
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(families.installed())
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 1:
+            name = value.parts[0]
+            installed = families.installed()
+            if name in installed:
+                return name
+            sym = ctx.resolve(value, ("family",), quiet=True)
+            if sym is not None:
+                return sym
+            hint = did_you_mean(name, installed) or f"choose one of: {', '.join(installed)}"
+            ctx.diags.error(
+                "E013", f"unknown scenario family '{name}'", value.span,
+                hint=hint + ", or declare `family " + name + " { ... }` (docs/families.md)",
+            )  # fmt: skip
+            return INVALID
+        if isinstance(value, ast.Ref):
+            sym = ctx.resolve(value, ("family",))
+            return sym if sym is not None else INVALID
+        return wrong_type(ctx, value, self.describe)
+
+
+class NameT(Type):
+    """A plain name that the declaration it is in gives meaning to (a goal of a family)."""
+
+    describe = "a name"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 1:
+            return NamedAt(value.parts[0], value.span)
+        return wrong_type(ctx, value, self.describe)
+
+
+@dataclass(frozen=True)
+class NamedAt:
+    name: str
+    span: Span
+
+
+PARAM_KINDS = ("user", "users", "option", "number", "text", "flag")
+
+
+class ParamsT(Type):
+    """An action's parameters: `{ to: user, amount: 0..1000 }`."""
+
+    describe = "an object { name: type }"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Object):
+            return wrong_type(ctx, value, self.describe)
+        params: dict[str, Any] = {}
+        for f in value.fields:
+            v = f.value
+            if isinstance(v, ast.Ref) and v.dotted in PARAM_KINDS:
+                params[f.key.name] = NamedAt(v.dotted, f.key.span)
+            elif (isinstance(v, ast.Range) and isinstance(v.low, ast.Number)
+                  and isinstance(v.high, ast.Number)):  # fmt: skip
+                if v.low.value > v.high.value:
+                    ctx.diags.error("E014", "the range is empty", v.span)
+                    continue
+                params[f.key.name] = NamedAt(f"{v.low.value}..{v.high.value}", f.key.span)
+            else:
+                hint = did_you_mean(v.dotted, PARAM_KINDS) if isinstance(v, ast.Ref) else None
+                ctx.diags.error(
+                    "E014",
+                    f"expected a parameter type, found {v.describe}",
+                    v.span,
+                    hint=hint or "one of " + ", ".join(PARAM_KINDS) + ", or a range LOW..HIGH",
+                )
+        return params
 
 
 @dataclass

@@ -1,0 +1,457 @@
+"""Checking a `family` declaration written in museslang, into its compiled form.
+
+Every expression is parsed and typed here, against the family's own facts and
+actions, so a goal that reads `u.flor` or adds a text to a number is a diagnostic at
+the character, before any episode exists. What is declared and never read is
+reported as unused, and a goal that reads no action (nothing the agent does can
+change it) is a warning: the oracle gate would fail it on some episode, or it would
+hold whatever any agent did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import product
+
+from museslang import families
+from museslang.authored import expr as E
+from museslang.authored.types import (
+    BOOL,
+    FACT_TYPES,
+    NUMBER,
+    OPTION,
+    PARAM_TYPES,
+    USER,
+    Checker,
+    ExprTypeError,
+    Reads,
+    describe,
+    element,
+    fits,
+)
+from museslang.diagnostics import Diagnostics, Label, did_you_mean
+from museslang.ir import models as ir
+from museslang.prompts import PromptError, parse_template
+from museslang.semantics.model import ActionDef, FamilyDef, MeasureDef
+from museslang.semantics.types import NamedAt
+from museslang.source import Span
+
+RESERVED_USER = ("id", "name", "role", "authority", "required")
+MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
+
+
+@dataclass
+class Where:
+    """Spans of a checked family's parts, for diagnostics found later (scenario facts)."""
+
+    family: Span
+    facts: dict[str, Span] = field(default_factory=dict)
+
+
+def located(entity, name: str) -> E.Located:
+    """An expression field of a declaration, with where its text starts."""
+    span = entity.at(name)
+    text = getattr(entity, name)
+    return E.Located(text, span, quote=1)
+
+
+class FamilyChecker:
+    def __init__(self, fd: FamilyDef, diags: Diagnostics, source_of) -> None:
+        self.fd = fd
+        self.diags = diags
+        self.source_of = source_of
+        self.errors_before = len([d for d in diags.items if d.severity == "error"])
+        self.reads = Reads()
+        self.goal_reads: dict[str, Reads] = {}
+
+    # ---- entry ------------------------------------------------------------------------
+    def run(self) -> ir.AuthoredFamily | None:
+        fd = self.fd
+        name = fd.name or "?"
+        if name in families.installed():
+            self._error(
+                f"family '{name}' is already installed ({families.get(name).origin})",
+                fd.head,
+                "give yours another name",
+            )
+        self._names()
+        fam = ir.AuthoredFamily(
+            name=name,
+            summary=fd.title or fd.doc or name,
+            display=fd.display,
+            doc=fd.doc,
+            brief=fd.brief,
+            turns=fd.turns,
+            max_turns=fd.max_turns,
+            facts=[
+                ir.FactSpec(
+                    name=f.name or "?",
+                    of=f.of,
+                    type=f.type,
+                    private=f.private,
+                    draw=f.draw,
+                    doc=f.doc,
+                )
+                for f in fd.facts
+            ],
+            actions=[self._action(a) for a in fd.actions],
+            measures=[self._measure(m, "goal") for m in fd.goals]
+            + [self._measure(m, "metric") for m in fd.measures],
+            success=[s.name for s in fd.success],
+            opening=fd.opening,
+            reply=fd.reply,
+            plays=[],
+            source=self.source_of(fd.head),
+        )
+        self._expressions(fam)
+        fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
+        if not any(p.name == "oracle" for p in fam.plays):
+            hint = "add `play oracle { search: ACTION }` or `play oracle { calls: [...] }`"
+            self._error(f"family '{name}' has no oracle", fd.head, hint)
+        self._success(fam)
+        self._templates(fam)
+        self._unused(fam)
+        errors = len([d for d in self.diags.items if d.severity == "error"])
+        return fam if errors == self.errors_before else None
+
+    def _error(
+        self,
+        message: str,
+        span: Span,
+        hint: str | None = None,
+        code: str = "E072",
+        labels: list[Label] | None = None,
+    ) -> None:
+        self.diags.error(code, message, span, hint=hint, labels=labels or [])
+
+    # ---- names ------------------------------------------------------------------------
+    def _names(self) -> None:
+        fd = self.fd
+        seen: dict[tuple[str, str], Span] = {}
+        groups = [(f"fact of {f.of}", f) for f in fd.facts] + [("action", a) for a in fd.actions]
+        groups += [("measure", m) for m in (*fd.goals, *fd.measures)]
+        groups += [("play", p) for p in fd.plays]
+        for group, entity in groups:
+            key = (group, entity.name or "?")
+            if key in seen:
+                self._error(
+                    f"'{entity.name}' is declared twice",
+                    entity.head,
+                    "rename one",
+                    code="E012",
+                    labels=[Label(seen[key], "first declared here")],
+                )
+            seen.setdefault(key, entity.head)
+        for f in fd.facts:
+            if f.of in ("user", "option") and f.name in RESERVED_USER:
+                self._error(
+                    f"'{f.name}' is already a field of every {f.of}",
+                    f.head,
+                    "name the fact otherwise",
+                )
+        for a in fd.actions:
+            owner = _action_owner(a.name or "")
+            if owner is not None and owner != fd.name:
+                self._error(
+                    f"action '{a.name}' is already "
+                    + ("museslang's" if owner == "museslang" else f"the {owner} family's"),
+                    a.head,
+                    "give the action another name",
+                )
+
+    def _action(self, a: ActionDef) -> ir.ActionSpec:
+        params = []
+        for pname, named in a.params.items():
+            kind = named.name if isinstance(named, NamedAt) else str(named)
+            if ".." in kind:
+                low, high = (float(x) for x in kind.split(".."))
+                params.append(ir.ParamSpec(name=pname, type="number", low=low, high=high))
+            else:
+                params.append(ir.ParamSpec(name=pname, type=kind))
+        users = [p.name for p in params if p.type == "user"]
+        if len(users) > 1:
+            self._error(
+                f"action '{a.name}' has two user parameters",
+                a.at("params"),
+                "an action is indexed by its one user: grant[u]",
+            )
+        return ir.ActionSpec(
+            name=a.name or "?",
+            description=a.title or a.doc or a.name or "?",
+            params=params,
+            ends=a.ends,
+        )
+
+    def _measure(self, m: MeasureDef, kind: str) -> ir.MeasureSpec:
+        text = (m.holds if kind == "goal" else m.value) or ""
+        return ir.MeasureSpec(
+            name=m.name or "?", kind=kind, per=m.per, where=m.where, value=text, doc=m.doc
+        )
+
+    # ---- expressions ------------------------------------------------------------------
+    def typed(
+        self,
+        fam: ir.AuthoredFamily,
+        where: E.Located,
+        scope: dict[str, str],
+        want: str | None,
+        what: str,
+        draw: bool = False,
+        reads: Reads | None = None,
+    ) -> tuple[E.Node, str] | None:
+        """Parse and type one expression; None (and a diagnostic) when it is wrong."""
+        try:
+            node = E.parse(where.text)
+        except E.ExprError as exc:
+            self.diags.error("E070", f"{what}: {exc}", where.span(exc.offset), hint=exc.hint)
+            return None
+        checker = Checker(fam, draw=draw, reads=reads or Reads())
+        try:
+            got = checker.infer(node, scope)
+            if want is not None and not fits(got, want) and not (want == NUMBER and got == BOOL):
+                raise ExprTypeError(f"{what} must be {_words(want)}, not {_words(got)}", node)
+        except ExprTypeError as exc:
+            self.diags.error(
+                "E071", str(exc), where.span(exc.node.start, exc.node.end), hint=exc.hint
+            )
+            return None
+        finally:
+            self._merge(checker.reads)
+        return node, got
+
+    def _merge(self, r: Reads) -> None:
+        self.reads.facts |= r.facts
+        self.reads.actions |= r.actions
+        self.reads.told = self.reads.told or r.told
+
+    def _expressions(self, fam: ir.AuthoredFamily) -> None:
+        fd = self.fd
+        for f in fd.facts:
+            if f.draw is None:
+                continue
+            scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
+            self.typed(
+                fam,
+                located(f, "draw"),
+                scope,
+                FACT_TYPES[f.type],
+                f"the draw of '{f.name}'",
+                draw=True,
+            )
+        for m, kind in [(m, "goal") for m in fd.goals] + [(m, "metric") for m in fd.measures]:
+            scope = {"u": USER} if m.per == "user" else {}
+            if m.where is not None:
+                if m.per != "user":
+                    self._error("`where:` chooses users: it needs `per: user`", m.at("where"))
+                else:
+                    self.typed(fam, located(m, "where"), scope, BOOL, "`where:`")
+            reads = Reads()
+            field_name = "holds" if kind == "goal" else "value"
+            if getattr(m, field_name) is None:
+                continue
+            got = self.typed(
+                fam,
+                located(m, field_name),
+                scope,
+                BOOL if kind == "goal" else NUMBER,
+                f"{kind} '{m.name}'",
+                reads=reads,
+            )
+            if kind == "goal" and got is not None:
+                self.goal_reads[m.name or "?"] = reads
+                if not reads.actions and not reads.told:
+                    self.diags.warning(
+                        "W008",
+                        f"goal '{m.name}' reads no action: nothing the agent does changes it",
+                        m.at("holds"),
+                        hint="a goal is about the outcome: read an action (grant[u].amount, "
+                        "choose.trip) or what users were told (told(u, ...))",
+                    )
+
+    def _play(self, fam: ir.AuthoredFamily, pd) -> ir.PlaySpec | None:
+        play = ir.PlaySpec(name=pd.name or "?", tell=pd.tell)
+        actions = {a.name: a for a in fam.actions}
+        if pd.search is not None:
+            target = actions.get(pd.search.name)
+            if target is None:
+                self._error(
+                    f"unknown action '{pd.search.name}'",
+                    pd.search.span,
+                    did_you_mean(pd.search.name, actions),
+                )
+                return None
+            bad = [p.name for p in target.params if _choices(p, 10) is None]
+            if bad:
+                self._error(
+                    f"action '{target.name}' cannot be searched: '{bad[0]}' has no finite choices",
+                    pd.search.span,
+                    "searchable parameters: user, users, option, flag, or a range of at most "
+                    "101 whole numbers; otherwise declare the oracle's calls",
+                )
+                return None
+            play.search = target.name
+        for i, call in enumerate(pd.calls):
+            checked = self._call(fam, pd, call, actions, i)
+            if checked is not None:
+                play.calls.append(checked)
+        return play
+
+    def _call(self, fam, pd, call: dict, actions, i: int) -> ir.PlayCall | None:
+        span = pd.at("calls")
+        name = call.get("action")
+        if not isinstance(name, str) or name not in actions:
+            hint = did_you_mean(str(name), actions) or "write { action: NAME ... }"
+            self._error(f"play {pd.name}, call {i + 1}: unknown action {name!r}", span, hint)
+            return None
+        action = actions[name]
+        scope: dict[str, str] = {}
+        each = call.get("each")
+        if each is not None:
+            where = E.Located(f"count({each}: true)", span, quote=1)
+            got = self.typed(fam, where, {}, None, f"play {pd.name}, call {i + 1}, each")
+            if got is None:
+                return None
+            node = got[0]
+            assert isinstance(node, E.Call)
+            if node.binding is None:
+                self._error(f'play {pd.name}: `each:` is a binding, e.g. "u in users"', span)
+                return None
+            b = node.binding
+            dom = Checker(fam).infer(b.domain, {})
+            scope[b.var] = element(dom) or "none"
+        params = {p.name: p for p in action.params}
+        args: dict[str, str] = {}
+        for key, value in call.items():
+            if key in ("action", "each"):
+                continue
+            if key not in params:
+                self._error(
+                    f"play {pd.name}: action '{name}' has no parameter '{key}'",
+                    span,
+                    did_you_mean(key, params),
+                )
+                continue
+            text = _expression_text(value)
+            want = PARAM_TYPES[params[key].type]
+            where = E.Located(text, span, quote=1)
+            if self.typed(fam, where, scope, want, f"play {pd.name}: {name}'s {key}") is not None:
+                args[key] = text
+        missing = [p for p in params if p not in args and p not in call]
+        if missing:
+            self._error(f"play {pd.name}: call of '{name}' misses '{missing[0]}'", span)
+            return None
+        return ir.PlayCall(action=name, each=each, args=args)
+
+    def _success(self, fam: ir.AuthoredFamily) -> None:
+        goals = {m.name for m in fam.measures if m.kind == "goal"}
+        for s in self.fd.success:
+            if s.name not in goals:
+                metrics = {m.name for m in fam.measures}
+                self._error(
+                    f"'{s.name}' is not a goal of this family",
+                    s.span,
+                    ("success names goals; it is a metric" if s.name in metrics else None)
+                    or did_you_mean(s.name, goals)
+                    or "goals: " + ", ".join(sorted(goals)),
+                )
+
+    def _templates(self, fam: ir.AuthoredFamily) -> None:
+        fd = self.fd
+        texts = [(fd, "opening"), (fd, "reply"), (fd, "brief")]
+        texts += [(p, "tell") for p in fd.plays]
+        for entity, name in texts:
+            text = getattr(entity, name)
+            if text is None:
+                continue
+            try:
+                parse_template(text)
+            except PromptError as exc:
+                self.diags.error("E050", f"template error in `{name}`: {exc}", entity.at(name))
+
+    def _unused(self, fam: ir.AuthoredFamily) -> None:
+        fd = self.fd
+        templates = " ".join(
+            t for t in (fd.opening, fd.reply, fd.brief, *(p.tell for p in fd.plays)) if t
+        )
+        draws = " ".join(f.draw for f in fd.facts if f.draw)
+        for f in fd.facts:
+            used = f"{f.of}.{f.name}" in self.reads.facts or re.search(
+                rf"\b{re.escape(f.name or '')}\b", templates + " " + draws
+            )
+            if not used:
+                self.diags.warning(
+                    "W001",
+                    f"fact '{f.name}' is declared but never read",
+                    f.head,
+                    hint="read it in a goal, metric, play or template",
+                )
+        for a in fd.actions:
+            if not a.ends and a.name not in self.reads.actions:
+                self.diags.warning(
+                    "W001",
+                    f"action '{a.name}' is offered but no goal or metric reads it",
+                    a.head,
+                    hint="score it, or delete it",
+                )
+
+
+def _choices(p: ir.ParamSpec, n_users: int) -> int | None:
+    """How many values a searched parameter can take (None: too many to search)."""
+    if p.type in ("user", "option"):
+        return 1
+    if p.type == "users":
+        return 1
+    if p.type == "flag":
+        return 2
+    bounded = p.low is not None and p.high is not None
+    if p.type == "number" and bounded and float(p.low).is_integer() and p.high - p.low <= 100:
+        return int(p.high - p.low) + 1
+    return None
+
+
+def _expression_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return str(value)
+
+
+def _words(t: str) -> str:
+    return describe(t)
+
+
+def _action_owner(name: str) -> str | None:
+    """Who already defines this action: an authored family's name, "museslang" (its own
+    or a Python family's), or None."""
+    from museslang.authored.install import ACTION_OWNERS
+    from museslang.runtime.actions import kinds
+
+    if name in ACTION_OWNERS:
+        return ACTION_OWNERS[name]
+    return "museslang" if name in kinds() else None
+
+
+def search_space(action: ir.ActionSpec, users: list[str], options: list[str]):
+    """Every call of `action` over one episode's choices, as parameter dicts."""
+    domains = []
+    for p in action.params:
+        if p.type == "user":
+            domains.append(users)
+        elif p.type == "option":
+            domains.append(options)
+        elif p.type == "flag":
+            domains.append([False, True])
+        elif p.type == "users":
+            domains.append(
+                [
+                    [u for j, u in enumerate(users) if mask >> j & 1]
+                    for mask in range(1 << len(users))
+                ]
+            )
+        else:
+            assert p.low is not None and p.high is not None
+            domains.append(list(range(int(p.low), int(p.high) + 1)))
+    for combo in product(*domains):
+        yield dict(zip((p.name for p in action.params), combo, strict=True))

@@ -1,0 +1,285 @@
+"""Evaluating expressions over one episode and, for goals and metrics, its outcome.
+
+The checker has typed every expression, so evaluation trusts the types. The one
+rule a reader must know: what an action never taken reads as. A call that was not made
+is `none`; `none` in arithmetic counts as 0 and any comparison with it (other than
+`== none`) is false, so `grant[u].amount >= u.floor` is false for a user granted
+nothing, and `sum(u in users: grant[u].amount)` counts them as 0.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from museslang.authored import expr as E
+
+
+@dataclass(frozen=True)
+class UserV:
+    id: str
+    role: str | None
+    authority: float | None
+    required: bool
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OptionV:
+    id: str
+    title: str | None
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallV:
+    action: str
+    args: dict[str, Any]  # parameter -> UserV | OptionV | list[UserV] | number | text | bool
+
+
+@dataclass
+class World:
+    """One episode as expressions see it; `calls` and `told` are its outcome."""
+
+    users: list[UserV]
+    options: list[OptionV]
+    facts: dict[str, Any]
+    calls: dict[str, list[CallV]] = field(default_factory=dict)  # ok calls, in order
+    told: dict[str, str] = field(default_factory=dict)  # user id -> all the agent sent them
+    keys: dict[str, str | None] = field(default_factory=dict)  # action -> its user parameter
+    rng: random.Random | None = None
+
+    def user(self, uid: str) -> UserV | None:
+        return next((u for u in self.users if u.id == uid), None)
+
+    def option(self, oid: str) -> OptionV | None:
+        return next((o for o in self.options if o.id == oid), None)
+
+
+class EvalError(Exception):
+    """A value the types allowed but the episode did not (a division by zero)."""
+
+
+@lru_cache(maxsize=4096)
+def parsed(text: str) -> E.Node:
+    return E.parse(text)
+
+
+def evaluate(text: str, world: World, scope: dict[str, Any] | None = None) -> Any:
+    return Evaluator(world).eval(parsed(text), scope or {})
+
+
+def number(v: Any) -> float:
+    if v is None:
+        return 0
+    return float(v) if isinstance(v, bool) else v
+
+
+class Evaluator:
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def eval(self, node: E.Node, scope: dict[str, Any]) -> Any:
+        return getattr(self, f"_{type(node).__name__.lower()}")(node, scope)
+
+    def _lit(self, node: E.Lit, scope: dict[str, Any]) -> Any:
+        return node.value
+
+    def _name(self, node: E.Name, scope: dict[str, Any]) -> Any:
+        w = self.world
+        if node.name in scope:
+            return scope[node.name]
+        if node.name == "users":
+            return list(w.users)
+        if node.name == "options":
+            return list(w.options)
+        if node.name in w.facts:
+            return w.facts[node.name]
+        calls = w.calls.get(node.name) or []
+        return calls[-1] if calls else None  # an action by name: its last call
+
+    def _listlit(self, node: E.ListLit, scope: dict[str, Any]) -> Any:
+        return [self.eval(i, scope) for i in node.items]
+
+    def _attr(self, node: E.Attr, scope: dict[str, Any]) -> Any:
+        base = self.eval(node.obj, scope)
+        name = node.name
+        if base is None:
+            return None
+        if isinstance(base, UserV):
+            fixed = {
+                "id": base.id,
+                "name": base.id,
+                "role": base.role,
+                "authority": base.authority,
+                "required": base.required,
+            }
+            return base.facts[name] if name in base.facts else fixed.get(name)
+        if isinstance(base, OptionV):
+            fixed = {"id": base.id, "title": base.title or base.id}
+            return base.facts[name] if name in base.facts else fixed.get(name)
+        if isinstance(base, CallV):
+            return base.args.get(name)
+        return None
+
+    def _index(self, node: E.Index, scope: dict[str, Any]) -> Any:
+        assert isinstance(node.obj, E.Name)
+        action = node.obj.name
+        who = self.eval(node.key, scope)
+        key = self.world.keys.get(action)
+        if who is None or key is None:
+            return None
+        mine = [c for c in self.world.calls.get(action, []) if _id(c.args.get(key)) == who.id]
+        return mine[-1] if mine else None
+
+    def _binop(self, node: E.BinOp, scope: dict[str, Any]) -> Any:
+        op = node.op
+        if op == "and":
+            return bool(self.eval(node.left, scope)) and bool(self.eval(node.right, scope))
+        if op == "or":
+            return bool(self.eval(node.left, scope)) or bool(self.eval(node.right, scope))
+        a, b = self.eval(node.left, scope), self.eval(node.right, scope)
+        if op in "+-*/":
+            x, y = number(a), number(b)
+            if op == "+":
+                return x + y
+            if op == "-":
+                return x - y
+            if op == "*":
+                return x * y
+            if y == 0:
+                raise EvalError("division by zero")
+            return x / y
+        if op == "in":
+            if a is None or b is None:
+                return False
+            if isinstance(b, str):
+                return isinstance(a, str) and a.lower() in b.lower()
+            return any(_same(a, item) for item in b)
+        if op == "==":
+            return _same(a, b)
+        if op == "!=":
+            return not _same(a, b)
+        if a is None or b is None:
+            return False
+        x, y = number(a), number(b)
+        return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+
+    def _not(self, node: E.Not, scope: dict[str, Any]) -> Any:
+        return not self.eval(node.operand, scope)
+
+    def _neg(self, node: E.Neg, scope: dict[str, Any]) -> Any:
+        return -number(self.eval(node.operand, scope))
+
+    def _cond(self, node: E.Cond, scope: dict[str, Any]) -> Any:
+        return self.eval(node.then if self.eval(node.test, scope) else node.other, scope)
+
+    def _call(self, node: E.Call, scope: dict[str, Any]) -> Any:
+        if node.binding is not None:
+            return self._aggregate(node.fn, node.binding, scope)
+        args = [self.eval(a, scope) for a in node.args]
+        fn = node.fn
+        if fn in ("min", "max"):
+            values = [number(a) for a in args]
+            return min(values) if fn == "min" else max(values)
+        if fn == "abs":
+            return abs(number(args[0]))
+        if fn == "round":
+            return round(number(args[0]))
+        if fn == "floor":
+            return math.floor(number(args[0]))
+        if fn == "ceil":
+            return math.ceil(number(args[0]))
+        if fn == "len":
+            return len(args[0]) if args[0] is not None else 0
+        if fn == "told":
+            return self._told(args[0], args[1])
+        rng = self.world.rng
+        if rng is None:
+            raise EvalError(f"{fn} draws at random, and nothing here is drawn")
+        if fn == "uniform":
+            return rng.uniform(number(args[0]), number(args[1]))
+        if fn == "randint":
+            return rng.randint(int(number(args[0])), int(number(args[1])))
+        if fn == "pick":
+            return rng.choice(args[0]) if args[0] else None
+        if fn == "sample":
+            k = max(0, min(int(number(args[1])), len(args[0])))
+            return sorted(rng.sample(list(args[0]), k), key=list(args[0]).index)
+        return rng.random() < number(args[0])  # chance
+
+    def _aggregate(self, fn: str, b: E.Binding, scope: dict[str, Any]) -> Any:
+        items = self.eval(b.domain, scope) or []
+        chosen = []
+        for item in items:
+            local = {**scope, b.var: item}
+            if b.where is None or self.eval(b.where, local):
+                chosen.append((item, local))
+        if fn == "count":
+            if b.body is None:
+                return len(chosen)
+            return sum(1 for _, local in chosen if self.eval(b.body, local))
+        assert b.body is not None
+        values = [(item, self.eval(b.body, local)) for item, local in chosen]
+        if fn == "all":
+            return all(bool(v) for _, v in values)
+        if fn == "any":
+            return any(bool(v) for _, v in values)
+        if fn in ("argmax", "argmin"):
+            if not values:
+                return None
+            pick = max if fn == "argmax" else min
+            return pick(values, key=lambda iv: number(iv[1]))[0]  # first of equals: stable
+        numbers = [number(v) for _, v in values]
+        if fn == "sum":
+            return sum(numbers)
+        if not numbers:
+            return None
+        if fn == "mean":
+            return sum(numbers) / len(numbers)
+        return min(numbers) if fn == "min" else max(numbers)
+
+    def _told(self, who: Any, value: Any) -> bool:
+        if not isinstance(who, UserV) or value is None:
+            return False
+        text = self.world.told.get(who.id, "")
+        return any(mentions(text, v) for v in (value if isinstance(value, list) else [value]))
+
+
+def _id(value: Any) -> str | None:
+    return value.id if isinstance(value, UserV | OptionV) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, UserV | OptionV) or isinstance(b, UserV | OptionV):
+        return _id(a) == _id(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return a == b
+
+
+def show(value: Any) -> str:
+    """A value as text: 30 rather than 30.0, a user or option by id."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, UserV | OptionV):
+        return value.id
+    if isinstance(value, list):
+        return ", ".join(show(v) for v in value)
+    return str(value)
+
+
+def mentions(text: str, value: Any) -> bool:
+    """Whether `text` states the value: a number as a number (30 is not in 130 or 3.05),
+    a text as a whole word or phrase, case-insensitively."""
+    said = show(value)
+    if not said:
+        return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        pattern = rf"(?<![\d.]){re.escape(said)}(?![\d]|\.\d)"
+        return re.search(pattern, text) is not None
+    return re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text, re.IGNORECASE) is not None

@@ -1,0 +1,274 @@
+"""Expressions: the small language a family written in museslang states its goals,
+metrics, draws and plays in (`holds: "grant[u].amount >= u.floor"`).
+
+They live inside strings of the .muses file, so the main grammar stays generic; this
+module parses one string with `grammars/expr.lark` into nodes that remember their
+offsets in it, and `Located` maps an offset back to the spec's line and column, so a
+mistake in an expression is a diagnostic with a caret like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from museslang.resources import grammar_path
+from museslang.source import Span
+
+
+@dataclass(eq=False)
+class Node:
+    start: int
+    end: int
+
+
+@dataclass(eq=False)
+class Lit(Node):
+    value: object  # float | int | str | bool | None
+
+
+@dataclass(eq=False)
+class Name(Node):
+    name: str
+
+
+@dataclass(eq=False)
+class Attr(Node):
+    obj: Node
+    name: str
+
+
+@dataclass(eq=False)
+class Index(Node):
+    obj: Node
+    key: Node
+
+
+@dataclass(eq=False)
+class BinOp(Node):
+    op: str  # + - * / == != < <= > >= in and or
+    left: Node
+    right: Node
+
+
+@dataclass(eq=False)
+class Not(Node):
+    operand: Node
+
+
+@dataclass(eq=False)
+class Neg(Node):
+    operand: Node
+
+
+@dataclass(eq=False)
+class Cond(Node):
+    then: Node
+    test: Node
+    other: Node
+
+
+@dataclass(eq=False)
+class ListLit(Node):
+    items: list[Node]
+
+
+@dataclass(eq=False)
+class Binding:
+    """`u in users [where cond] [: body]`: the one argument of an aggregate."""
+
+    var: str
+    var_node: Node
+    domain: Node
+    where: Node | None
+    body: Node | None
+
+
+@dataclass(eq=False)
+class Call(Node):
+    fn: str
+    args: list[Node] = field(default_factory=list)
+    binding: Binding | None = None
+
+
+class ExprError(Exception):
+    """A syntax error at an offset of the expression text."""
+
+    def __init__(self, message: str, offset: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.hint = hint
+
+
+@cache
+def _lark() -> Lark:
+    text = (grammar_path().parent / "expr.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+_WORDS = {
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "RSQB": "']'",
+    "LSQB": "'['",
+    "COLON": "':'",
+    "COMMA": "','",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a 'string'",
+    "CMP": "a comparison",
+    "ELSE": "'else'",
+    "IN": "'in'",
+    "$END": "the end",
+}
+
+
+def parse(text: str) -> Node:
+    """The expression's nodes; `ExprError` with the offset of the first mistake."""
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedToken as exc:
+        expected = sorted(_WORDS.get(t, t.lower()) for t in exc.expected)[:6]
+        got = "the end" if exc.token.type == "$END" else repr(str(exc.token))
+        raise ExprError(
+            f"unexpected {got} in expression",
+            _offset(text, exc),
+            hint="expected " + ", ".join(expected) if expected else None,
+        ) from None
+    except UnexpectedCharacters as exc:
+        where = _offset(text, exc)
+        hint = "strings in expressions use single quotes: 'vegan'" if text[where] == '"' else None
+        raise ExprError(
+            f"unexpected character {text[where]!r} in expression", where, hint
+        ) from None
+    except UnexpectedEOF as exc:
+        raise ExprError("the expression ends too early", len(text)) from exc
+    except UnexpectedInput as exc:  # pragma: no cover - lark's other input errors
+        raise ExprError(str(exc).splitlines()[0], _offset(text, exc)) from None
+    return _node(tree)
+
+
+def _offset(text: str, exc: UnexpectedInput) -> int:
+    pos = getattr(exc, "pos_in_stream", None)
+    if pos is None and isinstance(exc, UnexpectedToken):
+        pos = exc.token.start_pos
+    return min(max(pos or 0, 0), max(len(text) - 1, 0))
+
+
+def _span(item: Tree | Token) -> tuple[int, int]:
+    if isinstance(item, Token):
+        return item.start_pos or 0, item.end_pos or 0
+    return item.meta.start_pos, item.meta.end_pos
+
+
+def _node(item: Tree | Token) -> Node:
+    start, end = _span(item)
+    if isinstance(item, Token):  # a parenthesised bare token never reaches here
+        raise ExprError("unexpected token", start)
+    kind, kids = item.data, item.children
+    if kind == "number":
+        raw = str(kids[0])
+        return Lit(start, end, float(raw) if "." in raw else int(raw))
+    if kind == "string":
+        return Lit(start, end, str(kids[0])[1:-1])
+    if kind in ("true", "false", "none"):
+        return Lit(start, end, {"true": True, "false": False, "none": None}[kind])
+    if kind == "name":
+        return Name(start, end, str(kids[0]))
+    if kind == "attr":
+        return Attr(start, end, _node(kids[0]), str(kids[2]))
+    if kind == "index":
+        return Index(start, end, _node(kids[0]), _node(kids[2]))
+    if kind == "binop":
+        return BinOp(start, end, str(kids[1]), _node(kids[0]), _node(kids[2]))
+    if kind == "not_in":
+        inner = BinOp(start, end, "in", _node(kids[0]), _node(kids[3]))
+        return Not(start, end, inner)
+    if kind == "not_":
+        return Not(start, end, _node(kids[1]))
+    if kind == "neg":
+        return Neg(start, end, _node(kids[1]))
+    if kind == "cond":
+        return Cond(start, end, _node(kids[0]), _node(kids[2]), _node(kids[4]))
+    if kind == "list":
+        return ListLit(start, end, [_node(k) for k in kids if isinstance(k, Tree)])
+    if kind == "call":
+        return _call(start, end, str(kids[0]), [k for k in kids[2:-1] if isinstance(k, Tree)])
+    if kind == "expr" or len(kids) == 3:  # ( expr )
+        inner = next(k for k in kids if isinstance(k, Tree))
+        return _node(inner)
+    raise ExprError(f"cannot read {kind}", start)  # pragma: no cover - grammar and this agree
+
+
+def _call(start: int, end: int, fn: str, args: list[Tree]) -> Call:
+    bindings = [a for a in args if a.data.startswith("binding")]
+    if not bindings:
+        return Call(start, end, fn, [_node(a) for a in args])
+    first = bindings[0]
+    if len(args) != 1:
+        raise ExprError(f"{fn}(...) with a binding takes only that argument", _span(first)[0])
+    kids = [k for k in first.children if isinstance(k, Tree)]
+    head = _node(kids[0])
+    if not (isinstance(head, BinOp) and head.op == "in" and isinstance(head.left, Name)):
+        raise ExprError(
+            "a binding is written NAME in COLLECTION", head.start, hint="e.g. u in users"
+        )
+    where = _node(kids[1]) if first.data.startswith("binding_where") else None
+    body = _node(kids[-1]) if first.data in ("binding", "binding_where_body") else None
+    binding = Binding(head.left.name, head.left, head.right, where, body)
+    return Call(start, end, fn, [], binding)
+
+
+@dataclass(frozen=True)
+class Located:
+    """An expression string of the spec: its text and where its first character is."""
+
+    text: str
+    origin: Span  # the span of the whole string literal in the spec
+    quote: int = 1  # characters before the text starts: 1 for "...", 3 for \"\"\"...\"\"\"
+
+    def span(self, start: int, end: int | None = None) -> Span:
+        """The spec span of characters start..end of the text."""
+        end = start + 1 if end is None else max(end, start + 1)
+        return Span(self.origin.file, *self._at(start), *self._at(end))
+
+    def _at(self, offset: int) -> tuple[int, int]:
+        line, col = self.origin.line, self.origin.column + self.quote
+        for ch in self.text[:offset]:
+            if ch == "\n":
+                line, col = line + 1, 1
+            else:
+                col += 1
+        return line, col
+
+
+def walk(node: Node | None):
+    """Every node below and including `node`, bindings' parts included."""
+    if node is None:
+        return
+    yield node
+    for child in _children(node):
+        yield from walk(child)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, Attr):
+        return [node.obj]
+    if isinstance(node, Index):
+        return [node.obj, node.key]
+    if isinstance(node, BinOp):
+        return [node.left, node.right]
+    if isinstance(node, Not | Neg):
+        return [node.operand]
+    if isinstance(node, Cond):
+        return [node.then, node.test, node.other]
+    if isinstance(node, ListLit):
+        return list(node.items)
+    if isinstance(node, Call):
+        b = node.binding
+        extra = [b.domain, *(x for x in (b.where, b.body) if x is not None)] if b else []
+        return [*node.args, *extra]
+    return []

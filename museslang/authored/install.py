@@ -1,0 +1,390 @@
+"""Installing a family written in museslang: the same registries a Python family's hooks
+fill, filled from its checked declaration.
+
+`install` is called when a spec that declares the family is checked, and when a compiled
+file that carries it is loaded, so `eval`, `rescore` and `report` of a compiled spec need
+no source. Installing again (another spec, an edited family) replaces what was there.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, create_model
+
+from museslang import families
+from museslang.authored import outcome, plays
+from museslang.authored.evaluate import EvalError, OptionV, UserV, World, evaluate, show
+from museslang.ir import models as ir
+
+ORIGIN = families.WRITTEN
+INSTALLED: dict[str, ir.AuthoredFamily] = {}
+ACTION_OWNERS: dict[str, str] = {}  # action name -> the authored family that declares it
+DRAW_TRIES = 50  # draws of a generated episode before giving up on the oracle passing it
+
+SCENARIO_READS = ("family", "title", "objective", "metrics", "template", "id", "facts")
+USER_READS = (
+    "role",
+    "authority",
+    "persona",
+    "attendance",
+    "behaviour",
+    "template",
+    "goal",
+    "says",
+    "facts",
+)
+
+
+def install(fam: ir.AuthoredFamily) -> None:
+    """Register the family and its behaviour (idempotent for an unchanged family)."""
+    if INSTALLED.get(fam.name) == fam:
+        return
+    families.declared()
+    _uninstall(fam.name)
+    INSTALLED[fam.name] = fam
+    _register_family(fam)
+    _register_actions(fam)
+    _register_metrics(fam)
+    _register_players(fam)
+    _register_users(fam)
+    _register_lowering(fam)
+
+
+def install_all(compiled: ir.CompiledSpec) -> None:
+    for fam in compiled.families:
+        install(fam)
+
+
+def _uninstall(name: str) -> None:
+    from museslang.runtime.actions import ACTIONS
+
+    for action, owner in list(ACTION_OWNERS.items()):
+        if owner == name:
+            ACTIONS.remove(action)
+            del ACTION_OWNERS[action]
+
+
+# ---- the family --------------------------------------------------------------------------
+def _register_family(fam: ir.AuthoredFamily) -> None:
+    from museslang.families import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
+
+    single = fam.turns == "single_shot"
+    enders = [a.name for a in fam.actions if a.ends]
+    family = Family(
+        name=fam.name,
+        summary=fam.summary,
+        reads={
+            "scenario": SCENARIO_READS,
+            "user": USER_READS,
+            "option": ("*",),
+            "protocol": ONE_SHOT_PROTOCOL if single else CONVERSATION_PROTOCOL,
+            "population": ("pool", "roles", "required"),
+            "sweep": ("users", "template", "samples", "seed", "same_seed"),
+        },
+        metrics=(outcome.SUCCESS, *(m.name for m in fam.measures)),
+        success=(outcome.SUCCESS,),
+        actions=tuple(a.name for a in fam.actions)
+        if single
+        else ("send_message", *(a.name for a in fam.actions)),
+        turns=fam.turns,
+        ending=enders[0] if enders else "max_turns",
+        max_turns=fam.max_turns,
+        display=fam.display or "",
+        prompt="prompts/authored.j2",
+        variables=lambda episode: _prompt_variables(fam, episode),
+        origin=ORIGIN,
+    )
+    families.FAMILIES.replace(fam.name, family)
+
+
+def _prompt_variables(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph) -> dict[str, Any]:
+    w = outcome.world(fam, episode)
+    private = {f.name for f in fam.facts if f.private}
+    values = plays.context(fam, w)
+    return {
+        "brief": fam.brief or fam.summary,
+        "facts": {k: v for k, v in values.items() if k in w.facts and k not in private},
+        "options": values["options"],
+        "actions": [
+            {"name": a.name, "description": a.description, "ends": a.ends} for a in fam.actions
+        ],
+    }
+
+
+# ---- actions -----------------------------------------------------------------------------
+_PY = {"user": str, "option": str, "number": float, "text": str, "flag": bool}
+
+
+def _register_actions(fam: ir.AuthoredFamily) -> None:
+    from museslang.runtime.actions import ACTIONS, ActionArgs, ActionKind, as_list
+
+    for spec in fam.actions:
+        fields: dict[str, Any] = {}
+        for p in spec.params:
+            if p.type == "users":
+                kind: Any = Annotated[list[str], BeforeValidator(as_list)]
+            else:
+                kind = _PY[p.type]
+            fields[p.name] = (kind, Field(description=_param_doc(p)))
+        args = create_model(f"{fam.name}_{spec.name}", __base__=ActionArgs, **fields)
+        kind_ = ActionKind(
+            spec.name,
+            args,
+            spec.description + (" This ends the episode." if spec.ends else ""),
+            spec.ends,
+            _syntax(spec),
+            apply=_applier(fam, spec),
+            line=re.compile(rf"^\s*{re.escape(spec.name)}\s*\((.*)\)\s*$", re.IGNORECASE),
+            line_args=_line_args,
+        )
+        ACTIONS.replace(spec.name, kind_)
+        ACTION_OWNERS[spec.name] = fam.name
+
+
+def _param_doc(p: ir.ParamSpec) -> str:
+    words = {
+        "user": "a user's id",
+        "users": "user ids",
+        "option": "an option's id",
+        "number": "a number",
+        "text": "text",
+        "flag": "true or false",
+    }[p.type]
+    if p.low is not None and p.high is not None:
+        words += f" from {show(p.low)} to {show(p.high)}"
+    return words
+
+
+def _syntax(spec: ir.ActionSpec) -> str:
+    inner = ", ".join(f"{p.name}=..." for p in spec.params)
+    return f"{spec.name}({inner})"
+
+
+_PAIR = re.compile(r"(\w+)\s*[=:]\s*(\"[^\"]*\"|'[^']*'|\[[^\]]*\]|[^,]+)")
+
+
+def _line_args(match: re.Match[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for key, raw in _PAIR.findall(match[1]):
+        value = raw.strip()
+        if value[:1] in "\"'":
+            value = value[1:-1]
+        elif value.startswith("["):
+            value = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
+        args[key] = value
+    return args
+
+
+def _applier(fam: ir.AuthoredFamily, spec: ir.ActionSpec):
+    """The engine's check of a call: users and options must exist, numbers be in range;
+    an accepted call is recorded and read by the goals when the episode is scored."""
+
+    def apply(episode, turn, args, transcript, public) -> tuple[str, bool]:
+        from museslang.runtime.engine import resolve_users
+
+        truth = episode.truth.authored
+        options = {o.id.lower(): o.id for o in (truth.options if truth else [])}
+        parts = []
+        for p in spec.params:
+            value = getattr(args, p.name)
+            if p.type in ("user", "users"):
+                names = [value] if p.type == "user" else list(value)
+                known, unknown = resolve_users(episode, names)
+                if unknown or (p.type == "user" and len(known) != 1):
+                    return f"error: {p.name}: no user {', '.join(unknown) or value!r}", False
+                setattr(args, p.name, known[0] if p.type == "user" else known)
+            elif p.type == "option":
+                if str(value).lower() not in options:
+                    listed = ", ".join(options.values())
+                    return f"error: {p.name}: no option {value!r} (options: {listed})", False
+                setattr(args, p.name, options[str(value).lower()])
+            elif p.type == "number":
+                low, high = p.low, p.high
+                if (low is not None and value < low) or (high is not None and value > high):
+                    return f"error: {p.name} must be from {show(low)} to {show(high)}", False
+            parts.append(f"{p.name}={show(getattr(args, p.name))}")
+        return f"{spec.name}({', '.join(parts)}) recorded", True
+
+    return apply
+
+
+# ---- scoring -----------------------------------------------------------------------------
+def _register_metrics(fam: ir.AuthoredFamily) -> None:
+    from museslang.metrics.registry import METRICS, Metric, per_result
+
+    @per_result
+    def scored(episode: ir.EpisodeGraph, result) -> dict[str, float | None]:
+        return outcome.scores(fam, outcome.played(fam, episode, result))
+
+    for name in (outcome.SUCCESS, *(m.name for m in fam.measures)):
+
+        def fn(episode, result, name=name) -> dict[str, Any]:
+            return {name: scored(episode, result)[name]}
+
+        METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
+
+
+# ---- players and users -------------------------------------------------------------------
+def _register_players(fam: ir.AuthoredFamily) -> None:
+    from museslang.runtime.agents.reference import PLAYERS
+
+    for play in fam.plays:
+        PLAYERS.replace(f"{fam.name}:{play.name}", _player(fam, play))
+
+
+def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
+    def player(view) -> list:
+        from museslang.prompts import render
+        from museslang.runtime.actions import Action, SendMessage, make_action
+
+        if view.turn > 1:
+            return []  # a reference player acts once, on its first turn
+        episode = view.episode
+        w = outcome.world(fam, episode)
+        truth = episode.truth.authored
+        if play.name == "oracle" and truth is not None and truth.ideal:
+            calls = [(c.action, dict(c.args)) for c in truth.ideal]
+        else:
+            calls = plays.calls_of(fam, play, w)
+        out = []
+        if play.tell:
+            for user in w.users:
+                text = render(play.tell, plays.context(fam, w, user)).strip()
+                if text:
+                    out.append(
+                        Action(name="send_message", args=SendMessage(to=[user.id], text=text))
+                    )
+        out += [make_action(name, args, view.allowed) for name, args in calls]
+        return out
+
+    return player
+
+
+def _register_users(fam: ir.AuthoredFamily) -> None:
+    from museslang.runtime.users.scripted import PEOPLE, conversing
+
+    PEOPLE.replace(fam.name, conversing(lambda episode, user: _Person(fam, episode, user)))
+
+
+class _Person:
+    """A scripted user of the family: `opening:` first, `reply:` whenever written to."""
+
+    def __init__(self, fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, user) -> None:
+        self.fam = fam
+        w = outcome.world(fam, episode)
+        me = next(u for u in w.users if u.id == user.id)
+        self.values = plays.context(fam, w, me)
+
+    def _say(self, template: str | None, **more: Any) -> str | None:
+        from museslang.prompts import render
+
+        if not template:
+            return None
+        return render(template, self.values | more).strip() or None
+
+    def opening(self) -> str | None:
+        return self._say(self.fam.opening)
+
+    def reply(self, turn: int, incoming) -> str | None:
+        return self._say(self.fam.reply, message="\n".join(m.text for m in incoming), turn=turn)
+
+
+# ---- lowering ----------------------------------------------------------------------------
+def _register_lowering(fam: ir.AuthoredFamily) -> None:
+    from museslang.lower.episodes import POPULATIONS, TRUTHS
+    from museslang.semantics.rules import SCENARIO_CHECKS
+
+    TRUTHS.replace(fam.name, lambda lowered: _truth(fam, lowered))
+    POPULATIONS.replace(fam.name, lambda drawn: _population(fam, drawn))
+    from museslang.authored import scenario
+
+    SCENARIO_CHECKS.replace(
+        f"{fam.name}:fields:facts", lambda sc, diags: scenario.check_facts(fam, sc, diags)
+    )
+
+
+def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
+    from museslang.lower.episodes import LoweringError, RedrawEpisode
+
+    sc = lowered.scenario
+    options = [
+        ir.OptionSpec(id=o.name or "?", title=o.title, facts=dict(o.facts), source=None)
+        for o in sc.options
+    ]
+    truth = ir.AuthoredTruth(facts=dict(sc.facts), options=options)
+    episode_like = _Stub(lowered.participants, truth)
+    w = outcome.world(fam, episode_like)  # type: ignore[arg-type]
+    w.rng = lowered.rng
+    for f in fam.facts:
+        if f.of == "scenario" and f.name not in w.facts and f.draw:
+            try:
+                w.facts[f.name] = _fact(f, evaluate(f.draw, w))
+            except EvalError as exc:
+                raise LoweringError(f"drawing '{f.name}': {exc}", sc.head) from None
+    w.rng = None
+    truth.facts = dict(w.facts)
+    oracle = next(p for p in fam.plays if p.name == "oracle")
+    try:
+        calls = plays.calls_of(fam, oracle, w)
+    except (plays.PlayError, EvalError) as exc:
+        raise LoweringError(f"the oracle: {exc}", sc.head) from None
+    truth.ideal = [ir.IdealCall(action=a, args=args) for a, args in calls]
+    for action, args in calls:
+        if any(a.name == action for a in fam.actions):
+            w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
+    truth.ideal_scores = outcome.scores(fam, w)
+    if truth.ideal_scores[outcome.SUCCESS] != 1.0 and sc.population is not None:
+        raise RedrawEpisode("the oracle cannot pass this draw")
+    return {"authored": truth}
+
+
+class _Stub:
+    """Enough of an episode for `outcome.world` while the episode is being built."""
+
+    def __init__(self, participants, truth: ir.AuthoredTruth) -> None:
+        self.participants = participants
+        self.truth = ir.GroundTruth(authored=truth)
+
+
+def _fact(f: ir.FactSpec, value: Any) -> Any:
+    if f.type == "number" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, UserV | OptionV):
+        return value.id
+    return value
+
+
+def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], list]:
+    from museslang.lower.episodes import participant, ranked
+    from museslang.lower.population import assign_roles
+
+    sc, rng, pop = drawn.scenario, drawn.rng, drawn.scenario.population
+    src = drawn.lc.source_of(pop.head)
+    roles = [r.entity for r in pop.roles if r.entity is not None]
+    if roles:
+        assign_roles(rng, drawn.people, roles)
+    n = len(drawn.people)
+    share = rng.uniform(*pop.required) if "required" in pop.field_spans else 1.0
+    n_required = max(1, round(n * share))
+    flags = [True] * n_required + [False] * (n - n_required)
+    rng.shuffle(flags)
+    people = []
+    for p, flag in zip(drawn.people, flags, strict=True):
+        p.required = flag
+        made = (
+            ranked(p, pop, drawn.disclosure, src, drawn.lc)
+            if roles
+            else participant(p, drawn.disclosure, src)
+        )
+        made.attendance = "required" if p.required else "optional"
+        people.append(made)
+    w = World([], [], dict(sc.facts), rng=rng)
+    for person in people:
+        me = UserV(person.id, person.role, person.authority, person.attendance == "required", {})
+        for f in fam.facts:
+            if f.of == "user" and f.draw:
+                me.facts[f.name] = _fact(f, evaluate(f.draw, w, {"u": me}))
+        person.facts = dict(me.facts)
+    return people, []

@@ -1,0 +1,331 @@
+"""The types of expressions, checked before anything runs.
+
+Types are short strings: `number`, `bool`, `text`, `user`, `option`, `none`,
+`list[T]`, and `call:ACTION` (one call of an action: its parameters are its fields).
+`none` is what an action never taken reads as; it fits anywhere, which is why a goal can
+say `choose.trip.price <= u.budget` and simply be false before the agent chooses.
+Checking also records what each expression reads, for the unused-declaration and
+"no action can change this goal" checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from museslang.authored import expr as E
+from museslang.diagnostics import did_you_mean
+from museslang.ir.models import AuthoredFamily
+
+NUMBER, BOOL, TEXT, USER, OPTION, NONE = "number", "bool", "text", "user", "option", "none"
+FACT_TYPES = {"number": NUMBER, "text": TEXT, "flag": BOOL, "list": "list[text]"}
+PARAM_TYPES = {
+    "user": USER,
+    "users": "list[user]",
+    "option": OPTION,
+    "number": NUMBER,
+    "text": TEXT,
+    "flag": BOOL,
+}
+USER_FIELDS = {"id": TEXT, "name": TEXT, "role": TEXT, "authority": NUMBER, "required": BOOL}
+OPTION_FIELDS = {"id": TEXT, "title": TEXT}
+AGGREGATES = {"sum", "mean", "min", "max", "count", "all", "any", "argmax", "argmin"}
+DRAWS = {"uniform", "randint", "pick", "sample", "chance"}
+PLAIN = {"min", "max", "abs", "round", "floor", "ceil", "len", "told", *DRAWS}
+FUNCTIONS = sorted(AGGREGATES | PLAIN)
+ARITY = {
+    "abs": 1,
+    "round": 1,
+    "floor": 1,
+    "ceil": 1,
+    "len": 1,
+    "told": 2,
+    "uniform": 2,
+    "randint": 2,
+    "pick": 1,
+    "sample": 2,
+    "chance": 1,
+}
+
+
+class ExprTypeError(Exception):
+    def __init__(self, message: str, node: E.Node, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.hint = hint
+
+
+def list_of(t: str) -> str:
+    return f"list[{t}]"
+
+
+def element(t: str) -> str | None:
+    return t[5:-1] if t.startswith("list[") else None
+
+
+def fits(got: str, want: str) -> bool:
+    return got == want or NONE in (got, want) or (want == NUMBER and got == BOOL)
+
+
+@dataclass
+class Reads:
+    """What an expression reads: facts (`user.floor`), actions, and `told`."""
+
+    facts: set[str] = field(default_factory=set)
+    actions: set[str] = field(default_factory=set)
+    told: bool = False
+
+
+@dataclass
+class Checker:
+    family: AuthoredFamily
+    draw: bool = False  # random draws allowed (population `draw:` expressions)
+    reads: Reads = field(default_factory=Reads)
+
+    def facts_of(self, of: str) -> dict[str, str]:
+        return {f.name: FACT_TYPES[f.type] for f in self.family.facts if f.of == of}
+
+    def infer(self, node: E.Node, scope: dict[str, str]) -> str:
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        return method(node, scope)
+
+    def expect(self, node: E.Node, scope: dict[str, str], want: str, what: str) -> str:
+        got = self.infer(node, scope)
+        if not fits(got, want):
+            raise ExprTypeError(f"{what} must be {describe(want)}, not {describe(got)}", node)
+        return got
+
+    # ---- atoms ------------------------------------------------------------------------
+    def _lit(self, node: E.Lit, scope: dict[str, str]) -> str:
+        v = node.value
+        if v is None:
+            return NONE
+        if isinstance(v, bool):
+            return BOOL
+        return TEXT if isinstance(v, str) else NUMBER
+
+    def _name(self, node: E.Name, scope: dict[str, str]) -> str:
+        if node.name in scope:
+            return scope[node.name]
+        if node.name == "users":
+            return list_of(USER)
+        if node.name == "options":
+            return list_of(OPTION)
+        facts = self.facts_of("scenario")
+        if node.name in facts:
+            self.reads.facts.add(f"scenario.{node.name}")
+            return facts[node.name]
+        actions = {a.name for a in self.family.actions}
+        if node.name in actions:
+            self.reads.actions.add(node.name)
+            return f"call:{node.name}"
+        known = [*scope, "users", "options", *facts, *actions]
+        raise ExprTypeError(
+            f"unknown name '{node.name}'",
+            node,
+            did_you_mean(node.name, known) or "names here: " + ", ".join(sorted(set(known))),
+        )
+
+    def _listlit(self, node: E.ListLit, scope: dict[str, str]) -> str:
+        types = {self.infer(i, scope) for i in node.items} - {NONE}
+        if len(types) > 1:
+            raise ExprTypeError("a list's items must have one type", node)
+        return list_of(types.pop() if types else NONE)
+
+    # ---- access -----------------------------------------------------------------------
+    def _attr(self, node: E.Attr, scope: dict[str, str]) -> str:
+        base = self.infer(node.obj, scope)
+        if base == NONE:
+            return NONE
+        if base in (USER, OPTION):
+            fixed = USER_FIELDS if base == USER else OPTION_FIELDS
+            facts = self.facts_of(base)
+            if node.name in facts:
+                self.reads.facts.add(f"{base}.{node.name}")
+                return facts[node.name]
+            if node.name in fixed:
+                return fixed[node.name]
+            known = [*fixed, *facts]
+            raise ExprTypeError(
+                f"{describe(base)} has no '{node.name}'",
+                node,
+                did_you_mean(node.name, known) or f"{describe(base)} has: " + ", ".join(known),
+            )
+        if base.startswith("call:"):
+            action = self._action(base[5:])
+            params = {p.name: PARAM_TYPES[p.type] for p in action.params}
+            if node.name in params:
+                return params[node.name]
+            raise ExprTypeError(
+                f"action '{action.name}' has no parameter '{node.name}'",
+                node,
+                did_you_mean(node.name, params)
+                or "its parameters: " + (", ".join(params) or "none"),
+            )
+        raise ExprTypeError(f"{describe(base)} has no fields", node)
+
+    def _index(self, node: E.Index, scope: dict[str, str]) -> str:
+        base = self.infer(node.obj, scope)
+        if not base.startswith("call:"):
+            raise ExprTypeError(
+                f"only an action is indexed (by a user), not {describe(base)}",
+                node,
+                "e.g. grant[u].amount: the last grant to u",
+            )
+        action = self._action(base[5:])
+        if not any(p.type == "user" for p in action.params):
+            raise ExprTypeError(
+                f"action '{action.name}' has no user parameter to index it by", node
+            )
+        self.expect(node.key, scope, USER, "an action's index")
+        return base
+
+    def _action(self, name: str):
+        return next(a for a in self.family.actions if a.name == name)
+
+    # ---- operators --------------------------------------------------------------------
+    def _binop(self, node: E.BinOp, scope: dict[str, str]) -> str:
+        op = node.op
+        if op in ("and", "or"):
+            self.expect(node.left, scope, BOOL, f"each side of '{op}'")
+            self.expect(node.right, scope, BOOL, f"each side of '{op}'")
+            return BOOL
+        left, right = self.infer(node.left, scope), self.infer(node.right, scope)
+        if op in "+-*/":
+            for side, t in ((node.left, left), (node.right, right)):
+                if not fits(t, NUMBER):
+                    raise ExprTypeError(f"'{op}' takes numbers, not {describe(t)}", side)
+            return NUMBER
+        if op == "in":
+            inner = element(right)
+            if right == TEXT:
+                inner = TEXT
+            if inner is None and right != NONE:
+                raise ExprTypeError(
+                    f"'in' looks in a list or a text, not {describe(right)}", node.right
+                )
+            if inner is not None and not fits(left, inner):
+                raise ExprTypeError(f"{describe(left)} is never in a {right}", node.left)
+            return BOOL
+        if op in ("<", "<=", ">", ">=") and not (fits(left, NUMBER) and fits(right, NUMBER)):
+            raise ExprTypeError(
+                f"'{op}' compares numbers, not {describe(left)} and {describe(right)}", node
+            )
+        if op in ("==", "!=") and not (fits(left, right) or fits(right, left)):
+            raise ExprTypeError(f"{describe(left)} is never equal to {describe(right)}", node)
+        return BOOL
+
+    def _not(self, node: E.Not, scope: dict[str, str]) -> str:
+        self.expect(node.operand, scope, BOOL, "what 'not' negates")
+        return BOOL
+
+    def _neg(self, node: E.Neg, scope: dict[str, str]) -> str:
+        self.expect(node.operand, scope, NUMBER, "what '-' negates")
+        return NUMBER
+
+    def _cond(self, node: E.Cond, scope: dict[str, str]) -> str:
+        self.expect(node.test, scope, BOOL, "the condition after 'if'")
+        a, b = self.infer(node.then, scope), self.infer(node.other, scope)
+        if not (fits(a, b) or fits(b, a)):
+            raise ExprTypeError(f"the two branches differ: {describe(a)} and {describe(b)}", node)
+        return b if a == NONE else a
+
+    # ---- calls ------------------------------------------------------------------------
+    def _call(self, node: E.Call, scope: dict[str, str]) -> str:
+        if node.fn not in AGGREGATES | PLAIN:
+            raise ExprTypeError(
+                f"unknown function '{node.fn}'",
+                node,
+                did_you_mean(node.fn, FUNCTIONS) or "functions: " + ", ".join(FUNCTIONS),
+            )
+        if node.fn in DRAWS and not self.draw:
+            raise ExprTypeError(
+                f"'{node.fn}' draws at random: only a fact's `draw:` may use it", node
+            )
+        if node.binding is not None:
+            return self._aggregate(node, node.binding, scope)
+        if node.fn in AGGREGATES - {"min", "max"}:
+            raise ExprTypeError(
+                f"{node.fn}(...) ranges over a collection", node, f"write {node.fn}(x in xs: ...)"
+            )
+        return self._plain(node, scope)
+
+    def _aggregate(self, node: E.Call, b: E.Binding, scope: dict[str, str]) -> str:
+        domain = self.infer(b.domain, scope)
+        inner = element(domain)
+        if inner is None:
+            raise ExprTypeError(f"{node.fn} ranges over a list, not {describe(domain)}", b.domain)
+        local = {**scope, b.var: inner}
+        if b.where is not None:
+            self.expect(b.where, local, BOOL, "the condition after 'where'")
+        fn = node.fn
+        if b.body is None:
+            if fn != "count":
+                raise ExprTypeError(f"{fn}(x in xs ...) needs ': VALUE' after the binding", node)
+            return NUMBER
+        if fn in ("all", "any", "count"):
+            self.expect(b.body, local, BOOL, f"what {fn} tests")
+            return BOOL if fn != "count" else NUMBER
+        if fn in ("argmax", "argmin"):
+            self.expect(b.body, local, NUMBER, f"what {fn} ranks by")
+            return inner
+        self.expect(b.body, local, NUMBER, f"what {fn} adds up" if fn == "sum" else f"{fn}'s value")
+        return NUMBER
+
+    def _plain(self, node: E.Call, scope: dict[str, str]) -> str:
+        fn, args = node.fn, node.args
+        arity = ARITY.get(fn)
+        if arity is not None and len(args) != arity:
+            raise ExprTypeError(f"{fn} takes {arity} argument{'s' * (arity > 1)}", node)
+        if fn in ("min", "max"):
+            if len(args) < 2:
+                raise ExprTypeError(
+                    f"{fn} of values takes two or more", node, f"or {fn}(x in xs: ...)"
+                )
+            for a in args:
+                self.expect(a, scope, NUMBER, f"each value of {fn}")
+            return NUMBER
+        if fn in ("abs", "round", "floor", "ceil", "chance"):
+            self.expect(args[0], scope, NUMBER, f"{fn}'s argument")
+            return BOOL if fn == "chance" else NUMBER
+        if fn in ("uniform", "randint"):
+            for a in args:
+                self.expect(a, scope, NUMBER, f"{fn}'s bounds")
+            return NUMBER
+        if fn == "len":
+            t = self.infer(args[0], scope)
+            if element(t) is None and t not in (TEXT, NONE):
+                raise ExprTypeError(f"len counts a list or a text, not {describe(t)}", args[0])
+            return NUMBER
+        if fn in ("pick", "sample"):
+            t = self.infer(args[0], scope)
+            if element(t) is None:
+                raise ExprTypeError(f"{fn} draws from a list, not {describe(t)}", args[0])
+            if fn == "sample":
+                self.expect(args[1], scope, NUMBER, "how many sample draws")
+                return t
+            return element(t) or NONE
+        # told(user, value): the agent wrote the value to that user
+        self.expect(args[0], scope, USER, "whom told(...) asks about")
+        t = self.infer(args[1], scope)
+        if t not in (NUMBER, TEXT, NONE, "list[text]", "list[number]"):
+            raise ExprTypeError(
+                f"told(...) looks for a number or a text, not {describe(t)}", args[1]
+            )
+        self.reads.told = True
+        return BOOL
+
+
+def describe(t: str) -> str:
+    """A type in words, for diagnostics."""
+    if t.startswith("call:"):
+        return f"a call of {t[5:]}"
+    if t.startswith("list["):
+        return f"a list of {element(t)}s"
+    return {
+        "none": "none",
+        "user": "a user",
+        "option": "an option",
+        "bool": "true/false",
+        "number": "a number",
+        "text": "a text",
+    }.get(t, t)
