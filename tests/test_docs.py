@@ -50,9 +50,13 @@ def test_eval_guide_lists_every_backend_action_and_metric() -> None:
     make_agent("reference:oracle", BackendOptions())
     make_users("scripted", BackendOptions())
     _load()
+    from museslang.authored.install import ACTION_OWNERS, INSTALLED
+
     doc = (ROOT / "docs" / "eval.md").read_text(encoding="utf-8")
+    # families written in museslang that other tests checked document themselves
     for name in kinds().names():
-        assert f"| `{name}` |" in doc, name
+        if name not in ACTION_OWNERS:
+            assert f"| `{name}` |" in doc, name
     for name in POLICIES:
         assert f"`reference:{name}`" in doc, name
     for scheme in AGENTS.names():
@@ -61,6 +65,8 @@ def test_eval_guide_lists_every_backend_action_and_metric() -> None:
         assert f"`{scheme}" in doc, scheme
     for key in METRICS.names():
         metric = METRICS.get(key)
+        if metric.family in INSTALLED:
+            continue
         assert f"| `{metric.name}` |" in doc, key
         for output in metric.outputs:
             assert f"`{output}`" in doc, output

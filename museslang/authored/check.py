@@ -79,7 +79,6 @@ class FamilyChecker:
         fam = ir.AuthoredFamily(
             name=name,
             summary=fd.title or fd.doc or name,
-            display=fd.display,
             doc=fd.doc,
             brief=fd.brief,
             turns=fd.turns,
@@ -106,7 +105,7 @@ class FamilyChecker:
         )
         self._expressions(fam)
         fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
-        if not any(p.name == "oracle" for p in fam.plays):
+        if not any(p.name == "oracle" for p in fd.plays):
             hint = "add `play oracle { search: ACTION }` or `play oracle { calls: [...] }`"
             self._error(f"family '{name}' has no oracle", fd.head, hint)
         self._success(fam)
@@ -265,8 +264,8 @@ class FamilyChecker:
                         "W008",
                         f"goal '{m.name}' reads no action: nothing the agent does changes it",
                         m.at("holds"),
-                        hint="a goal is about the outcome: read an action (grant[u].amount, "
-                        "choose.trip) or what users were told (told(u, ...))",
+                        hint="a goal is about the outcome: read a call of an action "
+                        "(ACTION[u].PARAM, ACTION.PARAM) or what users were told (told(u, ...))",
                     )
 
     def _play(self, fam: ir.AuthoredFamily, pd) -> ir.PlaySpec | None:

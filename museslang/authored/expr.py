@@ -132,11 +132,11 @@ def parse(text: str) -> Node:
         tree = _lark().parse(text)
     except UnexpectedToken as exc:
         expected = sorted(_WORDS.get(t, t.lower()) for t in exc.expected)[:6]
-        got = "the end" if exc.token.type == "$END" else repr(str(exc.token))
+        hint = "expected " + ", ".join(expected) if expected else None
+        if exc.token.type == "$END":
+            raise ExprError("the expression ends too early", len(text), hint) from None
         raise ExprError(
-            f"unexpected {got} in expression",
-            _offset(text, exc),
-            hint="expected " + ", ".join(expected) if expected else None,
+            f"unexpected {str(exc.token)!r} in expression", _offset(text, exc), hint
         ) from None
     except UnexpectedCharacters as exc:
         where = _offset(text, exc)

@@ -91,7 +91,6 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
         turns=fam.turns,
         ending=enders[0] if enders else "max_turns",
         max_turns=fam.max_turns,
-        display=fam.display or "",
         prompt="prompts/authored.j2",
         variables=lambda episode: _prompt_variables(fam, episode),
         origin=ORIGIN,

@@ -118,8 +118,12 @@ def _add(family: Family) -> None:
 
 
 def display(name: str) -> str:
-    """The family's name in prose (an unknown family: its name)."""
+    """The family's name in prose (an unknown family, or one written in museslang, which
+    may or may not be registered in this process: its name, so output never depends on
+    what else the process checked)."""
     family = find(name)
+    if family is not None and family.origin == WRITTEN:
+        family = None
     return (family.display if family and family.display else name).replace("_", " ")
 
 

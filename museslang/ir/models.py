@@ -338,7 +338,6 @@ class AuthoredFamily(_Model):
 
     name: str
     summary: str
-    display: str | None = None
     doc: str | None = None
     brief: str | None = Field(default=None, description="what the agent is told to do")
     turns: str = "addressed"

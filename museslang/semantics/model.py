@@ -291,7 +291,6 @@ class PlayDef(Entity):
 @dataclass
 class FamilyDef(Entity):
     title: str | None = None  # the label: the one-line summary
-    display: str | None = None
     brief: str | None = None
     turns: str = "addressed"
     max_turns: int = 8
@@ -744,7 +743,6 @@ KINDS: dict[str, KindSpec] = {
             "family",
             FamilyDef,
             {
-                "display": FieldSpec(Text(), doc="its name in prose"),
                 "brief": FieldSpec(Text(), doc="what the agent is told its job is"),
                 "turns": FieldSpec(Enum(TURN_MODES, "turn mode"), doc="default: addressed"),
                 "max_turns": FieldSpec(Int(1, 1000), doc="default: 8"),
