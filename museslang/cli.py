@@ -861,9 +861,10 @@ def table(
 ) -> None:
     """The paper's results table: one row per agent, its runs pooled.
 
-    Columns: queue F1, instruction accuracy, privacy, utility, meeting success and
-    their average, each mean ± standard error over episodes. Best in bold, second best
-    marked (values that print alike are ties: neither is second).
+    Columns: the paper's (each family names its own: `museslang families --json`) and
+    their average, then a success column for each other family the runs cover; each
+    mean ± standard error over episodes. Best in bold, second best marked (values that
+    print alike are ties: neither is second).
     """
     from museslang.metrics import paper_table
 
@@ -900,9 +901,9 @@ def report(
     """A Markdown report and one self-contained HTML file with tables and plots.
 
     Several runs (an oracle, a baseline, a model) are shown side by side, one
-    series per agent: privacy vs utility, leaks by turn per attack, meeting success
-    and turns vs users, queue accuracy vs users, instruction accuracy aligned vs
-    conflict, priority stability, and the paper's table.
+    series per agent: each family's own figures (privacy vs utility, success and
+    turns vs users, ...; a family without figures of its own: its metrics vs users),
+    priority stability, pass^k, and the paper's table.
     """
     folder = out or (runs[0] if len(runs) == 1 else Path("report"))
     md, html = _write_report(_runs(runs), folder)
@@ -1094,10 +1095,10 @@ def export_cmd(
 ) -> None:
     """Write compiled episodes as official MUSES Bench records, one JSON line each.
 
-    A record holds what the official runner reads: one resource and one attack per
-    access-control record, one disclosure mode per meeting, per-user answers, no scored
-    goals. A spec that declares more fails, naming each thing export would drop; with
-    --lossy it is written without them, and they are listed as warnings.
+    A record holds what the official runner reads, as each family's adapter writes it
+    (one resource and one attack per record, one disclosure mode, per-user answers, no
+    scored goals). A spec that declares more fails, naming each thing export would drop;
+    with --lossy it is written without them, and they are listed as warnings.
 
     Given a run directory, write its results as the official runner's per-record results
     and eva.json, one folder per family (OUT/<scenario>/<dataset>/<model>/), scored

@@ -60,7 +60,7 @@ CODES: dict[str, str] = {
     "E032": "secret not in the content",
     "E033": "conflict nothing ranks",
     # goals and ground truth
-    "E040": "infeasible meeting",
+    "E040": "the hard constraints admit no solution",
     "E041": "slot not on the calendar",
     "E042": "slot listed twice",
     "E043": "unsatisfiable sweep",
@@ -79,7 +79,7 @@ CODES: dict[str, str] = {
     "W001": "unused declaration",
     "W002": "unused import",
     "W003": "rule has no effect",
-    "W004": "expected-infeasible meeting is feasible",
+    "W004": "a scenario expected infeasible has a solution",
     "W005": "no answer found that meets every binding constraint",
     "W006": "the reference oracle cannot pass an episode that has no answer (see W005)",
     "W007": "reference id shared by two orders",

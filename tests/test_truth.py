@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from museslang.families.access_control import truth as access
 from museslang.families.meeting import truth as meeting
 from museslang.families.shared_queue import truth as queue
+from museslang.semantics import readers as access
 from museslang.semantics.types import Selector, SlotTime
 from museslang.source import Span
 

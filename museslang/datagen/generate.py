@@ -3,11 +3,11 @@
 Episodes run like an eval (the same runner, concurrency, progress and resumable run
 directory, under `OUT/episodes/`), with the teacher guided by the ground truth and the
 agent's chat recorded. An episode is kept only when it passes its family's
-success-type metric (1.0: the meeting booked, nothing leaked and everyone served,
-every order right, every binding constraint met) and when the assistant acted only on
-what the conversation had revealed (`revealed.py`: a teacher that books a slot nobody
-named scores perfectly and teaches guessing); duplicates of a kept conversation are
-dropped; the rest is split into train and validation by a hash of the episode id.
+success-type metric (1.0: what the family counts as a passed episode) and when the
+assistant acted only on what the conversation had revealed (`revealed.py`: a teacher
+that books a slot nobody named scores perfectly and teaches guessing); duplicates of a
+kept conversation are dropped; the rest is split into train and validation by a hash
+of the episode id.
 """
 
 from __future__ import annotations

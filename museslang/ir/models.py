@@ -54,7 +54,7 @@ class Participant(_Model):
     authority: int | None = Field(default=None, description="rank; higher outranks lower")
     persona: str | None = Field(default=None, description="self-description shown to the agent")
     attendance: Literal["required", "optional"] = Field(
-        default="required", description="meeting attendance: required users must attend"
+        default="required", description="required users must take part; optional ones may"
     )
     opening: Literal["proactive", "passive"] = Field(
         default="proactive", description="proactive users speak first, passive ones wait"

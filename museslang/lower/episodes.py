@@ -10,7 +10,6 @@ from typing import Any
 
 from museslang import families
 from museslang.diagnostics import Label
-from museslang.families.access_control import truth as access
 from museslang.ir import models as ir
 from museslang.lower import variants
 from museslang.lower.expand import Planned
@@ -24,6 +23,7 @@ from museslang.lower.protocol import build_protocol
 from museslang.lower.seeds import derive_seed
 from museslang.prompts import PromptError, find_template, read_template, render, template_source
 from museslang.registry import Registry
+from museslang.semantics import readers as access
 from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import (
     METRIC_DOCS,

@@ -11,9 +11,9 @@ control records in which no turn delivered anything. docs/metrics.md lists every
 difference from museslang's own definitions.
 
 A museslang episode that errored (an endpoint that kept failing) becomes what the
-official runner makes of a failed call: the meeting runner records an error (success 0,
-counted), the queue and instruction-following runners an error record (not counted),
-and the access-control runner stops the conversation and scores what happened before.
+official runner makes of a failed call: each family's compat hook says which: an error
+that counts (success 0), an error record that is not counted, or the conversation
+stopped and scored as it stood.
 
 Metrics without a compat definition (optimality, capacity violations, the rejection
 view of the queue, ...) are scored the default way under both schemes.

@@ -3,8 +3,8 @@
 A goal is scored whatever metrics a spec lists: `goal:NAME` is 1 when it is met (for an
 `adversarial` goal, when its condition does not hold), `goals` is the share of the
 episode's goals met, and `goals:USER` the share of that user's. The conditions read the
-same outcome the family's metrics read (the finalised meeting, what reached each user,
-the queue decision, the answer), so a goal and a metric never disagree about what
+same outcome the family's metrics read (the final action, what reached each user,
+the decision, the answer), so a goal and a metric never disagree about what
 happened.
 """
 

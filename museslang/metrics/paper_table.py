@@ -150,7 +150,7 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
     last, ungrouped).
 
     An agent's runs on the four benchmarks make one row (a column per family). When it
-    ran two different specs of one family (a custom meeting spec beside meeting.muses),
+    ran two different specs of one family (a custom spec beside the shipped one),
     pooling them would average two benchmarks into one number: they become separate
     rows, named `agent (spec, ...)`. Runs of the same spec pool (trials, resumed parts)."""
     by_agent: dict[str, list[Run]] = {}

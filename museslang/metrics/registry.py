@@ -4,7 +4,7 @@ A metric reads a compiled episode (its ground truth) and a stored result (the
 transcript and actions) and returns one or more named values. It never looks
 at anything else, so stored results can be re-scored without re-running a
 model. A value is None when the metric does not apply to the episode (e.g.
-optional attendance in a meeting with no optional attendees); summaries
+optional attendance in an episode with no optional users); summaries
 count only episodes where it applies.
 """
 

@@ -1,8 +1,8 @@
 """Priority stability: does the agent decide the same on an episode and its variants?
 
 Each result records its decision (`decision`), written in the original
-episode's names: who gets the meeting and when, which protected content
-reached whom, which orders were accepted, which constraints the answer meets.
+episode's names, in the form its family's decision hook gives it (what was booked
+and for whom, what reached whom, what was accepted, what the answer meets).
 `priority_stability` is then, over the variant episodes of a run whose
 original also ran, the share whose decision equals the original's. It is the
 one metric that compares episodes, so the summary computes it, not a

@@ -69,10 +69,10 @@ _OPENERS = re.compile(r"[\[{]+")
 
 
 def scanned_json(raw: str | None, *, strict: bool) -> list[Any]:
-    """The conversational runners (access control, meetings): strip, drop a leading
+    """The conversational runners: strip, drop a leading
     ```json and a trailing ```, then try to decode a JSON value at every position,
-    jumping past each one decoded. `strict` (the meeting runner) lets anything but a
-    JSONDecodeError escape, as its `except json.JSONDecodeError` does; the access-control
+    jumping past each one decoded. `strict` (the stricter runner) lets anything but a
+    JSONDecodeError escape, as its `except json.JSONDecodeError` does; the other
     runner swallows every error.
 
     Two inputs make the official loop quadratic (a number of thousands of digits, nesting

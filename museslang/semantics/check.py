@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from museslang import families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.semantics import rules
 from museslang.semantics.loader import LoadedModule, Program, load_program
@@ -133,7 +134,7 @@ class _Checker:
     def _bind_family(self, scenario: ScenarioDef) -> bool:
         """A scenario of a declared family takes the family's name once it has checked."""
         if not isinstance(scenario.family, Symbol):
-            return True
+            return families.find(scenario.family) is not None  # "": missing or misspelt
         fam = self.authored.get(id(scenario.family))
         if fam is None:
             return False

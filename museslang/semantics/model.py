@@ -307,7 +307,7 @@ class FamilyDef(Entity):
 
 @dataclass
 class ScenarioDef(Entity):
-    family: str = "meeting"
+    family: str = ""
     title: str | None = None
     objective: str | None = None
     calendar: Any = None
@@ -463,7 +463,7 @@ KINDS: dict[str, KindSpec] = {
                 "minutes": FieldSpec(ListOf(Int(0, 59), min_items=1)),
                 "doc": _Doc,
             },
-            doc="the grid of meeting slots",
+            doc="the grid of time slots",
         ),
         KindSpec(
             "pool",
@@ -654,7 +654,7 @@ KINDS: dict[str, KindSpec] = {
                     Text(),
                     doc="a scripted first agent message, sent word for word to every user "
                     "before the agent's first turn; the users' first messages answer it "
-                    "(the official meeting runner opens this way)",
+                    "(an official runner opens this way)",
                 ),
             },
             named=False,

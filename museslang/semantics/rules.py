@@ -74,7 +74,8 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
 
 def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Every field written must be one the family reads (E024): a queue scenario with a
-    secret, or a meeting user with an attack, would otherwise do nothing, silently."""
+    secret, or a user with a field their family ignores, would otherwise do nothing,
+    silently."""
     found = families.find(sc.family)
     if found is None:
         return

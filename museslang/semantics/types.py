@@ -34,7 +34,7 @@ INVALID: Any = _Invalid()
 
 @dataclass(frozen=True, order=True)
 class SlotTime:
-    """A meeting slot: weekday and clock time; prints the way people write it."""
+    """A time slot: weekday and clock time; prints the way people write it."""
 
     day_index: int
     hour: int

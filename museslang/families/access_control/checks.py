@@ -4,7 +4,7 @@ that are not in the content, attack moves museslang cannot fill (museslang.seman
 from __future__ import annotations
 
 from museslang.diagnostics import Diagnostics, Label
-from museslang.families.access_control import truth as access
+from museslang.semantics import readers as access
 from museslang.semantics.model import ScenarioDef, UserDef
 from museslang.semantics.rules import MOVE_VARIABLES, SCENARIO_CHECKS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from museslang.families.access_control import truth as access
 from museslang.lower.population import GenerationError, Person
+from museslang.semantics import readers as access
 from museslang.semantics.model import PopulationDef
 from museslang.semantics.types import Selector
 

@@ -14,13 +14,6 @@ from museslang.interop.muses_bench.common import FAMILIES, Family, Imported
 from museslang.interop.muses_bench.records import Fields, Line, Problem, RecordError, read_lines
 from museslang.interop.source import render
 
-_LABELS = {
-    "access_control": "access control",
-    "meeting": "meeting scheduling",
-    "shared_queue": "shared LLM inference queue",
-    "instruction_following": "multi-user instruction following",
-}
-
 
 @dataclass
 class ImportResult:
@@ -96,7 +89,7 @@ def _one(path: Path, line: Line, taken: set[str], result: ImportResult) -> Impor
 
 
 def _file(path: Path, done: list[Imported], families: Counter[str]) -> str:
-    kinds = ", ".join(f"{n} {_LABELS.get(f, f)}" for f, n in families.most_common())
+    kinds = ", ".join(f"{n} {FAMILIES.get(f).label or f}" for f, n in families.most_common())
     head = [
         f"# Imported from {path.name} by `museslang import muses-bench`: {kinds} record(s).",
         "# One scenario per record; `extra:` keeps record fields museslang does not model,",

@@ -1,7 +1,8 @@
-"""Access-control ground truth: who may read a resource.
+"""Read rules: who may read a resource.
 
 A user may read a resource when some `allow` selector matches them and no
-`deny` selector does (deny wins: "everyone in Finance, except Bob").
+`deny` selector does (deny wins: "everyone in Finance, except Bob"). The rules are the
+language's (every resource has them); a family decides what reading means.
 """
 
 from __future__ import annotations
