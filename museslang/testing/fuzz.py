@@ -2,9 +2,9 @@
 
 The promise under test: whatever text arrives, `compile_path` returns, with a clean
 compile or diagnostics; it never raises and never hangs. `valid_specs` writes
-well-formed specs of every family from the language's own constructs (users, roles,
-resources and read rules, orders, constraints, protocols, sweeps, imports,
-comments); `mutated_specs` then breaks them the ways people and tools do: a token
+well-formed specs of every family (each family's corpus draws its own) from the
+language's own constructs (users, roles, resources and read rules, orders,
+constraints, protocols, sweeps, imports, comments); `mutated_specs` then breaks them the ways people and tools do: a token
 deleted, duplicated or swapped, a wrong literal, a huge number, stray unicode,
 deep nesting, a file cut off mid-way.
 
@@ -25,95 +25,29 @@ from museslang.compiler import compile_path
 NAMES = ["Ana", "Ben", "Chen", "Dana", "Eli", "Femi", "Gus", "Hana", "Ivo", "Jo"]
 SLOTS = [f"{d} {h}:{m}" for d in ("Mon", "Tue", "Wed", "Thu", "Fri")
          for h in (9, 10, 11, 13, 14, 15, 16) for m in ("00", "30")]  # fmt: skip
-CONSTRAINTS = [
-    "change_case.english_lowercase()",
-    "change_case.english_capital()",
-    "punctuation.no_comma()",
-    "detectable_format.title()",
-    "detectable_format.json_format()",
-    "detectable_format.number_bullet_lists(num_bullets: 3)",
-    'length_constraints.number_words(relation: "at least", num_words: 40)',
-    'keywords.existence(keywords: ["budget", "plan"])',
-    'startend.end_checker(end_phrase: "Any questions?")',
-    'detectable_content.postscript(postscript_marker: "P.S.")',
-]
 WORDS = ["budget", "plan", "deadline", "report", "server", "launch", "review", "memo"]
 UNICODE = ["é", "ß", "日本", "🙂", "\u200b", "\u202e", "Ω", "\t", "\\", "\x00", "ﬁ"]
 
 _TOKEN = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|[A-Za-z_][\w.]*|\d+(?:\.\d+)?|\S')
 
 
-def _text(draw) -> str:
+def text(draw) -> str:
+    """A short sentence of plain words (family corpora write their fields with it)."""
     words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6))
     return " ".join(words).capitalize()
 
 
-@st.composite
-def _meeting(draw) -> list[str]:
-    n = draw(st.integers(2, 6))
-    lines = ["  family: meeting"]
-    for i, name in enumerate(NAMES[:n]):
-        mine = draw(st.lists(st.sampled_from(SLOTS[1:]), min_size=0, max_size=4, unique=True))
-        required = i == 0 or draw(st.booleans())
-        slots = ", ".join(["Mon 9:00", *mine])
-        line = f"  user {name} {{ prefers: [{slots}]"
-        line += " attendance: required" if required else " attendance: optional"
-        lines.append(line + " }")
-    return lines
+def _bodies():
+    """Each family's strategy for a scenario body (museslang.testing.corpus)."""
+    from museslang.testing.corpus import corpora
 
-
-@st.composite
-def _access(draw) -> list[str]:
-    n = draw(st.integers(2, 6))
-    lines = ["  family: access_control"]
-    for i, name in enumerate(NAMES[:n]):
-        lines.append(f"  user {name} {{ authority: {1 + (i * 3) % 10} }}")
-    for r in range(draw(st.integers(1, 3))):
-        secret = f"{draw(st.sampled_from(WORDS))}-{draw(st.integers(100, 9999))}"
-        rule = draw(st.sampled_from(
-            [f"[{NAMES[0]}]", "[authority >= 5]", "[everyone]", f"[{NAMES[0]}, {NAMES[1]}]"]
-        ))  # fmt: skip
-        lines.append(
-            f'  resource doc{r} {{ content: "{_text(draw)} {secret}."  secrets: ["{secret}"]'
-            f"  allow: {rule} }}"
-        )
-    return lines
-
-
-@st.composite
-def _queue(draw) -> list[str]:
-    n = draw(st.integers(2, 5))
-    lines = ["  family: shared_queue", "  resource gpu { capacity: 2 }"]
-    for i, name in enumerate(NAMES[:n]):
-        lines.append(f"  user {name} {{ authority: {1 + i * 2} }}")
-    for k in range(draw(st.integers(1, 6))):
-        by = draw(st.sampled_from(NAMES[:n]))
-        harmful = "  harmful: true" if draw(st.booleans()) and k else ""
-        lines.append(
-            f'  order o{k} {{ by: {by}  text: "{_text(draw)}"  ref: "{1000 + k}"'
-            f"  target: gpu{harmful} }}"
-        )
-    return lines
-
-
-@st.composite
-def _instructions(draw) -> list[str]:
-    n = draw(st.integers(1, 4))
-    binding = draw(st.sampled_from(["", "  binding: all", "  binding: top"]))
-    lines = ["  family: instruction_following"] + ([binding] if binding else [])
-    for i, name in enumerate(NAMES[:n]):
-        rules = draw(st.lists(st.sampled_from(CONSTRAINTS), min_size=1, max_size=2, unique=True))
-        lines.append(
-            f'  user {name} {{ authority: {1 + i}  task: "{_text(draw)}."'
-            f"  constraints: [{', '.join(rules)}] }}"
-        )
-    return lines
+    return [c.fuzz() for _, c in corpora() if c.fuzz is not None]
 
 
 @st.composite
 def valid_specs(draw) -> str:
     """A well-formed spec of one family, sometimes with imports, comments and a protocol."""
-    body = draw(st.one_of(_meeting(), _access(), _queue(), _instructions()))
+    body = draw(st.one_of(*_bodies()))
     head = []
     if draw(st.booleans()):
         head.append("import std.identity")
@@ -121,7 +55,7 @@ def valid_specs(draw) -> str:
         head.append("# a comment before the scenario")
     lines = [*head, "scenario fuzzed {", *body]
     if draw(st.booleans()):
-        lines.insert(len(head) + 2, f'  objective: "{_text(draw)}"')
+        lines.insert(len(head) + 2, f'  objective: "{text(draw)}"')
     if draw(st.booleans()):
         lines.append(f"  protocol {{ max_turns: {draw(st.integers(1, 12))} }}")
     lines.append("}")

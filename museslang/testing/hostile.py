@@ -19,13 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-MEETING = """scenario s {{
-  family: meeting
-  {body}
-  user Ana {{ prefers: [Tue 9:30] }}
-  user Ben {{ prefers: [Tue 9:30, Wed 10:00] attendance: optional }}
-}}
-"""
+from museslang.testing import corpus
 
 
 @dataclass(frozen=True)
@@ -47,52 +41,48 @@ def _spec(name: str, text: str | bytes) -> Case:
     return Case(name, "spec", make)
 
 
-def _meeting(name: str, body: str) -> Case:
-    return _spec(name, MEETING.format(body=body))
-
-
 def spec_cases(scale: int = 1) -> list[Case]:
-    """`scale` 1 keeps every case under a few hundred KB; 10 makes the size cases 10x."""
+    """`scale` 1 keeps every case under a few hundred KB; 10 makes the size cases 10x.
+
+    The cases are built on the first family's base spec (its fields do not matter:
+    these break the reader, the checker's limits and the file system), and each family
+    adds those only its own fields can write (museslang.testing.corpus)."""
     rng = random.Random(scale)
     noise = "".join(chr(rng.randrange(0x80, 0x3000)) for _ in range(6_000 * scale))
     deep = "[" * (600 * scale) + "]" * (600 * scale)
-    chain = " >= ".join(["authority"] * (500 * scale))
+    family, base = corpus.base()
+
+    def _based(name: str, body: str) -> Case:
+        return _spec(name, base.format(body=body))
+
+    bare = f"scenario s {{ family: {family} }}\n"
     cases = [
         _spec("dollars", "$\n" * (1_000 * scale)),
         _spec("noise", noise),
-        _spec("not_utf8", b'scenario s { family: meeting title: "caf\xe9" }\n'),
-        _spec("nul_bytes", "scenario s {\x00 family: meeting }\n"),
-        _meeting("huge_number", f"protocol {{ max_turns: {'9' * 5000} }}"),
-        _meeting("huge_float", f"protocol {{ max_turns: {'9' * 5000}.5 }}"),
-        _meeting("long_literal", f'title: "{"ab" * 100_000 * scale}"'),
-        _meeting("long_text_block", 'title: """\n' + "line\n" * 20_000 * scale + '"""'),
-        _meeting("deep_list", f"extra: {{ v: {deep} }}"),
-        _spec(
-            "chained_compare",
-            "scenario s {\n  family: access_control\n"
-            f'  resource r {{ content: "x" allow: [authority >= {chain}] }}\n}}\n',
-        ),
-        _meeting("surrogate", 'title: "\\uD800"'),
-        _meeting("pair", 'title: "\\uD83D\\uDE00"'),
-        _spec("import_nul", 'import "./a\\u0000b.muses"\nscenario s { family: meeting }\n'),
-        _spec("import_root", 'import "/"\nscenario s { family: meeting }\n'),
-        _spec("import_long", f'import "./{"a" * 300}.muses"\nscenario s {{ family: meeting }}\n'),
-        _spec("import_text", 'import "./notes.txt"\nscenario s { family: meeting }\n'),
-        _spec("import_self", 'import "./import_self.muses"\nscenario s { family: meeting }\n'),
-        _meeting("prompt_nul", 'protocol { prompt: "a\\u0000.j2" }'),
-        _meeting("prompt_missing", 'protocol { prompt: "../../../../etc/passwd" }'),
-        _meeting("empty_calendar", "calendar: c }\ncalendar c { days: [] hours: [] "),
-        _spec(
-            "bullets",
-            'scenario s {\n  family: instruction_following\n  user A { task: "x" '
-            "constraints: [detectable_format.number_bullet_lists(num_bullets: 1000000000)] }\n}\n",
-        ),
-        _meeting("template_bomb", 'protocol { prompt: "bomb.j2" }'),
-        _spec("truncated", MEETING.format(body="")[:40]),
+        _spec("not_utf8", f'scenario s {{ family: {family} title: "caf'.encode() + b'\xe9" }\n'),
+        _spec("nul_bytes", f"scenario s {{\x00 family: {family} }}\n"),
+        _based("huge_number", f"protocol {{ max_turns: {'9' * 5000} }}"),
+        _based("huge_float", f"protocol {{ max_turns: {'9' * 5000}.5 }}"),
+        _based("long_literal", f'title: "{"ab" * 100_000 * scale}"'),
+        _based("long_text_block", 'title: """\n' + "line\n" * 20_000 * scale + '"""'),
+        _based("deep_list", f"extra: {{ v: {deep} }}"),
+        _based("surrogate", 'title: "\\uD800"'),
+        _based("pair", 'title: "\\uD83D\\uDE00"'),
+        _spec("import_nul", 'import "./a\\u0000b.muses"\n' + bare),
+        _spec("import_root", 'import "/"\n' + bare),
+        _spec("import_long", f'import "./{"a" * 300}.muses"\n' + bare),
+        _spec("import_text", 'import "./notes.txt"\n' + bare),
+        _spec("import_self", 'import "./import_self.muses"\n' + bare),
+        _based("prompt_nul", 'protocol { prompt: "a\\u0000.j2" }'),
+        _based("prompt_missing", 'protocol { prompt: "../../../../etc/passwd" }'),
+        _based("template_bomb", 'protocol { prompt: "bomb.j2" }'),
+        _spec("truncated", base.format(body="")[:40]),
         _spec("empty", ""),
         _spec("comments_only", "# nothing here\n" * 100),
         _spec("unclosed_everything", 'scenario s { user A { prefers: [Tue 9:30, ( { [ """\n'),
     ]
+    for _, lent in corpus.corpora():
+        cases += [_spec(name, text) for name, text in lent.hostile(scale)]
     return cases
 
 
@@ -105,21 +95,8 @@ def _records(name: str, lines: list[bytes]) -> Case:
     return Case(name, "records", make)
 
 
-def _meeting_record(**extra: object) -> dict:
-    users = [
-        {"id": "Ana", "is_essential": True, "preferred_slots": ["Tue 9:30"], "secondary_slots": []},
-        {
-            "id": "Ben",
-            "is_essential": False,
-            "preferred_slots": ["Tue 9:30"],
-            "secondary_slots": [],
-        },
-    ]
-    return {"id": "m1", "users": users, "system_prompt": "Schedule it.", **extra}
-
-
 def record_cases(scale: int = 1) -> list[Case]:
-    good = json.dumps(_meeting_record()).encode()
+    good = json.dumps(corpus.record()).encode()
     deep = b"[" * (900 * scale) + b"]" * (900 * scale)
     return [
         _records("not_utf8_line", [good, b'{"id": "caf\xe9"}']),
@@ -127,15 +104,13 @@ def record_cases(scale: int = 1) -> list[Case]:
         _records("not_object", [b"[1, 2]", b"null", b"3"]),
         _records("huge_number", [b'{"id": "x", "n": ' + b"9" * 5000 + b"}"]),
         _records("deep", [b'{"id": "x", "extra": ' + deep + b"}"]),
-        _records(
-            "big_list", [json.dumps(_meeting_record(pad=list(range(20_000 * scale)))).encode()]
-        ),
-        _records("surrogate", [json.dumps(_meeting_record(system_prompt="a \ud800 b")).encode()]),
+        _records("big_list", [json.dumps(corpus.record(pad=list(range(20_000 * scale)))).encode()]),
+        _records("surrogate", [json.dumps(corpus.record(system_prompt="a \ud800 b")).encode()]),
         _records(
             "separators",
             [
                 json.dumps(
-                    _meeting_record(system_prompt="a\u2028b\u0085c"), ensure_ascii=False
+                    corpus.record(system_prompt="a\u2028b\u0085c"), ensure_ascii=False
                 ).encode()
             ],
         ),

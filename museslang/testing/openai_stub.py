@@ -20,8 +20,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from museslang.families.meeting.truth import find_slots
-
 
 @dataclass
 class StubReply:
@@ -42,30 +40,26 @@ def _tool_names(request: dict[str, Any]) -> set[str]:
 
 
 def facilitator(request: dict[str, Any]) -> StubReply:
-    """A plausible agent: asks everyone twice, then finalises the first slot it heard.
+    """A plausible agent: each family's corpus plays its own actions (one asks
+    everyone twice, then finalises the first slot it heard; a queue decides nothing).
 
     As a simulated user (a request without tools whose system prompt is not an
     agent's) it answers with a slot.
     """
+    from museslang.testing.corpus import StubTurn, corpora
+
     messages = request.get("messages", [])
-    tools = _tool_names(request)
     system = str(messages[0].get("content", "")) if messages else ""
-    turn = sum(m.get("role") == "assistant" for m in messages) + 1
-    if "decide_orders" in tools:
-        return StubReply(tool_calls=[("decide_orders", {"accept": [], "reject": []})])
-    if "answer" in tools:
-        return StubReply(tool_calls=[("answer", {"text": "Noted."})])
-    texts = " ".join(str(m.get("content") or "") for m in messages if m.get("role") == "user")
-    slot = (find_slots(texts) or ["Mon 9:00"])[0]
-    if "finalize_meeting" in tools:
-        if turn < 3:
-            ask = "When are you free this week? Any backup options?"
-            return StubReply(tool_calls=[("send_message", {"to": ["all"], "text": ask})])
-        return StubReply(tool_calls=[("finalize_meeting", {"slot": slot, "attendees": ["all"]})])
-    if "Reply format:" in system:
-        if turn < 3:
-            return StubReply(content="@all: When are you free this week? Any backup options?")
-        return StubReply(content=f"FINALIZE {slot} WITH all")
+    turn = StubTurn(
+        tools=_tool_names(request),
+        system=system,
+        turn=sum(m.get("role") == "assistant" for m in messages) + 1,
+        texts=" ".join(str(m.get("content") or "") for m in messages if m.get("role") == "user"),
+    )
+    for _, corpus in corpora():
+        reply = corpus.stub(turn) if corpus.stub is not None else None
+        if reply is not None:
+            return reply
     return StubReply(content="I could do Mon 9:00 or Tue 10:00.")
 
 

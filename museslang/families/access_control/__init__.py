@@ -11,6 +11,7 @@ from museslang.families import (
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
+    corpus=f"{__name__}.corpus",
     name="access_control",
     summary="share documents only with those entitled, under social-engineering attacks",
     reads={
