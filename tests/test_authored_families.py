@@ -178,3 +178,32 @@ def test_a_syntax_error_points_inside_the_string() -> None:
         E.parse("sum(u in users: u.asks")
     assert err.value.offset == len("sum(u in users: u.asks")
     assert "ends too early" in str(err.value) and "')'" in (err.value.hint or "")
+
+
+UNMEETABLE = """
+family allot "give each user a share" {
+  fact floor { type: number  draw: "randint(20, 30)" }
+  action give "Give a user an amount." { params: { to: user  amount: 0..10 } }
+  action done "Stop." { ends: true }
+  goal floors { per: user  holds: "give[u].amount >= u.floor" }
+  success: [floors]
+  play oracle { calls: [{ action: give  each: "u in users"  to: "u"  amount: "min(10, u.floor)" }] }
+}
+"""
+
+
+def test_a_goal_no_action_can_meet_is_reported(tmp_path: Path) -> None:
+    """Explicit users: the oracle gate names the user; generated ones: no draw passes."""
+    explicit = tmp_path / "explicit.muses"
+    users = "  user Ana { facts: { floor: 3 } }\n  user Ben { facts: { floor: 12 } }\n"
+    explicit.write_text(UNMEETABLE + "scenario s {\n  family: allot\n" + users + "}\n")
+    done = runner.invoke(app, ["check", str(explicit)])
+    assert done.exit_code == 1
+    assert "E060" in done.output and "goal 'floors' does not hold for Ben" in done.output
+    assert "13:21" in done.output  # Ben's facts
+    drawn = tmp_path / "drawn.muses"
+    drawn.write_text(UNMEETABLE + "import std.people\nscenario s {\n  family: allot\n"
+                     "  population { pool: office }\n  sweep { users: [2] }\n}\n")  # fmt: skip
+    done = runner.invoke(app, ["check", str(drawn)])
+    assert done.exit_code == 1
+    assert "no draw of 50 lets the reference oracle pass" in done.output

@@ -50,6 +50,7 @@ def install(fam: ir.AuthoredFamily) -> None:
     _register_players(fam)
     _register_users(fam)
     _register_lowering(fam)
+    _register_blame(fam)
 
 
 def install_all(compiled: ir.CompiledSpec) -> None:
@@ -223,6 +224,30 @@ def _register_metrics(fam: ir.AuthoredFamily) -> None:
             return {name: scored(episode, result)[name]}
 
         METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
+
+
+def _register_blame(fam: ir.AuthoredFamily) -> None:
+    from museslang.gate import BLAME
+
+    BLAME.replace(fam.name, lambda episode, result: _blame(fam, episode, result))
+
+
+def _blame(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result):
+    """The oracle gate's blame: the first success goal the oracle's outcome misses, and
+    for a per-user goal the first user it fails for (their declaration)."""
+    w = outcome.played(fam, episode, result)
+    for name in fam.success:
+        goal = next(m for m in fam.measures if m.name == name)
+        if outcome.measure(goal, w) in (None, 1.0):
+            continue
+        if goal.per == "user":
+            for user, p in zip(w.users, episode.participants, strict=True):
+                chosen = goal.where is None or evaluate(goal.where, w, {"u": user})
+                if chosen and not evaluate(goal.value, w, {"u": user}):
+                    why = f"goal '{name}' does not hold for {user.id} after the oracle's calls"
+                    return p.source or episode.source, why, "facts"
+        return episode.source, f"goal '{name}' does not hold after the oracle's calls", "facts"
+    return episode.source, "the oracle's episode does not succeed", None
 
 
 # ---- players and users -------------------------------------------------------------------

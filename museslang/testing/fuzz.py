@@ -4,9 +4,9 @@ The promise under test: whatever text arrives, `compile_path` returns, with a cl
 compile or diagnostics; it never raises and never hangs. `valid_specs` writes
 well-formed specs of every family (each family's corpus draws its own) from the
 language's own constructs (users, roles, resources and read rules, orders,
-constraints, protocols, sweeps, imports, comments); `mutated_specs` then breaks them the ways people and tools do: a token
-deleted, duplicated or swapped, a wrong literal, a huge number, stray unicode,
-deep nesting, a file cut off mid-way.
+constraints, protocols, sweeps, imports, comments); `mutated_specs` then breaks them
+the ways people and tools do: a token deleted, duplicated or swapped, a wrong literal,
+a huge number, stray unicode, deep nesting, a file cut off mid-way.
 
 Needs the dev extra (hypothesis). Used by tests/test_fuzz.py (a few hundred cases in
 CI) and benchmarks/fuzz.py (10,000 cases, each under a time limit).
