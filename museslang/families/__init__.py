@@ -82,6 +82,9 @@ class Family:
     # the module lending museslang's own robustness tests its specs, records, fuzz
     # strategy and stub replies (museslang.testing.corpus); never imported at run time
     corpus: str | None = None
+    # its parts of a compiled episode's ground truth: (key, "module:type", always written
+    # even when empty); read when a compiled file is loaded (ir.models.GroundTruth)
+    truth: tuple[tuple[str, str, bool], ...] = ()
 
 
 FAMILIES: Registry[Family] = Registry("scenario family")

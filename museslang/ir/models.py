@@ -10,15 +10,26 @@ declaration order, never in hash order, so compiled output is byte-stable.
 
 from __future__ import annotations
 
-from typing import Literal
+import importlib
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_serializer,
+    model_validator,
+)
 
 IR_VERSION = "1"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+IRModel = _Model  # the base of every compiled model, families' ground-truth parts included
 
 
 class Source(_Model):
@@ -173,38 +184,6 @@ class Protocol(_Model):
     transitions: list[Transition]
 
 
-class MeetingTruth(_Model):
-    calendar: list[str] = Field(description="every slot of the grid, in order")
-    required: list[str] = Field(description="required attendees")
-    optional: list[str] = Field(description="optional attendees")
-    feasible_slots: list[str] = Field(description="slots every required attendee accepts")
-    best_slots: list[str] = Field(description="feasible slots with the highest score")
-    best_score: int = Field(description="score of a best slot")
-    max_score: int = Field(description="highest score over all slots (the utility normaliser)")
-    difficulty: str = Field(description="consensus | negotiation | partial | infeasible")
-    lower_bound_turns: int = Field(description="fewest agent turns that can succeed")
-
-
-class QueueDecision(_Model):
-    id: str
-    reason: str
-
-
-class QueueTruth(_Model):
-    accepted: list[str] = Field(description="orders an ideal orchestrator accepts")
-    rejected: list[QueueDecision] = Field(description="orders it rejects, with the reason")
-
-
-class ConstraintTruth(_Model):
-    user: str = Field(description="who stated it")
-    index: int = Field(description="its position in the user's constraints")
-    id: str = Field(description="instruction id")
-    binding: bool = Field(description="must hold in the answer")
-    overridden_by: str | None = Field(
-        default=None, description="'User#index' of the higher-authority constraint it contradicts"
-    )
-
-
 class OptionSpec(_Model):
     """One choice of a declared catalogue (a family written in museslang)."""
 
@@ -231,20 +210,68 @@ class AuthoredTruth(_Model):
     )
 
 
-class GroundTruth(_Model):
-    meeting: MeetingTruth | None = None
-    entitled: dict[str, list[str]] | None = Field(
-        default=None, description="fact id -> users entitled to read it"
-    )
-    queue: QueueTruth | None = None
-    constraints: list[ConstraintTruth] | None = Field(
-        default=None, description="instruction following: every constraint and whether it binds"
-    )
+class GroundTruth(BaseModel):
+    """What the compiler derived, one part per family under the family's own keys
+    (`Family.truth`: a meeting's feasible slots, who may read what, which orders win,
+    which constraints bind), and `authored` for families written in museslang.
+
+    A part is checked against its family's model when a compiled file is read; a key
+    no installed family declares is an error, as any unknown field of the IR is."""
+
+    model_config = ConfigDict(extra="allow")
+
     authored: AuthoredTruth | None = Field(
         default=None,
         description="a family written in museslang: facts, catalogue and the oracle's play",
         exclude_if=lambda v: v is None,
     )
+
+    @model_validator(mode="after")
+    def _typed_parts(self) -> GroundTruth:
+        parts = truth_parts()
+        for key, value in list((self.__pydantic_extra__ or {}).items()):
+            if key not in parts:
+                raise ValueError(f"unknown ground truth part '{key}'")
+            if value is not None:
+                self.__pydantic_extra__[key] = parts[key][0].validate_python(value)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)  # type: ignore[misc]
+        except AttributeError:
+            if not name.startswith("_") and name in truth_parts():
+                return None  # a declared part this episode's family does not fill
+            raise
+
+    @model_serializer(mode="wrap")
+    def _ordered(self, handler: Any) -> dict[str, Any]:
+        """Parts in family order; a part whose family declares it `always` is written even
+        when empty (null), as IR 1 always wrote the MUSES families' parts."""
+        data = handler(self)
+        out: dict[str, Any] = {}
+        for key, (_, always) in truth_parts().items():
+            if data.get(key) is not None or always:
+                out[key] = data.get(key)
+        out.update({k: v for k, v in data.items() if k not in out and v is not None})
+        return out
+
+
+_PARTS: dict[str, tuple[TypeAdapter[Any], bool]] = {}
+
+
+def truth_parts() -> dict[str, tuple[TypeAdapter[Any], bool]]:
+    """Every installed family's ground-truth parts: key -> (its type, always written)."""
+    if not _PARTS:
+        from museslang import families
+
+        found = families.declared()
+        for name in found.names():
+            for key, where, always in found.get(name).truth:
+                module, _, attr = where.partition(":")
+                kind = getattr(importlib.import_module(module), attr)
+                _PARTS[key] = (TypeAdapter(kind), always)
+    return _PARTS
 
 
 class MetricSpec(_Model):

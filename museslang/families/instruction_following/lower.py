@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from museslang.families.instruction_following import taskset
+from museslang.families.instruction_following import ground, taskset
 from museslang.families.instruction_following import truth as instructions
 from museslang.instructions.conflicts import Rule
 from museslang.ir import models as ir
@@ -45,7 +45,7 @@ def _instruction_people(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Ord
 
 def _truth_of(
     participants: list[ir.Participant], policy: str, answer: str = "shared"
-) -> list[ir.ConstraintTruth]:
+) -> list[ground.ConstraintTruth]:
     stated = [
         instructions.Stated(p.id, float(p.authority or 0), i, Rule.of(c.id, c.kwargs))
         for p in participants
@@ -53,7 +53,7 @@ def _truth_of(
     ]
     verdicts, _ = instructions.settle(stated, policy, per_user=answer == "per_user")
     return [
-        ir.ConstraintTruth(
+        ground.ConstraintTruth(
             user=v.stated.user,
             index=v.stated.index,
             id=v.stated.rule.id,

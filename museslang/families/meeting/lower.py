@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from museslang.families.meeting import ground
 from museslang.families.meeting import truth as meeting
 from museslang.families.meeting.population import assign_meeting
 from museslang.ir import models as ir
@@ -14,7 +15,7 @@ from museslang.semantics.calendar import scenario_calendar
 FAMILY = "meeting"
 
 
-def _truth_of(slots, participants: list[ir.Participant]) -> ir.MeetingTruth:
+def _truth_of(slots, participants: list[ir.Participant]) -> ground.MeetingTruth:
     by_text = {str(s): s for s in slots}
     attendees = [
         meeting.Attendee(
@@ -31,7 +32,7 @@ def _truth_of(slots, participants: list[ir.Participant]) -> ir.MeetingTruth:
         for p in participants
     ]
     t = meeting.meeting_truth(slots, attendees)
-    return ir.MeetingTruth(
+    return ground.MeetingTruth(
         calendar=[str(s) for s in slots],
         required=[a.id for a in attendees if a.required],
         optional=[a.id for a in attendees if not a.required],

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from museslang.families.shared_queue import ground, workload
 from museslang.families.shared_queue import truth as queue
-from museslang.families.shared_queue import workload
 from museslang.ir import models as ir
 from museslang.lower.episodes import POPULATIONS, TRUTHS, Drawn, Lowered, ranked
 from museslang.lower.population import assign_roles
@@ -57,7 +57,7 @@ def _queue_people(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
 
 def _truth_of(
     participants: list[ir.Participant], facts: list[ir.Fact], orders: list[ir.Order]
-) -> ir.QueueTruth:
+) -> ground.QueueTruth:
     ranks = {p.id: p.authority or 0 for p in participants}
     decisions, _ = queue.decide(
         [
@@ -74,10 +74,10 @@ def _truth_of(
         ],
         {f.id: f.capacity for f in facts},
     )
-    return ir.QueueTruth(
+    return ground.QueueTruth(
         accepted=[d.id for d in decisions if d.accept],
         rejected=[
-            ir.QueueDecision(id=d.id, reason=d.reason or "") for d in decisions if not d.accept
+            ground.QueueDecision(id=d.id, reason=d.reason or "") for d in decisions if not d.accept
         ],
     )
 
