@@ -64,6 +64,14 @@ def test_a_spec_of_the_installed_family_checks_runs_and_scores(
         row = json.loads((out / "results.jsonl").read_text())
         greeted[policy] = row["metrics"]["greeted"]
     assert greeted == {"oracle": 1.0, "comply": pytest.approx(1 / 3), "refuse": 0.0}
+    compiled = tmp_path / "hello.json"  # the plug-in's own typed part of the ground truth
+    assert museslang(env, "compile", str(SPEC), "--out", str(compiled)).returncode == 0
+    truth = json.loads(compiled.read_text())["episodes"][0]["truth"]
+    assert truth["greeting"] == {"names": ["Ana", "Ben", "Chen"]}
+    assert list(truth)[:4] == ["meeting", "entitled", "queue", "constraints"]
+    rerun = museslang(env, "eval", str(compiled), "--agent", "reference:oracle", "--out",
+                      str(tmp_path / "again"), "--no-progress")  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
     report = museslang(env, "report", str(tmp_path / "oracle"), str(tmp_path / "comply"),
                        "--out", str(tmp_path / "report"))  # fmt: skip
     assert report.returncode == 0, report.stderr

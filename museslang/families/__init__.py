@@ -164,6 +164,11 @@ def installed() -> list[str]:
     return [n for n in found.names() if found.get(n).origin != WRITTEN]
 
 
+# the hook modules a stage loads by name before it runs (`load("lower")`); any other
+# module is loaded with every stage
+STAGES = ("actions", "checks", "lower")
+
+
 def load(*kinds: str) -> Registry[Family]:
     """Every family, with its behaviour registered in the stages' registries: all of its
     hooks, or only those whose module is named one of `kinds` (`load("checks")`)."""
@@ -173,7 +178,10 @@ def load(*kinds: str) -> Registry[Family]:
         return found  # the usual case: every stage asks on every call
     for name in found:
         for module in found.get(name).hooks:
-            if module not in _hooked and (not kinds or module.rsplit(".", 1)[-1] in kinds):
+            stage = module.rsplit(".", 1)[-1]
+            # a module named for no stage (a plug-in's one `hooks`) may register anything
+            wanted_here = not kinds or stage in kinds or stage not in STAGES
+            if module not in _hooked and wanted_here:
                 importlib.import_module(module)
                 _hooked.add(module)
     _loaded.update(wanted)

@@ -212,7 +212,7 @@ class AuthoredTruth(_Model):
 
 class GroundTruth(BaseModel):
     """What the compiler derived, one part per family under the family's own keys
-    (`Family.truth`: a meeting's feasible slots, who may read what, which orders win,
+    (`Family.truth`: the feasible choices, who may read what, which orders win,
     which constraints bind), and `authored` for families written in museslang.
 
     A part is checked against its family's model when a compiled file is read; a key

@@ -22,4 +22,5 @@ FAMILY = Family(
     max_turns=1,
     templates=str(Path(__file__).parent),
     hooks=("museslang_greeting.hooks",),
+    truth=(("greeting", "museslang_greeting.ground:Greeting", False),),
 )

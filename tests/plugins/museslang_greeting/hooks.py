@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from museslang.ir.models import EpisodeGraph
+from museslang.lower.episodes import TRUTHS, Lowered
 from museslang.metrics.registry import Value, metric
 from museslang.runtime.actions import Action, Answer
 from museslang.runtime.agents.reference import PLAYERS
@@ -17,11 +18,18 @@ def _answer(result: EpisodeResult) -> str:
                  if a.name == "answer" and a.ok), "")  # fmt: skip
 
 
+@TRUTHS.register(FAMILY)
+def _truth(lowered: Lowered) -> dict[str, object]:
+    from museslang_greeting.ground import Greeting
+
+    return {"greeting": Greeting(names=[p.id for p in lowered.participants])}
+
+
 @metric("greeted", FAMILY)
 def greeted(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
-    """The share of users the answer names."""
+    """The share of the users the ground truth names that the answer names."""
     text = _answer(result)
-    people = [p.id for p in episode.participants]
+    people = episode.truth.greeting.names
     return {"greeted": sum(p in text for p in people) / len(people) if people else None}
 
 
