@@ -207,3 +207,38 @@ def test_a_goal_no_action_can_meet_is_reported(tmp_path: Path) -> None:
     done = runner.invoke(app, ["check", str(drawn)])
     assert done.exit_code == 1
     assert "no draw of 50 lets the reference oracle pass" in done.output
+
+
+TEAM = """
+family team "pick a team of the users who can come" {
+  fact free { type: flag }
+  action pick "Pick the team." { params: { who: users  lead: user  urgent: flag }  ends: true }
+  goal all_free {
+    holds: "all(u in pick.who: u.free) and count(u in users where u.free) == len(pick.who)"
+  }
+  goal led { holds: "pick.lead in pick.who and pick.urgent" }
+  success: [all_free, led]
+  play oracle { search: pick }
+}
+
+scenario s {
+  family: team
+  user Ana { facts: { free: true } }
+  user Ben { facts: { free: false } }
+  user Chen { facts: { free: true } }
+}
+"""
+
+
+def test_the_oracle_searches_sets_of_users_users_and_flags(tmp_path: Path) -> None:
+    spec = tmp_path / "team.muses"
+    spec.write_text(TEAM, encoding="utf-8")
+    result = compile_path(spec)
+    assert result.compiled is not None, [d.message for d in result.diagnostics.items]
+    (episode,) = result.compiled.episodes
+    truth = episode.truth.authored
+    assert truth is not None
+    assert [c.model_dump() for c in truth.ideal] == [
+        {"action": "pick", "args": {"who": ["Ana", "Chen"], "lead": "Ana", "urgent": True}}
+    ]
+    assert truth.ideal_scores["success"] == 1.0
