@@ -349,6 +349,11 @@ class KindSpec:
 
 
 _Doc = FieldSpec(Text(), doc="free text for readers; ignored by the compiler")
+# a family's goals and metrics: once per episode, or once per user it chooses
+_PER_USER = {
+    "per": FieldSpec(Enum(("episode", "user"), "scope"), doc="default: episode"),
+    "where": FieldSpec(Text(), doc="per user: an expression choosing its users"),
+}
 
 KINDS: dict[str, KindSpec] = {
     k.name: k
@@ -836,8 +841,7 @@ NESTED_KINDS: dict[str, KindSpec] = {
         "goal",
         MeasureDef,
         {
-            "per": FieldSpec(Enum(("episode", "user"), "scope"), doc="default: episode"),
-            "where": FieldSpec(Text(), doc="per user: an expression choosing its users"),
+            **_PER_USER,
             "holds": FieldSpec(Text(), required=True, doc="expression: true when it is met"),
             "doc": _Doc,
         },
