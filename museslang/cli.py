@@ -8,44 +8,22 @@ the user.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from museslang import __version__
-from museslang.compiler import check_path, compile_path, to_json
-from museslang.diagnostics import did_you_mean, render_all
-from museslang.ir.models import CompiledSpec, EpisodeGraph
-from museslang.metrics.registry import SCHEMES, missing_metrics
-from museslang.metrics.summary import RunSummary
-from museslang.metrics.table import tables
-from museslang.registry import UnknownName
-from museslang.runtime.agents import DEFAULT_AGENT, make_agent
-from museslang.runtime.chat import ChatError
-from museslang.runtime.engine import Agent, UserBackend
-from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.runner import RunOutcome, run_all
-from museslang.runtime.store import ResultsStore, StoreError, write_atomic
-from museslang.runtime.transcript import EpisodeResult
-from museslang.runtime.trials import trial_seed
-from museslang.runtime.users import make_users
-from museslang.safetext import redact, redact_url
+if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays fast
+    from museslang.ir.models import CompiledSpec, EpisodeGraph
+    from museslang.metrics.summary import RunSummary
+    from museslang.runtime.engine import Agent, UserBackend
+    from museslang.runtime.runner import RunOutcome
+    from museslang.runtime.store import ResultsStore
+    from museslang.runtime.transcript import EpisodeResult
 
 # options shared by several commands, declared once
 Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
@@ -99,10 +77,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
+    from museslang.safetext import redact
+
     typer.echo(f"museslang: error: {redact(message)}", err=True)
     return typer.Exit(code)
 
@@ -126,6 +107,8 @@ def _spec_file(path: Path) -> Path:
 
 
 def _version(value: bool) -> None:
+    from museslang import __version__
+
     if value:
         typer.echo(f"museslang {__version__}")
         raise typer.Exit()
@@ -158,6 +141,8 @@ def check(
     The oracle gate compiles every episode and plays it offline with the reference
     oracle and scripted users: a spec no agent could pass never reaches a model run.
     """
+    from museslang.compiler import check_path, compile_path
+    from museslang.diagnostics import render_all
     from museslang.gate import oracle_gate as run_gate
 
     failed = False
@@ -197,7 +182,7 @@ def fmt(
 
     A file with syntax errors is reported and left as it is.
     """
-    from museslang.diagnostics import Diagnostics
+    from museslang.diagnostics import Diagnostics, render_all
     from museslang.fmt import FormatError, format_source
     from museslang.source import SourceFile, display_path
 
@@ -243,6 +228,8 @@ def compile_cmd(
     ] = None,
 ) -> None:
     """Compile a spec into episode graphs (JSON): one per sweep cell and sample."""
+    from museslang.compiler import to_json
+
     _spec_file(file)
     t0 = time.perf_counter()
     compiled = _compile_or_exit(file, seed)
@@ -269,6 +256,8 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename: an interrupted write leaves the old file intact."""
+    from museslang.runtime.store import write_atomic
+
     path = Path(path)
     if path.is_dir():
         raise _fail(f"{path} is a directory; give a file name for the output")
@@ -282,6 +271,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
     """A .muses spec (compiled now) or an already compiled .json file."""
+    from pydantic import ValidationError
+
+    from museslang.ir.models import CompiledSpec
+
     _spec_file(file)
     if file.suffix == ".json":
         if seed is not None:
@@ -303,6 +296,9 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
 
 def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
     """Compile, print any diagnostics, and exit 1 when there were errors."""
+    from museslang.compiler import compile_path
+    from museslang.diagnostics import render_all
+
     if seed is not None and seed < 0:
         raise _fail("--seed must be a non-negative integer")
     result = compile_path(file, seed)
@@ -375,6 +371,18 @@ def eval_cmd(
     max_model_len: MaxModelLen = None,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
+    import asyncio
+
+    from museslang import __version__
+    from museslang.metrics.registry import missing_metrics
+    from museslang.registry import UnknownName
+    from museslang.runtime.agents import DEFAULT_AGENT, make_agent
+    from museslang.runtime.chat import ChatError
+    from museslang.runtime.options import BackendError, BackendOptions
+    from museslang.runtime.store import ResultsStore, StoreError
+    from museslang.runtime.users import make_users
+    from museslang.safetext import redact_url
+
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1")
     if trials < 1:
@@ -514,6 +522,8 @@ def _where(file: Path) -> str:
 
 def _belongs(episodes: list[EpisodeGraph]):
     """Why a stored result is not one this spec could have produced (for --resume)."""
+    from museslang.runtime.trials import trial_seed
+
     seeds = {e.id: e.seed for e in episodes}
 
     def check(result: EpisodeResult) -> str | None:
@@ -570,12 +580,19 @@ def _lora_fits(lora: Path | None, agent: str | None) -> None:
 
 
 def _print_summary(summary: RunSummary) -> None:
+    from rich.console import Console
+
+    from museslang.metrics.table import tables
+
     console = Console(width=None if sys.stdout.isatty() else 80)
     for table in tables(summary, console.width):
         console.print(table)
 
 
 def _scheme(name: str) -> None:
+    from museslang.diagnostics import did_you_mean
+    from museslang.metrics.registry import SCHEMES
+
     if name not in SCHEMES:
         hint = did_you_mean(name, SCHEMES)
         raise _fail(f"unknown --metrics '{name}'{'; ' + hint if hint else ''} (default or compat)")
@@ -596,6 +613,18 @@ class _Job:
 
 
 async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> RunOutcome:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from museslang.runtime.runner import run_all
+
     try:
         await agent.preflight()
         await users.preflight()
@@ -675,8 +704,17 @@ def generate(
 ) -> None:
     """Synthetic training data: the teacher plays episodes with the ground truth as privileged
     guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
+    import asyncio
+
+    from museslang import __version__
     from museslang.datagen.generate import STATS, choose, write_dataset
     from museslang.datagen.teacher import GuidedAgent
+    from museslang.registry import UnknownName
+    from museslang.runtime.agents import make_agent
+    from museslang.runtime.chat import ChatError
+    from museslang.runtime.options import BackendError, BackendOptions
+    from museslang.runtime.store import ResultsStore, StoreError
+    from museslang.runtime.users import make_users
 
     if n is not None and n < 1:
         raise _fail("--n must be at least 1")
@@ -774,9 +812,10 @@ def train_cmd(
 ) -> None:
     """Fine-tune a base model on generated data with TRL's SFTTrainer (+ PEFT LoRA).
 
-    Needs the \\[train] extra (pip install 'museslang\\[train]'). Evaluate the result with
+    Needs the [train] extra (pip install 'museslang[train]'). Evaluate the result with
     `museslang eval SPEC --agent vllm:BASE --lora OUT` (docs/training.md).
     """
+    from museslang.runtime.options import BackendError
     from museslang.train import TrainSettings
     from museslang.train import train as run_training
 
@@ -815,6 +854,7 @@ def rescore(
     Rewrites results.jsonl and summary.json in place (each in one step).
     """
     from museslang.runtime.rescore import rescore as rescore_run
+    from museslang.runtime.store import StoreError
 
     _scheme(metrics)
     if not run.is_dir():
@@ -866,6 +906,7 @@ def table(
     mean ± standard error over episodes. Best in bold, second best marked (values that
     print alike are ties: neither is second).
     """
+    from museslang.diagnostics import did_you_mean
     from museslang.metrics import paper_table
 
     if fmt not in paper_table.FORMATS:
@@ -930,7 +971,7 @@ def _write_report(loaded: list, folder: Path) -> tuple[Path, Path]:
 def _runs(paths: list[Path]) -> list:
     """Run directories as the table and the report read them."""
     from museslang.metrics.paper_table import Run
-    from museslang.runtime.store import load_run
+    from museslang.runtime.store import StoreError, load_run
 
     loaded = []
     for path in paths:
@@ -965,6 +1006,7 @@ def graph(
     ] = None,
 ) -> None:
     """Draw an episode: its protocol (states, who acts, endings) and who may read what."""
+    from museslang.diagnostics import did_you_mean
     from museslang.graph import FORMATS as GRAPH_FORMATS
     from museslang.graph import render_graphs
 
@@ -988,6 +1030,8 @@ FORMATS = ("muses-bench",)  # formats `import` and `export` speak
 
 
 def _format(name: str) -> None:
+    from museslang.diagnostics import did_you_mean
+
     if name not in FORMATS:
         hint = did_you_mean(name, FORMATS)
         raise _fail(f"unknown format '{name}'{'; ' + hint if hint else ''} (known: muses-bench)")
@@ -1139,7 +1183,7 @@ MAX_LISTED = 20  # dropped things listed by export before "and N more"
 
 def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:
     from museslang.interop.muses_bench.results import write_run
-    from museslang.runtime.store import load_run
+    from museslang.runtime.store import StoreError, load_run
 
     if out is None:
         raise _fail("a run is exported to a folder: give -o OUT")
@@ -1179,6 +1223,7 @@ def families_cmd(
     register under the entry-point group `museslang.families` (docs/families.md)."""
     import json
 
+    from rich.console import Console
     from rich.table import Table
 
     from museslang import families
@@ -1204,6 +1249,8 @@ def families_cmd(
 
 
 def main() -> None:
+    from museslang.safetext import redact
+
     try:
         app()
     except KeyboardInterrupt:
