@@ -1,20 +1,31 @@
-"""Orchestration overhead of `museslang eval` against an OpenAI-compatible server.
+"""Orchestration at an endpoint's latency: what `museslang eval` costs beside the model.
 
-Starts the stub server (museslang.testing.openai_stub) in its own process, answering every
-chat request after a fixed latency, and runs specs/meeting.muses through the `openai:`
-agent backend at several concurrencies. With a perfect orchestrator a run takes
-requests x latency / concurrency (`ideal`); `ratio` is wall / ideal. Once the client
-process is CPU-bound, wall time says little about who spends the CPU, so the script also
-replays the exact same request bodies through the bare `openai` client and reports CPU
-time per request for both: the difference is museslang's orchestration overhead.
+The stub server (museslang.testing.openai_stub) runs in its own process and answers every
+chat request after a fixed latency; each measured run is its own process too, so its CPU
+time and peak memory are the client's alone. Per run it prints:
 
-    python benchmarks/eval_throughput.py [--latency 0.05] [--concurrency 1 16 64]
+- requests/s, and wall / ideal, where ideal = requests x latency / in-flight limit (the
+  time a perfect orchestrator needs at that concurrency; with LLM-simulated users an
+  episode's users reply at once, so in-flight requests are bounded by --max-requests,
+  which defaults to the concurrency);
+- client CPU per request (museslang, HTTP and JSON together: the process's user + system
+  time over the run, start-up and compile excluded);
+- TCP connections the server accepted per request, and per in-flight slot;
+- the client's peak RSS, and prefix reuse (with LLM users: the share of each agent
+  request that repeats the previous one).
+
+    python benchmarks/eval_throughput.py                      # the grid, then a big run
+    python benchmarks/eval_throughput.py --latency 0.05 --concurrency 16 --users llm
+    python benchmarks/eval_throughput.py --big 10000          # memory over 10,000 episodes
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import math
+import resource
 import socket
 import subprocess
 import sys
@@ -26,13 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from museslang.compiler import compile_path  # noqa: E402
-from museslang.runtime.agents import make_agent  # noqa: E402
-from museslang.runtime.options import BackendOptions  # noqa: E402
-from museslang.runtime.runner import run_all  # noqa: E402
-from museslang.runtime.store import ResultsStore  # noqa: E402
-from museslang.runtime.users import make_users  # noqa: E402
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -40,114 +44,157 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str) -> None:
+def stats(base_url: str) -> dict[str, int]:
     for _ in range(200):
         try:
-            urllib.request.urlopen(url + "/models", timeout=1).read()
-            return
+            with urllib.request.urlopen(base_url + "/stats", timeout=1) as r:
+                return json.loads(r.read())
         except OSError:
             time.sleep(0.05)
-    raise SystemExit(f"the stub server at {url} did not start")
+    raise SystemExit(f"the stub server at {base_url} did not answer")
 
 
-async def one_run(compiled, episodes, base_url: str, concurrency: int, out: Path):
-    options = BackendOptions(base_url=base_url, timeout=30, retries=0)
-    agent = make_agent("openai:stub", options)
-    users = make_users("scripted", options)
-    bodies: list[dict] = []
-    post = agent.client.client.post
+def cell(spec: str, base_url: str, concurrency: int, users: str, episodes: int,
+         trials: int) -> dict:  # fmt: skip
+    """One measured run, in this process (called with --cell by the parent)."""
+    from museslang.compiler import compile_path
+    from museslang.runtime.agents import make_agent
+    from museslang.runtime.options import BackendOptions
+    from museslang.runtime.runner import run_all
+    from museslang.runtime.store import ResultsStore
+    from museslang.runtime.users import make_users
 
-    async def recording_post(path, *, body, **kw):
-        bodies.append(body)
-        return await post(path, body=body, **kw)
-
-    agent.client.client.post = recording_post
-    store = ResultsStore(out)
-    store.prepare({"spec_sha256": compiled.spec_sha256}, resume=False)
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    try:
-        outcome = await run_all(
-            compiled, episodes, agent, users, store, concurrency=concurrency, done={}
-        )
-    finally:
-        store.close()
-        await agent.aclose()
-    return outcome, time.perf_counter() - t0, time.process_time() - cpu0, bodies
-
-
-async def bare_client(requests: list[dict], base_url: str, concurrency: int) -> tuple[float, float]:
-    """The same requests through the openai client alone: the floor museslang runs on."""
-    from openai.types.chat import ChatCompletion
-
-    from museslang.runtime.chat import ChatClient
-
-    client = ChatClient("stub", base_url, BackendOptions(base_url=base_url, retries=0))
-    queue = list(reversed(requests))
-
-    async def worker() -> None:
-        while queue:
-            body = queue.pop()
-            await client.client.post("/chat/completions", cast_to=ChatCompletion, body=body)
-
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    await client.aclose()
-    return wall, cpu
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
-    parser.add_argument(
-        "--serial-limit", type=int, default=40, help="episodes at concurrency 1 (it is slow)"
-    )
-    args = parser.parse_args()
-    compiled = compile_path(ROOT / "specs" / "meeting.muses").compiled
+    compiled = compile_path(ROOT / spec).compiled
     assert compiled is not None
+    chosen = compiled.episodes[:episodes]
+    options = BackendOptions(base_url=base_url, timeout=60, retries=0,
+                             max_requests=concurrency)  # fmt: skip
+    agent = make_agent("openai:stub", options)
+    people = make_users("openai:stub" if users == "llm" else "scripted", options)
+    before = stats(base_url)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ResultsStore(Path(tmp))
+        store.prepare({"spec_sha256": compiled.spec_sha256}, resume=False)
+        t0 = time.perf_counter()
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+
+        async def go():
+            try:
+                return await run_all(compiled, chosen, agent, people, store,
+                                     concurrency=concurrency, done={}, trials=trials)  # fmt: skip
+            finally:
+                await agent.aclose()
+                await people.aclose()
+
+        outcome = asyncio.run(go())
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        wall = time.perf_counter() - t0
+        store.close()
+    after = stats(base_url)
+    reuse = [x for r in outcome.results for x in r.prefix_reuse]
+    return {
+        "requests": after["requests"] - before["requests"],
+        # less the one connection the second /stats call opened
+        "connections": after["connections"] - before["connections"] - 1,
+        "wall": wall,
+        "cpu": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime),
+        "rss_mb": r1.ru_maxrss / 1024,
+        "episodes": len(outcome.results),
+        "errored": sum(r.status != "ok" for r in outcome.results),
+        "prefix_reuse": sum(reuse) / len(reuse) if reuse else None,
+    }
+
+
+def run_cell(args: argparse.Namespace, base_url: str, latency: float, concurrency: int,
+             users: str, episodes: int, trials: int, spec: str) -> dict:  # fmt: skip
+    cmd = [sys.executable, __file__, "--cell", spec, base_url, str(concurrency), users,
+           str(episodes), str(trials)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-2000:])
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    got["ideal"] = got["requests"] * latency / concurrency
+    return got
+
+
+def row(latency: float, c: int, users: str, got: dict) -> str:
+    reqs = got["requests"]
+    reuse = got["prefix_reuse"]
+    return (
+        f"{latency * 1000:>5.0f} {c:>5} {users:>8} {got['episodes']:>8} {reqs:>8} "
+        f"{reqs / got['wall']:>7.1f} {got['wall'] / got['ideal']:>6.2f} "
+        f"{got['cpu'] / reqs * 1000:>8.2f} {got['connections'] / reqs:>8.3f} "
+        f"{got['connections'] / c:>7.2f} {got['rss_mb']:>7.0f} "
+        f"{'–' if reuse is None else f'{reuse:.3f}':>6} {got['errored']:>4}"
+    )
+
+
+HEAD = (
+    f"{'ms':>5} {'conc':>5} {'users':>8} {'episodes':>8} {'requests':>8} {'req/s':>7} "
+    f"{'/ideal':>6} {'cpu ms/r':>8} {'conn/r':>8} {'conn/sl':>7} {'rss MB':>7} {'reuse':>6} "
+    f"{'err':>4}"
+)
+
+
+def serve(latency: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "museslang.testing.openai_stub", "--port", str(port),
-         "--latency", str(args.latency)],
+         "--latency", str(latency)],
         cwd=ROOT, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_until_up(base_url)
-        print(f"specs/meeting.muses, openai:stub at {args.latency * 1000:.0f} ms per request")
-        print(
-            f"{'conc':>5} {'episodes':>8} {'requests':>8} {'wall s':>7} {'ideal s':>7} "
-            f"{'ratio':>6} {'ep/s':>6} {'cpu ms/req':>10} {'bare cpu':>9} {'museslang':>10} "
-            f"{'errored':>7}"
-        )
-        with tempfile.TemporaryDirectory() as tmp:  # warm up: imports, caches, connections
-            asyncio.run(one_run(compiled, compiled.episodes[:8], base_url, 4, Path(tmp)))
-            asyncio.run(bare_client([], base_url, 1))
-        for c in args.concurrency:
-            episodes = compiled.episodes[: args.serial_limit] if c == 1 else compiled.episodes
-            with tempfile.TemporaryDirectory() as tmp:
-                outcome, wall, cpu, bodies = asyncio.run(
-                    one_run(compiled, episodes, base_url, c, Path(tmp))
-                )
-            requests = len(bodies)
-            _, bare_cpu = asyncio.run(bare_client(bodies, base_url, c))
-            ideal = requests * args.latency / c
-            cpu_ms, bare_ms = cpu / requests * 1000, bare_cpu / requests * 1000
-            errored = sum(r.status != "ok" for r in outcome.results)
-            print(
-                f"{c:>5} {len(episodes):>8} {requests:>8} {wall:>7.2f} {ideal:>7.2f} "
-                f"{wall / ideal:>6.2f} {len(episodes) / wall:>6.1f} {cpu_ms:>10.2f} "
-                f"{bare_ms:>9.2f} {cpu_ms - bare_ms:>10.2f} {errored:>7}"
-            )
-        print(
-            "cpu ms/req: this process's CPU time per request during the eval; bare cpu: the\n"
-            "same request bodies sent through the bare openai client; museslang: the difference,\n"
-            "i.e. what the engine, users, scoring and results file cost per request."
-        )
-    finally:
-        server.terminate()
-        server.wait()
+    stats(base_url)
+    return server, base_url
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--cell":
+        spec, base_url, c, users, n, trials = sys.argv[2:8]
+        print(json.dumps(cell(spec, base_url, int(c), users, int(n), int(trials))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, nargs="+", default=[0.05, 0.2])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64, 256])
+    parser.add_argument("--users", nargs="+", default=["scripted", "llm"])
+    parser.add_argument("--spec", default="specs/meeting.muses")
+    per_slot = "episodes per in-flight slot (at least 16, at most the spec's)"
+    parser.add_argument("--work", type=int, default=6, help=per_slot)
+    parser.add_argument("--big", type=int, default=10_000,
+                        help="episodes of the memory run (0: skip it)")  # fmt: skip
+    args = parser.parse_args()
+    from museslang.compiler import compile_path
+
+    total = len(compile_path(ROOT / args.spec).compiled.episodes)  # type: ignore[union-attr]
+    print(f"{args.spec} ({total} episodes), openai:stub agent; users scripted or openai:stub")
+    print(HEAD)
+    for latency in args.latency:
+        server, base_url = serve(latency)
+        try:
+            for users in args.users:
+                for c in args.concurrency:
+                    wanted = max(16, c * args.work)
+                    episodes = min(total, wanted)
+                    trials = max(1, math.ceil(wanted / total))
+                    got = run_cell(args, base_url, latency, c, users, episodes, trials, args.spec)
+                    print(row(latency, c, users, got), flush=True)
+        finally:
+            server.terminate()
+    if args.big:
+        # memory stays flat: results stream to disk. One-turn episodes, many trials.
+        spec = "specs/shared_queue.muses"
+        n = len(compile_path(ROOT / spec).compiled.episodes)  # type: ignore[union-attr]
+        server, base_url = serve(0.0)
+        try:
+            print(f"\n{spec}: memory against episodes (0 ms, concurrency 256)")
+            print(HEAD)
+            for size in (max(1, args.big // 10), args.big):
+                got = run_cell(args, base_url, 0.0001, 256, "scripted", n,
+                               math.ceil(size / n), spec)  # fmt: skip
+                print(row(0.0001, 256, "scripted", got).replace("    0 ", "    0 ", 1),
+                      flush=True)  # fmt: skip
+        finally:
+            server.terminate()
 
 
 if __name__ == "__main__":

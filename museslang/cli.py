@@ -238,9 +238,10 @@ def compile_cmd(
     users = sum(len(e.participants) for e in episodes)
     wall = time.perf_counter() - t0
     dest = f" -> {out}" if out else ""
+    how = " (from the cache: nothing it was compiled from changed)" if _CACHED["hit"] else ""
     typer.echo(
         f"compiled {len(episodes)} episode{'s' if len(episodes) != 1 else ''} "
-        f"({users} users) from {file} in {wall:.2f} s{dest}",
+        f"({users} users) from {file} in {wall:.2f} s{how}{dest}",
         err=True,
     )
 
@@ -294,18 +295,32 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
     return _compile_or_exit(file, seed)
 
 
+_CACHED = {"hit": False}  # whether the latest compile came from the cache
+
+
 def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
     """Compile, print any diagnostics, and exit 1 when there were errors."""
+    from museslang import compile_cache
     from museslang.compiler import compile_path
     from museslang.diagnostics import render_all
 
     if seed is not None and seed < 0:
         raise _fail("--seed must be a non-negative integer")
+    hit = compile_cache.load(file, seed)
+    _CACHED["hit"] = hit is not None
+    if hit is not None:  # every file it was compiled from is unchanged: no parse
+        if hit.diagnostics:
+            typer.echo(hit.diagnostics, err=True)
+        return hit.compiled
     result = compile_path(file, seed)
-    if result.diagnostics.items:
-        typer.echo(render_all(result.diagnostics.sorted(), result.sources), err=True)
+    shown = (
+        render_all(result.diagnostics.sorted(), result.sources) if result.diagnostics.items else ""
+    )
+    if shown:
+        typer.echo(shown, err=True)
     if not result.ok or result.compiled is None:
         raise typer.Exit(1)
+    compile_cache.store(file, seed, result.compiled, result.inputs, shown)
     return result.compiled
 
 

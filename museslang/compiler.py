@@ -18,6 +18,7 @@ from museslang.diagnostics import Diagnostics
 from museslang.ir import models as ir
 from museslang.lower.episodes import LowerContext, LoweringError, lower_episode
 from museslang.lower.expand import plan
+from museslang.prompts import find_template
 from museslang.semantics.check import CheckedProgram, check_file
 from museslang.source import SourceFile, Span
 
@@ -29,6 +30,7 @@ class CompileResult:
     compiled: ir.CompiledSpec | None = None
     checked: CheckedProgram | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    inputs: list[Path] = field(default_factory=list)  # every file the compile read
 
     @property
     def ok(self) -> bool:
@@ -101,6 +103,8 @@ def _compile(path: Path, seed: int | None) -> CompileResult:
                 break
     result.sources.update(lc.sources)
     result.timings["lower"] = time.perf_counter() - t0
+    result.inputs = [m.source.path for m in program.modules.values()]
+    result.inputs += [p for name in lc.templates if (p := find_template(name, lc.spec_dir))]
     if result.diagnostics.has_errors:
         return result
     base_seed = seed

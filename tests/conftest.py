@@ -21,6 +21,15 @@ NO_SAMPLE = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiles the tests cache go to a folder of this session, not the user's cache (the
+    subprocesses the tests start inherit it)."""
+    import tempfile
+
+    if "MUSESLANG_CACHE" not in os.environ:
+        os.environ["MUSESLANG_CACHE"] = tempfile.mkdtemp(prefix="museslang-cache-")
+
+
 @pytest.fixture(autouse=True)
 def _at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Diagnostics name files relative to the working directory: pin it."""

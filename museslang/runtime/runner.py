@@ -84,9 +84,21 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
     return result
 
 
+def slim(result: EpisodeResult) -> EpisodeResult:
+    """The result without what only results.jsonl needs (transcript, actions, replies,
+    conversation): what a run keeps in memory per episode, so that a run of 10,000
+    episodes holds summaries and metrics, not 10,000 conversations."""
+    return result.model_copy(
+        update={"transcript": [], "actions": [], "replies": [], "conversation": None,
+                "tools": None}
+    )  # fmt: skip
+
+
 @dataclass(repr=False)
 class RunOutcome:
-    results: list[EpisodeResult]  # in compiled episode order, resumed ones included
+    # in compiled episode order, resumed ones included; slim (see `slim`) unless the run
+    # keeps conversations (generate reads them back)
+    results: list[EpisodeResult]
     ran: int
     summary: RunSummary
 
@@ -115,7 +127,8 @@ async def run_all(
     engine = Engine(agent, users)
     work = [(e, k) for e in episodes for k in range(trials)]
     todo = [(e, k) for e, k in work if (e.id, k) not in done]
-    finished: dict[tuple[str, int], EpisodeResult] = dict(done)
+    keep = (lambda r: r) if keep_conversation else slim
+    finished: dict[tuple[str, int], EpisodeResult] = {k: keep(r) for k, r in done.items()}
     queue: asyncio.Queue[tuple[EpisodeGraph, int]] = asyncio.Queue()
     for item in todo:
         queue.put_nowait(item)
@@ -138,9 +151,9 @@ async def run_all(
                 keep_conversation=keep_conversation,
             )
             store.append(result)
-            finished[result.key] = result
             if on_result is not None:
                 on_result(result)
+            finished[result.key] = keep(result)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(todo))))]
     try:

@@ -13,6 +13,7 @@ the default facilitator, which is enough for dry runs of `museslang eval`.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import threading
@@ -82,6 +83,7 @@ class StubServer:
         self.keep_requests = keep_requests
         self.requests: list[dict[str, Any]] = []
         self.count = 0
+        self.connections = 0  # TCP connections accepted (GET /stats reports both)
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
@@ -136,6 +138,7 @@ class StubServer:
             self._loop.close()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -164,6 +167,8 @@ class StubServer:
 
     async def _route(self, method: str, path: str, body: bytes) -> tuple[int, Any, dict[str, str]]:
         path = path.split("?", 1)[0].rstrip("/")
+        if method == "GET" and path.endswith("/stats"):
+            return 200, {"requests": self.count, "connections": self.connections}, {}
         if method == "GET" and path.endswith("/models"):
             return 200, {"object": "list", "data": [{"id": "stub", "object": "model"}]}, {}
         if method != "POST" or not path.endswith("/chat/completions"):
@@ -173,7 +178,7 @@ class StubServer:
         if self.keep_requests:
             self.requests.append(request)
         reply = self.responder(request)
-        if not isinstance(reply, StubReply):
+        if inspect.isawaitable(reply):  # not isinstance: run as __main__, StubReply is twice
             reply = await reply
         if self.latency or reply.delay:
             await asyncio.sleep(self.latency + reply.delay)

@@ -1,0 +1,102 @@
+"""The compiled-spec cache: a second run of an unchanged spec loads its compile instead of
+parsing; any change to what it was compiled from (the spec, a module it imports, a prompt
+template) or to the cached file itself is a miss."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from museslang import compile_cache
+from museslang.cli import app
+
+runner = CliRunner()
+
+MODULE = 'template shout { wrap: "<{{user}}>{{text}}</{{user}}>" }\n'
+SPEC = """import "./people.muses"
+
+scenario s {
+  family: meeting
+  template: shout
+  protocol { prompt: "agent.j2" }
+  user Ana { prefers: [Tue 9:30] }
+  user Ben { prefers: [Tue 9:30] }
+}
+"""
+
+
+@pytest.fixture
+def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MUSESLANG_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "people.muses").write_text(MODULE, encoding="utf-8")
+    (tmp_path / "agent.j2").write_text("Book a meeting for {{ users | length }}.\n")
+    path = tmp_path / "s.muses"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def compiled(spec: Path, out: Path) -> dict:
+    done = runner.invoke(app, ["compile", str(spec), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    import museslang.compiler
+
+    calls: list[Path] = []
+    real = museslang.compiler.compile_path
+
+    def counting(path, seed=None):
+        calls.append(path)
+        return real(path, seed)
+
+    monkeypatch.setattr(museslang.compiler, "compile_path", counting)
+    return calls
+
+
+def test_a_second_run_of_an_unchanged_spec_does_not_parse(spec, tmp_path, monkeypatch) -> None:
+    first = compiled(spec, tmp_path / "a.json")
+    calls = parses(monkeypatch)
+    assert compiled(spec, tmp_path / "b.json") == first
+    assert calls == []
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+@pytest.mark.parametrize("edit", ["people.muses", "agent.j2", "s.muses"])
+def test_any_input_that_changed_is_a_miss(spec, tmp_path, monkeypatch, edit: str) -> None:
+    first = compiled(spec, tmp_path / "a.json")
+    target = tmp_path / edit
+    if edit == "people.muses":
+        target.write_text(MODULE.replace("<{{user}}>", "[{{user}}]"), encoding="utf-8")
+    elif edit == "agent.j2":
+        target.write_text("Find a slot for {{ users | length }} people.\n")
+    else:
+        target.write_text(SPEC.replace("Tue 9:30] }\n}", "Tue 9:30, Wed 10:00] }\n}"))
+    calls = parses(monkeypatch)
+    again = compiled(spec, tmp_path / "b.json")
+    assert len(calls) == 1 and again != first
+
+
+def test_a_damaged_cache_entry_is_never_trusted(spec, tmp_path, monkeypatch) -> None:
+    first = compiled(spec, tmp_path / "a.json")
+    (entry,) = [p for p in (tmp_path / "cache").iterdir() if not p.name.endswith("manifest.json")]
+    entry.write_text(entry.read_text().replace("Ana", "Eve"), encoding="utf-8")
+    calls = parses(monkeypatch)
+    assert compiled(spec, tmp_path / "b.json") == first
+    assert len(calls) == 1
+
+
+def test_warnings_are_shown_again_and_off_means_off(spec, tmp_path, monkeypatch) -> None:
+    spec.write_text(SPEC + "role unused { authority: 3 }\n", encoding="utf-8")
+    first = runner.invoke(app, ["compile", str(spec), "--out", str(tmp_path / "a.json")])
+    again = runner.invoke(app, ["compile", str(spec), "--out", str(tmp_path / "b.json")])
+    assert "W001" in first.output and "W001" in again.output
+    monkeypatch.setenv("MUSESLANG_CACHE", "off")
+    assert compile_cache.folder() is None
+    calls = parses(monkeypatch)
+    compiled(spec, tmp_path / "c.json")
+    assert len(calls) == 1
