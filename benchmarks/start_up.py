@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT.parent / "shared" / "muses-bench-sample" / "shared_queue"
 
 
@@ -103,6 +104,17 @@ def main() -> None:
         again = wall(["compile", str(spec), "--out", out], env, args.repeat)
         print(f"compile {size:.1f} MB imported spec, no cache {first:6.3f}")
         print(f"compile {size:.1f} MB imported spec, cached   {again:6.3f}")
+        probe = ("import time; t = time.perf_counter(); from pathlib import Path; "
+                 "from museslang.cli import _load_episodes; "
+                 f"c = _load_episodes(Path({str(spec)!r}), None); "
+                 "print(time.perf_counter() - t, len(c.episodes))")  # fmt: skip
+        starts = []
+        for _ in range(args.repeat):
+            done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+            starts.append(float(done.stdout.split()[0]))
+        print(f"cached: a fresh process has the {size:.1f} MB spec's episodes after "
+              f"{statistics.median(starts):.3f} s (imports included)")  # fmt: skip
         cold, warm = in_process(spec)
         print(f"in process: compile {cold:.3f} s, from the cache {warm:.3f} s "
               f"({cold / warm:.1f}x)")  # fmt: skip

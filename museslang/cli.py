@@ -89,7 +89,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _spec_file(path: Path) -> Path:
-    from museslang.semantics.loader import SourceError, read_source
+    from museslang.source import SourceError, read_source
 
     try:
         exists, folder = path.exists(), path.is_dir()
@@ -301,8 +301,6 @@ _CACHED = {"hit": False}  # whether the latest compile came from the cache
 def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
     """Compile, print any diagnostics, and exit 1 when there were errors."""
     from museslang import compile_cache
-    from museslang.compiler import compile_path
-    from museslang.diagnostics import render_all
 
     if seed is not None and seed < 0:
         raise _fail("--seed must be a non-negative integer")
@@ -312,6 +310,9 @@ def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
         if hit.diagnostics:
             typer.echo(hit.diagnostics, err=True)
         return hit.compiled
+    from museslang.compiler import compile_path  # the compiler, only when it compiles
+    from museslang.diagnostics import render_all
+
     result = compile_path(file, seed)
     shown = (
         render_all(result.diagnostics.sorted(), result.sources) if result.diagnostics.items else ""

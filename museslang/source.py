@@ -80,3 +80,25 @@ def display_path(path: Path, std_root: Path | None = None) -> str:
         return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a spec or module larger than this is refused (E006)
+
+
+def read_source(path: Path) -> str:
+    """A module's text; raises `SourceError` with a one-line reason for anything unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(
+                f"{size:,} bytes is over the limit of {MAX_SOURCE_BYTES:,} for a source file"
+            )
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (byte {exc.start})") from None
+    except (OSError, ValueError) as exc:
+        raise SourceError(getattr(exc, "strerror", None) or str(exc)) from None
+
+
+class SourceError(Exception):
+    """A file that cannot be used as source; the message says why."""

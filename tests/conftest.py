@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if "MUSESLANG_CACHE" not in os.environ:
         os.environ["MUSESLANG_CACHE"] = tempfile.mkdtemp(prefix="museslang-cache-")
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop("MUSESLANG_CACHE"), True))
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from museslang.diagnostics import Diagnostics, did_you_mean
 from museslang.resources import stdlib_root
-from museslang.source import SourceFile, display_path
+from museslang.source import SourceError, SourceFile, display_path, read_source
 from museslang.syntax import ast
 from museslang.syntax.parser import parse_source
 
@@ -60,27 +60,7 @@ def std_modules() -> list[str]:
     )
 
 
-MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a spec or module larger than this is refused (E006)
 MAX_IMPORT_NAME = 240  # characters of an import path or module name
-
-
-def read_source(path: Path) -> str:
-    """A module's text; raises `SourceError` with a one-line reason for anything unreadable."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceError(
-                f"{size:,} bytes is over the limit of {MAX_SOURCE_BYTES:,} for a source file"
-            )
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start})") from None
-    except (OSError, ValueError) as exc:
-        raise SourceError(getattr(exc, "strerror", None) or str(exc)) from None
-
-
-class SourceError(Exception):
-    """A file that cannot be used as source; the message says why."""
 
 
 def load_program(path: Path, diags: Diagnostics, text: str | None = None) -> Program:
