@@ -86,12 +86,11 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
 
 def slim(result: EpisodeResult) -> EpisodeResult:
     """The result without what only results.jsonl needs (transcript, actions, replies,
-    conversation): what a run keeps in memory per episode, so that a run of 10,000
-    episodes holds summaries and metrics, not 10,000 conversations."""
-    return result.model_copy(
-        update={"transcript": [], "actions": [], "replies": [], "conversation": None,
-                "tools": None}
-    )  # fmt: skip
+    conversation), emptied in place once it is stored: a run keeps summaries and metrics
+    in memory, not every conversation it had."""
+    result.transcript, result.actions, result.replies = [], [], []
+    result.conversation = result.tools = None
+    return result
 
 
 @dataclass(repr=False)
