@@ -242,3 +242,17 @@ def test_the_oracle_searches_sets_of_users_users_and_flags(tmp_path: Path) -> No
         {"action": "pick", "args": {"who": ["Ana", "Chen"], "lead": "Ana", "urgent": True}}
     ]
     assert truth.ideal_scores["success"] == 1.0
+
+
+def test_a_spec_lists_the_metrics_of_its_family_written_in_museslang(tmp_path: Path) -> None:
+    spec = tmp_path / "b.muses"
+    head = "import std.budget\nimport std.people\nimport std.org\nscenario b {\n  family: budget\n"
+    tail = "  population { pool: office  roles: [cto, lead] }\n  sweep { users: [2] }\n}\n"
+    spec.write_text(head + "  metrics: [success, fairness]\n" + tail, encoding="utf-8")
+    result = compile_path(spec)
+    assert result.compiled is not None
+    assert [m.name for m in result.compiled.episodes[0].metrics] == ["success", "fairness"]
+    spec.write_text(head + "  metrics: [success, fairnes, accuracy]\n" + tail, encoding="utf-8")
+    found = {(d.code, d.message) for d in compile_path(spec).diagnostics.items}
+    assert ("E013", "unknown metric 'fairnes'") in found
+    assert ("E014", "metric 'accuracy' does not apply to the budget family") in found

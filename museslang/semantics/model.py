@@ -21,6 +21,7 @@ from museslang.semantics.types import (
     Int,
     IntAxis,
     ListOf,
+    MetricT,
     NameT,
     ObjectT,
     ParamsT,
@@ -500,16 +501,8 @@ KINDS: dict[str, KindSpec] = {
                 "calendar": FieldSpec(RefTo(("calendar",))),
                 "expect": FieldSpec(Enum(("feasible", "infeasible"), "expectation")),
                 "metrics": FieldSpec(
-                    ListOf(
-                        Enum(
-                            tuple(
-                                sorted(
-                                    {m for ms in METRICS.values() for m in ms} | set(COMMON_METRICS)
-                                )
-                            ),
-                            "metric",
-                        )
-                    )
+                    ListOf(MetricT(COMMON_METRICS)),
+                    doc="the metrics to report (default: every metric of the family)",
                 ),
                 "template": FieldSpec(RefTo(("template",)), doc="default identity template"),
                 "id": FieldSpec(

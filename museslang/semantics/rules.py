@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from museslang import families
-from museslang.diagnostics import Diagnostics, Label
+from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.prompts import (
     PromptError,
     find_template,
@@ -28,7 +28,7 @@ from museslang.semantics.model import (
     Entity,
     ScenarioDef,
 )
-from museslang.semantics.types import Condition, Symbol
+from museslang.semantics.types import Condition, NamedAt, Symbol
 from museslang.source import Span
 
 # sweep axes every family takes; the others belong to the families that declare them
@@ -172,16 +172,32 @@ def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:
 
 
 def _metrics(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """Each metric a spec lists must be its family's (or every family's): another family's
+    is E014, a name nobody scores E013. The list becomes plain names."""
     own = families.get(sc.family).metrics
-    allowed = set(own) | set(COMMON_METRICS)
-    for m in sc.metrics:
-        if m not in allowed:
+    allowed = [*own, *COMMON_METRICS]
+    anyone = {m for n in families.installed() for m in families.get(n).metrics}
+    kept: list[str] = []
+    for named in sc.metrics:
+        name, span = (named.name, named.span) if isinstance(named, NamedAt) else (named, None)
+        where = span or sc.at("metrics")
+        if name in allowed:
+            kept.append(name)
+        elif name in anyone:
             diags.error(
                 "E014",
-                f"metric '{m}' does not apply to the {sc.family} family",
-                sc.at("metrics"),
+                f"metric '{name}' does not apply to the {sc.family} family",
+                where,
                 hint="metrics of this family: " + ", ".join(own),
             )
+        else:
+            diags.error(
+                "E013",
+                f"unknown metric '{name}'",
+                where,
+                hint=did_you_mean(name, allowed) or "choose one of: " + ", ".join(allowed),
+            )
+    sc.metrics = kept
 
 
 def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:

@@ -355,6 +355,21 @@ class NameT(Type):
         return wrong_type(ctx, value, self.describe)
 
 
+@dataclass
+class MetricT(NameT):
+    """A metric's name; which names a scenario may list depends on its family, known only
+    once the family (maybe one written in museslang) is checked (`rules._metrics`)."""
+
+    common: tuple[str, ...] = ()  # every family's metrics
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        found = families.declared()
+        names = sorted({m for n in families.installed() for m in found.get(n).metrics}
+                       | set(self.common))  # fmt: skip
+        return "a metric: one of " + ", ".join(names) + ", or its family's own"
+
+
 @dataclass(frozen=True)
 class NamedAt:
     name: str
