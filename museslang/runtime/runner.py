@@ -90,6 +90,10 @@ def slim(result: EpisodeResult) -> EpisodeResult:
     in memory, not every conversation it had."""
     result.transcript, result.actions, result.replies = [], [], []
     result.conversation = result.tools = None
+    for model in (result, result.agent_usage, result.user_usage):
+        # which fields were set matters only to a dump with exclude_unset, and this
+        # result was dumped already: its set of ~30 names was 2 KB of the 5 KB kept
+        object.__setattr__(model, "__pydantic_fields_set__", set())
     return result
 
 
