@@ -256,3 +256,14 @@ def test_a_spec_lists_the_metrics_of_its_family_written_in_museslang(tmp_path: P
     found = {(d.code, d.message) for d in compile_path(spec).diagnostics.items}
     assert ("E013", "unknown metric 'fairnes'") in found
     assert ("E014", "metric 'accuracy' does not apply to the budget family") in found
+
+
+def test_a_model_teacher_is_told_the_oracles_calls() -> None:
+    from museslang.datagen.teacher import TEMPLATE, guidance
+    from museslang.resources import stdlib_root
+
+    episode = compile_path(SPECS["trip"]).compiled.episodes[0]  # type: ignore[union-attr]
+    (call,) = episode.truth.authored.ideal  # type: ignore[union-attr]
+    text = guidance(episode, (stdlib_root() / TEMPLATE).read_text(encoding="utf-8"))
+    assert f"- book(trip={call.args['trip']})" in text
+    assert "Never repeat one person's private details" in text

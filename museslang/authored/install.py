@@ -51,6 +51,7 @@ def install(fam: ir.AuthoredFamily) -> None:
     _register_users(fam)
     _register_lowering(fam)
     _register_blame(fam)
+    _register_teacher(fam)
 
 
 def install_all(compiled: ir.CompiledSpec) -> None:
@@ -224,6 +225,17 @@ def _register_metrics(fam: ir.AuthoredFamily) -> None:
             return {name: scored(episode, result)[name]}
 
         METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
+
+
+def _register_teacher(fam: ir.AuthoredFamily) -> None:
+    """What `generate`'s teacher is told: the oracle's calls (stdlib/prompts/teacher.j2)."""
+    from museslang.datagen.teacher import GUIDES
+
+    def guide(episode: ir.EpisodeGraph) -> dict[str, Any]:
+        truth = episode.truth.authored
+        return {"ideal": [c.model_dump() for c in truth.ideal] if truth else []}
+
+    GUIDES.replace(fam.name, guide)
 
 
 def _register_blame(fam: ir.AuthoredFamily) -> None:
