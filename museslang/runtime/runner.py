@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
 from museslang.metrics.registry import score
@@ -18,7 +18,7 @@ from museslang.metrics.stability import decision
 from museslang.metrics.summary import RunSummary, summarise
 from museslang.runtime.engine import Agent, Engine, EpisodeRun, UserBackend, describe_error
 from museslang.runtime.store import ResultsStore
-from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.transcript import EpisodeResult, Usage
 from museslang.runtime.trials import for_trial
 
 Progress = Callable[[EpisodeResult], None]
@@ -84,24 +84,70 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
     return result
 
 
-def slim(result: EpisodeResult) -> EpisodeResult:
-    """The result without what only results.jsonl needs (transcript, actions, replies,
-    conversation), emptied in place once it is stored: a run keeps summaries and metrics
-    in memory, not every conversation it had."""
-    result.transcript, result.actions, result.replies = [], [], []
-    result.conversation = result.tools = None
-    for model in (result, result.agent_usage, result.user_usage):
-        # which fields were set matters only to a dump with exclude_unset, and this
-        # result was dumped already: its set of ~30 names was 2 KB of the 5 KB kept
-        object.__setattr__(model, "__pydantic_fields_set__", set())
-    return result
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """A result's usage as a run keeps it (what `Usage.add` reads)."""
+
+    requests: int
+    cached: int
+    prompt_tokens: int
+    completion_tokens: int
+
+    @classmethod
+    def of(cls, usage: Usage) -> Tokens:
+        return cls(usage.requests, usage.cached, usage.prompt_tokens, usage.completion_tokens)
+
+
+@dataclass(slots=True)
+class Kept:
+    """What a run keeps of a result once it is in results.jsonl: what its summary and its
+    report read, and nothing of the conversation. A run of 10,000 episodes holds these
+    (under 1 KB each), not 10,000 results."""
+
+    id: str
+    family: str
+    cell: dict[str, str | int]
+    trial: int
+    team: int | None
+    status: str
+    agent: str
+    variant: str | None
+    base: str | None
+    decision: str | None
+    metrics: dict[str, float | list[float] | None]
+    prefix_reuse: list[float]
+    prefix_kept: float | None
+    agent_usage: Tokens
+    user_usage: Tokens
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.id, self.trial
+
+    def model_copy(self, update: dict[str, object]) -> Kept:
+        """As EpisodeResult.model_copy(update=...), which the summary uses."""
+        return replace(self, **update)  # type: ignore[arg-type]
+
+
+_CELLS: dict[tuple, dict[str, str | int]] = {}
+
+
+def slim(result: EpisodeResult) -> Kept:
+    """The part of a stored result a run keeps (see `Kept`); cells are shared."""
+    cell = _CELLS.setdefault(tuple(result.cell.items()), result.cell)
+    return Kept(
+        result.id, result.family, cell, result.trial, result.team, result.status,
+        result.agent, result.variant, result.base, result.decision, result.metrics,
+        result.prefix_reuse, result.prefix_kept, Tokens.of(result.agent_usage),
+        Tokens.of(result.user_usage),
+    )  # fmt: skip
 
 
 @dataclass(repr=False)
 class RunOutcome:
-    # in compiled episode order, resumed ones included; slim (see `slim`) unless the run
-    # keeps conversations (generate reads them back)
-    results: list[EpisodeResult]
+    # in compiled episode order, resumed ones included; what a run keeps (`Kept`) unless
+    # it keeps conversations (generate reads them back)
+    results: list[EpisodeResult | Kept]
     ran: int
     summary: RunSummary
 
@@ -130,8 +176,10 @@ async def run_all(
     engine = Engine(agent, users)
     work = [(e, k) for e in episodes for k in range(trials)]
     todo = [(e, k) for e, k in work if (e.id, k) not in done]
-    keep = (lambda r: r) if keep_conversation else slim
-    finished: dict[tuple[str, int], EpisodeResult] = {k: keep(r) for k, r in done.items()}
+    keep: Callable[[EpisodeResult], EpisodeResult | Kept] = (
+        (lambda r: r) if keep_conversation else slim
+    )
+    finished: dict[tuple[str, int], EpisodeResult | Kept] = {k: keep(r) for k, r in done.items()}
     queue: asyncio.Queue[tuple[EpisodeGraph, int]] = asyncio.Queue()
     for item in todo:
         queue.put_nowait(item)
