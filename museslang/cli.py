@@ -1173,6 +1173,16 @@ def export_cmd(
         _export_run(file, out, spec)
         return
     compiled = _load_episodes(file, seed)
+    from museslang import families
+    from museslang.interop.muses_bench.common import FAMILIES as OFFICIAL
+
+    families.load()  # each family's interop hook registers its official layout
+    other = sorted({e.family for e in compiled.episodes if e.family not in OFFICIAL})
+    if other:
+        raise _fail(
+            f"MUSES Bench has no records of the {', '.join(other)} famil"
+            f"{'ies' if len(other) > 1 else 'y'}; it has: {', '.join(OFFICIAL.names())}"
+        )
     dropped = losses(compiled.episodes)
     if dropped:
         shown = [f"  {d}" for d in dropped[:MAX_LISTED]]

@@ -267,3 +267,11 @@ def test_a_model_teacher_is_told_the_oracles_calls() -> None:
     text = guidance(episode, (stdlib_root() / TEMPLATE).read_text(encoding="utf-8"))
     assert f"- book(trip={call.args['trip']})" in text
     assert "Never repeat one person's private details" in text
+
+
+def test_export_to_muses_bench_says_the_family_has_no_official_records(tmp_path: Path) -> None:
+    done = runner.invoke(app, ["export", "muses-bench", str(SPECS["budget"]), "-o",
+                               str(tmp_path / "out.jsonl")])  # fmt: skip
+    assert done.exit_code == 2
+    assert "MUSES Bench has no records of the budget family" in done.output
+    assert "internal error" not in done.output
