@@ -11,7 +11,6 @@ hold whatever any agent did.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from itertools import product
 
 from museslang import families
@@ -39,14 +38,6 @@ from museslang.source import Span
 
 RESERVED_USER = ("id", "name", "role", "authority", "required")
 MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
-
-
-@dataclass
-class Where:
-    """Spans of a checked family's parts, for diagnostics found later (scenario facts)."""
-
-    family: Span
-    facts: dict[str, Span] = field(default_factory=dict)
 
 
 def located(entity, name: str) -> E.Located:
@@ -208,7 +199,7 @@ class FamilyChecker:
         checker = Checker(fam, draw=draw, reads=reads or Reads())
         try:
             got = checker.infer(node, scope)
-            if want is not None and not fits(got, want) and not (want == NUMBER and got == BOOL):
+            if want is not None and not fits(got, want):
                 raise ExprTypeError(f"{what} must be {_words(want)}, not {_words(got)}", node)
         except ExprTypeError as exc:
             self.diags.error(
@@ -280,7 +271,7 @@ class FamilyChecker:
                     did_you_mean(pd.search.name, actions),
                 )
                 return None
-            bad = [p.name for p in target.params if _choices(p, 10) is None]
+            bad = [p.name for p in target.params if not _searchable(p)]
             if bad:
                 self._error(
                     f"action '{target.name}' cannot be searched: '{bad[0]}' has no finite choices",
@@ -395,18 +386,12 @@ class FamilyChecker:
                 )
 
 
-def _choices(p: ir.ParamSpec, n_users: int) -> int | None:
-    """How many values a searched parameter can take (None: too many to search)."""
-    if p.type in ("user", "option"):
-        return 1
-    if p.type == "users":
-        return 1
-    if p.type == "flag":
-        return 2
-    bounded = p.low is not None and p.high is not None
-    if p.type == "number" and bounded and float(p.low).is_integer() and p.high - p.low <= 100:
-        return int(p.high - p.low) + 1
-    return None
+def _searchable(p: ir.ParamSpec) -> bool:
+    """Whether a parameter has finitely many values a search can try in an episode."""
+    if p.type in ("user", "users", "option", "flag"):
+        return True
+    bounded = p.type == "number" and p.low is not None and p.high is not None
+    return bounded and float(p.low).is_integer() and p.high - p.low <= 100  # type: ignore[operator]
 
 
 def _expression_text(value: object) -> str:
