@@ -40,15 +40,11 @@ RESERVED_USER = ("id", "name", "role", "authority", "required")
 MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
 
 
-def located(entity, name: str) -> E.Located:
-    """An expression field of a declaration, with where its text starts."""
-    span = entity.at(name)
-    text = getattr(entity, name)
-    return E.Located(text, span, quote=1)
-
-
 class FamilyChecker:
-    def __init__(self, fd: FamilyDef, diags: Diagnostics, source_of) -> None:
+    def __init__(
+        self, fd: FamilyDef, diags: Diagnostics, source_of, lines_of=lambda file: []
+    ) -> None:
+        self.lines_of = lines_of  # a spec file's lines, to place carets in text blocks
         self.fd = fd
         self.diags = diags
         self.source_of = source_of
@@ -104,6 +100,17 @@ class FamilyChecker:
         self._unused(fam)
         errors = len([d for d in self.diags.items if d.severity == "error"])
         return fam if errors == self.errors_before else None
+
+    def located(self, entity, name: str) -> E.Located:
+        """An expression field of a declaration, with where its text starts: a text block
+        (written over several lines) starts on the line after its quotes, dedented."""
+        span = entity.at(name)
+        text = getattr(entity, name)
+        if span.end_line == span.line:
+            return E.Located(text, span, quote=1)
+        lines = self.lines_of(span.file)[span.line : span.end_line - 1]
+        widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
+        return E.Located(text, span, quote=3, indent=min(widths, default=0))
 
     def _error(
         self,
@@ -223,7 +230,7 @@ class FamilyChecker:
             scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
             self.typed(
                 fam,
-                located(f, "draw"),
+                self.located(f, "draw"),
                 scope,
                 FACT_TYPES[f.type],
                 f"the draw of '{f.name}'",
@@ -235,14 +242,14 @@ class FamilyChecker:
                 if m.per != "user":
                     self._error("`where:` chooses users: it needs `per: user`", m.at("where"))
                 else:
-                    self.typed(fam, located(m, "where"), scope, BOOL, "`where:`")
+                    self.typed(fam, self.located(m, "where"), scope, BOOL, "`where:`")
             reads = Reads()
             field_name = "holds" if kind == "goal" else "value"
             if getattr(m, field_name) is None:
                 continue
             got = self.typed(
                 fam,
-                located(m, field_name),
+                self.located(m, field_name),
                 scope,
                 BOOL if kind == "goal" else NUMBER,
                 f"{kind} '{m.name}'",

@@ -229,6 +229,9 @@ class Located:
     text: str
     origin: Span  # the span of the whole string literal in the spec
     quote: int = 1  # characters before the text starts: 1 for "...", 3 for \"\"\"...\"\"\"
+    # a text block: its text starts on the line after the quotes, each line indented by
+    # this many columns that the block's dedent removed (None: a one-line string)
+    indent: int | None = None
 
     def span(self, start: int, end: int | None = None) -> Span:
         """The spec span of characters start..end of the text."""
@@ -236,13 +239,14 @@ class Located:
         return Span(self.origin.file, *self._at(start), *self._at(end))
 
     def _at(self, offset: int) -> tuple[int, int]:
-        line, col = self.origin.line, self.origin.column + self.quote
-        for ch in self.text[:offset]:
-            if ch == "\n":
-                line, col = line + 1, 1
-            else:
-                col += 1
-        return line, col
+        before = self.text[:offset]
+        rows = before.count("\n")
+        col = offset - (before.rfind("\n") + 1)
+        if self.indent is not None:
+            return self.origin.line + 1 + rows, self.indent + col + 1
+        if rows:
+            return self.origin.line + rows, col + 1
+        return self.origin.line, self.origin.column + self.quote + col
 
 
 def walk(node: Node | None):

@@ -121,10 +121,14 @@ class _Checker:
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
                 continue
-            fam = FamilyChecker(sym.entity, self.diags, self._source_of).run()
+            fam = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines).run()
             self.authored[id(sym)] = fam
             if fam is not None:
                 install(fam)
+
+    def _lines(self, file: str) -> list[str]:
+        module = self.program.modules.get(file)
+        return module.source.text.splitlines() if module is not None else []
 
     def _source_of(self, span):
         from museslang.ir.models import Source
