@@ -288,9 +288,12 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
             raise _fail(
                 f"{file} is not compiled museslang output ({where}: {first['msg']})"
             ) from None
-        from museslang.authored.install import install_all
+        from museslang.authored.install import InstallError, install_all
 
-        install_all(compiled)  # the families written in museslang it carries
+        try:
+            install_all(compiled)  # the families written in museslang it carries
+        except InstallError as exc:
+            raise _fail(f"{file}: {exc}") from None
         return compiled
     return _compile_or_exit(file, seed)
 

@@ -112,9 +112,12 @@ def load(spec: Path, seed: int | None) -> Hit | None:
         if was:
             gc.enable()
     if compiled.families:
-        from museslang.authored.install import install_all
+        from museslang.authored.install import InstallError, install_all
 
-        install_all(compiled)
+        try:
+            install_all(compiled)
+        except InstallError:
+            return None
     return Hit(compiled, str(manifest.get("diagnostics", "")))
 
 

@@ -275,3 +275,16 @@ def test_export_to_muses_bench_says_the_family_has_no_official_records(tmp_path:
     assert done.exit_code == 2
     assert "MUSES Bench has no records of the budget family" in done.output
     assert "internal error" not in done.output
+
+
+def test_a_compiled_file_cannot_redefine_an_installed_family(tmp_path: Path) -> None:
+    compiled = tmp_path / "b.json"
+    assert (
+        runner.invoke(app, ["compile", str(SPECS["budget"]), "--out", str(compiled)]).exit_code == 0
+    )
+    data = json.loads(compiled.read_text(encoding="utf-8"))
+    data["families"][0]["name"] = "meeting"
+    compiled.write_text(json.dumps(data), encoding="utf-8")
+    done = runner.invoke(app, ["eval", str(compiled), "--out", str(tmp_path / "run")])
+    assert done.exit_code == 2
+    assert "family 'meeting' is installed; a file cannot redefine it" in done.output

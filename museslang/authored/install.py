@@ -37,10 +37,18 @@ USER_READS = (
 )
 
 
+class InstallError(ValueError):
+    """A family written in museslang that would replace an installed one."""
+
+
 def install(fam: ir.AuthoredFamily) -> None:
-    """Register the family and its behaviour (idempotent for an unchanged family)."""
+    """Register the family and its behaviour (idempotent for an unchanged family). It
+    never replaces an installed family: a compiled file naming its family `meeting`
+    must not change what a meeting is."""
     if INSTALLED.get(fam.name) == fam:
         return
+    if fam.name in families.installed():
+        raise InstallError(f"family '{fam.name}' is installed; a file cannot redefine it")
     families.declared()
     _uninstall(fam.name)
     INSTALLED[fam.name] = fam
