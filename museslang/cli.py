@@ -141,13 +141,20 @@ def check(
     The oracle gate compiles every episode and plays it offline with the reference
     oracle and scripted users: a spec no agent could pass never reaches a model run.
     """
-    from museslang.compiler import check_path, compile_path
-    from museslang.diagnostics import render_all
-    from museslang.gate import oracle_gate as run_gate
+    from museslang import compile_cache
 
     failed = False
     for path in files:
         _spec_file(path)
+        passed = compile_cache.passed_check(path, oracle_gate) if oracle_gate else None
+        if passed is not None:  # clean before, and nothing it read has changed
+            if not quiet:
+                typer.echo("\n".join(part for part in passed if part), err=True)
+            continue
+        from museslang.compiler import check_path, compile_path
+        from museslang.diagnostics import render_all
+        from museslang.gate import oracle_gate as run_gate
+
         result = compile_path(path) if oracle_gate else check_path(path)
         gated = ""
         if oracle_gate and result.compiled is not None:
@@ -164,9 +171,14 @@ def check(
             typer.echo(render_all(shown, result.sources), err=True)
         if result.diagnostics.has_errors:
             failed = True
-        elif not quiet:
+        else:
             n = len(result.checked.scenarios) if result.checked else 0
-            typer.echo(f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})", err=True)
+            line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
+            if not quiet:
+                typer.echo(line, err=True)
+            if oracle_gate:
+                warnings = render_all(result.diagnostics.sorted(), result.sources)
+                compile_cache.store_check(path, True, result.inputs, warnings, line)
     raise typer.Exit(1 if failed else 0)
 
 

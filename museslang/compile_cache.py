@@ -64,7 +64,7 @@ def build() -> str:
     return h.hexdigest()
 
 
-def _key(spec: Path, seed: int | None) -> str:
+def _key(spec: Path, seed: int | str | None) -> str:
     text = f"{build()}\0{spec.resolve()}\0{seed}"
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
@@ -82,19 +82,29 @@ class Hit:
     diagnostics: str  # the rendered warnings of the compile that was cached ("" if none)
 
 
+def _verified(base: Path) -> dict | None:
+    """An entry's manifest, when every file it lists still has its recorded hash."""
+    try:
+        manifest = json.loads(base.with_suffix(".manifest.json").read_text(encoding="utf-8"))
+        if any(_digest(Path(p)) != sha for p, sha in manifest["inputs"]):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
 def load(spec: Path, seed: int | None) -> Hit | None:
     """The cached compile of `spec`, if every file it was compiled from is unchanged."""
     where = folder()
     if where is None:
         return None
     base = where / _key(spec, seed)
+    manifest = _verified(base)
+    if manifest is None:
+        return None
     try:
-        manifest = json.loads(base.with_suffix(".manifest.json").read_text(encoding="utf-8"))
-        inputs = manifest["inputs"]
-        if any(_digest(Path(p)) != sha for p, sha in inputs):
-            return None
         data = base.with_suffix(".json").read_bytes()
-    except (OSError, ValueError, KeyError, TypeError):
+    except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != manifest.get("compiled"):
         return None  # a torn or edited entry is never trusted
@@ -119,6 +129,35 @@ def load(spec: Path, seed: int | None) -> Hit | None:
         except InstallError:
             return None
     return Hit(compiled, str(manifest.get("diagnostics", "")))
+
+
+def passed_check(spec: Path, gate: bool) -> tuple[str, str] | None:
+    """A clean `check` of `spec` (its warnings, its ok line) when nothing it read has
+    changed since: a second check of an unchanged spec parses nothing."""
+    where = folder()
+    manifest = _verified(where / _key(spec, f"check:{gate}")) if where is not None else None
+    if manifest is None:
+        return None
+    warnings, line = manifest.get("warnings"), manifest.get("ok")
+    return (warnings, line) if isinstance(warnings, str) and isinstance(line, str) else None
+
+
+def store_check(spec: Path, gate: bool, inputs: list[Path], warnings: str, line: str) -> None:
+    """Keep a clean check's output (see `passed_check`)."""
+    where = folder()
+    if where is None or not inputs:
+        return
+    digests = [(str(p.resolve()), _digest(p)) for p in dict.fromkeys(inputs)]
+    if any(sha is None for _, sha in digests):
+        return
+    manifest = {"inputs": digests, "warnings": warnings, "ok": line}
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        _write(
+            where / f"{_key(spec, f'check:{gate}')}.manifest.json", json.dumps(manifest).encode()
+        )
+    except OSError:
+        return
 
 
 def store(spec: Path, seed: int | None, compiled: CompiledSpec, inputs: list[Path],

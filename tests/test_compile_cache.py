@@ -100,3 +100,24 @@ def test_warnings_are_shown_again_and_off_means_off(spec, tmp_path, monkeypatch)
     calls = parses(monkeypatch)
     compiled(spec, tmp_path / "c.json")
     assert len(calls) == 1
+
+
+def test_a_second_check_of_an_unchanged_spec_repeats_its_output(spec, monkeypatch) -> None:
+    spec.write_text(SPEC + "role unused { authority: 3 }\n", encoding="utf-8")
+    first = runner.invoke(app, ["check", str(spec)])
+    calls = parses(monkeypatch)
+    again = runner.invoke(app, ["check", str(spec)])
+    assert first.exit_code == again.exit_code == 0
+    assert again.output == first.output and "W001" in again.output
+    assert calls == []
+    spec.write_text(SPEC, encoding="utf-8")  # the warning's cause removed: checked again
+    third = runner.invoke(app, ["check", str(spec)])
+    assert len(calls) == 1 and "W001" not in third.output
+
+
+def test_a_failed_check_is_never_kept(spec, monkeypatch) -> None:
+    spec.write_text(SPEC.replace("template: shout", "template: shoot"), encoding="utf-8")
+    assert runner.invoke(app, ["check", str(spec)]).exit_code == 1
+    calls = parses(monkeypatch)
+    assert runner.invoke(app, ["check", str(spec)]).exit_code == 1
+    assert len(calls) == 1
