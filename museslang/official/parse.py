@@ -128,3 +128,10 @@ def contains(container: Any, item: Any) -> bool:
         return item in container
     except TypeError:
         raise OfficialError(f"'in' on {type(container).__name__}") from None
+
+
+def ends_conversation(text: str) -> bool:
+    """The official runner's end-of-conversation test: `"goal_achieved": true` anywhere in
+    the reply (spaces and escaped newlines ignored)."""
+    squashed = text.replace("\\n", "").replace(" ", "")
+    return '"goal_achieved":true' in squashed or "'goal_achieved':true" in squashed

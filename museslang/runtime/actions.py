@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.official.parse import ends_conversation
 from museslang.registry import Registry
 from museslang.runtime.transcript import Message
 
@@ -327,13 +328,6 @@ def _from_json(value: Any, allowed: tuple[str, ...]) -> tuple[list[Action], bool
     return actions, read or bool(actions)
 
 
-def _ends_conversation(text: str) -> bool:
-    """The official runner's end-of-conversation test: `"goal_achieved": true` anywhere in
-    the reply (spaces and escaped newlines ignored)."""
-    squashed = text.replace("\\n", "").replace(" ", "")
-    return '"goal_achieved":true' in squashed or "'goal_achieved':true" in squashed
-
-
 @dataclass
 class TextParse:
     actions: list[Action]
@@ -354,7 +348,7 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
     actions: list[Action] = []
     errors: list[str] = []
     other_endings = [n for n in allowed if n != "finish" and kinds().get(n).ends]
-    if "finish" in allowed and not other_endings and _ends_conversation(text):
+    if "finish" in allowed and not other_endings and ends_conversation(text):
         # finish as the only ending (access control): the official runner stops at once
         # and delivers nothing of this turn
         report = next(
