@@ -133,6 +133,13 @@ def display(name: str) -> str:
     return (family.display if family and family.display else name).replace("_", " ")
 
 
+def success_metric(name: str) -> str:
+    """The metric that says an episode of this family passed: its first success output,
+    or `success` for a family not installed here (one written in museslang reports it)."""
+    family = find(name)
+    return family.success[0] if family is not None and family.success else "success"
+
+
 def template_folders() -> list[Path]:
     """The template folders families bring with them, in listing order."""
     found = declared()

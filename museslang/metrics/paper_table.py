@@ -41,8 +41,7 @@ def extra_columns(runs: list[Run]) -> list[tuple[str, str, str]]:
     for name in dict.fromkeys(f for run in runs for f in run.families):
         if name in paper:
             continue
-        family = families.find(name)  # None: not installed here (written in museslang)
-        metric = family.success[0] if family is not None and family.success else "success"
+        metric = families.success_metric(name)
         scored = any(metric in r.metrics for run in runs for r in run.results if r.family == name)
         if scored:
             out.append((f"{families.display(name).capitalize()} succ.", name, metric))

@@ -100,6 +100,14 @@ def _load() -> None:
     families.load()  # each family's hooks register its metrics
 
 
+def common_outputs() -> set[str]:
+    """The values every family's results carry (prefix reuse, parse failures, ...)."""
+    _load()
+    return {
+        out for key in METRICS.names() if key.startswith("*:") for out in METRICS.get(key).outputs
+    }
+
+
 def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
     """Metrics the episodes declare that no scorer implements."""
     return sorted(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from museslang import families
 from museslang.metrics.paper_table import Row, Run, split
+from museslang.metrics.registry import common_outputs
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.stability import stability
 from museslang.metrics.summary import Stat, pass_hat_k, stat_of
@@ -219,20 +220,18 @@ def _other_families(agents: dict[str, list[EpisodeResult]]) -> list[Figure]:
     here from its results alone): its success metric and each other metric it scored,
     against the number of users."""
     drawn = {key.split(":", 1)[0] for key in FIGURES.names()}
+    common = common_outputs()
     seen = dict.fromkeys(r.family for results in agents.values() for r in results)
     figures = []
     for name in seen:
         if name in drawn:
             continue
-        family = families.find(name)
-        first = family.success[0] if family is not None and family.success else "success"
+        first = families.success_metric(name)
         scored = [r.metrics for results in agents.values() for r in of_family(results, name)]
         names = dict.fromkeys(k for m in scored for k, v in m.items() if isinstance(v, float))
-        wanted = [first, *(n for n in names if n != first and n not in COMMON)]
+        wanted = [first, *(n for n in names if n != first and n not in common)]
         shown = families.display(name).capitalize()
         figures += [by_users(agents, name, metric, f"{shown}: {metric.replace('_', ' ')} vs users",
                              metric) for metric in wanted if metric in names]  # fmt: skip
     return figures
 
-
-COMMON = ("prefix_reuse", "parse_failures", "empty_replies", "cut_replies")
