@@ -207,7 +207,7 @@ class FamilyChecker:
         try:
             got = checker.infer(node, scope)
             if want is not None and not fits(got, want):
-                raise ExprTypeError(f"{what} must be {_words(want)}, not {_words(got)}", node)
+                raise ExprTypeError(f"{what} must be {describe(want)}, not {describe(got)}", node)
         except ExprTypeError as exc:
             self.diags.error(
                 "E071", str(exc), where.span(exc.node.start, exc.node.end), hint=exc.hint
@@ -402,15 +402,10 @@ def _searchable(p: ir.ParamSpec) -> bool:
 
 
 def _expression_text(value: object) -> str:
+    """A play's argument as an expression: a number or flag written bare in the spec."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
     return str(value)
-
-
-def _words(t: str) -> str:
-    return describe(t)
 
 
 def _action_owner(name: str) -> str | None:

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field, create_model
 
 from museslang import families
 from museslang.authored import outcome, plays
-from museslang.authored.evaluate import EvalError, OptionV, UserV, World, evaluate, show
+from museslang.authored.evaluate import EvalError, UserV, World, evaluate, show
 from museslang.ir import models as ir
 
 ORIGIN = families.WRITTEN
@@ -364,7 +364,7 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
     for f in fam.facts:
         if f.of == "scenario" and f.name not in w.facts and f.draw:
             try:
-                w.facts[f.name] = _fact(f, evaluate(f.draw, w))
+                w.facts[f.name] = plays.as_json(evaluate(f.draw, w))
             except EvalError as exc:
                 raise LoweringError(f"drawing '{f.name}': {exc}", sc.head) from None
     w.rng = None
@@ -390,14 +390,6 @@ class _Stub:
     def __init__(self, participants, truth: ir.AuthoredTruth) -> None:
         self.participants = participants
         self.truth = ir.GroundTruth(authored=truth)
-
-
-def _fact(f: ir.FactSpec, value: Any) -> Any:
-    if f.type == "number" and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, UserV | OptionV):
-        return value.id
-    return value
 
 
 def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], list]:
@@ -429,6 +421,6 @@ def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], li
         me = UserV(person.id, person.role, person.authority, person.attendance == "required", {})
         for f in fam.facts:
             if f.of == "user" and f.draw:
-                me.facts[f.name] = _fact(f, evaluate(f.draw, w, {"u": me}))
+                me.facts[f.name] = plays.as_json(evaluate(f.draw, w, {"u": me}))
         person.facts = dict(me.facts)
     return people, []

@@ -106,14 +106,14 @@ def context(family: AuthoredFamily, w: World, me: UserV | None = None) -> dict[s
             "id": u.id,
             "name": u.id,
             "role": u.role,
-            "authority": _plain(u.authority),
+            "authority": as_json(u.authority),
             "required": u.required,
-        } | {k: _plain(v) for k, v in u.facts.items()}
+        } | {k: as_json(v) for k, v in u.facts.items()}
 
-    values: dict[str, Any] = {k: _plain(v) for k, v in w.facts.items()}
+    values: dict[str, Any] = {k: as_json(v) for k, v in w.facts.items()}
     values["users"] = [person(u) for u in w.users]
     values["options"] = [
-        {"id": o.id, "title": o.title or o.id} | {k: _plain(v) for k, v in o.facts.items()}
+        {"id": o.id, "title": o.title or o.id} | {k: as_json(v) for k, v in o.facts.items()}
         for o in w.options
     ]
     if me is not None:
@@ -121,9 +121,3 @@ def context(family: AuthoredFamily, w: World, me: UserV | None = None) -> dict[s
         values["me"] = person(me)
         values["others"] = [person(u) for u in w.users if u.id != me.id]
     return values
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value

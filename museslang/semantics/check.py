@@ -84,7 +84,7 @@ class _Checker:
                         sym.entity = entity
                 if isinstance(entity, ScenarioDef) and key == self.program.main:
                     scenarios.append(entity)
-        self._authored_families()
+        self._authored_families(scenarios)
         for scenario in scenarios:
             if not self._bind_family(scenario):
                 continue
@@ -101,7 +101,7 @@ class _Checker:
             )
         return CheckedProgram(self.program, scenarios, self.symbols)
 
-    def _authored_families(self) -> None:
+    def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
         """Check every `family` declaration of the main module and those its scenarios
         use; each one that checks is installed (museslang.authored)."""
         from museslang.authored.check import FamilyChecker
@@ -110,14 +110,7 @@ class _Checker:
         self.authored: dict[int, object] = {}
         main = self.scopes[self.program.main]
         wanted = [s for s in main.local.values() if s.kind == "family"]
-        for scope in self.scopes.values():
-            for decl in scope.module.ast.decls:
-                if decl.kind.name != "scenario" or decl.name is None:
-                    continue
-                sym = scope.local.get(decl.name.name)
-                sc = sym.entity if sym is not None else None
-                if isinstance(sc, ScenarioDef) and isinstance(sc.family, Symbol):
-                    wanted.append(sc.family)
+        wanted += [sc.family for sc in scenarios if isinstance(sc.family, Symbol)]
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
                 continue
