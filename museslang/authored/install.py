@@ -358,8 +358,7 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         for o in sc.options
     ]
     truth = ir.AuthoredTruth(facts=dict(sc.facts), options=options)
-    episode_like = _Stub(lowered.participants, truth)
-    w = outcome.world(fam, episode_like)  # type: ignore[arg-type]
+    w = outcome.world_of(fam, lowered.participants, truth)
     w.rng = lowered.rng
     for f in fam.facts:
         if f.of == "scenario" and f.name not in w.facts and f.draw:
@@ -382,14 +381,6 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
     if truth.ideal_scores[outcome.SUCCESS] != 1.0 and sc.population is not None:
         raise RedrawEpisode("the oracle cannot pass this draw")
     return {"authored": truth}
-
-
-class _Stub:
-    """Enough of an episode for `outcome.world` while the episode is being built."""
-
-    def __init__(self, participants, truth: ir.AuthoredTruth) -> None:
-        self.participants = participants
-        self.truth = ir.GroundTruth(authored=truth)
 
 
 def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], list]:

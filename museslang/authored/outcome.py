@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from museslang.authored.evaluate import CallV, EvalError, OptionV, UserV, World, evaluate, number
-from museslang.ir.models import AuthoredFamily, EpisodeGraph, MeasureSpec
+from museslang.ir.models import (
+    AuthoredFamily,
+    AuthoredTruth,
+    EpisodeGraph,
+    MeasureSpec,
+    Participant,
+)
 from museslang.runtime.transcript import AGENT, EpisodeResult
 
 SUCCESS = "success"
@@ -17,10 +23,16 @@ SUCCESS = "success"
 
 def world(family: AuthoredFamily, episode: EpisodeGraph) -> World:
     """The episode before anything happened: its users, options and facts."""
-    truth = episode.truth.authored
+    return world_of(family, episode.participants, episode.truth.authored)
+
+
+def world_of(
+    family: AuthoredFamily, participants: list[Participant], truth: AuthoredTruth | None
+) -> World:
+    """The same, from an episode's parts (while the compiler is still building it)."""
     users = [
         UserV(p.id, p.role, p.authority, p.attendance == "required", dict(p.facts))
-        for p in episode.participants
+        for p in participants
     ]
     options = [OptionV(o.id, o.title, dict(o.facts)) for o in (truth.options if truth else [])]
     keys = {
