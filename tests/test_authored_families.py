@@ -288,3 +288,12 @@ def test_a_compiled_file_cannot_redefine_an_installed_family(tmp_path: Path) -> 
     done = runner.invoke(app, ["eval", str(compiled), "--out", str(tmp_path / "run")])
     assert done.exit_code == 2
     assert "family 'meeting' is installed; a file cannot redefine it" in done.output
+
+
+def test_the_agent_is_told_every_fact_but_the_private_ones() -> None:
+    episode = compile_path(SPECS["budget"]).compiled.episodes[0]  # type: ignore[union-attr]
+    prompt = episode.agent_prompt
+    for p in episode.participants:
+        assert f"{p.id} (" in prompt and f"asks: {p.facts['asks']}" in prompt
+        assert f"floor: {p.facts['floor']}" not in prompt  # private: told by its user only
+    assert f"budget: {episode.truth.authored.facts['budget']}" in prompt  # type: ignore[union-attr]

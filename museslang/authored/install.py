@@ -109,13 +109,21 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
 
 
 def _prompt_variables(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph) -> dict[str, Any]:
+    """What the agent is told: every fact that is not `private` (the scenario's, each
+    user's, each option's); a private one it learns only from the user who has it."""
     w = outcome.world(fam, episode)
-    private = {f.name for f in fam.facts if f.private}
-    values = plays.context(fam, w)
+
+    def public(of: str, facts: dict[str, Any]) -> dict[str, Any]:
+        hidden = {f.name for f in fam.facts if f.of == of and f.private}
+        return {k: plays.as_json(v) for k, v in facts.items() if k not in hidden}
+
     return {
         "brief": fam.brief or fam.summary,
-        "facts": {k: v for k, v in values.items() if k in w.facts and k not in private},
-        "options": values["options"],
+        "facts": public("scenario", w.facts),
+        "known": {u.id: public("user", u.facts) for u in w.users},
+        "options": [
+            {"id": o.id, "title": o.title or o.id} | public("option", o.facts) for o in w.options
+        ],
         "actions": [
             {"name": a.name, "description": a.description, "ends": a.ends} for a in fam.actions
         ],
