@@ -297,3 +297,35 @@ def test_the_agent_is_told_every_fact_but_the_private_ones() -> None:
         assert f"{p.id} (" in prompt and f"asks: {p.facts['asks']}" in prompt
         assert f"floor: {p.facts['floor']}" not in prompt  # private: told by its user only
     assert f"budget: {episode.truth.authored.facts['budget']}" in prompt  # type: ignore[union-attr]
+
+
+PICK = """
+family pickone "pick one" {
+  fact price { of: option  type: number%s }
+  action pick_one "Pick one." { params: { trip: option }  ends: true }
+  goal cheap { holds: "pick_one.trip.price < 3" }
+  success: [cheap]
+  play oracle { search: pick_one }
+}
+scenario s {
+  family: pickone
+  user Ana { %s }
+  option a { facts: { price: 1 } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("fact", "user", "expected"),
+    [
+        ('  draw: "randint(1, 3)"', "", "an option's fact is written in the scenario, not drawn"),
+        ("", "behaviour: []", "the pickone family does not read a user's `behaviour`"),
+    ],
+)
+def test_what_a_family_written_in_museslang_would_ignore_is_refused(
+    tmp_path: Path, fact: str, user: str, expected: str
+) -> None:
+    spec = tmp_path / "p.muses"
+    spec.write_text(PICK % (fact, user), encoding="utf-8")
+    messages = [d.message for d in compile_path(spec).diagnostics.errors]
+    assert expected in messages

@@ -227,6 +227,11 @@ class FamilyChecker:
         for f in fd.facts:
             if f.draw is None:
                 continue
+            if f.of == "option":  # a catalogue is declared, never drawn
+                hint = "delete `draw:`; give it in each option's `facts:`"
+                self._error("an option's fact is written in the scenario, not drawn",
+                            f.at("draw"), hint)  # fmt: skip
+                continue
             scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
             self.typed(
                 fam,

@@ -29,7 +29,6 @@ USER_READS = (
     "authority",
     "persona",
     "attendance",
-    "behaviour",
     "template",
     "goal",
     "says",
