@@ -16,7 +16,7 @@ time and peak memory are the client's alone. Per run it prints:
 
     python benchmarks/eval_throughput.py                      # the grid, then a big run
     python benchmarks/eval_throughput.py --latency 0.05 --concurrency 16 --users llm
-    python benchmarks/eval_throughput.py --big 10000          # memory over 10,000 episodes
+    python benchmarks/eval_throughput.py --no-grid --big 10000   # memory over 10,000 episodes
 """
 
 from __future__ import annotations
@@ -162,13 +162,14 @@ def main() -> None:
     parser.add_argument("--work", type=int, default=6, help=per_slot)
     parser.add_argument("--big", type=int, default=10_000,
                         help="episodes of the memory run (0: skip it)")  # fmt: skip
+    parser.add_argument("--no-grid", action="store_true", help="the memory run only")
     args = parser.parse_args()
     from museslang.compiler import compile_path
 
     total = len(compile_path(ROOT / args.spec).compiled.episodes)  # type: ignore[union-attr]
     print(f"{args.spec} ({total} episodes), openai:stub agent; users scripted or openai:stub")
     print(HEAD)
-    for latency in args.latency:
+    for latency in [] if args.no_grid else args.latency:
         server, base_url = serve(latency)
         try:
             for users in args.users:

@@ -8,17 +8,19 @@ to results.jsonl as soon as it finishes, and the progress display is told.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
 from museslang.metrics.registry import score
 from museslang.metrics.stability import decision
 from museslang.metrics.summary import RunSummary, summarise
 from museslang.runtime.engine import Agent, Engine, EpisodeRun, UserBackend, describe_error
+from museslang.runtime.kept import Keeper, Kept
 from museslang.runtime.store import ResultsStore
-from museslang.runtime.transcript import EpisodeResult, Usage
+from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
 
 Progress = Callable[[EpisodeResult], None]
@@ -84,65 +86,6 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class Tokens:
-    """A result's usage as a run keeps it (what `Usage.add` reads)."""
-
-    requests: int
-    cached: int
-    prompt_tokens: int
-    completion_tokens: int
-
-    @classmethod
-    def of(cls, usage: Usage) -> Tokens:
-        return cls(usage.requests, usage.cached, usage.prompt_tokens, usage.completion_tokens)
-
-
-@dataclass(slots=True)
-class Kept:
-    """What a run keeps of a result once it is in results.jsonl: what its summary and its
-    report read, and nothing of the conversation. A run of 10,000 episodes holds these
-    (under 1 KB each), not 10,000 results."""
-
-    id: str
-    family: str
-    cell: dict[str, str | int]
-    trial: int
-    team: int | None
-    status: str
-    agent: str
-    variant: str | None
-    base: str | None
-    decision: str | None
-    metrics: dict[str, float | list[float] | None]
-    prefix_reuse: list[float]
-    prefix_kept: float | None
-    agent_usage: Tokens
-    user_usage: Tokens
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return self.id, self.trial
-
-    def model_copy(self, update: dict[str, object]) -> Kept:
-        """As EpisodeResult.model_copy(update=...), which the summary uses."""
-        return replace(self, **update)  # type: ignore[arg-type]
-
-
-_CELLS: dict[tuple, dict[str, str | int]] = {}
-
-
-def slim(result: EpisodeResult) -> Kept:
-    """The part of a stored result a run keeps (see `Kept`); cells are shared."""
-    cell = _CELLS.setdefault(tuple(result.cell.items()), result.cell)
-    return Kept(
-        result.id, result.family, cell, result.trial, result.team, result.status,
-        result.agent, result.variant, result.base, result.decision, result.metrics,
-        result.prefix_reuse, result.prefix_kept, Tokens.of(result.agent_usage),
-        Tokens.of(result.user_usage),
-    )  # fmt: skip
-
-
 @dataclass(repr=False)
 class RunOutcome:
     # in compiled episode order, resumed ones included; what a run keeps (`Kept`) unless
@@ -174,22 +117,27 @@ async def run_all(
     """Run every (episode, trial) not in `done`; results come back in compiled order."""
     t0 = time.perf_counter()
     engine = Engine(agent, users)
-    work = [(e, k) for e in episodes for k in range(trials)]
-    todo = [(e, k) for e, k in work if (e.id, k) not in done]
+    # the stability metric compares variants with their originals: only their decisions
+    compared = {e.id for e in episodes if e.base} | {e.base for e in episodes if e.base}
     keep: Callable[[EpisodeResult], EpisodeResult | Kept] = (
-        (lambda r: r) if keep_conversation else slim
+        (lambda r: r) if keep_conversation else Keeper(compared)
     )
-    finished: dict[tuple[str, int], EpisodeResult | Kept] = {k: keep(r) for k, r in done.items()}
-    queue: asyncio.Queue[tuple[EpisodeGraph, int]] = asyncio.Queue()
-    for item in todo:
-        queue.put_nowait(item)
+    # one slot per (episode, trial) in compiled order: no per-result keys or work items
+    slots: list[EpisodeResult | Kept | None] = [None] * (len(episodes) * trials)
+    for i, (episode, trial) in enumerate(itertools.product(episodes, range(trials))):
+        if (old := done.get((episode.id, trial))) is not None:
+            slots[i] = keep(old)
+    waiting = slots.count(None)
+    pending = (
+        (i, episode, trial)
+        for i, (episode, trial) in enumerate(itertools.product(episodes, range(trials)))
+        if slots[i] is None
+    )
 
     async def worker() -> None:
-        while True:
-            try:
-                episode, trial = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        # every worker draws from the one generator; drawing never awaits, so no two
+        # workers take the same item
+        for index, episode, trial in pending:
             copy = for_trial(episode, trial)
             run = await engine.run(copy, trial)
             result = to_result(
@@ -204,15 +152,15 @@ async def run_all(
             store.append(result)
             if on_result is not None:
                 on_result(result)
-            finished[result.key] = keep(result)
+            slots[index] = keep(result)
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(todo))))]
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, waiting)))]
     try:
         await asyncio.gather(*workers)
     finally:
         for w in workers:
             w.cancel()
-    ordered = [finished[e.id, k] for e, k in work if (e.id, k) in finished]
+    ordered = [r for r in slots if r is not None]
     summary = summarise(
         ordered,
         spec=compiled.spec,
@@ -223,4 +171,4 @@ async def run_all(
         wall_s=round(time.perf_counter() - t0, 3),
         scheme=scheme,
     )
-    return RunOutcome(ordered, len(todo), summary)
+    return RunOutcome(ordered, waiting, summary)
