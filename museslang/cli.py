@@ -1191,7 +1191,7 @@ def export_cmd(
     from museslang import families
     from museslang.interop.muses_bench.common import FAMILIES as OFFICIAL
 
-    families.load()  # each family's interop hook registers its official layout
+    families.load("muses_bench")  # each family's interop hook registers its official layout
     other = sorted({e.family for e in compiled.episodes if e.family not in OFFICIAL})
     if other:
         raise _fail(

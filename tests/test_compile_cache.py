@@ -121,3 +121,49 @@ def test_a_failed_check_is_never_kept(spec, monkeypatch) -> None:
     calls = parses(monkeypatch)
     assert runner.invoke(app, ["check", str(spec)]).exit_code == 1
     assert len(calls) == 1
+
+
+def test_a_new_process_loads_the_grammar_tables_from_the_cache(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MUSESLANG_CACHE": str(tmp_path / "cache")}
+    probe = (
+        "import sys; from museslang.syntax.parser import _lark; _lark(); "
+        "print(any(m.startswith('museslang.interop') for m in sys.modules))"
+    )
+    for _ in range(2):  # the first process writes the tables, the second reads them
+        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                              text=True, check=True)  # fmt: skip
+    tables = list((tmp_path / "cache" / "parsers").glob("*.pickle"))
+    assert len(tables) == 1 and tables[0].stat().st_size > 10_000
+    assert done.stdout.strip() == "False"
+    off = {**env, "MUSESLANG_CACHE": "off"}
+    assert compile_cache.parser_file("x") is not False
+    done = subprocess.run([sys.executable, "-c", "from museslang import compile_cache as c; "
+                           "print(c.parser_file('x'))"], env=off, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "False"
+
+
+def test_a_check_never_imports_the_official_interchange_format(spec: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pathlib import Path; from museslang.gate import *; "
+        "from museslang.compiler import compile_path; "
+        f"r = compile_path(Path({str(spec)!r})); assert r.compiled is not None; "
+        "from museslang import families; families.load(); "
+        "print(sorted(m for m in sys.modules if 'muses_bench' in m))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+    # and the stage that reads it still finds every family's layout
+    from museslang.interop.muses_bench.common import FAMILIES
+
+    assert {"meeting", "access_control", "shared_queue", "instruction_following"} <= set(
+        FAMILIES.names()
+    )

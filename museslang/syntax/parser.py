@@ -17,6 +17,7 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedToken
 
+from museslang.compile_cache import parser_file
 from museslang.diagnostics import Diagnostics, Label
 from museslang.resources import grammar_path
 from museslang.source import SourceFile, Span
@@ -29,8 +30,10 @@ MAX_SYNTAX_ERRORS = 25
 
 @cache
 def _lark() -> Lark:
+    text = grammar_path().read_text(encoding="utf-8")
     return Lark(
-        grammar_path().read_text(encoding="utf-8"),
+        text,
+        cache=parser_file(text),
         parser="lalr",
         lexer="basic",
         propagate_positions=True,

@@ -11,6 +11,6 @@ from museslang import families
 from museslang.interop.muses_bench.exporter import export_records
 from museslang.interop.muses_bench.importer import ImportResult, import_records
 
-families.load()
+families.load("muses_bench")
 
 __all__ = ["ImportResult", "export_records", "import_records"]

@@ -63,7 +63,7 @@ def write_run(
     out: Path,
 ) -> list[Written]:
     """Write the run's trial-0 results per family; returns what was written where."""
-    families.load()
+    families.load("muses_bench_results")
     by_family: dict[str, list[dict]] = defaultdict(list)
     turns: dict[str, int] = {}
     for r in results:
