@@ -14,7 +14,11 @@ time and peak memory are the client's alone. Per run it prints:
 - the client's peak RSS, and prefix reuse (with LLM users: the share of each agent
   request that repeats the previous one).
 
-    python benchmarks/eval_throughput.py                      # the grid, then a big run
+Then client CPU per request against an endpoint that answers at once (the request path
+alone: no idle time between requests, whose cold caches the last line of that section
+measures on this machine), and peak memory over 1,000 and 10,000 one-turn episodes.
+
+    python benchmarks/eval_throughput.py                      # the grid, 0 ms, a big run
     python benchmarks/eval_throughput.py --latency 0.05 --concurrency 16 --users llm
     python benchmarks/eval_throughput.py --no-grid --big 10000   # memory over 10,000 episodes
 """
@@ -120,9 +124,11 @@ def run_cell(args: argparse.Namespace, base_url: str, latency: float, concurrenc
 def row(latency: float, c: int, users: str, got: dict) -> str:
     reqs = got["requests"]
     reuse = got["prefix_reuse"]
+    # wall / ideal means nothing against an endpoint that answers at once
+    ratio = f"{got['wall'] / got['ideal']:.2f}" if latency >= 0.001 else "–"
     return (
         f"{latency * 1000:>5.0f} {c:>5} {users:>8} {got['episodes']:>8} {reqs:>8} "
-        f"{reqs / got['wall']:>7.1f} {got['wall'] / got['ideal']:>6.2f} "
+        f"{reqs / got['wall']:>7.1f} {ratio:>6} "
         f"{got['cpu'] / reqs * 1000:>8.2f} {got['connections'] / reqs:>8.3f} "
         f"{got['connections'] / c:>7.2f} {got['rss_mb']:>7.0f} "
         f"{'–' if reuse is None else f'{reuse:.3f}':>6} {got['errored']:>4}"
@@ -148,6 +154,53 @@ def serve(latency: float) -> tuple[subprocess.Popen, str]:
     return server, base_url
 
 
+def idle_gap_cost() -> str:
+    """The same JSON work, hot and after idle gaps: on a shared machine a process that
+    waited for a slow endpoint finds its caches cold, and each request costs more CPU."""
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    data = {"messages": [{"role": "user", "content": "hello world " * 50}] * 20}
+    out = []
+    for gap in (0.0, 0.05, 0.2):
+        c0 = cpu()
+        for _ in range(20):
+            for _ in range(30):
+                json.loads(json.dumps(data))
+            time.sleep(gap)
+        out.append(f"{(cpu() - c0) / 20 * 1000:.2f} ms after {gap * 1000:.0f} ms idle")
+    return "; ".join(out)
+
+
+def zero_latency(args: argparse.Namespace) -> None:
+    """Client CPU per request against an endpoint that answers at once: the request path
+    itself, with no idle time between requests."""
+    server, base_url = serve(0.0)
+    try:
+        print(f"\n{args.spec}: client CPU at 0 ms latency ({args.zero} episodes per slot)")
+        print(HEAD)
+        total = len(compile_spec(args.spec).episodes)
+        for users in args.users:
+            for c in args.concurrency:
+                wanted = max(16, c * args.zero)
+                got = run_cell(args, base_url, 0.0001, c, users, min(total, wanted),
+                               max(1, math.ceil(wanted / total)), args.spec)  # fmt: skip
+                print(row(0.0001, c, users, got), flush=True)
+    finally:
+        server.terminate()
+    print(f"machine: a fixed JSON workload costs {idle_gap_cost()}")
+
+
+def compile_spec(spec: str):  # the compiled spec
+    from museslang.compiler import compile_path
+
+    compiled = compile_path(ROOT / spec).compiled
+    assert compiled is not None
+    return compiled
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--cell":
         spec, base_url, c, users, n, trials = sys.argv[2:8]
@@ -163,6 +216,8 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=10_000,
                         help="episodes of the memory run (0: skip it)")  # fmt: skip
     parser.add_argument("--no-grid", action="store_true", help="the memory run only")
+    zero = "episodes per slot of the zero-latency CPU runs (0: skip them)"
+    parser.add_argument("--zero", type=int, default=16, help=zero)
     args = parser.parse_args()
     from museslang.compiler import compile_path
 
@@ -181,6 +236,8 @@ def main() -> None:
                     print(row(latency, c, users, got), flush=True)
         finally:
             server.terminate()
+    if args.zero:
+        zero_latency(args)
     if args.big:
         # memory stays flat: results stream to disk. One-turn episodes, many trials.
         spec = "specs/shared_queue.muses"
