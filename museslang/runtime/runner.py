@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
@@ -100,6 +100,11 @@ class RunOutcome:
         return f"RunOutcome({len(self.results)} results, {self.ran} run)"
 
 
+# runs one (episode, trial) on worker `worker` (0..concurrency-1): the episode's position in
+# the run's list, and the trial
+Execute = Callable[[int, int, int], Awaitable[EpisodeResult]]
+
+
 async def run_all(
     compiled: CompiledSpec,
     episodes: list[EpisodeGraph],
@@ -114,9 +119,42 @@ async def run_all(
     keep_conversation: bool = False,
     on_result: Progress | None = None,
 ) -> RunOutcome:
-    """Run every (episode, trial) not in `done`; results come back in compiled order."""
-    t0 = time.perf_counter()
+    """Run every (episode, trial) not in `done` in this process; results come back in
+    compiled order."""
     engine = Engine(agent, users)
+
+    async def execute(worker: int, position: int, trial: int) -> EpisodeResult:
+        copy = for_trial(episodes[position], trial)
+        run = await engine.run(copy, trial)
+        return to_result(copy, run, agent.spec, users.spec, trial=trial, scheme=scheme,
+                         keep_conversation=keep_conversation)  # fmt: skip
+
+    return await collect(
+        compiled, episodes, execute, store, agent=agent.spec, users=users.spec,
+        concurrency=concurrency, done=done, trials=trials, scheme=scheme,
+        keep_conversation=keep_conversation, on_result=on_result,
+    )  # fmt: skip
+
+
+async def collect(
+    compiled: CompiledSpec,
+    episodes: list[EpisodeGraph],
+    execute: Execute,
+    store: ResultsStore,
+    *,
+    agent: str,
+    users: str,
+    concurrency: int,
+    done: dict[tuple[str, int], EpisodeResult],
+    trials: int = 1,
+    scheme: str = "default",
+    keep_conversation: bool = False,
+    on_result: Progress | None = None,
+) -> RunOutcome:
+    """Run every (episode, trial) not in `done` through `execute`, `concurrency` at a time,
+    wherever `execute` runs them (here, or on a cluster); each result is appended to the
+    store the moment it comes back, and the summary is taken over all of them."""
+    t0 = time.perf_counter()
     # the stability metric compares variants with their originals: only their decisions
     compared = {e.id for e in episodes if e.base} | {e.base for e in episodes if e.base}
     keep: Callable[[EpisodeResult], EpisodeResult | Kept] = (
@@ -128,33 +166,20 @@ async def run_all(
         if (old := done.get((episode.id, trial))) is not None:
             slots[i] = keep(old)
     waiting = slots.count(None)
-    pending = (
-        (i, episode, trial)
-        for i, (episode, trial) in enumerate(itertools.product(episodes, range(trials)))
-        if slots[i] is None
-    )
+    pending = (i for i in range(len(slots)) if slots[i] is None)
 
-    async def worker() -> None:
+    async def worker(number: int) -> None:
         # every worker draws from the one generator; drawing never awaits, so no two
         # workers take the same item
-        for index, episode, trial in pending:
-            copy = for_trial(episode, trial)
-            run = await engine.run(copy, trial)
-            result = to_result(
-                copy,
-                run,
-                agent.spec,
-                users.spec,
-                trial=trial,
-                scheme=scheme,
-                keep_conversation=keep_conversation,
-            )
+        for index in pending:
+            result = await execute(number, index // trials, index % trials)
             store.append(result)
             if on_result is not None:
                 on_result(result)
             slots[index] = keep(result)
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, waiting)))]
+    count = max(1, min(concurrency, waiting))
+    workers = [asyncio.create_task(worker(n)) for n in range(count)]
     try:
         await asyncio.gather(*workers)
     finally:
@@ -166,8 +191,8 @@ async def run_all(
         spec=compiled.spec,
         spec_sha256=compiled.spec_sha256,
         seed=compiled.seed,
-        agent=agent.spec,
-        users=users.spec,
+        agent=agent,
+        users=users,
         wall_s=round(time.perf_counter() - t0, 3),
         scheme=scheme,
     )

@@ -13,6 +13,7 @@ the default facilitator, which is enough for dry runs of `museslang eval`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import itertools
 import json
@@ -189,11 +190,15 @@ class StubServer:
 
     def _completion(self, request: dict[str, Any], reply: StubReply) -> dict[str, Any]:
         n = next(self._ids)
+        # call ids come from the request, not the count: a rerun, or the same episodes run
+        # in another order (on several processes), gets the same conversation back
+        asked = json.dumps(request.get("messages"), sort_keys=True, default=str)
+        key = hashlib.sha256(asked.encode()).hexdigest()[:12]
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
         if reply.tool_calls:
             message["tool_calls"] = [
                 {
-                    "id": f"call_{n}_{i}",
+                    "id": f"call_{key}_{i}",
                     "type": "function",
                     "function": {"name": name, "arguments": json.dumps(args)},
                 }
