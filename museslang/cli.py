@@ -18,9 +18,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays fast
+    from collections.abc import Callable
+
     from museslang.ir.models import CompiledSpec, EpisodeGraph
     from museslang.metrics.summary import RunSummary
+    from museslang.runtime.cluster import ClusterOptions
     from museslang.runtime.engine import Agent, UserBackend
+    from museslang.runtime.options import BackendOptions
     from museslang.runtime.runner import RunOutcome
     from museslang.runtime.store import ResultsStore
     from museslang.runtime.transcript import EpisodeResult
@@ -68,6 +72,21 @@ GpuMemory = Annotated[
 ]
 MaxModelLen = Annotated[
     int | None, typer.Option(help="vllm: context length (default: the model's).")
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="[ADDRESS]",
+        help="Run the episodes on Ray actors (the [ray] extra): --ray alone starts Ray here; "
+        "--ray ADDRESS joins a cluster (auto, HOST:PORT, ray://HOST:10001). docs/scale.md.",
+    ),
+]
+Actors = Annotated[
+    int | None, typer.Option(help="--ray: actors (default: one per CPU, at most --concurrency).")
+]
+GpusPerActor = Annotated[
+    float, typer.Option(help="--ray: GPUs per actor, for vllm: and hf: models (e.g. 1).")
 ]
 
 
@@ -400,6 +419,9 @@ def eval_cmd(
     tensor_parallel: TensorParallel = 1,
     gpu_memory: GpuMemory = None,
     max_model_len: MaxModelLen = None,
+    ray: RayAddress = None,
+    actors: Actors = None,
+    gpus_per_actor: GpusPerActor = 0.0,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     import asyncio
@@ -407,11 +429,12 @@ def eval_cmd(
     from museslang import __version__
     from museslang.metrics.registry import missing_metrics
     from museslang.registry import UnknownName
-    from museslang.runtime.agents import DEFAULT_AGENT, make_agent
+    from museslang.runtime.agents import DEFAULT_AGENT, known_agent, make_agent
     from museslang.runtime.chat import ChatError
+    from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.store import ResultsStore, StoreError
-    from museslang.runtime.users import make_users
+    from museslang.runtime.users import known_users, make_users
     from museslang.safetext import redact_url
 
     if concurrency < 1:
@@ -453,9 +476,13 @@ def eval_cmd(
     if agent is None:
         agent = DEFAULT_AGENT
         typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
+    cluster = _cluster(ray, actors, gpus_per_actor, base_url, users_base_url)
     try:
-        agent_backend = make_agent(agent, options)
-        user_backend = make_users(users, options)
+        # on a cluster each actor builds its own backends (a model loads on its GPU)
+        if cluster is None:
+            agent_backend, user_backend = make_agent(agent, options), make_users(users, options)
+        else:
+            agent_backend, user_backend = known_agent(agent), known_users(users)
     except (BackendError, UnknownName) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -471,9 +498,10 @@ def eval_cmd(
     missing = missing_metrics(episodes)
     if missing:
         raise _fail(f"no scorer for metric{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-    unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
-    if unsupported:
-        raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")
+    if agent_backend is not None:  # on a cluster, each actor's backend is asked
+        unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
+        if unsupported:
+            raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
@@ -501,10 +529,12 @@ def eval_cmd(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.trial < trials}
-    job = _Job(compiled, episodes, store, done, concurrency, trials, metrics)
+    job = _Job(compiled, episodes, store, done, concurrency, trials, metrics,
+               cluster=cluster, options=options, names=(agent, users))  # fmt: skip
     try:
         outcome = asyncio.run(_run_eval(job, agent_backend, user_backend, progress))
-    except ChatError as exc:
+    except (ChatError, BackendError, ClusterError) as exc:
+        store.close()
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         store.close()
@@ -534,6 +564,7 @@ def eval_cmd(
         f"{counted}, {summary.errored} errored ({outcome.ran} run now, {len(done)} resumed){reuse}",
         err=True,
     )
+    _print_actors(summary)
     from museslang.metrics.paper_table import Run
 
     # the results are in memory: the report need not read the run back from disk
@@ -641,9 +672,17 @@ class _Job:
     trials: int
     scheme: str
     keep_conversation: bool = False
+    cluster: ClusterOptions | None = None  # --ray: where the episodes run
+    options: BackendOptions | None = None  # --ray: what each actor builds its backends with
+    guided: bool = False  # --ray generate: each actor's teacher is told the oracle's calls
+    names: tuple[str, str] = ("", "")  # --ray: the agent and the users, as given
 
 
-async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> RunOutcome:
+async def _run_eval(
+    job: _Job, agent: Agent | None, users: UserBackend | None, show: bool
+) -> RunOutcome:
+    """Run the job with a progress bar: here with these backends, or on Ray (`job.cluster`,
+    where each actor builds its own and `agent` and `users` are None)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -657,8 +696,9 @@ async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> 
     from museslang.runtime.runner import run_all
 
     try:
-        await agent.preflight()
-        await users.preflight()
+        if agent is not None and users is not None:
+            await agent.preflight()
+            await users.preflight()
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -678,6 +718,8 @@ async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> 
                 errors += result.status != "ok"
                 bar.update(task, advance=1, errors=errors)
 
+            if agent is None or users is None:
+                return await _run_on_ray(job, tick)
             return await run_all(
                 job.compiled,
                 job.episodes,
@@ -692,8 +734,58 @@ async def _run_eval(job: _Job, agent: Agent, users: UserBackend, show: bool) -> 
                 on_result=tick,
             )
     finally:
-        await agent.aclose()
-        await users.aclose()
+        if agent is not None and users is not None:
+            await agent.aclose()
+            await users.aclose()
+
+
+async def _run_on_ray(job: _Job, tick: Callable[[EpisodeResult], None]) -> RunOutcome:
+    from museslang.metrics.summary import ActorRate
+    from museslang.runtime.cluster import run_on_ray
+
+    assert job.cluster is not None and job.options is not None
+    agent, users = job.names
+    outcome, stats = await run_on_ray(
+        job.compiled, job.episodes, job.store, agent=agent, users=users, options=job.options,
+        cluster=job.cluster, concurrency=job.concurrency, done=job.done, trials=job.trials,
+        scheme=job.scheme, keep_conversation=job.keep_conversation, on_result=tick,
+        guided=job.guided,
+    )  # fmt: skip
+    outcome.summary.actors = [ActorRate(actor=s.actor, node=s.node, results=s.results,
+                                        per_s=s.per_s) for s in stats]  # fmt: skip
+    return outcome
+
+
+def _cluster(
+    ray: str | None,
+    actors: int | None,
+    gpus_per_actor: float,
+    base_url: str | None,
+    users_base_url: str | None,
+) -> ClusterOptions | None:
+    """The --ray options, checked; None without --ray."""
+    from museslang.runtime.cluster import ClusterOptions
+
+    several = any("," in (u or "") for u in (base_url, users_base_url))
+    if ray is None:
+        if actors is not None or gpus_per_actor:
+            raise _fail("--actors and --gpus-per-actor need --ray")
+        if several:
+            raise _fail("several --base-url endpoints (a,b,...) need --ray: each actor takes one")
+        return None
+    if actors is not None and actors < 1:
+        raise _fail("--actors must be at least 1")
+    if gpus_per_actor < 0:
+        raise _fail("--gpus-per-actor must be at least 0")
+    return ClusterOptions(address=ray.strip() or "local", actors=actors,
+                          gpus_per_actor=gpus_per_actor)  # fmt: skip
+
+
+def _print_actors(summary: RunSummary) -> None:
+    if summary.actors:
+        rates = ", ".join(f"#{a.actor} {a.node} {a.results} ({a.per_s:.1f}/s)"
+                          for a in summary.actors)  # fmt: skip
+        typer.echo(f"actors: {rates}", err=True)
 
 
 @app.command()
@@ -732,6 +824,9 @@ def generate(
     tensor_parallel: TensorParallel = 1,
     gpu_memory: GpuMemory = None,
     max_model_len: MaxModelLen = None,
+    ray: RayAddress = None,
+    actors: Actors = None,
+    gpus_per_actor: GpusPerActor = 0.0,
 ) -> None:
     """Synthetic training data: the teacher plays episodes with the ground truth as privileged
     guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
@@ -741,11 +836,12 @@ def generate(
     from museslang.datagen.generate import STATS, choose, write_dataset
     from museslang.datagen.teacher import GuidedAgent
     from museslang.registry import UnknownName
-    from museslang.runtime.agents import make_agent
+    from museslang.runtime.agents import known_agent, make_agent
     from museslang.runtime.chat import ChatError
+    from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.store import ResultsStore, StoreError
-    from museslang.runtime.users import make_users
+    from museslang.runtime.users import known_users, make_users
 
     if n is not None and n < 1:
         raise _fail("--n must be at least 1")
@@ -770,18 +866,23 @@ def generate(
         cache_dir=str(cache) if cache else None,
         lora=str(lora) if lora else None,
     )
+    cluster = _cluster(ray, actors, gpus_per_actor, base_url, None)
     try:
-        agent = GuidedAgent(make_agent(teacher, options))
-        user_backend = make_users(users, options)
+        if cluster is None:
+            agent = GuidedAgent(make_agent(teacher, options))
+            user_backend = make_users(users, options)
+        else:  # each actor builds and guides its own teacher
+            agent, user_backend = known_agent(teacher), known_users(users)
     except (BackendError, UnknownName) as exc:
         raise _fail(str(exc)) from None
     compiled = _load_episodes(file, seed)
     episodes = choose(compiled.episodes, n, compiled.seed)
     if not episodes:
         raise _fail(f"{file} has no episodes")
-    unsupported = sorted({e.family for e in episodes if not agent.supports(e.family)})
-    if unsupported:
-        raise _fail(f"{teacher} cannot play the {', '.join(unsupported)} family")
+    if agent is not None:  # on a cluster, each actor's teacher is asked
+        unsupported = sorted({e.family for e in episodes if not agent.supports(e.family)})
+        if unsupported:
+            raise _fail(f"{teacher} cannot play the {', '.join(unsupported)} family")
     store = ResultsStore(out / "episodes")
     meta = {
         "museslang": __version__, "spec": _where(file), "spec_sha256": compiled.spec_sha256,
@@ -794,10 +895,12 @@ def generate(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.conversation}
-    job = _Job(compiled, episodes, store, done, concurrency, 1, "default", keep_conversation=True)
+    job = _Job(compiled, episodes, store, done, concurrency, 1, "default", keep_conversation=True,
+               cluster=cluster, options=options, guided=True, names=(teacher, users))  # fmt: skip
     try:
         outcome = asyncio.run(_run_eval(job, agent, user_backend, progress))
-    except ChatError as exc:
+    except (ChatError, BackendError, ClusterError) as exc:
+        store.close()
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         store.close()
@@ -811,6 +914,7 @@ def generate(
         val_share=val,
     )  # fmt: skip
     typer.echo(f"played {outcome.ran} episodes now, {len(done)} resumed", err=True)
+    _print_actors(outcome.summary)
     for family, c in stats.by_family.items():
         typer.echo(f"{family}: kept {c.get('kept', 0)}/{c['total']}", err=True)
     typer.echo(
@@ -1289,9 +1393,26 @@ def families_cmd(
         raise typer.Exit(1)
 
 
+_ADDRESS = re.compile(r"local|auto|\S+://\S+|[\w.\-]+:\d+")
+
+
+def optional_address(args: list[str]) -> list[str]:
+    """`--ray` may stand alone (start Ray here): give it the value `local` unless an
+    address follows (click's options take a value or none, never either)."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--ray":
+            following = args[i + 1] if i + 1 < len(args) else None
+            if following is None or not _ADDRESS.fullmatch(following):
+                out.append("local")
+    return out
+
+
 def main() -> None:
     from museslang.safetext import redact
 
+    sys.argv[1:] = optional_address(sys.argv[1:])
     try:
         app()
     except KeyboardInterrupt:

@@ -64,6 +64,15 @@ class FamilySummary(Group):
     )
 
 
+class ActorRate(BaseModel):
+    """A --ray run: what one actor did."""
+
+    actor: int
+    node: str
+    results: int
+    per_s: float = Field(description="results per second of the run's wall time")
+
+
 class RunSummary(BaseModel):
     spec: str
     spec_sha256: str
@@ -87,6 +96,11 @@ class RunSummary(BaseModel):
     user_usage: Usage
     wall_s: float
     families: dict[str, FamilySummary]
+    actors: list[ActorRate] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="a --ray run: each actor's node, results and results per second",
+    )
 
 
 def pass_hat_k(passes: list[list[bool]], k: int) -> float | None:

@@ -35,4 +35,10 @@ def make_agent(spec: str, options: BackendOptions) -> Agent:
     return agent
 
 
-__all__ = ["AGENTS", "DEFAULT_AGENT", "BackendError", "make_agent"]
+def known_agent(spec: str) -> None:
+    """Fail as `make_agent` would on a name no backend has, without building the agent
+    (on a Ray cluster each actor builds its own)."""
+    registered().get(split_spec(spec)[0])
+
+
+__all__ = ["AGENTS", "DEFAULT_AGENT", "BackendError", "known_agent", "make_agent"]

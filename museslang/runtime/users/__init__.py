@@ -22,4 +22,11 @@ def make_users(spec: str, options: BackendOptions) -> UserBackend:
     return backend
 
 
-__all__ = ["USERS", "BackendError", "make_users"]
+def known_users(spec: str) -> None:
+    """Fail as `make_users` would on a name no simulator has, without building one."""
+    from museslang.runtime.users import llm, scripted  # noqa: F401  (registration)
+
+    USERS.get(split_spec(spec)[0])
+
+
+__all__ = ["USERS", "BackendError", "known_users", "make_users"]
