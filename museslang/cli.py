@@ -783,7 +783,7 @@ def _cluster(
 
 def _print_actors(summary: RunSummary) -> None:
     if summary.actors:
-        rates = ", ".join(f"#{a.actor} {a.node} {a.results} ({a.per_s:.1f}/s)"
+        rates = ", ".join(f"#{a.actor} {a.node} {a.results} ({a.per_s:.3g}/s)"
                           for a in summary.actors)  # fmt: skip
         typer.echo(f"actors: {rates}", err=True)
 
@@ -927,6 +927,19 @@ def generate(
     )
     if stats.kept == 0:
         raise typer.Exit(1)
+
+
+@app.command("lsp")
+def lsp_cmd() -> None:
+    """Run the language server over stdio (for editors: docs/editors.md).
+
+    Needs the [lsp] extra (pip install 'museslang[lsp]')."""
+    try:
+        from museslang.lsp.server import serve
+    except ImportError as exc:
+        need = f"museslang lsp needs pygls: pip install 'museslang[lsp]' ({exc.name})"
+        raise _fail(need) from None
+    serve()
 
 
 @app.command("train")

@@ -29,6 +29,7 @@ from museslang.semantics.model import (
 )
 from museslang.semantics.stdlib_index import import_hint
 from museslang.semantics.types import INVALID, Ctx, Symbol
+from museslang.source import Span
 from museslang.syntax import ast
 
 
@@ -46,6 +47,9 @@ class CheckedProgram:
     program: Program
     scenarios: list[ScenarioDef]
     symbols: list[Symbol]
+    # every reference the checker resolved, where it is written: what an editor's go to
+    # definition, find references and rename read
+    references: list[tuple[Span, Symbol]] = field(default_factory=list)
 
 
 def check_file(path: Path, diags: Diagnostics, text: str | None = None) -> CheckedProgram:
@@ -63,6 +67,7 @@ class _Checker:
         self.diags = diags
         self.scopes: dict[str, ModuleScope] = {}
         self.symbols: list[Symbol] = []
+        self.references: list[tuple[Span, Symbol]] = []
 
     # ---- pass 1: scopes -----------------------------------------------------------
     def run(self) -> CheckedProgram:
@@ -99,7 +104,7 @@ class _Checker:
                 main.source.end_span(),
                 hint="declare `scenario NAME { family: ... }`",
             )
-        return CheckedProgram(self.program, scenarios, self.symbols)
+        return CheckedProgram(self.program, scenarios, self.symbols, self.references)
 
     def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
         """Check every `family` declaration of the main module and those its scenarios
@@ -320,6 +325,7 @@ class _Checker:
                 )
                 return None
             sym.used = True
+            self.references.append((ref.span, sym))
             if imp is not None:
                 scope.used_imports.add(id(imp))
             return sym

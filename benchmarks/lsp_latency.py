@@ -1,0 +1,112 @@
+"""How long the language server takes to re-check a spec while it is being edited.
+
+Two 2,000-line specs: a hand-written shape (500 users in one scenario) and, when
+../shared/muses-bench-sample is there, whole scenarios of the official queue sample
+imported with `museslang import muses-bench` up to 2,000 lines. For each: the check alone
+(`lsp.analysis.analyse`, median of --repeat), and the round trip an editor sees — a
+change sent over the protocol until its diagnostics come back — less the debounce wait.
+
+    python benchmarks/lsp_latency.py [--repeat 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SAMPLE = ROOT.parent / "shared" / "muses-bench-sample" / "shared_queue"
+
+
+def hand_written() -> str:
+    users = "\n".join(
+        f"  user U{i} {{\n    role: lead\n    prefers: [Tue 9:30]\n  }}" for i in range(500)
+    )
+    head = 'role lead { title: "Lead"  authority: 7 }\nscenario big {\n  family: meeting\n'
+    return f"{head}{users}\n}}\n"
+
+
+def imported(folder: Path) -> str | None:
+    records = sorted(SAMPLE.glob("*.jsonl"))
+    if not records:
+        return None
+    out = folder / "queue.muses"
+    cmd = [sys.executable, "-m", "museslang", "import", "muses-bench", str(records[0]), "-o",
+           str(out)]  # fmt: skip
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    text = out.read_text(encoding="utf-8")
+    head, _, body = text.partition("\nscenario ")
+    parts = ("scenario " + body).split("\nscenario ")
+    kept = [head]
+    for i, part in enumerate(parts):
+        kept.append(part if i == 0 else "scenario " + part)
+        if sum(p.count("\n") for p in kept) >= 2000:
+            break
+    return "\n".join(kept)
+
+
+def check_alone(path: Path, text: str, repeat: int) -> tuple[float, int]:
+    from museslang.lsp.analysis import analyse
+
+    analyse(path, text)  # warm: imports, grammar, std modules
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        found = analyse(path, text)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), sum(d.is_error for d in found.diagnostics)
+
+
+async def round_trip(path: Path, text: str, repeat: int) -> float:
+    from museslang.lsp.server import DEBOUNCE_S
+    from museslang.testing.lsp_client import Session
+
+    session = Session()
+    await session.start()
+    try:
+        await session.open(path, text)
+        times = []
+        for version in range(2, repeat + 2):
+            edited = text + f"\n# edit {version}\n"
+            t0 = time.perf_counter()
+            await session.change(path, edited, version)
+            times.append(time.perf_counter() - t0 - DEBOUNCE_S)
+        return statistics.median(times)
+    finally:
+        await session.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        specs = {"hand-written": hand_written()}
+        queue = imported(folder)
+        if queue is None:
+            print("imported queue spec: skipped (no ../shared/muses-bench-sample)")
+        else:
+            specs["imported queue"] = queue
+        trip = "change->diagnostics ms"
+        print(f"{'spec':<16} {'lines':>6} {'errors':>6} {'check ms':>9} {trip:>23}")
+        for name, text in specs.items():
+            path = folder / f"{name.replace(' ', '_')}.muses"
+            path.write_text(text, encoding="utf-8")
+            alone, errors = check_alone(path, text, args.repeat)
+            trip = asyncio.run(round_trip(path, text, args.repeat))
+            print(f"{name:<16} {text.count(chr(10)):>6} {errors:>6} {alone * 1000:>9.0f} "
+                  f"{trip * 1000:>23.0f}")  # fmt: skip
+        print("(the round trip is less the server's debounce wait of "
+              "museslang.lsp.server.DEBOUNCE_S)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""What an editor asks of a spec, answered from one check of its current text.
+
+`analyse` runs the checker on the editor's text (the file on disk is not read for the
+open document; its imports are) and keeps what the answers need: the diagnostics, every
+declaration and every resolved reference with their spans, and the checked entities.
+Everything here is plain data and pure functions over it, so the language server only
+translates positions and the tests need no editor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from museslang.diagnostics import Diagnostic, Diagnostics
+from museslang.semantics.check import CheckedProgram, check_file
+from museslang.semantics.types import Symbol
+from museslang.source import Span
+from museslang.syntax import ast
+
+
+@dataclass
+class Analysis:
+    """One check of one document: its diagnostics, and what its names point at."""
+
+    path: Path
+    text: str
+    diagnostics: list[Diagnostic]
+    checked: CheckedProgram | None
+    references: list[tuple[Span, Symbol]] = field(default_factory=list)
+    symbols: list[Symbol] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        """The name the checker gives the document in spans."""
+        if self.checked is None:
+            return str(self.path)
+        return self.checked.program.main
+
+    def file_of(self, span: Span) -> Path | None:
+        """The file a span is in (the document itself, an imported module or std)."""
+        if self.checked is None:
+            return None
+        source = self.checked.program.sources.get(span.file)
+        return source.path if source is not None else None
+
+    def module(self) -> ast.Module | None:
+        if self.checked is None:
+            return None
+        mod = self.checked.program.modules.get(self.checked.program.main)
+        return mod.ast if mod is not None else None
+
+
+def analyse(path: Path, text: str, gate: bool = False) -> Analysis:
+    """Check `text` as the contents of `path`; with `gate`, also play every episode with
+    the oracle as `museslang check` does (the file on disk must hold `text`)."""
+    diags = Diagnostics()
+    try:
+        checked = check_file(path, diags, text)
+    except RecursionError:
+        diags.error("E005", "the input nests too deeply to check", None)
+        return Analysis(path, text, diags.sorted(), None)
+    if gate and not diags.has_errors:
+        from museslang.compiler import compile_path
+        from museslang.gate import oracle_gate
+
+        result = compile_path(path)
+        if result.ok:
+            oracle_gate(result)
+        diags.extend(d for d in result.diagnostics if d not in set(diags))
+    return Analysis(path, text, diags.sorted(), checked, list(checked.references),
+                    list(checked.symbols))  # fmt: skip
+
+
+def contains(span: Span, line: int, column: int) -> bool:
+    """Whether the 1-based (line, column) is inside the span (its end included, so that a
+    cursor just after a name still finds it)."""
+    if (line, column) < (span.line, span.column):
+        return False
+    return (line, column) <= (span.end_line, span.end_column)
+
+
+def symbol_at(analysis: Analysis, line: int, column: int) -> tuple[Symbol, Span] | None:
+    """The declaration named at a position of the document: a reference to it, or its
+    own name where it is declared."""
+    me = analysis.display
+    for span, sym in analysis.references:
+        if span.file == me and contains(span, line, column):
+            return sym, span
+    for sym in analysis.symbols:
+        span = sym.span
+        if span.file == me and contains(span, line, column):
+            return sym, span
+    return None
+
+
+def occurrences(analysis: Analysis, sym: Symbol) -> list[Span]:
+    """Where a declaration is named: its declaration first, then every reference."""
+    spans = [sym.span]
+    spans += [span for span, other in analysis.references if other is sym]
+    unique: dict[tuple, Span] = {}
+    for s in spans:
+        unique.setdefault((s.file, s.line, s.column, s.end_line, s.end_column), s)
+    return list(unique.values())
+
+
+def import_at(analysis: Analysis, line: int, column: int) -> Path | None:
+    """The file an `import` under the cursor loads."""
+    if analysis.checked is None:
+        return None
+    program = analysis.checked.program
+    mod = program.modules.get(program.main)
+    if mod is None:
+        return None
+    for imp, target in mod.imports:
+        if target is not None and contains(imp.span, line, column):
+            loaded = program.modules.get(target)
+            return loaded.source.path if loaded is not None else None
+    return None
+
+
+def decl_at(module: ast.Module, line: int, column: int) -> list[ast.Decl]:
+    """The declarations around a position, outermost first."""
+    chain: list[ast.Decl] = []
+    decls = list(module.decls)
+    while decls:
+        inside = [d for d in decls if contains(d.span, line, column)]
+        if not inside:
+            break
+        chain.append(inside[0])
+        decls = list(inside[0].children)
+    return chain
+
+
+def field_at(decl: ast.Decl, line: int, column: int) -> ast.Field | None:
+    for f in decl.fields:
+        if contains(f.key.span, line, column):
+            return f
+    return None

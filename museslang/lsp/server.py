@@ -1,0 +1,308 @@
+"""`museslang lsp`: the checker, spoken to editors over the Language Server Protocol.
+
+Diagnostics come from the same checker as `museslang check`, with the same codes,
+messages, labels and hints: on open, on change (debounced, without the oracle gate, on the
+editor's unsaved text) and on save (with the gate, on the saved file). The other answers
+(hover, go to definition, references, completion, formatting, outline, rename) come from
+the document's last check, in `analysis`, `hover` and `complete`; this module only turns
+them into protocol messages and positions into the client's units.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import PositionCodec
+from pygls.workspace.position_codec import ServerTextPosition
+
+from museslang import __version__
+from museslang.diagnostics import Diagnostic, Severity
+from museslang.lsp.analysis import Analysis, analyse, import_at, occurrences, symbol_at
+from museslang.lsp.complete import complete
+from museslang.lsp.hover import hover
+from museslang.source import Span
+from museslang.syntax import ast
+
+DEBOUNCE_S = 0.15  # a change waits this long for the next keystroke before it is checked
+
+_KIND_ITEMS = {
+    "keyword": lsp.CompletionItemKind.Keyword,
+    "field": lsp.CompletionItemKind.Field,
+    "value": lsp.CompletionItemKind.EnumMember,
+    "name": lsp.CompletionItemKind.Reference,
+    "module": lsp.CompletionItemKind.Module,
+}
+_SYMBOL_KINDS = {
+    "scenario": lsp.SymbolKind.Namespace,
+    "family": lsp.SymbolKind.Module,
+    "user": lsp.SymbolKind.Object,
+    "role": lsp.SymbolKind.Class,
+    "resource": lsp.SymbolKind.File,
+    "template": lsp.SymbolKind.String,
+    "goal": lsp.SymbolKind.Event,
+    "action": lsp.SymbolKind.Function,
+    "metric": lsp.SymbolKind.Number,
+    "fact": lsp.SymbolKind.Field,
+    "option": lsp.SymbolKind.EnumMember,
+}
+
+
+class MusesServer(LanguageServer):
+    """The server and what it keeps per open document: its last check, and the check
+    waiting for typing to pause."""
+
+    def __init__(self) -> None:
+        super().__init__("museslang", __version__)
+        self.analyses: dict[str, Analysis] = {}
+        self.pending: dict[str, asyncio.Task[None]] = {}
+
+    # ---- positions ---------------------------------------------------------------
+    def _lines(self, uri: str) -> list[str]:
+        return list(self.workspace.get_text_document(uri).lines)
+
+    def _codec(self) -> PositionCodec:
+        return self.workspace.position_codec
+
+    def to_range(self, span: Span | None, lines: list[str]) -> lsp.Range:
+        if span is None:
+            return lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
+        start = ServerTextPosition(span.line - 1, span.column - 1)
+        end = ServerTextPosition(span.end_line - 1, span.end_column - 1)
+        codec = self._codec()
+        return lsp.Range(codec.position_to_client_units(lines, start),
+                         codec.position_to_client_units(lines, end))  # fmt: skip
+
+    def from_position(self, uri: str, position: lsp.Position) -> tuple[int, int]:
+        """The 1-based (line, column) in code points, as spans count."""
+        doc = self.workspace.get_text_document(uri)
+        pos = doc.position_from_client_units(position)
+        return pos.line + 1, pos.character + 1
+
+    def location(self, analysis: Analysis, span: Span) -> lsp.Location | None:
+        path = analysis.file_of(span)
+        if path is None:
+            return None
+        uri = from_fs_path(str(path)) or path.as_uri()
+        if uri in self.workspace.text_documents:
+            lines = self._lines(uri)
+        else:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            except OSError:
+                return None
+        return lsp.Location(uri, self.to_range(span, lines))
+
+    # ---- checking ----------------------------------------------------------------
+    def schedule(self, uri: str, delay: float, gate: bool = False) -> None:
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        self.pending[uri] = asyncio.ensure_future(self._check_later(uri, delay, gate))
+
+    async def _check_later(self, uri: str, delay: float, gate: bool) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self.pending.pop(uri, None)
+        self.check(uri, gate)
+
+    def check(self, uri: str, gate: bool = False) -> Analysis | None:
+        path = Path(to_fs_path(uri) or uri)
+        doc = self.workspace.get_text_document(uri)
+        analysis = analyse(path, doc.source, gate=gate)
+        self.analyses[uri] = analysis
+        lines = list(doc.lines)
+        found = [self.diagnostic(analysis, d, lines) for d in analysis.diagnostics]
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=doc.version)
+        )
+        return analysis
+
+    def diagnostic(self, analysis: Analysis, d: Diagnostic, lines: list[str]) -> lsp.Diagnostic:
+        mine = d.span is None or d.span.file == analysis.display
+        message = d.message if mine else f"{d.span}: {d.message}"
+        if d.hint:
+            message += f"\nhint: {d.hint}"
+        related = []
+        for label in d.labels:
+            where = self.location(analysis, label.span)
+            if where is not None:
+                related.append(lsp.DiagnosticRelatedInformation(where, label.message))
+        return lsp.Diagnostic(
+            range=self.to_range(d.span if mine else None, lines),
+            message=message,
+            severity=lsp.DiagnosticSeverity.Error
+            if d.severity == Severity.ERROR
+            else lsp.DiagnosticSeverity.Warning,
+            code=d.code,
+            source="museslang",
+            related_information=related or None,
+        )
+
+    def analysis(self, uri: str) -> Analysis:
+        found = self.analyses.get(uri)
+        return found if found is not None else self.check(uri)  # type: ignore[return-value]
+
+
+def _outline(server: MusesServer, decl: ast.Decl, lines: list[str]) -> lsp.DocumentSymbol:
+    name = decl.name.name if decl.name else (decl.label.value if decl.label else decl.kind.name)
+    detail = decl.kind.name + (f' "{decl.label.value}"' if decl.label and decl.name else "")
+    chosen = decl.name.span if decl.name else decl.kind.span
+    return lsp.DocumentSymbol(
+        name=name,
+        detail=detail,
+        kind=_SYMBOL_KINDS.get(decl.kind.name, lsp.SymbolKind.Struct),
+        range=server.to_range(decl.span, lines),
+        selection_range=server.to_range(chosen, lines),
+        children=[_outline(server, c, lines) for c in decl.children],
+    )
+
+
+def build() -> MusesServer:
+    server = MusesServer()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: MusesServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        ls.check(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: MusesServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, DEBOUNCE_S)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: MusesServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0, gate=True)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: MusesServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.analyses.pop(uri, None)
+        waiting = ls.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def on_hover(ls: MusesServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        uri = params.text_document.uri
+        line, column = ls.from_position(uri, params.position)
+        found = hover(ls.analysis(uri), line, column)
+        if found is None:
+            return None
+        text, span = found
+        return lsp.Hover(
+            contents=lsp.MarkupContent(lsp.MarkupKind.Markdown, text),
+            range=ls.to_range(span, ls._lines(uri)),
+        )
+
+    @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: MusesServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        uri = params.text_document.uri
+        analysis = ls.analysis(uri)
+        line, column = ls.from_position(uri, params.position)
+        found = symbol_at(analysis, line, column)
+        if found is not None:
+            return ls.location(analysis, found[0].span)
+        target = import_at(analysis, line, column)
+        if target is not None:
+            start = lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
+            return lsp.Location(from_fs_path(str(target)) or target.as_uri(), start)
+        return None
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: MusesServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+        uri = params.text_document.uri
+        analysis = ls.analysis(uri)
+        line, column = ls.from_position(uri, params.position)
+        found = symbol_at(analysis, line, column)
+        if found is None:
+            return []
+        spans = occurrences(analysis, found[0])
+        if not params.context.include_declaration:
+            spans = spans[1:]
+        return [loc for s in spans if (loc := ls.location(analysis, s)) is not None]
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION,
+        lsp.CompletionOptions(trigger_characters=[":", ".", " ", "["]),
+    )
+    def completion(ls: MusesServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+        uri = params.text_document.uri
+        doc = ls.workspace.get_text_document(uri)
+        before = doc.source[: doc.offset_at_position(params.position)]
+        items = complete(before, ls.analyses.get(uri))
+        found = [
+            lsp.CompletionItem(label=i.label, kind=_KIND_ITEMS.get(i.kind), detail=i.detail or None)
+            for i in items
+        ]
+        return lsp.CompletionList(is_incomplete=False, items=found)
+
+    @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: MusesServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
+        from museslang.diagnostics import Diagnostics
+        from museslang.fmt import FormatError, format_source
+        from museslang.source import SourceFile
+
+        uri = params.text_document.uri
+        doc = ls.workspace.get_text_document(uri)
+        path = Path(to_fs_path(uri) or uri)
+        try:
+            text = format_source(SourceFile(path, path.name, doc.source), Diagnostics())
+        except FormatError:
+            return []
+        if text is None or text == doc.source:
+            return []  # syntax errors (the diagnostics say where), or nothing to change
+        lines = list(doc.lines)
+        end = lsp.Position(len(lines), 0)
+        return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), text)]
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def outline(ls: MusesServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+        uri = params.text_document.uri
+        module = ls.analysis(uri).module()
+        if module is None:
+            return []
+        lines = ls._lines(uri)
+        return [_outline(ls, d, lines) for d in module.decls]
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls: MusesServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+        uri = params.text_document.uri
+        analysis = ls.analysis(uri)
+        found = symbol_at(analysis, *ls.from_position(uri, params.position))
+        if found is None or analysis.file_of(found[0].span) is None:
+            return None
+        return ls.to_range(found[1], ls._lines(uri))
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
+    def rename(ls: MusesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+        import re
+
+        uri = params.text_document.uri
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", params.new_name):
+            raise ValueError(f"'{params.new_name}' is not a name (letters, digits, _)")
+        analysis = ls.analysis(uri)
+        found = symbol_at(analysis, *ls.from_position(uri, params.position))
+        if found is None:
+            return None
+        if found[0].span.file.startswith("<std>"):
+            raise ValueError(f"{found[0].name} is declared in the standard library")
+        changes: dict[str, list[lsp.TextEdit]] = {}
+        for span in occurrences(analysis, found[0]):
+            where = ls.location(analysis, span)
+            if where is not None:
+                changes.setdefault(where.uri, []).append(lsp.TextEdit(where.range, params.new_name))
+        return lsp.WorkspaceEdit(changes=changes)
+
+    return server
+
+
+def serve() -> None:
+    """Run the server over stdio until the editor closes it."""
+    build().start_io()
+
+
+__all__ = ["DEBOUNCE_S", "MusesServer", "build", "serve"]
