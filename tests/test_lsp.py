@@ -235,3 +235,16 @@ def test_museslang_lsp_serves_over_stdio() -> None:
             await client.stop()
 
     run(go())
+
+
+def test_hover_says_who_may_read_a_resource() -> None:
+    from museslang.lsp.analysis import analyse
+    from museslang.lsp.hover import hover
+
+    spec = ROOT / "specs" / "access_control.muses"
+    text = spec.read_text()
+    analysis = analyse(spec, text)
+    line = text[: text.index("resource payroll")].count("\n") + 1
+    found = hover(analysis, line, len("  resource pay"))
+    assert found is not None
+    assert found[0] == "**resource payroll**\n\nreaders: authority >= 6"

@@ -9,7 +9,7 @@ from typing import Any
 
 from museslang.lsp.analysis import Analysis, contains, decl_at, field_at, symbol_at
 from museslang.semantics.model import KINDS, NESTED_KINDS, KindSpec, ScenarioDef
-from museslang.semantics.types import WEEKDAYS, SlotTime, Symbol
+from museslang.semantics.types import WEEKDAYS, Selector, SlotTime, Symbol
 from museslang.syntax import ast
 
 
@@ -60,6 +60,12 @@ def _entity(analysis: Analysis, sym: Symbol) -> Any:
 def _named(value: Any) -> str:
     if isinstance(value, Symbol):
         return value.name
+    if isinstance(value, Selector):  # a read rule's selector, as it is written
+        if value.kind == "authority":
+            return f"authority {value.op} {value.bound:g}"
+        if value.kind == "role":
+            return f'role("{value.role}")'
+        return value.user or value.kind
     name = getattr(value, "name", None)
     return str(name) if name is not None else str(value)
 
