@@ -64,7 +64,7 @@ def cell(spec: str, base_url: str, concurrency: int, users: str, episodes: int,
     from museslang.compiler import compile_path
     from museslang.runtime.agents import make_agent
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import run_all
+    from museslang.runtime.runner import RunPlan, run_all
     from museslang.runtime.store import ResultsStore
     from museslang.runtime.users import make_users
 
@@ -84,8 +84,8 @@ def cell(spec: str, base_url: str, concurrency: int, users: str, episodes: int,
 
         async def go():
             try:
-                return await run_all(compiled, chosen, agent, people, store,
-                                     concurrency=concurrency, done={}, trials=trials)  # fmt: skip
+                plan = RunPlan(compiled, chosen, store, concurrency, trials=trials)
+                return await run_all(plan, agent, people)
             finally:
                 await agent.aclose()
                 await people.aclose()

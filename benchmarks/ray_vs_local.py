@@ -16,15 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from eval_throughput import serve  # noqa: E402  (the stub server, in its own process)
 
 
 def busy_seconds() -> float:
@@ -32,29 +33,6 @@ def busy_seconds() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(latency: float) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "museslang.testing.openai_stub", "--port", str(port),
-         "--latency", str(latency)],
-        cwd=ROOT, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base_url + "/stats", timeout=1).read()
-            return server, base_url
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("the stub server did not start")
 
 
 def run(args: argparse.Namespace, base_url: str, out: Path, extra: list[str],

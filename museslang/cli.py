@@ -11,22 +11,19 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays fast
-    from collections.abc import Callable
-
     from museslang.ir.models import CompiledSpec, EpisodeGraph
     from museslang.metrics.summary import RunSummary
     from museslang.runtime.cluster import ClusterOptions
     from museslang.runtime.engine import Agent, UserBackend
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import RunOutcome
-    from museslang.runtime.store import ResultsStore
+    from museslang.runtime.runner import RunOutcome, RunPlan
     from museslang.runtime.transcript import EpisodeResult
 
 # options shared by several commands, declared once
@@ -529,8 +526,10 @@ def eval_cmd(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.trial < trials}
-    job = _Job(compiled, episodes, store, done, concurrency, trials, metrics,
-               cluster=cluster, options=options, names=(agent, users))  # fmt: skip
+    from museslang.runtime.runner import RunPlan
+
+    plan = RunPlan(compiled, episodes, store, concurrency, done, trials, metrics)
+    job = _Job(plan, cluster=cluster, options=options, names=(agent, users))
     try:
         outcome = asyncio.run(_run_eval(job, agent_backend, user_backend, progress))
     except (ChatError, BackendError, ClusterError) as exc:
@@ -662,16 +661,9 @@ def _scheme(name: str) -> None:
 
 @dataclass
 class _Job:
-    """What one eval runs: the episodes, where results go, and how."""
+    """What one eval or generate runs (`plan`), and, on Ray, what the actors need."""
 
-    compiled: CompiledSpec
-    episodes: list[EpisodeGraph]
-    store: ResultsStore
-    done: dict[tuple[str, int], EpisodeResult]
-    concurrency: int
-    trials: int
-    scheme: str
-    keep_conversation: bool = False
+    plan: RunPlan
     cluster: ClusterOptions | None = None  # --ray: where the episodes run
     options: BackendOptions | None = None  # --ray: what each actor builds its backends with
     guided: bool = False  # --ray generate: each actor's teacher is told the oracle's calls
@@ -709,8 +701,9 @@ async def _run_eval(
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
-            total = len(job.episodes) * job.trials
-            task = bar.add_task("eval", total=total, completed=len(job.done), errors=0)
+            plan = job.plan
+            total = len(plan.episodes) * plan.trials
+            task = bar.add_task("eval", total=total, completed=len(plan.done), errors=0)
             errors = 0
 
             def tick(result) -> None:
@@ -719,38 +712,23 @@ async def _run_eval(
                 bar.update(task, advance=1, errors=errors)
 
             if agent is None or users is None:
-                return await _run_on_ray(job, tick)
-            return await run_all(
-                job.compiled,
-                job.episodes,
-                agent,
-                users,
-                job.store,
-                concurrency=job.concurrency,
-                done=job.done,
-                trials=job.trials,
-                scheme=job.scheme,
-                keep_conversation=job.keep_conversation,
-                on_result=tick,
-            )
+                return await _run_on_ray(job, replace(plan, on_result=tick))
+            plan = replace(plan, on_result=tick)
+            return await run_all(plan, agent, users)
     finally:
         if agent is not None and users is not None:
             await agent.aclose()
             await users.aclose()
 
 
-async def _run_on_ray(job: _Job, tick: Callable[[EpisodeResult], None]) -> RunOutcome:
+async def _run_on_ray(job: _Job, plan: RunPlan) -> RunOutcome:
     from museslang.metrics.summary import ActorRate
     from museslang.runtime.cluster import run_on_ray
 
     assert job.cluster is not None and job.options is not None
     agent, users = job.names
-    outcome, stats = await run_on_ray(
-        job.compiled, job.episodes, job.store, agent=agent, users=users, options=job.options,
-        cluster=job.cluster, concurrency=job.concurrency, done=job.done, trials=job.trials,
-        scheme=job.scheme, keep_conversation=job.keep_conversation, on_result=tick,
-        guided=job.guided,
-    )  # fmt: skip
+    outcome, stats = await run_on_ray(plan, agent=agent, users=users, options=job.options,
+                                      cluster=job.cluster, guided=job.guided)  # fmt: skip
     outcome.summary.actors = [ActorRate(actor=s.actor, node=s.node, results=s.results,
                                         per_s=s.per_s) for s in stats]  # fmt: skip
     return outcome
@@ -895,8 +873,10 @@ def generate(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.conversation}
-    job = _Job(compiled, episodes, store, done, concurrency, 1, "default", keep_conversation=True,
-               cluster=cluster, options=options, guided=True, names=(teacher, users))  # fmt: skip
+    from museslang.runtime.runner import RunPlan
+
+    plan = RunPlan(compiled, episodes, store, concurrency, done, keep_conversation=True)
+    job = _Job(plan, cluster=cluster, options=options, guided=True, names=(teacher, users))
     try:
         outcome = asyncio.run(_run_eval(job, agent, user_backend, progress))
     except (ChatError, BackendError, ClusterError) as exc:

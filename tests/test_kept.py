@@ -14,7 +14,7 @@ from museslang.report.build import build as build_report
 from museslang.runtime.agents import make_agent
 from museslang.runtime.kept import Keeper, Kept, Scores
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import RunOutcome, run_all
+from museslang.runtime.runner import RunOutcome, RunPlan, run_all
 from museslang.runtime.store import ResultsStore
 from museslang.runtime.users import make_users
 
@@ -31,9 +31,8 @@ def _run(tmp: Path, *, keep_conversation: bool) -> RunOutcome:
     store = ResultsStore(tmp)
     store.prepare({"spec_sha256": compiled.spec_sha256}, resume=False)
     try:
-        run = run_all(compiled, episodes, agent, users, store, concurrency=8, done={},
-                      trials=2, keep_conversation=keep_conversation)  # fmt: skip
-        return asyncio.run(run)
+        plan = RunPlan(compiled, episodes, store, 8, trials=2, keep_conversation=keep_conversation)
+        return asyncio.run(run_all(plan, agent, users))
     finally:
         store.close()
 

@@ -27,10 +27,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from museslang.ir.models import CompiledSpec, EpisodeGraph
+from museslang.ir.models import EpisodeGraph
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import Progress, RunOutcome, collect
-from museslang.runtime.store import ResultsStore
+from museslang.runtime.runner import RunOutcome, RunPlan, collect
 from museslang.runtime.transcript import EpisodeResult
 
 LOCAL = "local"  # `--ray` with no address: start a Ray instance in this process
@@ -219,27 +218,20 @@ def actor_count(cluster: ClusterOptions, concurrency: int) -> int:
 
 
 async def run_on_ray(
-    compiled: CompiledSpec,
-    episodes: list[EpisodeGraph],
-    store: ResultsStore,
+    plan: RunPlan,
     *,
     agent: str,
     users: str,
     options: BackendOptions,
     cluster: ClusterOptions,
-    concurrency: int,
-    done: dict[tuple[str, int], EpisodeResult],
-    trials: int = 1,
-    scheme: str = "default",
-    keep_conversation: bool = False,
-    on_result: Progress | None = None,
     guided: bool = False,
 ) -> tuple[RunOutcome, list[ActorStat]]:
     """`runner.run_all`, with the episodes run by Ray actors."""
     ray = _ray()
     started = connect(cluster.address)
-    n = actor_count(cluster, concurrency)
-    per_actor = max(1, math.ceil(concurrency / n))
+    episodes = plan.episodes
+    n = actor_count(cluster, plan.concurrency)
+    per_actor = max(1, math.ceil(plan.concurrency / n))
     name = cluster.name or f"museslang-{os.getpid()}-{time.time_ns()}"
     remote = ray.remote(EpisodeWorker)
     options_for = dict(
@@ -254,7 +246,8 @@ async def run_on_ray(
     for i in range(n):
         mine = for_actor(options, i, n)
         actor = remote.options(name=f"{name}-{i}", **options_for)  # type: ignore[arg-type]
-        handles.append(actor.remote(i, agent, users, mine, scheme, keep_conversation, guided))
+        handles.append(actor.remote(i, agent, users, mine, plan.scheme, plan.keep_conversation,
+                                    guided))  # fmt: skip
     counts = [0] * n
     try:
         try:
@@ -286,11 +279,8 @@ async def run_on_ray(
                 return result
             raise AssertionError("unreachable")
 
-        outcome = await collect(
-            compiled, episodes, execute, store, agent=agent, users=users,
-            concurrency=per_actor * n, done=done, trials=trials, scheme=scheme,
-            keep_conversation=keep_conversation, on_result=on_result,
-        )  # fmt: skip
+        spread = replace(plan, concurrency=per_actor * n)  # each actor's share, all of it
+        outcome = await collect(spread, execute, agent=agent, users=users)
         wall = max(asyncio.get_running_loop().time() - t0, 1e-9)
         stats = [
             ActorStat(i, str(infos[i]["node"]), counts[i], round(counts[i] / wall, 3))

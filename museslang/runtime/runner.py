@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
 from museslang.metrics.registry import score
@@ -105,60 +105,47 @@ class RunOutcome:
 Execute = Callable[[int, int, int], Awaitable[EpisodeResult]]
 
 
-async def run_all(
-    compiled: CompiledSpec,
-    episodes: list[EpisodeGraph],
-    agent: Agent,
-    users: UserBackend,
-    store: ResultsStore,
-    *,
-    concurrency: int,
-    done: dict[tuple[str, int], EpisodeResult],
-    trials: int = 1,
-    scheme: str = "default",
-    keep_conversation: bool = False,
-    on_result: Progress | None = None,
-) -> RunOutcome:
-    """Run every (episode, trial) not in `done` in this process; results come back in
-    compiled order."""
+@dataclass
+class RunPlan:
+    """What a run runs and where its results go, however it runs them (here, or on Ray
+    actors: `runtime.cluster`)."""
+
+    compiled: CompiledSpec
+    episodes: list[EpisodeGraph]
+    store: ResultsStore
+    concurrency: int
+    done: dict[tuple[str, int], EpisodeResult] = field(default_factory=dict)  # resumed
+    trials: int = 1
+    scheme: str = "default"
+    keep_conversation: bool = False  # generate reads the conversations back
+    on_result: Progress | None = None
+
+
+async def run_all(plan: RunPlan, agent: Agent, users: UserBackend) -> RunOutcome:
+    """Run every (episode, trial) not in `plan.done` in this process; results come back
+    in compiled order."""
     engine = Engine(agent, users)
 
     async def execute(worker: int, position: int, trial: int) -> EpisodeResult:
-        copy = for_trial(episodes[position], trial)
+        copy = for_trial(plan.episodes[position], trial)
         run = await engine.run(copy, trial)
-        return to_result(copy, run, agent.spec, users.spec, trial=trial, scheme=scheme,
-                         keep_conversation=keep_conversation)  # fmt: skip
+        return to_result(copy, run, agent.spec, users.spec, trial=trial, scheme=plan.scheme,
+                         keep_conversation=plan.keep_conversation)  # fmt: skip
 
-    return await collect(
-        compiled, episodes, execute, store, agent=agent.spec, users=users.spec,
-        concurrency=concurrency, done=done, trials=trials, scheme=scheme,
-        keep_conversation=keep_conversation, on_result=on_result,
-    )  # fmt: skip
+    return await collect(plan, execute, agent=agent.spec, users=users.spec)
 
 
-async def collect(
-    compiled: CompiledSpec,
-    episodes: list[EpisodeGraph],
-    execute: Execute,
-    store: ResultsStore,
-    *,
-    agent: str,
-    users: str,
-    concurrency: int,
-    done: dict[tuple[str, int], EpisodeResult],
-    trials: int = 1,
-    scheme: str = "default",
-    keep_conversation: bool = False,
-    on_result: Progress | None = None,
-) -> RunOutcome:
-    """Run every (episode, trial) not in `done` through `execute`, `concurrency` at a time,
-    wherever `execute` runs them (here, or on a cluster); each result is appended to the
-    store the moment it comes back, and the summary is taken over all of them."""
+async def collect(plan: RunPlan, execute: Execute, *, agent: str, users: str) -> RunOutcome:
+    """Run every (episode, trial) not in `plan.done` through `execute`, `concurrency` at a
+    time, wherever `execute` runs them; each result is appended to the store the moment it
+    comes back, and the summary is taken over all of them."""
+    episodes, trials, store, on_result = plan.episodes, plan.trials, plan.store, plan.on_result
+    done, compiled = plan.done, plan.compiled
     t0 = time.perf_counter()
     # the stability metric compares variants with their originals: only their decisions
     compared = {e.id for e in episodes if e.base} | {e.base for e in episodes if e.base}
     keep: Callable[[EpisodeResult], EpisodeResult | Kept] = (
-        (lambda r: r) if keep_conversation else Keeper(compared)
+        (lambda r: r) if plan.keep_conversation else Keeper(compared)
     )
     # one slot per (episode, trial) in compiled order: no per-result keys or work items
     slots: list[EpisodeResult | Kept | None] = [None] * (len(episodes) * trials)
@@ -178,7 +165,7 @@ async def collect(
                 on_result(result)
             slots[index] = keep(result)
 
-    count = max(1, min(concurrency, waiting))
+    count = max(1, min(plan.concurrency, waiting))
     workers = [asyncio.create_task(worker(n)) for n in range(count)]
     try:
         await asyncio.gather(*workers)
@@ -194,6 +181,6 @@ async def collect(
         agent=agent,
         users=users,
         wall_s=round(time.perf_counter() - t0, 3),
-        scheme=scheme,
+        scheme=plan.scheme,
     )
     return RunOutcome(ordered, waiting, summary)
