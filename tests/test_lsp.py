@@ -248,3 +248,36 @@ def test_hover_says_who_may_read_a_resource() -> None:
     found = hover(analysis, line, len("  resource pay"))
     assert found is not None
     assert found[0] == "**resource payroll**\n\nreaders: authority >= 6"
+
+
+def test_the_oracle_gate_runs_on_save_only(tmp_path: Path) -> None:
+    """A spec no agent could pass checks clean as it is typed; saving it runs the gate."""
+    spec = tmp_path / "notes.muses"
+    spec.write_text(
+        "scenario notes {\n"
+        "  family: instruction_following\n"
+        "  binding: all\n"
+        '  user Ana { authority: 5  task: "Write a note."\n'
+        "             constraints: [change_case.english_lowercase()] }\n"
+        '  user Ben { authority: 3  task: "Write a note."\n'
+        "             constraints: [change_case.english_capital()] }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+
+    async def go() -> None:
+        s = Session()
+        await s.start()
+        try:
+            opened = await s.open(spec)
+            assert not [d for d in opened if d.code == "E060"]
+            s.published.clear()
+            s.client.text_document_did_save(lsp.DidSaveTextDocumentParams(_doc(spec)))
+            saved = await s.wait(spec.as_uri())
+            (gate,) = [d for d in saved if d.code == "E060"]
+            assert gate.range.start.line == 6  # Ben's constraint, as `museslang check` says
+            assert "the reference oracle cannot pass" in gate.message
+        finally:
+            await s.stop()
+
+    run(go())

@@ -11,6 +11,7 @@ them into protocol messages and positions into the client's units.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -58,7 +59,8 @@ class MusesServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("museslang", __version__)
         self.analyses: dict[str, Analysis] = {}
-        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.pending: dict[str, asyncio.Future[None]] = {}
+        self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museslang-check")
 
     # ---- positions ---------------------------------------------------------------
     def _lines(self, uri: str) -> list[str]:
@@ -97,6 +99,8 @@ class MusesServer(LanguageServer):
         return lsp.Location(uri, self.to_range(span, lines))
 
     # ---- checking ----------------------------------------------------------------
+    # Checks run one at a time on a worker thread: the event loop stays free to answer,
+    # and the oracle gate (which runs its own event loop) can run at all.
     def schedule(self, uri: str, delay: float, gate: bool = False) -> None:
         waiting = self.pending.pop(uri, None)
         if waiting is not None:
@@ -106,20 +110,37 @@ class MusesServer(LanguageServer):
     async def _check_later(self, uri: str, delay: float, gate: bool) -> None:
         if delay:
             await asyncio.sleep(delay)
-        self.pending.pop(uri, None)
-        self.check(uri, gate)
+        await self.refresh(uri, gate)
+        if self.pending.get(uri) is asyncio.current_task():
+            self.pending.pop(uri, None)
 
-    def check(self, uri: str, gate: bool = False) -> Analysis | None:
+    async def refresh(self, uri: str, gate: bool = False) -> Analysis:
+        """Check the document as it is now and publish its diagnostics."""
         path = Path(to_fs_path(uri) or uri)
         doc = self.workspace.get_text_document(uri)
-        analysis = analyse(path, doc.source, gate=gate)
+        source, version, lines = doc.source, doc.version, list(doc.lines)
+        loop = asyncio.get_running_loop()
+        analysis = await loop.run_in_executor(self.checker, analyse, path, source, gate)
         self.analyses[uri] = analysis
-        lines = list(doc.lines)
         found = [self.diagnostic(analysis, d, lines) for d in analysis.diagnostics]
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=doc.version)
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version)
         )
         return analysis
+
+    async def current(self, uri: str) -> Analysis:
+        """The document's check, waiting for one under way (a request right after a
+        change answers from the changed text)."""
+        while (task := self.pending.get(uri)) is not None:
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if not task.cancelled():
+                    raise
+            if self.pending.get(uri) is task:
+                break
+        found = self.analyses.get(uri)
+        return found if found is not None else await self.refresh(uri)
 
     def diagnostic(self, analysis: Analysis, d: Diagnostic, lines: list[str]) -> lsp.Diagnostic:
         mine = d.span is None or d.span.file == analysis.display
@@ -142,10 +163,6 @@ class MusesServer(LanguageServer):
             related_information=related or None,
         )
 
-    def analysis(self, uri: str) -> Analysis:
-        found = self.analyses.get(uri)
-        return found if found is not None else self.check(uri)  # type: ignore[return-value]
-
 
 def _outline(server: MusesServer, decl: ast.Decl, lines: list[str]) -> lsp.DocumentSymbol:
     name = decl.name.name if decl.name else (decl.label.value if decl.label else decl.kind.name)
@@ -166,7 +183,7 @@ def build() -> MusesServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MusesServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        ls.check(params.text_document.uri)
+        ls.schedule(params.text_document.uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: MusesServer, params: lsp.DidChangeTextDocumentParams) -> None:
@@ -186,10 +203,10 @@ def build() -> MusesServer:
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: MusesServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    async def on_hover(ls: MusesServer, params: lsp.HoverParams) -> lsp.Hover | None:
         uri = params.text_document.uri
         line, column = ls.from_position(uri, params.position)
-        found = hover(ls.analysis(uri), line, column)
+        found = hover(await ls.current(uri), line, column)
         if found is None:
             return None
         text, span = found
@@ -199,9 +216,9 @@ def build() -> MusesServer:
         )
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: MusesServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+    async def definition(ls: MusesServer, params: lsp.DefinitionParams) -> lsp.Location | None:
         uri = params.text_document.uri
-        analysis = ls.analysis(uri)
+        analysis = await ls.current(uri)
         line, column = ls.from_position(uri, params.position)
         found = symbol_at(analysis, line, column)
         if found is not None:
@@ -213,9 +230,9 @@ def build() -> MusesServer:
         return None
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-    def references(ls: MusesServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+    async def references(ls: MusesServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
         uri = params.text_document.uri
-        analysis = ls.analysis(uri)
+        analysis = await ls.current(uri)
         line, column = ls.from_position(uri, params.position)
         found = symbol_at(analysis, line, column)
         if found is None:
@@ -260,31 +277,33 @@ def build() -> MusesServer:
         return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), text)]
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def outline(ls: MusesServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+    async def outline(
+        ls: MusesServer, params: lsp.DocumentSymbolParams
+    ) -> list[lsp.DocumentSymbol]:
         uri = params.text_document.uri
-        module = ls.analysis(uri).module()
+        module = (await ls.current(uri)).module()
         if module is None:
             return []
         lines = ls._lines(uri)
         return [_outline(ls, d, lines) for d in module.decls]
 
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
-    def prepare_rename(ls: MusesServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+    async def prepare_rename(ls: MusesServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
         uri = params.text_document.uri
-        analysis = ls.analysis(uri)
+        analysis = await ls.current(uri)
         found = symbol_at(analysis, *ls.from_position(uri, params.position))
         if found is None or analysis.file_of(found[0].span) is None:
             return None
         return ls.to_range(found[1], ls._lines(uri))
 
     @server.feature(lsp.TEXT_DOCUMENT_RENAME)
-    def rename(ls: MusesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    async def rename(ls: MusesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
         import re
 
         uri = params.text_document.uri
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", params.new_name):
             raise ValueError(f"'{params.new_name}' is not a name (letters, digits, _)")
-        analysis = ls.analysis(uri)
+        analysis = await ls.current(uri)
         found = symbol_at(analysis, *ls.from_position(uri, params.position))
         if found is None:
             return None
