@@ -14,6 +14,7 @@ import asyncio
 import json
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,8 +91,19 @@ class Agent(ABC):
 class UserSimulator(ABC):
     """Plays every user of one episode."""
 
+    # whether its users' answers wait on something (a model): then they are asked at once;
+    # in-process users are asked one after another, which gives the same answers without
+    # a task per user (a queue episode opens with eleven)
+    concurrent: bool = True
+
     def __init__(self) -> None:
         self.usage = Usage()
+
+    async def each(self, calls: Iterable[Awaitable[str | None]]) -> list[str | None]:
+        """The answers to several users' calls, in order."""
+        if self.concurrent:
+            return list(await asyncio.gather(*calls))
+        return [await call for call in calls]
 
     @abstractmethod
     async def opening(self, user: Participant) -> str | None: ...
@@ -260,14 +272,14 @@ class Engine:
             hello = Message(turn=0, sender=AGENT, to=everyone, text=proto.greeting)
             transcript.append(hello)
             convo.add_assistant({"role": "assistant", "content": proto.greeting})
-            texts = await asyncio.gather(*(sim.reply(p, 0, [hello]) for p in episode.participants))
+            texts = await sim.each(sim.reply(p, 0, [hello]) for p in episode.participants)
             openings = [
                 Message(turn=0, sender=p.id, to=[AGENT], text=text)
                 for p, text in zip(episode.participants, texts, strict=True)
                 if text
             ]
         elif proto.first == "users":
-            texts = await asyncio.gather(*(sim.opening(p) for p in episode.participants))
+            texts = await sim.each(sim.opening(p) for p in episode.participants)
             for p, text in zip(episode.participants, texts, strict=True):
                 if text:
                     openings.append(Message(turn=0, sender=p.id, to=[AGENT], text=text))
@@ -372,9 +384,7 @@ class Engine:
             addressed = [people[(turn - 1) % len(people)]]
         else:
             addressed = [p for p in people if p.id in incoming]
-        texts = await asyncio.gather(
-            *(sim.reply(p, turn, incoming.get(p.id, [])) for p in addressed)
-        )
+        texts = await sim.each(sim.reply(p, turn, incoming.get(p.id, [])) for p in addressed)
         return [
             Message(turn=turn, sender=p.id, to=[AGENT], text=t)
             for p, t in zip(addressed, texts, strict=True)

@@ -89,6 +89,8 @@ PEOPLE: Registry[MakePerson] = Registry("scripted user")
 
 
 class ScriptedSimulator(UserSimulator):
+    concurrent = False  # answers are computed here, at once
+
     def __init__(self, episode: EpisodeGraph) -> None:
         super().__init__()
         families.load()
