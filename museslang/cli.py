@@ -722,16 +722,12 @@ async def _run_eval(
 
 
 async def _run_on_ray(job: _Job, plan: RunPlan) -> RunOutcome:
-    from museslang.metrics.summary import ActorRate
     from museslang.runtime.cluster import run_on_ray
 
     assert job.cluster is not None and job.options is not None
     agent, users = job.names
-    outcome, stats = await run_on_ray(plan, agent=agent, users=users, options=job.options,
-                                      cluster=job.cluster, guided=job.guided)  # fmt: skip
-    outcome.summary.actors = [ActorRate(actor=s.actor, node=s.node, results=s.results,
-                                        per_s=s.per_s) for s in stats]  # fmt: skip
-    return outcome
+    return await run_on_ray(plan, agent=agent, users=users, options=job.options,
+                            cluster=job.cluster, guided=job.guided)  # fmt: skip
 
 
 def _cluster(

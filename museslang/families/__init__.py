@@ -176,7 +176,7 @@ def installed() -> list[str]:
 STAGES = ("actions", "checks", "lower")
 # hook modules only the stage named for them loads: the official interchange format, which
 # a check or a run never reads (importing it cost a third of a first `check`)
-ON_REQUEST = ("muses_bench", "muses_bench_results")
+ON_REQUEST = frozenset({"muses_bench", "muses_bench_results"})
 
 
 def load(*kinds: str) -> Registry[Family]:
@@ -185,7 +185,7 @@ def load(*kinds: str) -> Registry[Family]:
     `ON_REQUEST` modules load only when named."""
     found = declared()
     wanted = set(kinds) or {""}
-    if wanted <= _loaded or ("" in _loaded and not wanted & set(ON_REQUEST)):
+    if wanted <= _loaded or ("" in _loaded and not wanted & ON_REQUEST):
         return found  # the usual case: every stage asks on every call
     for name in found:
         for module in found.get(name).hooks:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
+from museslang.metrics.summary import ActorRate
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.runner import RunOutcome, RunPlan, collect
 from museslang.runtime.transcript import EpisodeResult
@@ -46,17 +47,6 @@ class ClusterOptions:
     actors: int | None = None  # None: one per CPU of the cluster, at most the concurrency
     gpus_per_actor: float = 0.0
     cpus_per_actor: float = 1.0
-    name: str | None = None  # actors are named NAME-0, NAME-1, ... (default: unique per run)
-
-
-@dataclass(frozen=True)
-class ActorStat:
-    """What one actor did, for the run's summary line."""
-
-    actor: int
-    node: str
-    results: int
-    per_s: float
 
 
 def _ray() -> Any:
@@ -90,7 +80,6 @@ class EpisodeWorker:
 
     def __init__(
         self,
-        number: int,
         agent: str,
         users: str,
         options: BackendOptions,
@@ -98,7 +87,6 @@ class EpisodeWorker:
         keep_conversation: bool,
         guided: bool = False,
     ) -> None:
-        self.number = number
         self.guided = guided
         # the run's episodes: the driver puts them in the object store once and every call
         # carries the reference (nested, so Ray passes it unresolved); the first call after
@@ -137,34 +125,19 @@ class EpisodeWorker:
         """Build the backends; say where this actor runs and what it cannot play."""
         import ray
 
-        from museslang import __version__
-
         engine = await self._ready(episodes)
         return {
             "node": ray.util.get_node_ip_address(),
-            "pid": os.getpid(),
-            "museslang": __version__,
             "unsupported": [f for f in families if not engine.agent.supports(f)],
         }
 
     async def run(self, episodes: list[Any], position: int, trial: int) -> EpisodeResult:
-        from museslang.runtime.runner import to_result
-        from museslang.runtime.trials import for_trial
+        from museslang.runtime.runner import play
 
         engine = await self._ready(episodes)
         assert self.episodes is not None
-        copy = for_trial(self.episodes[position], trial)
-        run = await engine.run(copy, trial)
-        return to_result(copy, run, self.agent_spec, self.users_spec, trial=trial,
-                         scheme=self.scheme, keep_conversation=self.keep_conversation)  # fmt: skip
-
-    def pid(self) -> int:
-        return os.getpid()
-
-    async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.agent.aclose()
-            await self.engine.users.aclose()
+        return await play(engine, self.episodes[position], trial, scheme=self.scheme,
+                          keep_conversation=self.keep_conversation)  # fmt: skip
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -225,28 +198,29 @@ async def run_on_ray(
     options: BackendOptions,
     cluster: ClusterOptions,
     guided: bool = False,
-) -> tuple[RunOutcome, list[ActorStat]]:
-    """`runner.run_all`, with the episodes run by Ray actors."""
+) -> RunOutcome:
+    """`runner.run_all`, with the episodes run by Ray actors; the summary gains each
+    actor's throughput (`actors`)."""
     ray = _ray()
     started = connect(cluster.address)
     episodes = plan.episodes
     n = actor_count(cluster, plan.concurrency)
     per_actor = max(1, math.ceil(plan.concurrency / n))
-    name = cluster.name or f"museslang-{os.getpid()}-{time.time_ns()}"
+    name = f"museslang-{os.getpid()}-{time.time_ns()}"  # actors: NAME-0, NAME-1, ...
     remote = ray.remote(EpisodeWorker)
     options_for = dict(
         num_cpus=cluster.cpus_per_actor,
         num_gpus=cluster.gpus_per_actor,
         max_restarts=-1,
         max_task_retries=-1,
-        max_concurrency=per_actor + 2,  # its calls, plus start and close
+        max_concurrency=per_actor + 1,  # its calls, plus start
     )
     shared = [ray.put(episodes)]
     handles = []
     for i in range(n):
         mine = for_actor(options, i, n)
         actor = remote.options(name=f"{name}-{i}", **options_for)  # type: ignore[arg-type]
-        handles.append(actor.remote(i, agent, users, mine, plan.scheme, plan.keep_conversation,
+        handles.append(actor.remote(agent, users, mine, plan.scheme, plan.keep_conversation,
                                     guided))  # fmt: skip
     counts = [0] * n
     try:
@@ -282,11 +256,12 @@ async def run_on_ray(
         spread = replace(plan, concurrency=per_actor * n)  # each actor's share, all of it
         outcome = await collect(spread, execute, agent=agent, users=users)
         wall = max(asyncio.get_running_loop().time() - t0, 1e-9)
-        stats = [
-            ActorStat(i, str(infos[i]["node"]), counts[i], round(counts[i] / wall, 3))
+        outcome.summary.actors = [
+            ActorRate(actor=i, node=str(infos[i]["node"]), results=counts[i],
+                      per_s=round(counts[i] / wall, 3))
             for i in range(n)
-        ]
-        return outcome, stats
+        ]  # fmt: skip
+        return outcome
     finally:
         for h in handles:
             with contextlib.suppress(Exception):  # an actor already gone

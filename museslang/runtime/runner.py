@@ -121,16 +121,24 @@ class RunPlan:
     on_result: Progress | None = None
 
 
+async def play(
+    engine: Engine, episode: EpisodeGraph, trial: int, *, scheme: str, keep_conversation: bool
+) -> EpisodeResult:
+    """One (episode, trial), run and scored: what every worker does, here or on a Ray actor."""
+    copy = for_trial(episode, trial)
+    run = await engine.run(copy, trial)
+    return to_result(copy, run, engine.agent.spec, engine.users.spec, trial=trial, scheme=scheme,
+                     keep_conversation=keep_conversation)  # fmt: skip
+
+
 async def run_all(plan: RunPlan, agent: Agent, users: UserBackend) -> RunOutcome:
     """Run every (episode, trial) not in `plan.done` in this process; results come back
     in compiled order."""
     engine = Engine(agent, users)
 
     async def execute(worker: int, position: int, trial: int) -> EpisodeResult:
-        copy = for_trial(plan.episodes[position], trial)
-        run = await engine.run(copy, trial)
-        return to_result(copy, run, agent.spec, users.spec, trial=trial, scheme=plan.scheme,
-                         keep_conversation=plan.keep_conversation)  # fmt: skip
+        return await play(engine, plan.episodes[position], trial, scheme=plan.scheme,
+                          keep_conversation=plan.keep_conversation)  # fmt: skip
 
     return await collect(plan, execute, agent=agent.spec, users=users.spec)
 
