@@ -52,22 +52,25 @@ class Analysis:
 
 
 def analyse(path: Path, text: str, gate: bool = False) -> Analysis:
-    """Check `text` as the contents of `path`; with `gate`, also play every episode with
-    the oracle as `museslang check` does (the file on disk must hold `text`)."""
-    diags = Diagnostics()
+    """Check `text` as the contents of `path`; with `gate` (a save: the file on disk holds
+    `text`), compile it and play every episode with the oracle, as `museslang check` does."""
     try:
-        checked = check_file(path, diags, text)
+        if gate:
+            from museslang.compiler import compile_path
+            from museslang.gate import oracle_gate
+
+            result = compile_path(path)
+            if result.compiled is not None:
+                oracle_gate(result)
+            diags, checked = result.diagnostics, result.checked
+        else:
+            diags = Diagnostics()
+            checked = check_file(path, diags, text)
     except RecursionError:
+        diags = Diagnostics()
         diags.error("E005", "the input nests too deeply to check", None)
         return Analysis(path, text, diags.sorted(), None)
-    if gate and not diags.has_errors:
-        from museslang.compiler import compile_path
-        from museslang.gate import oracle_gate
-
-        result = compile_path(path)
-        if result.ok:
-            oracle_gate(result)
-        diags.extend(d for d in result.diagnostics if d not in set(diags))
+    assert checked is not None  # a compile always checks first
     return Analysis(path, text, diags.sorted(), checked, list(checked.references),
                     list(checked.symbols))  # fmt: skip
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
-from pygls.workspace import PositionCodec
 from pygls.workspace.position_codec import ServerTextPosition
 
 from museslang import __version__
@@ -52,6 +51,14 @@ _SYMBOL_KINDS = {
 }
 
 
+def path_of(uri: str) -> Path:
+    return Path(to_fs_path(uri) or uri)
+
+
+def uri_of(path: Path) -> str:
+    return from_fs_path(str(path)) or path.as_uri()
+
+
 class MusesServer(LanguageServer):
     """The server and what it keeps per open document: its last check, and the check
     waiting for typing to pause."""
@@ -66,15 +73,12 @@ class MusesServer(LanguageServer):
     def _lines(self, uri: str) -> list[str]:
         return list(self.workspace.get_text_document(uri).lines)
 
-    def _codec(self) -> PositionCodec:
-        return self.workspace.position_codec
-
     def to_range(self, span: Span | None, lines: list[str]) -> lsp.Range:
         if span is None:
             return lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
         start = ServerTextPosition(span.line - 1, span.column - 1)
         end = ServerTextPosition(span.end_line - 1, span.end_column - 1)
-        codec = self._codec()
+        codec = self.workspace.position_codec
         return lsp.Range(codec.position_to_client_units(lines, start),
                          codec.position_to_client_units(lines, end))  # fmt: skip
 
@@ -88,7 +92,7 @@ class MusesServer(LanguageServer):
         path = analysis.file_of(span)
         if path is None:
             return None
-        uri = from_fs_path(str(path)) or path.as_uri()
+        uri = uri_of(path)
         if uri in self.workspace.text_documents:
             lines = self._lines(uri)
         else:
@@ -116,7 +120,7 @@ class MusesServer(LanguageServer):
 
     async def refresh(self, uri: str, gate: bool = False) -> Analysis:
         """Check the document as it is now and publish its diagnostics."""
-        path = Path(to_fs_path(uri) or uri)
+        path = path_of(uri)
         doc = self.workspace.get_text_document(uri)
         source, version, lines = doc.source, doc.version, list(doc.lines)
         loop = asyncio.get_running_loop()
@@ -226,7 +230,7 @@ def build() -> MusesServer:
         target = import_at(analysis, line, column)
         if target is not None:
             start = lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
-            return lsp.Location(from_fs_path(str(target)) or target.as_uri(), start)
+            return lsp.Location(uri_of(target), start)
         return None
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
@@ -265,7 +269,7 @@ def build() -> MusesServer:
 
         uri = params.text_document.uri
         doc = ls.workspace.get_text_document(uri)
-        path = Path(to_fs_path(uri) or uri)
+        path = path_of(uri)
         try:
             text = format_source(SourceFile(path, path.name, doc.source), Diagnostics())
         except FormatError:
