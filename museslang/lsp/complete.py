@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from museslang import families
 from museslang.lsp.analysis import Analysis
-from museslang.semantics.model import KINDS, NESTED_KINDS, KindSpec
+from museslang.semantics.model import KINDS, KindSpec, kind_in
 from museslang.semantics.types import Enum, FamilyT, ListOf, SelectorT, Type
 
 _SKIP = re.compile(r'"""[\s\S]*?(?:"""|$)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
@@ -52,30 +52,27 @@ def context(before: str) -> Context:
     stack: list[str] = []
     for i, ch in enumerate(plain):
         if ch == "{":
-            head = plain[: i + 1].rsplit("\n", 1)[-1]
+            head = plain[plain.rfind("\n", 0, i) + 1 : i + 1]
             opener = _OPEN.search(plain[max(0, i - 200) : i + 1])
             is_object = re.search(r":\s*\{$", head) is not None
             stack.append("" if is_object or opener is None else opener.group(1))
         elif ch == "}" and stack:
             stack.pop()
-    line = plain.rsplit("\n", 1)[-1]
-    if (m := _IMPORT.match(line)) is not None:
-        return Context([k for k in stack if k], None, True, False)
+    line = plain[plain.rfind("\n") + 1 :]
+    kinds = [k for k in stack if k]
+    if _IMPORT.match(line) is not None:
+        return Context(kinds, None, True, False)
     in_object = stack[-1:] == [""]  # `extra: { ... }`: free-form fields
     if (m := _FIELD.search(line)) is not None and not in_object:
-        return Context([k for k in stack if k], m.group(1), False, False)
+        return Context(kinds, m.group(1), False, False)
     member = _MEMBER.search(line) is not None and not re.search(r"[:\[(,]\s*\w*$", line)
-    return Context([k for k in stack if k], None, False, member and not in_object)
+    return Context(kinds, None, False, member and not in_object)
 
 
 def _spec(open_kinds: list[str]) -> KindSpec | None:
     if not open_kinds:
         return None
-    if len(open_kinds) > 1:
-        nested = NESTED_KINDS.get(f"{open_kinds[-2]}.{open_kinds[-1]}")
-        if nested is not None:
-            return nested
-    return KINDS.get(open_kinds[-1])
+    return kind_in(open_kinds[-1], open_kinds[-2] if len(open_kinds) > 1 else None)
 
 
 def _names(kinds: tuple[str, ...], analysis: Analysis | None) -> list[Item]:
@@ -134,6 +131,6 @@ def complete(before: str, analysis: Analysis | None) -> list[Item]:
     items = [Item(name, "field", f.type.describe + (" (required)" if f.required else ""))
              for name, f in spec.fields.items()]  # fmt: skip
     for child in spec.children:
-        nested = NESTED_KINDS.get(f"{spec.name}.{child}") or KINDS.get(child)
+        nested = kind_in(child, spec.name)
         items.append(Item(child, "keyword", nested.doc if nested is not None else ""))
     return items

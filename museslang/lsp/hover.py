@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from museslang.lsp.analysis import Analysis, contains, decl_at, field_at, symbol_at
-from museslang.semantics.model import KINDS, NESTED_KINDS, KindSpec, ScenarioDef
+from museslang.semantics.model import KindSpec, ScenarioDef, kind_in
 from museslang.semantics.types import WEEKDAYS, Selector, SlotTime, Symbol
 from museslang.syntax import ast
 
@@ -17,12 +17,7 @@ def kind_spec(chain: list[ast.Decl]) -> KindSpec | None:
     """The catalogue entry of the innermost declaration (a family's nested kinds too)."""
     if not chain:
         return None
-    name = chain[-1].kind.name
-    if len(chain) > 1:
-        nested = NESTED_KINDS.get(f"{chain[-2].kind.name}.{name}")
-        if nested is not None:
-            return nested
-    return KINDS.get(name)
+    return kind_in(chain[-1].kind.name, chain[-2].kind.name if len(chain) > 1 else None)
 
 
 def describe_kind(spec: KindSpec) -> str:

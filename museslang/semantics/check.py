@@ -21,11 +21,11 @@ from museslang.semantics.loader import LoadedModule, Program, load_program
 from museslang.semantics.model import (
     CHILD_SLOTS,
     KINDS,
-    NESTED_KINDS,
     Entity,
     FamilyDef,
     KindSpec,
     ScenarioDef,
+    kind_in,
 )
 from museslang.semantics.stdlib_index import import_hint
 from museslang.semantics.types import INVALID, Ctx, Symbol
@@ -212,7 +212,7 @@ class _Checker:
             return None
         if not top_level:
             assert parent is not None
-            spec = NESTED_KINDS.get(f"{parent.name}.{spec.name}", spec)
+            spec = kind_in(spec.name, parent.name) or spec
             if spec.name not in parent.children:
                 where = (
                     "at the top level of a file"

@@ -845,6 +845,14 @@ NESTED_KINDS: dict[str, KindSpec] = {
 
 
 # scenario child kind -> ScenarioDef list attribute (None: a single block)
+def kind_in(name: str, parent: str | None) -> KindSpec | None:
+    """The catalogue entry of kind `name` declared inside a `parent` (None: at the top
+    level): a family's `goal` is not a scenario's."""
+    if parent is not None and (nested := NESTED_KINDS.get(f"{parent}.{name}")) is not None:
+        return nested
+    return KINDS.get(name)
+
+
 CHILD_SLOTS: dict[str, tuple[str, bool]] = {
     "user": ("users", True),
     "resource": ("resources", True),
