@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SAMPLE = ROOT.parent / "shared" / "muses-bench-sample" / "shared_queue"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from start_up import imported_sample  # noqa: E402  (the official sample, imported)
 
 
 def hand_written() -> str:
@@ -34,14 +35,9 @@ def hand_written() -> str:
 
 
 def imported(folder: Path) -> str | None:
-    records = sorted(SAMPLE.glob("*.jsonl"))
-    if not records:
+    text = imported_sample(folder)
+    if text is None:
         return None
-    out = folder / "queue.muses"
-    cmd = [sys.executable, "-m", "museslang", "import", "muses-bench", str(records[0]), "-o",
-           str(out)]  # fmt: skip
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-    text = out.read_text(encoding="utf-8")
     head, _, body = text.partition("\nscenario ")
     parts = ("scenario " + body).split("\nscenario ")
     kept = [head]

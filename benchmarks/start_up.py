@@ -41,7 +41,9 @@ def wall(args: list[str], env: dict[str, str], repeat: int) -> float:
     return statistics.median(times)
 
 
-def big_spec(folder: Path, megabytes: float, env: dict[str, str]) -> Path | None:
+def imported_sample(folder: Path, env: dict[str, str] | None = None) -> str | None:
+    """The official queue sample's first file as `museslang import muses-bench` writes it
+    (None without ../shared)."""
     records = sorted(SAMPLE.glob("*.jsonl"))
     if not records:
         return None
@@ -49,7 +51,13 @@ def big_spec(folder: Path, megabytes: float, env: dict[str, str]) -> Path | None
     cmd = [sys.executable, "-m", "museslang", "import", "muses-bench", str(records[0]), "-o",
            str(one)]  # fmt: skip
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
-    text = one.read_text(encoding="utf-8")
+    return one.read_text(encoding="utf-8")
+
+
+def big_spec(folder: Path, megabytes: float, env: dict[str, str]) -> Path | None:
+    text = imported_sample(folder, env)
+    if text is None:
+        return None
     head, _, body = text.partition("\nscenario ")
     body = "scenario " + body
     copies = max(1, round(megabytes * 1_000_000 / len(body)))
