@@ -711,9 +711,9 @@ async def _run_eval(
                 errors += result.status != "ok"
                 bar.update(task, advance=1, errors=errors)
 
-            if agent is None or users is None:
-                return await _run_on_ray(job, replace(plan, on_result=tick))
             plan = replace(plan, on_result=tick)
+            if agent is None or users is None:
+                return await _run_on_ray(job, plan)
             return await run_all(plan, agent, users)
     finally:
         if agent is not None and users is not None:
