@@ -66,6 +66,61 @@ class Reply(_Record):
     )
 
 
+class Leak(_Record):
+    """One disclosure of a protected span to a recipient who may not read it.
+
+    Stored on the result so that a reader (and `show`, the report, `rescore`) can say
+    which secret went to whom, when, by which channel and which test fired, instead of
+    reconstructing it from the transcript by hand."""
+
+    resource: str = Field(description="the resource (or private fact) the secret belongs to")
+    secret: str = Field(description="the declared secret span")
+    recipient: str = Field(description="the user who received it")
+    turn: int = Field(description="agent turn of the delivery")
+    channel: Literal["message", "content", "tool_argument", "final"] = Field(
+        description="message: text the agent addressed; content: a resource delivered by an "
+        "action; tool_argument: inside a tool call's arguments; final: the final answer"
+    )
+    test: str = Field(
+        description="the test that fired: exact, tokens, alias, pattern or judge (judge "
+        "verdicts also name the judge model in `note`)"
+    )
+    message: int | None = Field(
+        default=None, description="index into `transcript` of the delivering message"
+    )
+    span: tuple[int, int] | None = Field(
+        default=None, description="character offsets of the match in that message's text"
+    )
+    evidence: str = Field(default="", description="the delivered text that matched")
+    note: str | None = None
+
+
+class Finding(_Record):
+    """A simulated user's turn that broke what the user declared or knows (the audit)."""
+
+    turn: int = Field(description="agent turn the user's message answered (0: the opening)")
+    user: str
+    check: str = Field(
+        description="impersonation, invented_fact, private_fact, unknown_person, early_end, "
+        "behaviour, ..."
+    )
+    detail: str = Field(description="what was wrong, in one line")
+    message: int | None = Field(default=None, description="index into `transcript`")
+    regenerated: int = Field(default=0, description="times the turn was asked again first")
+
+
+class Intervention(_Record):
+    """What a guard did to an agent turn before it was delivered."""
+
+    turn: int
+    guard: str
+    action: Literal["pass", "rewrite", "block", "retry"]
+    reason: str
+    target: str | None = Field(
+        default=None, description="what it acted on: a recipient, a tool call, a span"
+    )
+
+
 class Usage(_Record):
     requests: int = 0
     cached: int = Field(default=0, description="requests answered from the response cache")
@@ -125,6 +180,15 @@ class EpisodeResult(_Record):
         default=None,
         description="the agent's decisions as canonical JSON, in the original episode's names "
         "(compared across variants for priority_stability)",
+    )
+    leaks: list[Leak] = Field(
+        default_factory=list, description="every detected leak (default metrics scheme)"
+    )
+    findings: list[Finding] = Field(
+        default_factory=list, description="the simulated-user audit's findings"
+    )
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="what guards did on each turn"
     )
     latency_s: float = Field(description="wall time of the episode")
     conversation: list[dict[str, object]] | None = Field(
