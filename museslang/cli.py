@@ -302,27 +302,23 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
     """A .muses spec (compiled now) or an already compiled .json file."""
     from pydantic import ValidationError
 
-    from museslang.ir.models import CompiledSpec
-
     _spec_file(file)
     if file.suffix == ".json":
         if seed is not None:
             raise _fail("--seed applies to .muses specs; this file is already compiled")
-        try:
-            compiled = CompiledSpec.model_validate_json(file.read_text(encoding="utf-8"))
+        from museslang.authored.install import InstallError
+        from museslang.run_episodes import compiled_file
+
+        try:  # the families written in museslang it carries are installed
+            return compiled_file(file)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise _fail(
                 f"{file} is not compiled museslang output ({where}: {first['msg']})"
             ) from None
-        from museslang.authored.install import InstallError, install_all
-
-        try:
-            install_all(compiled)  # the families written in museslang it carries
         except InstallError as exc:
             raise _fail(f"{file}: {exc}") from None
-        return compiled
     return _compile_or_exit(file, seed)
 
 
@@ -331,29 +327,17 @@ _CACHED = {"hit": False}  # whether the latest compile came from the cache
 
 def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
     """Compile, print any diagnostics, and exit 1 when there were errors."""
-    from museslang import compile_cache
+    from museslang.run_episodes import compile_spec
 
     if seed is not None and seed < 0:
         raise _fail("--seed must be a non-negative integer")
-    hit = compile_cache.load(file, seed)
-    _CACHED["hit"] = hit is not None
-    if hit is not None:  # every file it was compiled from is unchanged: no parse
-        if hit.diagnostics:
-            typer.echo(hit.diagnostics, err=True)
-        return hit.compiled
-    from museslang.compiler import compile_path  # the compiler, only when it compiles
-    from museslang.diagnostics import render_all
-
-    result = compile_path(file, seed)
-    shown = (
-        render_all(result.diagnostics.sorted(), result.sources) if result.diagnostics.items else ""
-    )
-    if shown:
-        typer.echo(shown, err=True)
-    if not result.ok or result.compiled is None:
+    done = compile_spec(file, seed)
+    _CACHED["hit"] = done.cached
+    if done.shown:
+        typer.echo(done.shown, err=True)
+    if done.compiled is None:
         raise typer.Exit(1)
-    compile_cache.store(file, seed, result.compiled, result.inputs, shown)
-    return result.compiled
+    return done.compiled
 
 
 def _slug(text: str) -> str:
@@ -567,7 +551,12 @@ def eval_cmd(
     from museslang.metrics.paper_table import Run
 
     # the results are in memory: the report need not read the run back from disk
-    _, html = _write_report([Run(str(out), agent, metrics, outcome.results)], out)
+    from museslang.runtime.store import stream_results
+
+    truth = [({e.id: e for e in compiled.episodes}, "")]
+    full = [stream_results(store.results_path)]  # the run kept small records of them
+    ran = [Run(str(out), agent, metrics, outcome.results)]
+    _, html = _write_report(ran, out, truth, full)
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
     if summary.errored == summary.results:
         raise typer.Exit(1)
@@ -1070,12 +1059,25 @@ def report(
     turns vs users, ...; a family without figures of its own: its metrics vs users),
     priority stability, pass^k, and the paper's table.
     """
+    from museslang.run_episodes import episodes_of
+    from museslang.runtime.store import read_run
+
     folder = out or (runs[0] if len(runs) == 1 else Path("report"))
-    md, html = _write_report(_runs(runs), folder)
+    loaded = _runs(runs)
+    truth = [episodes_of(read_run(path)) for path in runs]
+    for path, (_, why) in zip(runs, truth, strict=True):
+        if why:
+            typer.echo(f"museslang: warning: {path}: no ground truth in the episode view: {why}",
+                       err=True)  # fmt: skip
+    md, html = _write_report(loaded, folder, truth)
     typer.echo(f"report: {html}\n        {md}", err=True)
 
 
-def _write_report(loaded: list, folder: Path) -> tuple[Path, Path]:
+def _write_report(
+    loaded: list, folder: Path, truth: list | None = None, full: list | None = None
+) -> tuple[Path, Path]:
+    """report.md, report.html and, for a large run, the episode data beside them."""
+    from museslang.report.browser import write_files
     from museslang.report.build import build
     from museslang.report.render import to_html, to_markdown
 
@@ -1085,10 +1087,15 @@ def _write_report(loaded: list, folder: Path) -> tuple[Path, Path]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _fail(f"cannot create {folder}: {exc.strerror}") from None
-    built = build(loaded)
+    built = build(loaded, truth, full)
     md, html = folder / "report.md", folder / "report.html"
+    page, data = to_html(built)
+    try:
+        write_files(folder, data)  # before the page that reads them
+    except OSError as exc:
+        raise _fail(f"cannot write the episode data in {folder}: {exc.strerror}") from None
     _write_atomic(md, to_markdown(built))
-    _write_atomic(html, to_html(built))
+    _write_atomic(html, page)
     return md, html
 
 
@@ -1115,6 +1122,88 @@ def _runs(paths: list[Path]) -> list:
         loaded.append(Run(str(path), str(meta.get("agent")), scheme, results, benchmark,
                           str(meta.get("spec_sha256", ""))))  # fmt: skip
     return loaded
+
+
+@app.command()
+def show(
+    run: Annotated[Path, typer.Argument(help="A run directory written by museslang eval.")],
+    episode: Annotated[
+        str | None, typer.Argument(help="An episode id (default: list the run's episodes).")
+    ] = None,
+    trial: Annotated[int, typer.Option(help="The episode's trial.")] = 0,
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed or errored ones.")] = False,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="A metric test, e.g. privacy<1 or accuracy>=0.5 "
+                     "(repeatable)."),
+    ] = None,
+    grep: Annotated[
+        str | None, typer.Option(help="Only episodes with a message containing TEXT.")
+    ] = None,
+    attack: Annotated[str | None, typer.Option(help="Only this attack (sweep axis).")] = None,
+    users: Annotated[
+        str | None, typer.Option(help="Only teams of N users, or N..M.")
+    ] = None,
+    cell: Annotated[
+        list[str] | None,
+        typer.Option("--cell", help="Only this sweep cell value, AXIS=VALUE (repeatable)."),
+    ] = None,
+    family: Annotated[str | None, typer.Option(help="Only this family.")] = None,
+    limit: Annotated[int | None, typer.Option(help="List at most N episodes.")] = None,
+    layout: Annotated[
+        str, typer.Option(help="An episode's transcript: auto, lanes or timeline.")
+    ] = "auto",
+    spec: Annotated[
+        Path | None,
+        typer.Option(help="The run's spec, when it is no longer where run.json says."),
+    ] = None,
+) -> None:
+    """Look at a run's episodes: list them (filtered) with why each failed, or show one.
+
+    An episode is shown as lanes, one per sender: each message with who received it,
+    the agent's tool calls and what they did, the ground truth beside it, each failed
+    goal or metric with its values, each leak, audit flag and guard intervention, and
+    its errors. The same view as the report's episode browser.
+    """
+    from rich.console import Console
+
+    from museslang import show as shown
+    from museslang.report.episodes import Filters, metric_test, team_range
+    from museslang.runtime.store import StoreError
+
+    if layout not in ("auto", "lanes", "timeline"):
+        raise _fail(f"unknown --layout '{layout}' (auto, lanes or timeline)")
+    tests = [metric_test(m) for m in metric or []]
+    if None in tests:
+        bad = next(m for m, t in zip(metric or [], tests, strict=True) if t is None)
+        raise _fail(f"--metric '{bad}' is not a test such as privacy<1 (<, <=, >, >=, ==, !=)")
+    axes = dict(c.partition("=")[::2] for c in cell or [])
+    if any(not k or not v for k, v in axes.items()):
+        raise _fail("--cell takes AXIS=VALUE, e.g. --cell difficulty=consensus")
+    if attack is not None:
+        axes["attack"] = attack
+    team = team_range(users) if users is not None else None
+    if users is not None and team is None:
+        raise _fail(f"--users '{users}' is not a number or a range N..M")
+    if limit is not None and limit < 1:
+        raise _fail("--limit must be at least 1")
+    try:
+        loaded = shown.load(run, spec)
+    except (StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if loaded.unread:
+        typer.echo(f"museslang: warning: {loaded.unread}; those lines are left out", err=True)
+    console = Console(width=None if sys.stdout.isatty() else 140, highlight=False, markup=False)
+    if episode is None:
+        filters = Filters(failed=failed, metrics=[t for t in tests if t], grep=grep, cell=axes,
+                          team=team, family=family)  # fmt: skip
+        shown.listing(loaded, filters, console, limit)
+        return
+    try:
+        chosen = shown.find(loaded, episode, trial)
+    except shown.ShowError as exc:
+        raise _fail(str(exc)) from None
+    shown.episode(chosen, console, layout)
 
 
 @app.command()

@@ -102,6 +102,7 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
         max_turns=fam.max_turns,
         prompt="prompts/authored.j2",
         variables=lambda episode: _prompt_variables(fam, episode),
+        explain="museslang.authored.explain:explain",
         origin=ORIGIN,
     )
     families.FAMILIES.replace(fam.name, family)

@@ -85,6 +85,12 @@ class Family:
     # its parts of a compiled episode's ground truth: (key, "module:type", always written
     # even when empty); read when a compiled file is loaded (ir.models.GroundTruth)
     truth: tuple[tuple[str, str, bool], ...] = ()
+    # why one of its episodes failed, in one line, and the ground truth a reader needs
+    # beside the transcript (`museslang show`, the report's episode view, exports):
+    # "module:function" (imported when asked) or the function itself, called with the
+    # episode and its result and returning a museslang.report.explain.Explanation;
+    # None: the core's default, read from its success metrics and goals alone
+    explain: str | Callable[[Any, Any], Any] | None = field(default=None, compare=False)
 
 
 FAMILIES: Registry[Family] = Registry("scenario family")
@@ -138,6 +144,17 @@ def success_metric(name: str) -> str:
     or `success` for a family not installed here (one written in museslang reports it)."""
     family = find(name)
     return family.success[0] if family is not None and family.success else "success"
+
+
+def explainer(name: str) -> Callable[[Any, Any], Any] | None:
+    """The family's `explain` hook, imported; None for a family that lends none (or one
+    not installed here)."""
+    family = find(name)
+    hook = family.explain if family is not None else None
+    if isinstance(hook, str):
+        module, _, attr = hook.partition(":")
+        hook = getattr(importlib.import_module(module), attr)
+    return hook
 
 
 def template_folders() -> list[Path]:

@@ -3,24 +3,28 @@
 Runs of one agent are pooled per benchmark (as in `museslang table`), and every number is a mean
 over episodes with each episode's trials averaged first. A run counts its errored
 episodes as it was scored: under default scoring they count, under compat they don't.
-A figure whose family no run covers says so instead of drawing an empty chart.
+A family no run covers gets no section; every episode of every run is in the
+episode browser, explained (museslang.report.browser).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from museslang import families
+from museslang.ir.models import EpisodeGraph
 from museslang.metrics.paper_table import Row, Run, split
-from museslang.metrics.registry import common_outputs
 from museslang.metrics.paper_table import build as table_rows
+from museslang.metrics.registry import common_outputs
 from museslang.metrics.stability import stability
 from museslang.metrics.summary import Stat, pass_hat_k, stat_of
 from museslang.registry import Registry
 from museslang.report import svg
+from museslang.report.browser import Browser, RunTruth, collect
 from museslang.runtime.transcript import EpisodeResult
+
 
 @dataclass
 class Figure:
@@ -41,6 +45,7 @@ class Report:
     runs: list[tuple[str, str, str, int]]  # path, agent, scoring scheme, results
     table: list[Row]
     figures: list[Figure] = field(default_factory=list)
+    episodes: Browser | None = None  # every episode, explained (the episode browser)
 
 
 def _counted(run: Run) -> list[EpisodeResult]:
@@ -197,21 +202,36 @@ def pass_at_k(agents: dict[str, list[EpisodeResult]]) -> Figure:
     return Figure(title, [chart], headers, rows, note)
 
 
-def build(runs: list[Run]) -> Report:
+Truth = list[tuple[dict[str, EpisodeGraph], str]]  # per run: its episodes by id, or why none
+
+
+def build(
+    runs: list[Run], truth: Truth | None = None, full: list[Iterable[EpisodeResult]] | None = None
+) -> Report:
+    """The report of `runs`; `truth` gives each run's compiled episodes (or none, and why)
+    for the episode browser's ground truth and explanations, and `full` its complete results
+    where `runs` holds only what a run keeps of them (museslang.runtime.kept)."""
     agents = _agents(runs)
     report = Report(
         runs=[(r.path, r.agent, r.scheme, len(r.results)) for r in runs],
         table=table_rows(runs),
     )
     families.load()  # each family's `report` hook registers its figures
+    covered = {r.family for run in runs for r in run.results}  # no section for the others
     family_figures = [
         FIGURES.get(key)(agents)
         for name in families.names()
+        if name in covered
         for key in FIGURES.names()
         if key.startswith(f"{name}:")
     ]
     report.figures = [*family_figures, *_other_families(agents), priority_stability(runs),
                       pass_at_k(agents)]  # fmt: skip
+    known = truth or [({}, "") for _ in runs]
+    every = full or [run.results for run in runs]
+    pairs = zip(runs, known, every, strict=True)
+    report.episodes = collect([RunTruth(run.path, run.agent, results, episodes, note)
+                               for run, (episodes, note), results in pairs])  # fmt: skip
     return report
 
 

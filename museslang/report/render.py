@@ -1,7 +1,9 @@
-"""A report as Markdown (tables) and as one self-contained HTML file (tables and SVG plots).
+"""A report as Markdown (tables) and as one self-contained HTML file (tables, SVG plots and
+the episode browser).
 
-The HTML has no scripts, no fonts and no links to fetch: it opens offline, in a
-browser or a mail attachment, exactly as written.
+The HTML fetches nothing (no fonts, no links, no outside scripts; its own script is
+inline): it opens offline, in a browser or a mail attachment, exactly as written. Only a
+large run's episodes come from the data files beside it (museslang.report.browser).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from museslang.metrics import paper_table
+from museslang.report import browser
 from museslang.report.build import Figure, Report
 
 _CSS = """
@@ -46,8 +49,33 @@ def to_markdown(report: Report) -> str:
             out += [fig.note, ""]
         if fig.rows:
             out.append(_md_table(fig.headers, fig.rows))
-    out += ["", "Plots: see report.html next to this file.", ""]
+    out += _episodes_md(report)
+    out += ["", "Plots and every episode's transcript: see report.html next to this file.", ""]
     return "\n".join(out)
+
+
+LISTED = 50  # failed episodes listed in report.md before "and N more"
+
+
+def _episodes_md(report: Report) -> list[str]:
+    if report.episodes is None or not report.episodes.rows:
+        return []
+    rows = report.episodes.rows
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["v"]] = counts.get(r["v"], 0) + 1
+    out = ["", "## Episodes", "", ", ".join(f"{n} {v}" for v, n in counts.items()) + "."]
+    failed = [r for r in rows if r["v"] in ("failed", "errored")]
+    if failed:
+        several = len(report.runs) > 1
+        listed = [[report.runs[r["r"]][0], r["id"], str(r["t"]), r["v"], r["y"]]
+                  for r in failed[:LISTED]]  # fmt: skip
+        headers = ["run", "episode", "trial", "status", "why"]
+        cut = 0 if several else 1
+        out += ["", _md_table(headers[cut:], [row[cut:] for row in listed])]
+        if len(failed) > LISTED:
+            out.append(f"\n... and {len(failed) - LISTED} more: `museslang show RUN --failed`.")
+    return out
 
 
 def _html_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -94,22 +122,36 @@ def _figure_html(fig: Figure) -> str:
     return "\n".join(parts)
 
 
-def to_html(report: Report) -> str:
+def to_html(
+    report: Report, inline_bytes: int = browser.INLINE_BYTES
+) -> tuple[str, dict[str, str]]:
+    """The page, and the data files it needs in `browser.DATA/` beside it (none when every
+    episode fits inside the page)."""
     runs = _html_table(
         ["run", "agent", "scoring", "results"], [[p, a, s, str(n)] for p, a, s, n in report.runs]
     )
+    episodes, files = ("", {})
+    if report.episodes is not None:
+        episodes, files = browser.page(report.episodes, inline_bytes)
+    n = len(report.episodes.rows) if report.episodes is not None else 0
     body = [
         "<h1>museslang report</h1>",
-        "<h2>Runs</h2>",
+        f'<nav class="top"><a href="#runs">Runs and tables</a><a href="#episodes">Episodes '
+        f"({n})</a></nav>",
+        '<h2 id="runs">Runs</h2>',
         runs,
         "<h2>The paper's table</h2>",
         '<p class="note">Mean ± standard error over episodes; best in bold, second underlined.</p>',
         _paper_html(report),
         *([f'<p class="note">{escape(n)}</p>'] if (n := _split_note(report)) else []),
         *(_figure_html(f) for f in report.figures),
+        episodes,
     ]
-    return (
+    page = (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>museslang report</title>\n"
-        f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+        f"<style>{_CSS}{browser.styles()}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )
+    return page, files

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -161,6 +161,21 @@ def read_results(path: Path) -> Loaded:
             seen[result.key] = number
             out.results.append(result)
     return out
+
+
+def stream_results(path: Path) -> Iterator[EpisodeResult]:
+    """The readable results of a file one at a time, for a reader that looks at each once
+    (the report's episode browser after a run, which keeps only small records); what
+    `read_results` would report as a problem is skipped."""
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if raw.strip() and len(raw) <= MAX_LINE_BYTES:
+                try:
+                    yield EpisodeResult.model_validate_json(raw)
+                except ValidationError:
+                    continue
 
 
 Check = Callable[[EpisodeResult], str | None]  # why a stored result does not belong, or None

@@ -12,6 +12,7 @@ from museslang.families import (
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     corpus=f"{__name__}.corpus",
+    explain=f"{__name__}.explain:explain",
     truth=(("entitled", f"{__name__}.ground:Entitled", True),),
     name="access_control",
     summary="share documents only with those entitled, under social-engineering attacks",

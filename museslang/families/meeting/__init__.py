@@ -12,6 +12,7 @@ from museslang.families import (
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     corpus=f"{__name__}.corpus",
+    explain=f"{__name__}.explain:explain",
     truth=(("meeting", f"{__name__}.ground:MeetingTruth", True),),
     name="meeting",
     summary="schedule one meeting: private calendars, required and optional attendees",

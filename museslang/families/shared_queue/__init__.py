@@ -6,6 +6,7 @@ from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     corpus=f"{__name__}.corpus",
+    explain=f"{__name__}.explain:explain",
     truth=(("queue", f"{__name__}.ground:QueueTruth", True),),
     name="shared_queue",
     summary="accept or reject orders on a shared queue by authority, capacity and harm",
