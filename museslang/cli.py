@@ -1325,7 +1325,9 @@ def import_cmd(
 
 @app.command("export")
 def export_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The data format: muses-bench.")],
+    fmt: Annotated[
+        str, typer.Argument(metavar="FORMAT", help="The data format: muses-bench or inspect.")
+    ],
     file: Annotated[
         Path,
         typer.Argument(help="A .muses spec or its compiled .json; or a run directory."),
@@ -1350,7 +1352,8 @@ def export_cmd(
         ),
     ] = False,
 ) -> None:
-    """Write compiled episodes as official MUSES Bench records, one JSON line each.
+    """Write compiled episodes as official MUSES Bench records, one JSON line each; or a
+    run as an Inspect AI eval log (FORMAT inspect: `inspect view DIR` opens it).
 
     A record holds what the official runner reads, as each family's adapter writes it
     (one resource and one attack per record, one disclosure mode, per-user answers, no
@@ -1362,6 +1365,9 @@ def export_cmd(
     with the official definitions: the official aggregation and LaTeX table script run
     on them unchanged (docs/interop.md).
     """
+    if fmt == INSPECT:
+        _export_inspect(file, out, spec)
+        return
     from museslang.interop.muses_bench import export_records
     from museslang.interop.muses_bench.exporter import losses, to_jsonl
 
@@ -1402,6 +1408,37 @@ def export_cmd(
 
 
 MAX_LISTED = 20  # dropped things listed by export before "and N more"
+INSPECT = "inspect"  # `export inspect RUN -o DIR`: an Inspect AI eval log (export only)
+
+
+def _export_inspect(run: Path, out: Path | None, spec: Path | None) -> None:
+    from museslang.interop.inspect_log import write
+    from museslang.run_episodes import episodes_of
+    from museslang.runtime.store import StoreError, load_run
+
+    if not run.is_dir():
+        raise _fail(f"{run} is not a run directory: inspect exports a run written by eval")
+    if out is None:
+        raise _fail("an Inspect log goes into a folder: give -o DIR")
+    if out.exists() and not out.is_dir():
+        raise _fail(f"{out} is not a folder")
+    try:
+        meta, results, read = load_run(run)
+    except (StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if read.problems:
+        typer.echo(f"museslang: warning: {read.describe(run / 'results.jsonl')}; those lines "
+                   "are left out", err=True)  # fmt: skip
+    episodes, why = episodes_of(meta, spec)
+    if why:
+        typer.echo(f"museslang: warning: {why}; the log has no ground truth or system prompt "
+                   "(pass --spec FILE)", err=True)  # fmt: skip
+    try:
+        done = write(run, meta, results, episodes, out)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}") from None
+    typer.echo(f"inspect: {done.samples} samples, {done.scores} scores -> {done.path}\n"
+               f"open it with: inspect view --log-dir {out}", err=True)  # fmt: skip
 
 
 def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:

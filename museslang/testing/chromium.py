@@ -10,6 +10,7 @@ below (no sandbox, no GPU, nothing fetched in the background).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -20,10 +21,18 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-)  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+)
 
 
 def executable() -> str | None:
@@ -63,12 +72,22 @@ class Chromium:
         # process of subprocess closes what it did not pass on after any hook of ours)
         wire = f'exec "$@" 3<&{commands_r} 4>&{answers_w} {commands_r}<&- {answers_w}>&-'
         self._proc = subprocess.Popen(
-            ["bash", "-c", wire, "bash", path, *FLAGS, "--remote-debugging-pipe",
-             f"--user-data-dir={self._profile}", f"--window-size={width},{height}",
-             "about:blank"],
+            [
+                "bash",
+                "-c",
+                wire,
+                "bash",
+                path,
+                *FLAGS,
+                "--remote-debugging-pipe",
+                f"--user-data-dir={self._profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
             pass_fds=(commands_r, answers_w),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(commands_r)
         os.close(answers_w)
         self._next = 0
@@ -124,8 +143,13 @@ class Chromium:
 
     def js(self, expression: str) -> Any:
         """The value of a script run in the page (awaited when it is a promise)."""
-        got = self.call("Runtime.evaluate", session=True, expression=expression,
-                        returnByValue=True, awaitPromise=True)  # fmt: skip
+        got = self.call(
+            "Runtime.evaluate",
+            session=True,
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
+        )
         if "exceptionDetails" in got:
             detail = got["exceptionDetails"]
             raise BrowserError(detail.get("exception", {}).get("description") or str(detail))
@@ -149,21 +173,18 @@ class Chromium:
         path.write_bytes(base64.b64decode(got["data"]))
 
     def close(self) -> None:
-        try:
-            os.write(self._commands, json.dumps({"id": 0, "method": "Browser.close"}).encode()
-                     + b"\0")  # fmt: skip
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            os.write(
+                self._commands, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0"
+            )
         try:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
         for fd in (self._commands, self._answers):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         shutil.rmtree(self._profile, ignore_errors=True)
 
     def __enter__(self) -> Chromium:
