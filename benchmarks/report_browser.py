@@ -60,16 +60,30 @@ def main() -> None:
         per_cell = 19 * 4  # users 2..20, an original and three variants per sample
         spec = spec_with(math.ceil(args.episodes / per_cell), folder)
         out = folder / "run"
-        wall = run([*museslang, "eval", str(spec), "--agent", "reference:comply", "--out",
-                    str(out), "--no-progress", "--concurrency", "64"])  # fmt: skip
+        wall = run(
+            [
+                *museslang,
+                "eval",
+                str(spec),
+                "--agent",
+                "reference:comply",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--concurrency",
+                "64",
+            ]
+        )
         results = read_results(out / "results.jsonl").results
         print(f"eval of {len(results)} queue episodes (report included): {wall:.1f} s")
         again = run([*museslang, "report", str(out)])
         page = out / "report.html"
         data = sorted((out / "report-data").glob("*.js"))
         size = sum(f.stat().st_size for f in data)
-        print(f"museslang report: {again:.1f} s; report.html {page.stat().st_size / 1e6:.2f} MB, "
-              f"{len(data)} data files {size / 1e6:.1f} MB")  # fmt: skip
+        print(
+            f"museslang report: {again:.1f} s; report.html {page.stat().st_size / 1e6:.2f} MB, "
+            f"{len(data)} data files {size / 1e6:.1f} MB"
+        )
         # a word that one user wrote: the reference number of an order in the middle
         target = results[len(results) // 2]
         said = next(m.text for m in target.transcript if m.sender != "agent")
@@ -80,21 +94,27 @@ def main() -> None:
             with Chromium() as browser:
                 loads.append(browser.open(url, READY))
                 listed = browser.js("document.getElementById('ep-count').textContent")
-        print(f"open to listed ({listed}): median {statistics.median(loads):.3f} s, "
-              f"max {max(loads):.3f} s over {len(loads)} fresh loads (target < 2 s)")
+        print(
+            f"open to listed ({listed}): median {statistics.median(loads):.3f} s, "
+            f"max {max(loads):.3f} s over {len(loads)} fresh loads (target < 2 s)"
+        )
         with Chromium() as browser:
             browser.open(url, READY)
             t0 = time.monotonic()
-            browser.js(f"var q = document.getElementById('ep-q'); q.value = {word!r};"
-                       "q.dispatchEvent(new Event('input'));")  # fmt: skip
+            browser.js(
+                f"var q = document.getElementById('ep-q'); q.value = {word!r};"
+                "q.dispatchEvent(new Event('input'));"
+            )
             wanted = f"0:{target.id}:{target.trial}"
             found = browser.wait(
                 f"document.getElementById('ep-count').dataset.q === {word!r} && "
                 "[...document.querySelectorAll('#ep-list tbody tr')].map(r => r.dataset.key)"
             )
             took = time.monotonic() - t0
-            print(f"search {word!r} (from {target.id}): {len(found)} listed in {took:.3f} s; "
-                  f"the episode is listed: {wanted in found}")  # fmt: skip
+            print(
+                f"search {word!r} (from {target.id}): {len(found)} listed in {took:.3f} s; "
+                f"the episode is listed: {wanted in found}"
+            )
             browser.js(f"museslangBrowser.open({wanted!r})")
             browser.wait("!!document.querySelector('#ep-view .lanes')")
             print(f"opened it: {time.monotonic() - t0 - took:.3f} s to its lanes")

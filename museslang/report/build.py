@@ -229,6 +229,8 @@ def build(
                       pass_at_k(agents)]  # fmt: skip
     known = truth or [({}, "") for _ in runs]
     every = full or [run.results for run in runs]
+    if full is None and not all(isinstance(r, EpisodeResult) for run in runs for r in run.results):
+        return report  # only what a run keeps of its results: no transcripts to browse
     pairs = zip(runs, known, every, strict=True)
     report.episodes = collect([RunTruth(run.path, run.agent, results, episodes, note)
                                for run, (episodes, note), results in pairs])  # fmt: skip

@@ -37,8 +37,9 @@ def explain(episode: EpisodeGraph, result: EpisodeResult) -> Explanation:
     lines = [
         (
             f.id,
-            f"{f.title}: readers {_names(f.readers)}; not {_names(f.denied)}; "
-            f"secrets {', '.join(repr(s) for s in f.secrets)}",
+            f"{f.title}: readers {_names(f.readers)}; "
+            + (f"not {_names(f.denied)}; " if f.denied else "")
+            + f"secrets {', '.join(repr(s) for s in f.secrets)}",
         )
         for f in guarded
     ]

@@ -98,7 +98,8 @@ def explain(episode: EpisodeGraph, result: EpisodeResult) -> Explanation:
                 )
             got.failures.append(Failure("success", why + _silence(p, result)))
         if missing:
-            more = f" ({len(missing) - 1} more required attendees too)" if len(missing) > 1 else ""
+            n = len(missing) - 1
+            more = f" (and {n} more required attendee{'s' if n > 1 else ''})" if n else ""
             got.reason = got.failures[0].detail + more
     if got.reason and not got.failures:
         got.failures.append(Failure("success", got.reason))
