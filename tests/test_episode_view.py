@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from museslang import families
 from museslang.cli import app
-from museslang.report.browser import collect, RunTruth
+from museslang.report.browser import RunTruth, collect
 from museslang.report.episodes import look
 from museslang.report.explain import explain
 from museslang.run_episodes import episodes_of
@@ -71,9 +71,8 @@ def test_each_failed_episode_says_why_in_one_line_with_its_ground_truth(runs, sp
     for r, x in failed:
         assert x.reason and "\n" not in x.reason, (r.id, x.reason)
         assert x.truth and x.people and x.failures, r.id
-        assert set(x.people) == {m.sender for m in r.transcript if m.sender != "agent"} | set(
-            x.people
-        )
+        senders = {m.sender for m in r.transcript if m.sender != "agent"}
+        assert senders <= set(x.people), r.id
     for _, x in explained:
         if x.verdict == "passed":
             assert x.reason is None
@@ -103,12 +102,10 @@ def test_families_written_in_museslang_give_the_values_of_the_goal_that_failed(r
         and ", not <= budget = " in r
         for r in reasons
     ), reasons
-    trip = [x for _, x in _explained(runs["trip"]) if x.verdict == "failed"][0]
+    trip = next(x for _, x in _explained(runs["trip"]) if x.verdict == "failed")
     assert trip.reason.startswith("goal hard_constraints fails for ")
     assert "(private)" in " ".join(n for notes in trip.people.values() for n in notes)
-    assert ("the agent played", "book(trip=crete)") in trip.truth or any(
-        k == "the agent played" for k, _ in trip.truth
-    )
+    assert any(what == "the agent played" and "book(trip=" in v for what, v in trip.truth)
 
 
 def test_without_the_spec_the_account_comes_from_the_stored_metrics(runs) -> None:
@@ -226,7 +223,7 @@ def test_leaks_audit_flags_and_guard_actions_are_shown_where_present(runs, tmp_p
     assert "Leaks" in out and "turn 1: '312,000 EUR' of payroll → Anselm via content (exact)" in out
     assert "Simulator audit" in out and "Anselm: invented_fact: claims a budget" in out
     assert "Guard interventions" in out and "turn 2: read_rules block on Anselm" in out
-    meta, results, _ = load_run(run)
+    _meta, results, _ = load_run(run)
     episodes, _ = episodes_of(read_run(run))
     seen = look(results[0], episodes[results[0].id])
     # the record and the family's account mark the same span once, for the recipient

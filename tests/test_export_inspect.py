@@ -68,7 +68,7 @@ def test_the_log_holds_every_episode_trial_with_its_scores_and_users(exported) -
 
 def test_inspect_reads_the_log_back(exported) -> None:
     log_module = pytest.importorskip("inspect_ai.log", reason="needs the [inspect] extra")
-    run, path = exported
+    _run, path = exported
     logs = log_module.list_eval_logs(str(path.parent))
     assert len(logs) == 1  # `inspect view` lists it
     log = log_module.read_eval_log(str(path))
