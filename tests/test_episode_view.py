@@ -230,7 +230,7 @@ def test_leaks_audit_flags_and_guard_actions_are_shown_where_present(runs, tmp_p
     marks = seen.marks[2]
     assert [(m.start, m.user) for m in marks].count((marks[0].start, "Anselm")) == 1
     browser = collect([RunTruth(str(run), "reference:comply", results, episodes)])
-    detail = browser.details[0]
+    detail = json.loads(browser.details[0])
     assert detail["leaks"][0]["recipient"] == "Anselm" and detail["finds"] and detail["ints"]
 
 
