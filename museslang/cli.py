@@ -151,18 +151,29 @@ def check(
             "pass is an error.",
         ),
     ] = True,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="A generated episode drawn again (its first draw was one the oracle could "
+            "not pass) is an error, not a count.",
+        ),
+    ] = False,
 ) -> None:
     """Check specs for errors; exit 0 when clean (warnings allowed), 1 on errors.
 
     The oracle gate compiles every episode and plays it offline with the reference
     oracle and scripted users: a spec no agent could pass never reaches a model run.
+    Episodes drawn again are counted per scenario and cell; a scenario that keeps few of
+    its draws is a warning (W009).
     """
     from museslang import compile_cache
 
     failed = False
+    mode = f"{oracle_gate}{'-strict' * strict}"
     for path in files:
         _spec_file(path)
-        passed = compile_cache.passed_check(path, oracle_gate) if oracle_gate else None
+        passed = compile_cache.passed_check(path, mode) if oracle_gate else None
         if passed is not None:  # clean before, and nothing it read has changed
             if not quiet:
                 typer.echo("\n".join(part for part in passed if part), err=True)
@@ -170,8 +181,9 @@ def check(
         from museslang.compiler import check_path, compile_path
         from museslang.diagnostics import render_all
         from museslang.gate import oracle_gate as run_gate
+        from museslang.lower.redraws import lines as redraw_lines
 
-        result = compile_path(path) if oracle_gate else check_path(path)
+        result = compile_path(path, strict=strict) if oracle_gate else check_path(path)
         gated = ""
         if oracle_gate and result.compiled is not None:
             before = len(result.diagnostics.warnings)
@@ -190,11 +202,13 @@ def check(
         else:
             n = len(result.checked.scenarios) if result.checked else 0
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
+            if result.compiled is not None:
+                line = "\n".join([line, *redraw_lines(result.compiled.episodes)])
             if not quiet:
                 typer.echo(line, err=True)
             if oracle_gate:
                 warnings = render_all(result.diagnostics.sorted(), result.sources)
-                compile_cache.store_check(path, True, result.inputs, warnings, line)
+                compile_cache.store_check(path, mode, result.inputs, warnings, line)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -272,6 +286,10 @@ def compile_cmd(
         f"({users} users) from {file} in {wall:.2f} s{how}{dest}",
         err=True,
     )
+    from museslang.lower.redraws import lines as redraw_lines
+
+    for line in redraw_lines(episodes):
+        typer.echo(line, err=True)
 
 
 def _emit(text: str, out: Path | None) -> None:

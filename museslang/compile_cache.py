@@ -148,7 +148,7 @@ def load(spec: Path, seed: int | None) -> Hit | None:
     return Hit(compiled, str(manifest.get("diagnostics", "")))
 
 
-def passed_check(spec: Path, gate: bool) -> tuple[str, str] | None:
+def passed_check(spec: Path, gate: object) -> tuple[str, str] | None:
     """A clean `check` of `spec` (its warnings, its ok line) when nothing it read has
     changed since: a second check of an unchanged spec parses nothing."""
     where = folder()
@@ -159,7 +159,7 @@ def passed_check(spec: Path, gate: bool) -> tuple[str, str] | None:
     return (warnings, line) if isinstance(warnings, str) and isinstance(line, str) else None
 
 
-def store_check(spec: Path, gate: bool, inputs: list[Path], warnings: str, line: str) -> None:
+def store_check(spec: Path, gate: object, inputs: list[Path], warnings: str, line: str) -> None:
     """Keep a clean check's output (see `passed_check`)."""
     _keep(_key(spec, f"check:{gate}"), inputs, {"warnings": warnings, "ok": line})
 

@@ -289,7 +289,17 @@ class EpisodeGraph(_Model):
     objective: str | None = None
     cell: dict[str, str | int] = Field(description="sweep axis -> value for this episode")
     sample: int = Field(description="1-based sample number within the cell")
-    seed: int = Field(description="seed this episode was generated with")
+    seed: int = Field(description="the seed that produced this episode (its draw)")
+    redraws: int = Field(
+        default=0,
+        description="draws rejected before this one because the oracle could not pass them",
+        exclude_if=lambda v: not v,
+    )
+    redrawn_from: int | None = Field(
+        default=None,
+        description="with redraws: the seed the sweep gave this episode, whose draw was rejected",
+        exclude_if=lambda v: v is None,
+    )
     variant: str | None = Field(
         default=None, description="metamorphic variant (reorder, rename, template) of `base`"
     )
@@ -315,7 +325,7 @@ class EpisodeGraph(_Model):
 class FactSpec(_Model):
     name: str
     of: Literal["user", "option", "scenario"]
-    type: Literal["number", "text", "flag", "list"]
+    type: Literal["number", "text", "flag", "list", "option"]
     private: bool = False
     draw: str | None = Field(default=None, description="expression that draws or derives it")
     doc: str | None = None

@@ -1,7 +1,8 @@
 """From per-episode results to `summary.json` and the printed table.
 
 Every metric is reported per family, per sweep cell and per value of each
-sweep axis, as mean, standard error and count. With several trials, an
+sweep axis (and per scenario, when a spec has several), as mean, standard error and
+count. With several trials, an
 episode's trials are averaged first and the standard error is taken over
 episodes: trials of one episode are not independent samples, and counting
 them as such would shrink the error bars K-fold. Success-type metrics also
@@ -43,6 +44,14 @@ class Stat(BaseModel):
 class Group(BaseModel):
     episodes: int
     errored: int = Field(description="errored results (episode trials)")
+    redraws: int = Field(
+        default=0,
+        description="draws the compiler rejected before these episodes (the reference oracle "
+        "could not pass them), counted once per episode",
+    )
+    kept: float = Field(
+        default=1.0, description="share of the draws kept: episodes / (episodes + redraws)"
+    )
     excluded: int = Field(
         default=0,
         description="compat: results the official aggregation leaves out of the means",
@@ -163,8 +172,12 @@ def _group(
             if value is not None:
                 column.append(value)
     winners = set(success)
+    drawn = {r.id: r.redraws for r in results if r.variant in (None, "original")}
+    redraws = sum(drawn.values())
     return Group(
         episodes=len({r.id for r in results}),
+        redraws=redraws,
+        kept=len(drawn) / (len(drawn) + redraws) if drawn else 1.0,
         errored=sum(r.status != "ok" for r in results),
         excluded=len(results) - len(counted),
         trials=max((r.trial + 1 for r in results), default=1),
@@ -208,9 +221,12 @@ def summarise(
         success = getattr(find_family(family), "success", ())
         cells: dict[tuple, list[EpisodeResult]] = defaultdict(list)
         axes: dict[str, dict[str, list[EpisodeResult]]] = defaultdict(lambda: defaultdict(list))
+        # two scenarios of one family are never pooled: the scenario is an axis of its own
+        several = len({r.scenario for r in rs}) > 1
         for r in rs:
-            cells[tuple(r.cell.items())].append(r)
-            for axis, value in r.cell.items():
+            cell = {"scenario": r.scenario, **r.cell} if several else r.cell
+            cells[tuple(cell.items())].append(r)
+            for axis, value in cell.items():
                 axes[axis][str(value)].append(r)
         whole = _group(rs, names, success, scheme)
         families[family] = FamilySummary(

@@ -44,6 +44,7 @@ def to_result(
         cell=episode.cell,
         sample=episode.sample,
         seed=episode.seed,
+        redraws=episode.redraws,
         trial=trial,
         variant=episode.variant,
         base=episode.base,

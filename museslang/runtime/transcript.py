@@ -143,6 +143,12 @@ class EpisodeResult(_Record):
     cell: dict[str, str | int]
     sample: int
     seed: int = Field(description="the seed this trial ran with (trial 0: the compiled seed)")
+    redraws: int = Field(
+        default=0,
+        description="draws the compiler rejected before this episode's (the oracle could not "
+        "pass them)",
+        exclude_if=lambda v: not v,
+    )
     trial: int = Field(default=0, ge=0, description="0..K-1 when each episode runs K times")
     variant: str | None = Field(default=None, description="metamorphic variant of `base`")
     base: str | None = Field(default=None, description="id of the original episode")
