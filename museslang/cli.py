@@ -159,18 +159,31 @@ def check(
             "not pass) is an error, not a count.",
         ),
     ] = False,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit",
+            help="Run the mutation audit on every episode (not a sample) and print each "
+            "family's mutation score.",
+        ),
+    ] = False,
 ) -> None:
     """Check specs for errors; exit 0 when clean (warnings allowed), 1 on errors.
 
     The oracle gate compiles every episode and plays it offline with the reference
     oracle and scripted users: a spec no agent could pass never reaches a model run.
     Episodes drawn again are counted per scenario and cell; a scenario that keeps few of
-    its draws is a warning (W009).
+    its draws is a warning (W009). The mutation audit damages the oracle's play the ways
+    the family's actions allow and scores it again: a damaged play that still succeeds is
+    an error (E062). It runs on a sample (every episode of a family written in museslang,
+    one per scenario of the others); `--audit` runs it on every episode.
     """
     from museslang import compile_cache
 
     failed = False
-    mode = f"{oracle_gate}{'-strict' * strict}"
+    if audit and not oracle_gate:
+        raise _fail("--audit needs the oracle gate (drop --no-oracle-gate)")
+    mode = f"{oracle_gate}{'-strict' * strict}{'-audit' * audit}"
     for path in files:
         _spec_file(path)
         passed = compile_cache.passed_check(path, mode) if oracle_gate else None
@@ -180,14 +193,16 @@ def check(
             continue
         from museslang.compiler import check_path, compile_path
         from museslang.diagnostics import render_all
-        from museslang.gate import oracle_gate as run_gate
+        from museslang.gate import gate as run_gate
         from museslang.lower.redraws import lines as redraw_lines
 
         result = compile_path(path, strict=strict) if oracle_gate else check_path(path)
         gated = ""
+        scores = []
         if oracle_gate and result.compiled is not None:
             before = len(result.diagnostics.warnings)
-            run_gate(result)
+            report = run_gate(result, "all" if audit else "sample")
+            scores = list((report.audit or {}).values()) if audit else []
             n = len(result.compiled.episodes)
             soft = sum(d.code == "W006" for d in result.diagnostics.warnings[before:])
             gated = f"; the oracle passes all {n} episode{'s' if n != 1 else ''}"
@@ -197,13 +212,16 @@ def check(
         shown = [d for d in result.diagnostics.sorted() if d.is_error or not quiet]
         if shown:
             typer.echo(render_all(shown, result.sources), err=True)
+        audited = ["mutation audit:", *(f"  {f.line()}" for f in scores)] if scores else []
         if result.diagnostics.has_errors:
             failed = True
+            if audited:
+                typer.echo("\n".join(audited), err=True)
         else:
             n = len(result.checked.scenarios) if result.checked else 0
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
             if result.compiled is not None:
-                line = "\n".join([line, *redraw_lines(result.compiled.episodes)])
+                line = "\n".join([line, *redraw_lines(result.compiled.episodes), *audited])
             if not quiet:
                 typer.echo(line, err=True)
             if oracle_gate:

@@ -103,6 +103,8 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
         variables=lambda episode: _prompt_variables(fam, episode),
         explain="museslang.authored.explain:explain",
         origin=ORIGIN,
+        mutations="museslang.authored.mutations:mutations",
+        user_checks="museslang.authored.user_checks:checks",
     )
     families.FAMILIES.replace(fam.name, family)
 
