@@ -392,6 +392,20 @@ def eval_cmd(
         ),
     ] = None,
     users: Users = "scripted",
+    users_verify: Annotated[
+        int,
+        typer.Option(
+            help="Ask a simulated user again, up to N times, when the simulated-user audit "
+            "flags their message (tau-bench's verify); what is still wrong is recorded."
+        ),
+    ] = 0,
+    fail_on_error: Annotated[
+        str,
+        typer.Option(
+            help="Exit 1 when errored results reach this: any (the default), never, a count "
+            "N, or a share (0.1 or 10%) of the results."
+        ),
+    ] = "any",
     concurrency: Concurrency = 16,
     max_requests: MaxRequests = None,
     limit: Annotated[int | None, typer.Option(help="Run only the first N episodes.")] = None,
@@ -471,12 +485,16 @@ def eval_cmd(
         raise _fail("--resume needs --out DIR (the run to continue)")
     if max_requests is not None and max_requests < 1:
         raise _fail("--max-requests must be at least 1")
+    if users_verify < 0:
+        raise _fail("--users-verify must be at least 0")
+    too_many = _error_limit(fail_on_error)
     _lora_fits(lora, agent)
     settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
                                gpu_memory, max_model_len)  # fmt: skip
     options = BackendOptions(
         **settings,  # type: ignore[arg-type]
         max_requests=max_requests or concurrency,
+        users_verify=users_verify,
         empty_ok=metrics == "compat",  # the official runner takes an empty reply as one
         base_url=base_url,
         users_base_url=users_base_url,
@@ -594,8 +612,40 @@ def eval_cmd(
     ran = [Run(str(out), agent, metrics, outcome.results)]
     _, html = _write_report(ran, out, truth, full)
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
-    if summary.errored == summary.results:
+    if summary.errored and too_many(summary.errored, summary.results):
+        typer.echo(
+            f"museslang: {summary.errored} of {summary.results} results errored "
+            f"(--fail-on-error {fail_on_error}); the first: {_first_error(outcome.results)}",
+            err=True,
+        )
         raise typer.Exit(1)
+
+
+def _error_limit(text: str):
+    """--fail-on-error as a test of (errored, results): any error (`any`), none (`never`),
+    at least N errored (a whole number), or at least a share of the results (0.1, 10%)."""
+    word = text.strip().lower()
+    if word in ("any", "true"):
+        return lambda errored, total: errored > 0
+    if word in ("never", "none", "false"):
+        return lambda errored, total: False
+    try:
+        value = float(word[:-1]) / 100 if word.endswith("%") else float(word)
+    except ValueError:
+        raise _fail(f"--fail-on-error takes any, never, a count or a share, not {text!r}") from None
+    if value <= 0:
+        raise _fail("--fail-on-error must be above 0 (or never)")
+    if value < 1 or word.endswith("%"):
+        return lambda errored, total: total > 0 and errored / total >= value
+    if not value.is_integer():
+        raise _fail("--fail-on-error: a count is a whole number; a share is below 1")
+    return lambda errored, total: errored >= value
+
+
+def _first_error(results) -> str:
+    first = next((r for r in results if getattr(r, "status", "ok") != "ok"), None)
+    error = getattr(first, "error", None) if first is not None else None
+    return f"{first.id}: {error}" if first is not None and error else "see results.jsonl"
 
 
 def _where(file: Path) -> str:

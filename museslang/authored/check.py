@@ -100,6 +100,13 @@ class FamilyChecker:
         )
         self._expressions(fam)
         fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
+        texts = [(f"tell:{p.name}", p) for p in fd.plays if p.tell] + [
+            (name, fd) for name in ("opening", "reply") if getattr(fd, name)
+        ]
+        fam.at = {
+            key: self.source_of(self.located(owner, key.partition(":")[0]).span(0))
+            for key, owner in texts
+        } | {f"play:{p.name}": self.source_of(p.head) for p in fd.plays}
         if not any(p.name == "oracle" for p in fd.plays):
             hint = "add `play oracle { search: ACTION }` or `play oracle { calls: [...] }`"
             self._error(f"family '{name}' has no oracle", fd.head, hint)

@@ -289,7 +289,7 @@ def _register_players(fam: ir.AuthoredFamily) -> None:
 
 def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
     def player(view) -> list:
-        from museslang.prompts import render
+        from museslang.prompts import PromptError
         from museslang.runtime.actions import Action, SendMessage, make_action
 
         if view.turn > 1:
@@ -300,11 +300,17 @@ def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
         if play.name == "oracle" and truth is not None and truth.ideal:
             calls = [(c.action, dict(c.args)) for c in truth.ideal]
         else:
-            calls = plays.calls_of(fam, play, w)
+            try:
+                calls = plays.calls_of(fam, play, w)
+            except (plays.PlayError, EvalError) as exc:  # the spec's expression, not museslang
+                where = fam.at.get(f"play:{play.name}") or fam.source
+                at = f"{where.file}:{where.line}:{where.column}: " if where else ""
+                raise PromptError(f"{at}play {play.name} of family {fam.name}: {exc}") from None
         out = []
         if play.tell:
             for user in w.users:
-                text = render(play.tell, plays.context(fam, w, user)).strip()
+                context = plays.context(fam, w, user)
+                text = render_located(fam, f"tell:{play.name}", play.tell, context).strip()
                 if text:
                     out.append(
                         Action(name="send_message", args=SendMessage(to=[user.id], text=text))
@@ -330,18 +336,35 @@ class _Person:
         me = next(u for u in w.users if u.id == user.id)
         self.values = plays.context(fam, w, me)
 
-    def _say(self, template: str | None, **more: Any) -> str | None:
-        from museslang.prompts import render
-
+    def _say(self, name: str, **more: Any) -> str | None:
+        template = getattr(self.fam, name)
         if not template:
             return None
-        return render(template, self.values | more).strip() or None
+        return render_located(self.fam, name, template, self.values | more).strip() or None
 
     def opening(self) -> str | None:
-        return self._say(self.fam.opening)
+        return self._say("opening")
 
     def reply(self, turn: int, incoming) -> str | None:
-        return self._say(self.fam.reply, message="\n".join(m.text for m in incoming), turn=turn)
+        return self._say("reply", message="\n".join(m.text for m in incoming), turn=turn)
+
+
+def render_located(fam: ir.AuthoredFamily, key: str, template: str, values: dict) -> str:
+    """A family's template rendered for one user; an error names where it is written
+    (`stdlib/x.muses:40:5: template error in opening: ...`), not only what failed."""
+    from museslang.prompts import PromptError, render
+
+    try:
+        return render(template, values)
+    except PromptError as exc:
+        where = fam.at.get(key) or fam.source
+        if where is None:
+            raise
+        line = where.line + (exc.line or 1) - 1
+        column = where.column if (exc.line or 1) == 1 else 1
+        raise PromptError(f"{where.file}:{line}:{column}: template error in "
+                          f"`{key.partition(':')[0]}` of family {fam.name}: {exc}",
+                          exc.line) from None  # fmt: skip
 
 
 # ---- lowering ----------------------------------------------------------------------------

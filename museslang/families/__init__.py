@@ -95,7 +95,7 @@ class Family:
     # oracle's play, for the mutation audit ((episode, result) -> [Mutation],
     # runtime.mutations); and what its simulated users' messages are checked against, for
     # the simulator audit ((episode, user, text, heard) -> [(check, detail)],
-    # runtime.users.audit)
+    # runtime.user_audit)
     mutations: str | None = None
     user_checks: str | None = None
     # an attack family's AgentDojo triple: (the attack axis, the utility metric, the metric

@@ -387,6 +387,12 @@ class AuthoredFamily(_Model):
     reply: str | None = Field(default=None, description="scripted users' reply when addressed")
     plays: list[PlaySpec] = Field(default_factory=list)
     source: Source | None = None
+    at: dict[str, Source] = Field(
+        default_factory=dict,
+        description="where the first character of each template is written (opening, reply, "
+        "tell:PLAY), so that an error rendering it in an episode names file:line:col",
+        exclude_if=lambda v: not v,
+    )
 
 
 class CompiledSpec(_Model):

@@ -82,6 +82,7 @@ class Kept:
     user_usage: Tokens
     scenario: str = ""
     redraws: int = 0
+    error: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -132,5 +133,5 @@ class Keeper:
             self._share(r.agent), r.variant, r.base, self._share(r.decision) if compared else None,
             self.scores(r.metrics), tuple(self._share(x) for x in r.prefix_reuse),
             r.prefix_kept, self.tokens(r.agent_usage), self.tokens(r.user_usage),
-            self._share(r.scenario), r.redraws,
+            self._share(r.scenario), r.redraws, r.error,
         )  # fmt: skip

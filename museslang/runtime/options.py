@@ -27,6 +27,7 @@ class BackendOptions:
     cache_dir: str | None = None  # response cache shared by every model backend of the run
     lora: str | None = None  # a LoRA adapter folder for in-process backends (vllm:, hf:)
     max_requests: int = 64  # requests in flight per endpoint (= its connection pool)
+    users_verify: int = 0  # a simulated user's flagged message is asked again this often
     max_reply_bytes: int = 4 * 1024 * 1024  # a bigger reply body is an error, not read
     max_reply_chars: int = 200_000  # reply text kept per turn; the rest is cut, with a note
     # an empty reply is an answer (compat: the official runner plays on), not a failure

@@ -63,6 +63,7 @@ def to_result(
         prefix_reuse=run.prefix_reuse,
         prefix_kept=min(run.prefix_kept) if run.prefix_kept else None,
         latency_s=round(run.latency_s, 6),
+        findings=run.findings,
     )
     if keep_conversation:
         result.conversation, result.tools = run.conversation, run.tools

@@ -19,6 +19,7 @@ def make_users(spec: str, options: BackendOptions) -> UserBackend:
     factory = USERS.get(scheme)
     backend = factory(arg, options)
     backend.spec = spec
+    backend.verify = options.users_verify
     return backend
 
 
