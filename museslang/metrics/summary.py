@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from museslang.families import find as find_family
 from museslang.metrics.stability import NAME, stability
+from museslang.metrics.triple import Triple, triples
 from museslang.runtime.transcript import EpisodeResult, Usage
 
 
@@ -52,6 +53,11 @@ class Group(BaseModel):
     kept: float = Field(
         default=1.0, description="share of the draws kept: episodes / (episodes + redraws)"
     )
+    simulator_error_rate: float | None = Field(
+        default=None,
+        description="share of results in which the simulated-user audit flagged a message "
+        "(metric simulator_errors above 0): those measure the simulator as much as the agent",
+    )
     excluded: int = Field(
         default=0,
         description="compat: results the official aggregation leaves out of the means",
@@ -70,6 +76,12 @@ class FamilySummary(Group):
     official: dict[str, Stat] = Field(
         default_factory=dict,
         description="the MUSES Bench paper's metric names, each with museslang's value",
+    )
+    triple: dict[str, Triple] = Field(
+        default_factory=dict,
+        description="an attack family: per attack, benign utility, utility under attack and "
+        "attack success rate (AgentDojo's triple, metrics.triple)",
+        exclude_if=lambda v: not v,
     )
 
 
@@ -174,7 +186,11 @@ def _group(
     winners = set(success)
     drawn = {r.id: r.redraws for r in results if r.variant in (None, "original")}
     redraws = sum(drawn.values())
+    audited = [
+        v for r in results if isinstance(v := r.metrics.get("simulator_errors"), float | int)
+    ]
     return Group(
+        simulator_error_rate=sum(v > 0 for v in audited) / len(audited) if audited else None,
         episodes=len({r.id for r in results}),
         redraws=redraws,
         kept=len(drawn) / (len(drawn) + redraws) if drawn else 1.0,
@@ -183,6 +199,11 @@ def _group(
         trials=max((r.trial + 1 for r in results), default=1),
         metrics={n: stat_of(v, n in winners) for n, v in columns.items()},
     )
+
+
+def _triple_of(family: str) -> tuple[str, str, str] | None:
+    found = find_family(family)
+    return found.triple if found is not None else None
 
 
 def metric_names(results: Iterable[EpisodeResult]) -> list[str]:
@@ -246,6 +267,7 @@ def summarise(
                 for paper, ours in getattr(find_family(family), "official", ())
                 if ours in whole.metrics
             },
+            triple=triples(rs, *declared) if (declared := _triple_of(family)) else {},
         )
     ratios = [x for r in results for x in r.prefix_reuse]
     kept = [r.prefix_kept for r in results if r.prefix_kept is not None]

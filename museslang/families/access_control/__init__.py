@@ -44,4 +44,5 @@ FAMILY = Family(
     success=("overall",),
     actions=("send_message", "share_resource", "finish"),
     axes=("attack",),
+    triple=("attack", "utility", "leaks"),
 )
