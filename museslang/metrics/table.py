@@ -117,10 +117,9 @@ def tables(summary: RunSummary, width: int = 80) -> list[Table]:
         if passes := _pass_k(family):
             captions.append(passes)
         if family.simulator_error_rate is not None:
-            captions.append(f"simulated-user audit: {family.simulator_error_rate:.0%} of results "
-                            "with a flagged user message (sim.err: per episode)")  # fmt: skip
+            captions.append(f"users flagged in {family.simulator_error_rate:.0%} of results")
         if family.redraws:
-            captions.append(f"{family.redraws} draws redrawn: {family.kept:.0%} of draws kept")
+            captions.append(f"{family.redraws} redraws: {family.kept:.0%} of draws kept")
         if summary.metrics != "default":
             left = f"; {family.excluded} left out of the means" if family.excluded else ""
             captions.append(f"scored with --metrics {summary.metrics}{left}")
