@@ -57,14 +57,14 @@ WEAK = """
 import std.people
 family hoard "grant amounts, keeping floors private" {
   fact floor { type: number  private: true  draw: "randint(2, 9) * 10" }
-  action give "Give someone an amount." { params: { to: user  amount: 0..1000 } }
-  action done "Done." { ends: true }
-  goal floors { per: user  holds: "give[u].amount >= u.floor" }
+  action bestow "Bestow an amount on someone." { params: { to: user  amount: 0..1000 } }
+  action seal "Seal the grants." { ends: true }
+  goal floors { per: user  holds: "bestow[u].amount >= u.floor" }
   goal discreet { per: user  holds: "not any(v in users where v != u: told(v, u.floor))" }
-  goal counted { holds: "count(u in users where called(give[u])) >= 0" }
+  goal counted { holds: "count(u in users where called(bestow[u])) >= 0" }
   success: [floors, counted]
   opening: "I need at least {{ floor }}."
-  play oracle { calls: [{ action: give  each: "u in users"  to: "u"  amount: "u.floor" }] }
+  play oracle { calls: [{ action: bestow  each: "u in users"  to: "u"  amount: "u.floor" }] }
   play refuse { calls: [] }
 }
 scenario s {

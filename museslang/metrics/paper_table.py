@@ -226,7 +226,7 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
             for family in attacked:
                 row.cells |= _triple_cells([r for f, r in part if f == family], family)
             if simulated:
-                row.cells[SIM_ERR] = _rate(list(dict.fromkeys(r for _, r in part)))
+                row.cells[SIM_ERR] = _rate(list({id(r): r for _, r in part}.values()))
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
                 row.name = f"{name} ({', '.join(row.benchmarks)})"

@@ -40,13 +40,17 @@ def mutations(episode: EpisodeGraph, result: EpisodeResult) -> list[Mutation]:
     parts = per_user_parts(episode, text) if per_user else {}
     people = {p.id: p for p in episode.participants}
     if per_user:
+        bound = {c.user for c in episode.truth.constraints or [] if c.binding}
         for user in parts:
             rest = {u: t for u, t in parts.items() if u != user}
+            free = user not in bound  # nothing of theirs is scored (a conflict they lost)
             out.append(
                 Mutation(
                     "constraint",
                     f"{user}'s part of the answer is left out",
                     _answered(result, index, text, json.dumps(rest)),
+                    equivalent=free,
+                    why=f"no constraint of {user}'s binds" if free else None,
                 )
             )
     for c in episode.truth.constraints or []:
