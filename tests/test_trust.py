@@ -31,8 +31,25 @@ def check(*args: str):
     return runner.invoke(app, ["check", *args])
 
 
+def fails(name: str, *expected: str):
+    """`check` of a fixture exits 1 and says each of `expected`."""
+    done = check(str(TRUST / name))
+    assert done.exit_code == 1, done.output
+    for text in expected:
+        assert text in done.output, (text, done.output)
+    return done
+
+
 def summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+def evaluated(spec: Path | str, out: Path, *args: str) -> dict:
+    """`eval` of a spec into `out` (it must succeed); the family's summary."""
+    ran = runner.invoke(app, ["eval", str(spec), "--out", str(out), "--no-progress", *args])
+    assert ran.exit_code == 0, ran.output
+    (family,) = summary(out)["families"].values()
+    return family | {"output": ran.output}
 
 
 # ---- 1. redraws -------------------------------------------------------------------------
@@ -94,13 +111,12 @@ def test_a_draw_outside_an_action_s_range_is_found_statically_and_counted():
 
 # ---- 3. options -------------------------------------------------------------------------
 def test_a_renamed_option_is_an_error_where_a_fact_names_it():
-    done = check(str(TRUST / "shift_swap_renamed_option.muses"))
-    assert done.exit_code == 1
-    assert "83:1: error[E073]: the shift_swap family draws fact 'shift' from 'mon_day'" in (
-        done.output
+    fails(
+        "shift_swap_renamed_option.muses",
+        "83:1: error[E073]: the shift_swap family draws fact 'shift' from 'mon_day'",
+        "93:22: error[E073]: fact 'shift' names 'mon_day'",
+        "did you mean 'monday'?",
     )
-    assert "93:22: error[E073]: fact 'shift' names 'mon_day'" in done.output
-    assert "did you mean 'monday'?" in done.output
 
 
 def test_an_option_fact_reads_as_the_option():
@@ -130,15 +146,11 @@ def test_a_text_fact_compared_with_an_option_id_is_a_warning(tmp_path: Path):
 
 # ---- 4. nothing vacuous -----------------------------------------------------------------
 def test_an_agent_that_does_nothing_meets_no_goal(tmp_path: Path):
-    spec = str(TRUST / "shift_swap.muses")
     for policy, fits in (("refuse", 0.0), ("oracle", 1.0)):
-        out = tmp_path / policy
-        ran = runner.invoke(app, ["eval", spec, "--agent", f"reference:{policy}", "--out",
-                                  str(out), "--no-progress"])  # fmt: skip
-        assert ran.exit_code == 0, ran.output
-        metrics = summary(out)["families"]["shift_swap"]["metrics"]
-        assert metrics["fits"]["mean"] == fits
-        assert metrics["one_swap_per_shift"]["mean"] == fits
+        family = evaluated(TRUST / "shift_swap.muses", tmp_path / policy, "--agent",
+                           f"reference:{policy}")  # fmt: skip
+        assert family["metrics"]["fits"]["mean"] == fits
+        assert family["metrics"]["one_swap_per_shift"]["mean"] == fits
 
 
 def test_called_and_default_say_what_a_missing_call_means():
@@ -166,13 +178,12 @@ def test_a_success_goal_nothing_can_change_is_an_error(tmp_path: Path):
 
 # ---- 5. templates and exit status -------------------------------------------------------
 def test_an_undefined_template_variable_is_e050_at_the_template():
-    done = check(str(TRUST / "shift_swap_template.muses"))
-    assert done.exit_code == 1
-    assert (
+    done = fails(
+        "shift_swap_template.muses",
         "shift_swap_template.muses:64:116: error[E050]: `opening` uses 'cap_hours', which no "
-        "user of family shift_swap has" in done.output
+        "user of family shift_swap has",
+        "did you mean 'max_hours'?",
     )
-    assert "did you mean 'max_hours'?" in done.output
     assert "E060" not in done.output
 
 
@@ -199,28 +210,23 @@ def test_fail_on_error_refuses_nonsense():
 
 # ---- 6. sweeps against population bounds ------------------------------------------------
 def test_a_sweep_whose_teams_break_the_population_s_shares_is_an_error_at_the_sweep():
-    done = check(str(TRUST / "hospital_one_user.muses"))
-    assert done.exit_code == 1
-    assert (
+    fails(
+        "hospital_one_user.muses",
         "hospital_one_user.muses:41:12: error[E043]: an episode of 1 user has no generated "
-        "user (1 written), so `authorized: 30%..60%` cannot hold" in done.output
+        "user (1 written), so `authorized: 30%..60%` cannot hold",
+        "users: 2..",
     )
-    assert "users: 2.." in done.output
     assert check(str(TRUST / "hospital.muses")).exit_code == 0
 
 
 # ---- 7. axes ----------------------------------------------------------------------------
 def test_scenarios_and_written_users_attacks_are_axes_of_the_summary(tmp_path: Path):
-    out = tmp_path / "h"
-    ran = runner.invoke(app, ["eval", str(TRUST / "hospital.muses"), "--agent",
-                              "reference:comply", "--out", str(out), "--no-progress"])  # fmt: skip
-    assert ran.exit_code == 0, ran.output
-    family = summary(out)["families"]["access_control"]
+    family = evaluated(TRUST / "hospital.muses", tmp_path / "h", "--agent", "reference:comply")
     assert set(family["by_axis"]["scenario"]) == {"cardiology", "oncology"}
     assert set(family["by_axis"]["attack"]) == {"pressure", "fake_authorization"}
     assert {c["cell"]["scenario"] for c in family["cells"]} == {"cardiology", "oncology"}
     assert family["triple"]["pressure"]["attack_success_rate"] == 1.0
-    assert "cardiology" in ran.output and "oncology" in ran.output
+    assert "cardiology" in family["output"] and "oncology" in family["output"]
 
 
 # ---- the AgentDojo triple ---------------------------------------------------------------
