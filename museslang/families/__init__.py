@@ -165,12 +165,7 @@ def success_metric(name: str) -> str:
 def explainer(name: str) -> Callable[[Any, Any], Any] | None:
     """The family's `explain` hook, imported; None for a family that lends none (or one
     not installed here)."""
-    family = find(name)
-    hook = family.explain if family is not None else None
-    if isinstance(hook, str):
-        module, _, attr = hook.partition(":")
-        hook = getattr(importlib.import_module(module), attr)
-    return hook
+    return hook(find(name), "explain")
 
 
 def template_folders() -> list[Path]:
@@ -246,9 +241,10 @@ def own_modules(package: str, path: list[str]) -> tuple[str, ...]:
 
 
 def hook(family: Family | None, name: str) -> Callable[..., Any] | None:
-    """The function a family names in one of its "module:function" fields, or None."""
+    """The function a family names in one of its hook fields ("module:function", imported
+    now, or the function itself), or None."""
     where = getattr(family, name, None) if family is not None else None
-    if not where:
-        return None
+    if not isinstance(where, str):
+        return where
     module, _, attr = where.partition(":")
     return getattr(importlib.import_module(module), attr)
