@@ -27,7 +27,13 @@ if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays
     from museslang.runtime.transcript import EpisodeResult
 
 # options shared by several commands, declared once
-Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
+Users = Annotated[
+    str,
+    typer.Option(
+        help="Simulated users: scripted, openai:MODEL, or vllm-serve:MODEL (a vLLM server "
+        "museslang starts; shared with the agent when it names the same model)."
+    ),
+]
 Concurrency = Annotated[int, typer.Option(help="Episodes run at once.")]
 Seed = Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")]
 SweepSeed = Annotated[
@@ -61,7 +67,10 @@ Stop = Annotated[
 ]
 Threads = Annotated[
     int | None,
-    typer.Option(help="CPU threads for hf: (default: one fewer than the cores, at least one)."),
+    typer.Option(
+        help="CPU threads for hf: (default: one fewer than the cores, at least one) and for "
+        "vLLM's CPU build (vllm:, vllm-serve:; default: vLLM's own)."
+    ),
 ]
 TensorParallel = Annotated[int, typer.Option(help="vllm: GPUs to split the model over.")]
 GpuMemory = Annotated[
@@ -69,6 +78,10 @@ GpuMemory = Annotated[
 ]
 MaxModelLen = Annotated[
     int | None, typer.Option(help="vllm: context length (default: the model's).")
+]
+KvCacheSpace = Annotated[
+    float | None,
+    typer.Option(help="vllm: KV cache size in GiB (the CPU build's setting; default: vLLM's)."),
 ]
 RayAddress = Annotated[
     str | None,
@@ -387,7 +400,8 @@ def eval_cmd(
         str | None,
         typer.Option(
             help="reference:oracle|comply|refuse, openai:MODEL (any OpenAI-compatible "
-            "endpoint), vllm:MODEL (in-process vLLM, GPU) or hf:PATH (transformers; CPU or "
+            "endpoint), vllm:MODEL (in-process vLLM; GPU or its CPU build), vllm-serve:MODEL "
+            "(a vLLM server museslang starts and stops) or hf:PATH (transformers; CPU or "
             "GPU). Default: reference:oracle."
         ),
     ] = None,
@@ -437,7 +451,8 @@ def eval_cmd(
     ] = 1,
     cache: Cache = None,
     lora: Annotated[
-        Path | None, typer.Option(help="A LoRA adapter folder for vllm: and hf: agents.")
+        Path | None,
+        typer.Option(help="A LoRA adapter folder for vllm:, vllm-serve: and hf: agents."),
     ] = None,
     metrics: Annotated[
         str, typer.Option(help="Scoring: default, or compat (the official definitions).")
@@ -450,6 +465,7 @@ def eval_cmd(
     tensor_parallel: TensorParallel = 1,
     gpu_memory: GpuMemory = None,
     max_model_len: MaxModelLen = None,
+    kv_cache_space: KvCacheSpace = None,
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
@@ -490,9 +506,16 @@ def eval_cmd(
     too_many = _error_limit(fail_on_error)
     _lora_fits(lora, agent)
     settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
-                               gpu_memory, max_model_len)  # fmt: skip
+                               gpu_memory, max_model_len, kv_cache_space)  # fmt: skip
+    if agent is None:
+        agent = DEFAULT_AGENT
+        typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
+    if out is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
     options = BackendOptions(
         **settings,  # type: ignore[arg-type]
+        log_dir=str(out),  # a server museslang starts logs here
         max_requests=max_requests or concurrency,
         users_verify=users_verify,
         empty_ok=metrics == "compat",  # the official runner takes an empty reply as one
@@ -508,10 +531,8 @@ def eval_cmd(
         cache_dir=str(cache) if cache is not None else None,
         lora=str(lora) if lora is not None else None,
     )
-    if agent is None:
-        agent = DEFAULT_AGENT
-        typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, users_base_url)
+    _served_here(cluster, agent, users)
     try:
         # on a cluster each actor builds its own backends (a model loads on its GPU)
         if cluster is None:
@@ -537,9 +558,6 @@ def eval_cmd(
         unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
         if unsupported:
             raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")
-    if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
     store = ResultsStore(out)
     meta = {
         "museslang": __version__,
@@ -682,6 +700,7 @@ def _model_settings(
     tensor_parallel: int,
     gpu_memory: float | None,
     max_model_len: int | None,
+    kv_cache_space: float | None = None,
 ) -> dict[str, object]:
     """The sampling and engine options every model command shares, checked."""
     if not 0 < top_p <= 1:
@@ -696,11 +715,13 @@ def _model_settings(
         raise _fail("--gpu-memory must be above 0 and at most 1")
     if max_model_len is not None and max_model_len < 1:
         raise _fail("--max-model-len must be positive")
+    if kv_cache_space is not None and kv_cache_space <= 0:
+        raise _fail("--kv-cache-space must be positive (GiB)")
     return {
         "top_p": top_p, "repetition_penalty": repetition_penalty,
         "stop": tuple(s for s in stop or () if s), "threads": threads,
         "tensor_parallel": tensor_parallel, "gpu_memory": gpu_memory,
-        "max_model_len": max_model_len,
+        "max_model_len": max_model_len, "kv_cache_space": kv_cache_space,
     }  # fmt: skip
 
 
@@ -708,11 +729,19 @@ def _lora_fits(lora: Path | None, agent: str | None) -> None:
     """An adapter only means something to a model this process loads."""
     if lora is None:
         return
-    if (agent or "").partition(":")[0] not in {"vllm", "hf"}:
-        raise _fail("--lora applies to vllm:MODEL and hf:PATH agents (serve adapters for "
-                    "openai: with vllm serve --lora-modules)")  # fmt: skip
+    if (agent or "").partition(":")[0] not in {"vllm", "hf", "vllm-serve"}:
+        raise _fail("--lora applies to vllm:MODEL, vllm-serve:MODEL and hf:PATH agents (serve "
+                    "adapters for openai: with vllm serve --lora-modules)")  # fmt: skip
     if not lora.is_dir():
         raise _fail(f"--lora {lora} is not a folder")
+
+
+def _served_here(cluster: ClusterOptions | None, *specs: str) -> None:
+    """vllm-serve: starts its server on this machine, for this process's backends; Ray
+    actors build their own backends elsewhere."""
+    if cluster is not None and any(s.partition(":")[0] == "vllm-serve" for s in specs):
+        raise _fail("vllm-serve: runs its server on this machine and not with --ray: start "
+                    "vllm serve on the cluster and use openai:MODEL --base-url")  # fmt: skip
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -844,7 +873,7 @@ def generate(
         str,
         typer.Option(
             help="The agent that demonstrates: reference:oracle (offline), "
-            "openai:MODEL, vllm:MODEL or hf:PATH."
+            "openai:MODEL, vllm:MODEL, vllm-serve:MODEL or hf:PATH."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, val.jsonl.")],
@@ -862,7 +891,7 @@ def generate(
     max_tokens: MaxTokens = 1024,
     tool_mode: ToolMode = "tools",
     lora: Annotated[
-        Path | None, typer.Option(help="A LoRA adapter for vllm: or hf: teachers.")
+        Path | None, typer.Option(help="A LoRA adapter for vllm:, vllm-serve: or hf: teachers.")
     ] = None,
     cache: Cache = None,
     progress: ShowProgress = True,
@@ -873,6 +902,7 @@ def generate(
     tensor_parallel: TensorParallel = 1,
     gpu_memory: GpuMemory = None,
     max_model_len: MaxModelLen = None,
+    kv_cache_space: KvCacheSpace = None,
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
@@ -904,7 +934,7 @@ def generate(
     if resume and not (out / "episodes").exists():
         raise _fail(f"nothing to resume in {out}")
     settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
-                               gpu_memory, max_model_len)  # fmt: skip
+                               gpu_memory, max_model_len, kv_cache_space)  # fmt: skip
     options = BackendOptions(
         **settings,  # type: ignore[arg-type]
         base_url=base_url,
@@ -914,8 +944,10 @@ def generate(
         tool_mode=tool_mode,
         cache_dir=str(cache) if cache else None,
         lora=str(lora) if lora else None,
+        log_dir=str(out),  # a server museslang starts logs here
     )
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, None)
+    _served_here(cluster, teacher, users)
     try:
         if cluster is None:
             agent = GuidedAgent(make_agent(teacher, options))

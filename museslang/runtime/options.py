@@ -36,12 +36,16 @@ class BackendOptions:
     top_p: float = 1.0
     repetition_penalty: float = 1.0
     stop: tuple[str, ...] = ()
-    # in-process engines: CPU threads for hf: (None: one fewer than the cores, at least
-    # one), and vLLM's parallelism and memory settings
+    # in-process engines: CPU threads for hf: and vLLM's CPU build (None: hf: takes one
+    # fewer than the cores, at least one; vLLM its own default), and vLLM's parallelism
+    # and memory settings
     threads: int | None = None
     tensor_parallel: int = 1
     gpu_memory: float | None = None  # the share of GPU memory vLLM may take (its default)
     max_model_len: int | None = None
+    kv_cache_space: float | None = None  # vLLM's KV cache in GiB (the CPU build's size)
+    # where a server museslang starts (vllm-serve:) writes its log: the run folder
+    log_dir: str | None = None
 
     def api_key(self, base_url: str | None = None) -> str:
         """The key from the named variable; local servers (vllm serve) accept any key, so
