@@ -19,6 +19,7 @@ process is spawned: a script that builds `vllm.LLM` itself needs an
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -64,6 +65,7 @@ class VLLMAgent(Agent):
         except RuntimeError as exc:  # PyPI's torchvision beside the CPU build of torch
             raise torch_mismatch(exc) from None
         self.sampling = SamplingParams
+        self.owns_engine = llm is None
         if llm is None:
             device = vllm_device()
             if device == "cpu":  # read when the engine process starts
@@ -97,7 +99,12 @@ class VLLMAgent(Agent):
         return to_turn(view, generated)
 
     async def aclose(self) -> None:
+        """Stop feeding the engine and, if this agent started it, stop its processes now
+        (not when the garbage collector gets to it: a second engine may be next)."""
         self.driver.close()
+        if self.owns_engine:
+            with contextlib.suppress(Exception):
+                self.llm.llm_engine.engine_core.shutdown()
 
 
 @AGENTS.register("vllm")
