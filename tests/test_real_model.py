@@ -79,10 +79,9 @@ def test_one_episode_per_family_through_the_server(gguf: Path, tmp_path: Path) -
         server.stop()
 
 
-def test_a_lora_trains_on_the_gguf_file_and_plays(gguf: Path, tmp_path: Path) -> None:
-    """The loop on the real model, in miniature: oracle data, one LoRA step on the GGUF
-    base (de-quantized on load: transformers refuses to train it as loaded), then an
-    episode with the adapter."""
+def _trained(gguf: Path, tmp_path: Path, steps: int) -> Path:
+    """Oracle data from four queue episodes and a LoRA adapter trained on it for `steps`
+    steps on the GGUF base by `museslang train`."""
     pytest.importorskip("trl")
     pytest.importorskip("peft")
     data = tmp_path / "data"
@@ -92,9 +91,18 @@ def test_a_lora_trains_on_the_gguf_file_and_plays(gguf: Path, tmp_path: Path) ->
     assert made.exit_code == 0, made.output
     adapter = tmp_path / "adapter"
     trained = runner.invoke(app, ["train", str(data), "--base", str(gguf), "--out", str(adapter),
-                                  "--max-steps", "1", "--cpu", "--max-length", "256"])  # fmt: skip
+                                  "--max-steps", str(steps), "--cpu",
+                                  "--max-length", "256"])  # fmt: skip
     assert trained.exit_code == 0, trained.output
     assert f"--agent hf:{gguf} --lora {adapter}" in trained.output
+    return adapter
+
+
+def test_a_lora_trains_on_the_gguf_file_and_plays(gguf: Path, tmp_path: Path) -> None:
+    """The loop on the real model, in miniature: oracle data, one LoRA step on the GGUF
+    base (de-quantized on load: transformers refuses to train it as loaded), then an
+    episode with the adapter."""
+    adapter = _trained(gguf, tmp_path, steps=1)
     out = tmp_path / "eval"
     done = runner.invoke(app, ["eval", "specs/shared_queue.muses", "--agent", f"hf:{gguf}",
                                "--lora", str(adapter), "--limit", "1", "--max-tokens", "16",
@@ -234,17 +242,7 @@ def test_a_lora_trained_here_is_served_in_process_and_by_the_server(
     """`museslang train` makes an adapter (two steps on the GGUF base); `vllm:` serves it
     through a LoRA request, `vllm-serve:` as an extra model beside the base, which the
     model-played users of the same run talk to."""
-    pytest.importorskip("trl")
-    pytest.importorskip("peft")
-    data = tmp_path / "data"
-    made = runner.invoke(app, ["generate", "specs/shared_queue.muses", "--teacher",
-                               "reference:oracle", "--n", "4", "--val", "0", "--out", str(data),
-                               "--no-progress"])  # fmt: skip
-    assert made.exit_code == 0, made.output
-    adapter = tmp_path / "adapter"
-    trained = runner.invoke(app, ["train", str(data), "--base", str(gguf), "--out", str(adapter),
-                                  "--max-steps", "2", "--cpu", "--max-length", "256"])  # fmt: skip
-    assert trained.exit_code == 0, trained.output
+    adapter = _trained(gguf, tmp_path, steps=2)
     inproc = tmp_path / "vllm"
     done = runner.invoke(app, ["eval", "specs/shared_queue.muses", "--agent", f"vllm:{folder}",
                                "--lora", str(adapter), "--limit", "1", "--out", str(inproc),

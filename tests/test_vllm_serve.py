@@ -49,6 +49,11 @@ def museslang(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def eval_on(model: str, spec: str, out: Path, *extra: str) -> subprocess.Popen[str]:
+    args = ["--agent", f"vllm-serve:{model}", "--out", str(out), "--no-progress", *extra]
+    return museslang("eval", f"specs/{spec}.muses", *args)
+
+
 def started(log: Path) -> list[int]:
     """The pids of every fake server in the log and of its child."""
     pids: list[int] = []
@@ -78,19 +83,7 @@ def gone(pids: list[int], within: float = 10.0) -> bool:
 
 def test_one_server_for_the_agent_and_the_users_and_nothing_left(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    run = museslang(
-        "eval",
-        "specs/meeting.muses",
-        "--agent",
-        "vllm-serve:fake",
-        "--users",
-        "vllm-serve:fake",
-        "--limit",
-        "1",
-        "--out",
-        str(out),
-        "--no-progress",
-    )
+    run = eval_on("fake", "meeting", out, "--users", "vllm-serve:fake", "--limit", "1")
     output, _ = run.communicate(timeout=120)
     assert run.returncode == 0, output
     log = out / "vllm-serve-fake.log"
@@ -112,17 +105,7 @@ def test_one_server_for_the_agent_and_the_users_and_nothing_left(tmp_path: Path)
 
 def test_a_server_that_fails_to_start_is_one_message_and_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    run = museslang(
-        "eval",
-        "specs/shared_queue.muses",
-        "--agent",
-        "vllm-serve:crash",
-        "--limit",
-        "1",
-        "--out",
-        str(out),
-        "--no-progress",
-    )
+    run = eval_on("crash", "shared_queue", out, "--limit", "1")
     output, _ = run.communicate(timeout=120)
     assert run.returncode == 2, output
     assert "vllm serve crash exited with code 3" in output and "on purpose" in output
@@ -132,17 +115,7 @@ def test_a_server_that_fails_to_start_is_one_message_and_leaves_nothing(tmp_path
 
 def test_ctrl_c_stops_the_server_and_its_children(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    run = museslang(
-        "eval",
-        "specs/shared_queue.muses",
-        "--agent",
-        "vllm-serve:slow",
-        "--limit",
-        "2",
-        "--out",
-        str(out),
-        "--no-progress",
-    )
+    run = eval_on("slow", "shared_queue", out, "--limit", "2")
     log = out / "vllm-serve-slow.log"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (log.exists() and "request" in log.read_text()):

@@ -331,6 +331,23 @@ def _tail(path: Path | None, lines: int = 3) -> str:
     return " | ".join(kept)[-600:] or "(empty log)"
 
 
+class HoldsServer:
+    """Mixed into a backend that talks to a managed server (`self.server`): the server is
+    started before the backend's own preflight and released after it closes."""
+
+    server: ManagedServer
+
+    async def preflight(self) -> None:
+        await self.server.start()
+        await super().preflight()  # type: ignore[misc]
+
+    async def aclose(self) -> None:
+        try:
+            await super().aclose()  # type: ignore[misc]
+        finally:
+            self.server.release()
+
+
 # model -> its server, for every backend of this process that names the model
 _SERVERS: dict[str, ManagedServer] = {}
 _RUNNING: dict[int, ManagedServer] = {}  # port -> a started server, for stop_all

@@ -13,25 +13,15 @@ from museslang.runtime.agents import AGENTS
 from museslang.runtime.agents.openai_agent import OpenAIAgent
 from museslang.runtime.engine import Agent
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.vllm_server import LOCAL_KEY, ManagedServer, server_for
+from museslang.runtime.vllm_server import LOCAL_KEY, HoldsServer, ManagedServer, server_for
 
 
-class ServedAgent(OpenAIAgent):
+class ServedAgent(HoldsServer, OpenAIAgent):
     def __init__(self, server: ManagedServer, options: BackendOptions) -> None:
         name = server.adapter(options.lora) if options.lora else server.model
         # the server takes any key: the user's own key never goes to it
         super().__init__(name, replace(options, base_url=server.url, api_key_env=LOCAL_KEY))
         self.server = server
-
-    async def preflight(self) -> None:
-        await self.server.start()
-        await super().preflight()
-
-    async def aclose(self) -> None:
-        try:
-            await super().aclose()
-        finally:
-            self.server.release()
 
 
 @AGENTS.register("vllm-serve")

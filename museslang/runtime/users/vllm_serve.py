@@ -10,24 +10,14 @@ from museslang.runtime.engine import UserBackend
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.users import USERS
 from museslang.runtime.users.llm import LLMUsers
-from museslang.runtime.vllm_server import LOCAL_KEY, ManagedServer, server_for
+from museslang.runtime.vllm_server import LOCAL_KEY, HoldsServer, ManagedServer, server_for
 
 
-class ServedUsers(LLMUsers):
+class ServedUsers(HoldsServer, LLMUsers):
     def __init__(self, server: ManagedServer, options: BackendOptions) -> None:
         served = replace(options, users_base_url=server.url, api_key_env=LOCAL_KEY)
         super().__init__(server.model, served)
         self.server = server
-
-    async def preflight(self) -> None:
-        await self.server.start()
-        await super().preflight()
-
-    async def aclose(self) -> None:
-        try:
-            await super().aclose()
-        finally:
-            self.server.release()
 
 
 @USERS.register("vllm-serve")
