@@ -33,7 +33,7 @@ from museslang.runtime.agents.batch import (
     torch_mismatch,
 )
 from museslang.runtime.agents.chat_render import render
-from museslang.runtime.agents.vllm_engine import EngineDriver
+from museslang.runtime.agents.vllm_engine import driver_for
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.vllm_options import cpu_env, engine_args, vllm_device, vllm_hint
@@ -76,7 +76,7 @@ class VLLMAgent(Agent):
                 raise BackendError(f"vllm:{model}: cannot start the engine ({exc})") from None
         self.llm = llm
         self.tokenizer = llm.get_tokenizer()
-        self.driver = EngineDriver(llm.llm_engine)
+        self.driver = driver_for(llm.llm_engine)
         self.lora = None
         if options.lora:
             from vllm.lora.request import LoRARequest

@@ -25,6 +25,18 @@ from typing import Any
 
 from museslang.runtime.options import BackendError
 
+_IDS = itertools.count()  # request ids, unique in the process whatever engine they go to
+
+
+def driver_for(engine: Any) -> EngineDriver:
+    """The one driver of this engine: two threads stepping one engine would take each
+    other's outputs, so every agent on the engine shares it."""
+    driver = getattr(engine, "_museslang_driver", None)
+    if driver is None:
+        driver = EngineDriver(engine)
+        engine._museslang_driver = driver
+    return driver
+
 
 @dataclass
 class Submitted:
@@ -63,7 +75,6 @@ class EngineDriver:
         self.occupancy = Occupancy()
         self._inbox: queue.SimpleQueue[Submitted | None] = queue.SimpleQueue()
         self._waiting: dict[str, Submitted] = {}
-        self._ids = itertools.count()
         self._thread: threading.Thread | None = None
         self._failed: BaseException | None = None
         self._lock = threading.Lock()  # a submit never slips past a failing engine
@@ -94,12 +105,15 @@ class EngineDriver:
         return await future
 
     def close(self) -> None:
+        """Stop the thread, unless turns of another agent on this engine are in it."""
+        if self._waiting:
+            return
         if self._thread is not None and self._thread.is_alive():
             self._inbox.put(None)
             self._thread.join(timeout=30)
 
     def _add(self, item: Submitted) -> None:
-        request_id = f"museslang-{next(self._ids)}"
+        request_id = f"museslang-{next(_IDS)}"
         try:
             self.engine.add_request(request_id, item.prompt, item.params, lora_request=item.lora)
         except Exception as exc:  # a prompt the engine refuses fails its episode alone
@@ -121,8 +135,8 @@ class EngineDriver:
                         item = self._inbox.get_nowait()
                     except queue.Empty:
                         break
-                    if item is None:
-                        return
+                    if item is None:  # closed while turns are in flight: finish them
+                        continue
                     self._add(item)
                 if not self._waiting:
                     continue
