@@ -95,6 +95,8 @@ def test_one_server_for_the_agent_and_the_users_and_nothing_left(tmp_path: Path)
         next(x for x in log.read_text().splitlines() if "argv" in x).split("argv ", 1)[1]
     )
     assert "--enable-prefix-caching" in argv and "--enable-auto-tool-choice" in argv
+    assert "museslang: starting -m vllm.entrypoints.openai.api_server" not in log.read_text()
+    assert "museslang: starting -m tests.fake_vllm_server --model fake" in log.read_text()
     asked = log.read_text()
     assert "request model=fake tools=True" in asked and "request model=fake tools=False" in asked
     # the server claimed a tool call; its arguments were a bare string: unreadable, and why

@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -227,11 +228,15 @@ class ManagedServer:
             folder.mkdir(parents=True, exist_ok=True)
             self.log_path = folder / f"vllm-serve-{_slug(Path(self.model).name)}.log"
             env = {**os.environ, **cpu_env(self.options)}
+            command = self.command(folder)
             with open(self.log_path, "ab") as log:
+                # what was started, first: vLLM's own log does not say it in these words
+                log.write(f"museslang: starting {shlex.join(command[4:])}\n".encode())
+                log.flush()
                 # on this (the event loop's) thread: PR_SET_PDEATHSIG follows the thread
                 # that forked, and this one lives as long as the run
                 self.proc = subprocess.Popen(
-                    self.command(folder),
+                    command,
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
