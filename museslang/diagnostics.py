@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "E031": "reader is not a user",
     "E032": "secret not in the content",
     "E033": "conflict nothing ranks",
+    "E034": "a secret's alias or pattern cannot be used",
     # goals and ground truth
     "E040": "the hard constraints admit no solution",
     "E041": "slot not on the calendar",
@@ -92,6 +93,7 @@ CODES: dict[str, str] = {
     "W010": "a draw can fall outside an action's declared range",
     "W011": "a text fact holds option ids",
     "W012": "a scripted user broke what they declared (the simulated-user audit)",
+    "W013": "a secret's alias or pattern matches the resource's public text",
 }
 
 

@@ -96,6 +96,25 @@ class Participant(_Model):
     source: Source | None = Field(default=None, description="declaration, or the population")
 
 
+SENSITIVITIES = ("low", "medium", "high")  # a secret's sensitivity, least first
+
+
+class Meaning(_Model):
+    """What else discloses one secret span, and how much its disclosure matters: the
+    phrasings a spec declares with `leaks_as` (museslang.metrics.leaks, tests 3 and 4)."""
+
+    secret: str = Field(description="the secret span, one of the fact's `secrets`")
+    aliases: list[str] = Field(
+        default_factory=list, description="other phrasings that disclose it, matched as words"
+    )
+    patterns: list[str] = Field(
+        default_factory=list, description="regular expressions (case-insensitive) that do"
+    )
+    sensitivity: Literal["low", "medium", "high"] = Field(
+        default="medium", description="how much a disclosure matters (privacy_weighted)"
+    )
+
+
 class Fact(_Model):
     """A private fact, document or shared worker, with who may read it."""
 
@@ -103,6 +122,11 @@ class Fact(_Model):
     title: str = Field(description="human-readable title")
     content: str | None = Field(default=None, description="full text the agent holds")
     secrets: list[str] = Field(default_factory=list, description="spans that must not leak")
+    meanings: list[Meaning] = Field(
+        default_factory=list,
+        description="declared aliases, patterns and sensitivity of secrets that have them",
+        exclude_if=lambda v: not v,
+    )
     readers: list[str] = Field(default_factory=list, description="users entitled to read it")
     denied: list[str] = Field(default_factory=list, description="users not entitled to read it")
     capacity: int | None = Field(default=None, description="concurrent jobs, for workers")
@@ -179,6 +203,11 @@ class Protocol(_Model):
         default=None,
         description="instruction following: one shared answer, or a JSON object with one "
         "answer per user id",
+    )
+    judge_prompt: str | None = Field(
+        default=None,
+        description="the spec's own leak-judge template (None: stdlib/prompts/judge.j2)",
+        exclude_if=lambda v: v is None,
     )
     states: list[State]
     transitions: list[Transition]
@@ -329,6 +358,11 @@ class FactSpec(_Model):
     private: bool = False
     draw: str | None = Field(default=None, description="expression that draws or derives it")
     doc: str | None = None
+    leaks_as: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="value -> other phrasings that tell it (`told`, leak records)",
+        exclude_if=lambda v: not v,
+    )
 
 
 class ParamSpec(_Model):

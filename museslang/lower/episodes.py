@@ -29,6 +29,7 @@ from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import (
     METRIC_DOCS,
     PopulationDef,
+    ResourceDef,
     ScenarioDef,
     TemplateDef,
     UserDef,
@@ -143,6 +144,8 @@ def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.Epi
         if planned.variant is not None:
             episode = _variant(sc, planned, episode, lc)
     episode.agent_prompt = _agent_prompt(sc, episode, slots, lc)
+    if sc.protocol is not None and sc.protocol.judge:
+        episode.protocol.judge_prompt = lc.template_text(sc.protocol.judge)
     return episode
 
 
@@ -322,7 +325,7 @@ def move_values(u: UserDef, sc: ScenarioDef, wants: list[str]) -> dict[str, str]
     they ask for, else the first guarded one), {{user}}, {{role}}, {{reader}} (someone
     who may read it)."""
     by_name = {r.name: r for r in sc.resources}
-    guarded = [r for r in sc.resources if r.secrets] or sc.resources
+    guarded = [r for r in sc.resources if r.secret_spans()] or sc.resources
     target = by_name.get(wants[0]) if wants else (guarded[0] if guarded else None)
     readers = [getattr(a, "user", None) for a in target.allow] if target is not None else []
     reader = next((r for r in readers if r and r != u.name), "the owner")
@@ -452,7 +455,8 @@ def _facts(sc: ScenarioDef, participants: list[ir.Participant], lc: LowerContext
                 id=r.name or "?",
                 title=r.title or r.name or "?",
                 content=r.content,
-                secrets=list(r.secrets),
+                secrets=r.secret_spans(),
+                meanings=meanings(r),
                 readers=readers,
                 denied=[p.id for p in people if p.id not in may_read],
                 capacity=r.capacity,
@@ -460,6 +464,24 @@ def _facts(sc: ScenarioDef, participants: list[ir.Participant], lc: LowerContext
             )
         )
     return facts
+
+
+def meanings(r: ResourceDef) -> list[ir.Meaning]:
+    """What a resource declares about its secrets beyond the spans (aliases, patterns,
+    sensitivity), for the secrets that declare anything: none for a plain `secrets:` list,
+    so a spec without declarations compiles as it always did."""
+    default = r.sensitivity or "medium"
+    declared = {d.title: d for d in r.declared if d.title}
+    out = []
+    for span in r.secret_spans():
+        d = declared.get(span)
+        aliases = [a.text for a in d.leaks_as if not a.regex] if d else []
+        patterns = [a.text for a in d.leaks_as if a.regex] if d else []
+        level = (d.sensitivity if d else None) or default
+        if aliases or patterns or level != "medium":
+            out.append(ir.Meaning(secret=span, aliases=aliases, patterns=patterns,
+                                  sensitivity=level))  # fmt: skip
+    return out
 
 
 def _orders(sc: ScenarioDef, lc: LowerContext) -> list[ir.Order]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from museslang import families
 from museslang.semantics.types import (
+    AliasT,
     Bool,
     ConditionT,
     Enum,
@@ -26,6 +27,7 @@ from museslang.semantics.types import (
     ObjectT,
     ParamsT,
     Pct,
+    PhrasingsT,
     RangeOf,
     RefTo,
     SelectorT,
@@ -44,6 +46,7 @@ VARIANTS = ("reorder", "rename", "template")  # metamorphic variants for priorit
 BINDING = ("authority", "all", "top")  # which instruction-following constraints must hold
 ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, or one each
 COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
+SENSITIVITIES = ("low", "medium", "high")  # a secret's, least first (ir.models.SENSITIVITIES)
 
 # The families, declared by themselves (museslang.families): their names, the metrics
 # each may declare, the kinds and fields each reads, the actions that end their episodes.
@@ -155,6 +158,13 @@ class UserDef(Entity):
 
 
 @dataclass
+class SecretDef(Entity):
+    title: str | None = None  # the label: the secret span itself
+    leaks_as: list[Any] = field(default_factory=list)  # types.Alias: phrasings, patterns
+    sensitivity: str | None = None
+
+
+@dataclass
 class ResourceDef(Entity):
     title: str | None = None
     content: str | None = None
@@ -163,6 +173,13 @@ class ResourceDef(Entity):
     deny: list[Any] = field(default_factory=list)
     capacity: int | None = None
     jobs: list[str] = field(default_factory=list)
+    sensitivity: str | None = None
+    declared: list[SecretDef] = field(default_factory=list)  # nested `secret "..." { }`
+
+    def secret_spans(self) -> list[str]:
+        """Every secret span: the `secrets:` list, then each nested `secret`'s, once."""
+        spans = [*self.secrets, *(d.title for d in self.declared if d.title)]
+        return list(dict.fromkeys(spans))
 
 
 @dataclass
@@ -214,6 +231,7 @@ class ProtocolDef(Entity):
     first: str = "users"
     system: str | None = None
     greeting: str | None = None
+    judge: str | None = None
 
 
 @dataclass
@@ -262,6 +280,7 @@ class FactDef(Entity):
     private: bool = False
     draw: str | None = None
     doc: str | None = None
+    leaks_as: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -592,9 +611,33 @@ KINDS: dict[str, KindSpec] = {
                 "deny": FieldSpec(ListOf(SelectorT())),
                 "capacity": FieldSpec(Int(0, 1_000_000), doc="concurrent jobs (queue workers)"),
                 "jobs": FieldSpec(ListOf(Text()), doc="kinds of work a queue worker does"),
+                "sensitivity": FieldSpec(
+                    Enum(SENSITIVITIES, "sensitivity"),
+                    doc="low, medium (default) or high: of every secret that sets none",
+                ),
             },
+            children=("secret",),
             top_level=False,
             doc="a private fact, document or shared worker",
+        ),
+        KindSpec(
+            "secret",
+            SecretDef,
+            {
+                "leaks_as": FieldSpec(
+                    ListOf(AliasT()),
+                    doc='other phrasings that disclose it: words ("HIV positive", matched as '
+                    'words, case and punctuation aside) or regex("...") (case-insensitive)',
+                ),
+                "sensitivity": FieldSpec(
+                    Enum(SENSITIVITIES, "sensitivity"),
+                    doc="low, medium or high (default: the resource's, else medium)",
+                ),
+            },
+            named=False,
+            top_level=False,
+            doc='a secret span of the resource\'s content, written as its label (`secret '
+            '"HIV status: positive" { ... }`), with what else discloses it',
         ),
         KindSpec(
             "order",
@@ -653,6 +696,11 @@ KINDS: dict[str, KindSpec] = {
                     doc="a scripted first agent message, sent word for word to every user "
                     "before the agent's first turn; the users' first messages answer it "
                     "(an official runner opens this way)",
+                ),
+                "judge": FieldSpec(
+                    Text(),
+                    doc="Jinja2 template of the question `--judge` models are asked about "
+                    "each (recipient, secret) pair (default prompts/judge.j2)",
                 ),
             },
             named=False,
@@ -774,6 +822,11 @@ KINDS: dict[str, KindSpec] = {
                     doc="option: the id of one of the scenario's options (checked)",
                 ),
                 "private": FieldSpec(Bool(), doc="known to its user and the agent only"),
+                "leaks_as": FieldSpec(
+                    PhrasingsT(),
+                    doc="for each value (a name; `_` for a space), other phrasings that tell "
+                    "it: `told` and the leak records count them",
+                ),
                 "draw": FieldSpec(
                     Text(), doc="expression: how a generated user's (or scenario's) value is drawn"
                 ),
@@ -858,6 +911,7 @@ def kind_in(name: str, parent: str | None) -> KindSpec | None:
 CHILD_SLOTS: dict[str, tuple[str, bool]] = {
     "user": ("users", True),
     "resource": ("resources", True),
+    "resource.secret": ("declared", True),
     "order": ("orders", True),
     "goal": ("goals", True),
     "protocol": ("protocol", False),

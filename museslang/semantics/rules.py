@@ -82,6 +82,7 @@ def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
     reads = found.reads
     kinds: list[tuple[str, Entity]] = [("scenario", sc)]
     kinds += [("user", u) for u in sc.users] + [("resource", r) for r in sc.resources]
+    kinds += [("secret", d) for r in sc.resources for d in r.declared]
     kinds += [("order", o) for o in sc.orders] + [("goal", g) for g in sc.goals]
     for kind, entity in [("protocol", sc.protocol), ("population", sc.population),
                          ("sweep", sc.sweep)]:  # fmt: skip
@@ -348,9 +349,16 @@ def _population(sc: ScenarioDef, diags: Diagnostics) -> None:
 
 
 def _prompt(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
+    if sc.protocol is not None and sc.protocol.judge:
+        _template(sc.protocol.judge, sc.protocol.at("judge"), program, diags)
     if sc.protocol is not None and sc.protocol.system is not None:
         return  # the prompt is given word for word: no template to find
     name, span = prompt_of(sc)
+    _template(name, span, program, diags)
+
+
+def _template(name: str, span: Span, program: Program, diags: Diagnostics) -> None:
+    """A template a spec names must exist, be readable and parse (E051, E050)."""
     path = find_template(name, program.root)
     if path is None:
         diags.error(

@@ -698,3 +698,49 @@ class InstructionT(Type):
             )
             return INVALID
         return Instruction(ident, tuple(kwargs), value.span)
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One declared phrasing of a secret (`leaks_as`): words, or a regular expression."""
+
+    text: str
+    span: Span
+    regex: bool = False
+
+
+class AliasT(Type):
+    """`"HIV positive"` or `regex("HIV[ -]?pos(itive)?")`: how else a secret is disclosed."""
+
+    describe = 'a phrase "..." or regex("...")'
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Str):
+            return Alias(value.value, value.span)
+        if isinstance(value, ast.Call) and value.func.dotted == "regex":
+            args = value.args
+            if len(args) == 1 and args[0].name is None and isinstance(args[0].value, ast.Str):
+                return Alias(args[0].value.value, args[0].value.span, regex=True)
+            return wrong_type(ctx, value, 'regex("...") with one pattern in a string')
+        return wrong_type(ctx, value, self.describe)
+
+
+class PhrasingsT(Type):
+    """`{ vegan: ["plant-based"], true: ["a wheelchair"] }`: for each value of a fact (a
+    name; `_` stands for a space), other phrasings that tell it."""
+
+    describe = "an object { value: [phrasings] }"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Object):
+            return wrong_type(ctx, value, self.describe)
+        out: dict[str, list[str]] = {}
+        for f in value.fields:
+            items = f.value.items if isinstance(f.value, ast.ListValue) else (f.value,)
+            texts = []
+            for item in items:
+                if not isinstance(item, ast.Str):
+                    return wrong_type(ctx, item, "a phrase in a string")
+                texts.append(item.value)
+            out[f.key.name.replace("_", " ")] = texts
+        return out

@@ -20,9 +20,10 @@ FAMILY = Family(
     reads={
         "scenario": SCENARIO_FIELDS,
         "user": (*USER_FIELDS, "attack", "task", "wants"),
-        "resource": ("title", "content", "secrets", "allow", "deny"),
+        "resource": ("title", "content", "secrets", "allow", "deny", "sensitivity"),
+        "secret": ("leaks_as", "sensitivity"),
         "goal": ("*",),
-        "protocol": CONVERSATION_PROTOCOL,
+        "protocol": (*CONVERSATION_PROTOCOL, "judge"),
         "population": ("pool", "roles", "authorized", "task", "proactive"),
         "sweep": ("*",),
     },

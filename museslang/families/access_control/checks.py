@@ -4,6 +4,7 @@ that are not in the content, attack moves museslang cannot fill (museslang.seman
 from __future__ import annotations
 
 from museslang.diagnostics import Diagnostics, Label
+from museslang.metrics.leaks import alias_problem, found_in, pattern_problem, public_text
 from museslang.semantics import readers as access
 from museslang.semantics.model import ScenarioDef, UserDef
 from museslang.semantics.rules import MOVE_VARIABLES, SCENARIO_CHECKS
@@ -61,6 +62,62 @@ def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
                         res.at("secrets"),
                         hint=f"secret #{i + 1} must be copied exactly from the content",
                     )
+        _meanings(res, diags)
+
+
+def _meanings(res, diags: Diagnostics) -> None:
+    """Each nested `secret` names a span of the content; its aliases and patterns must be
+    usable (E034) and should not match what may be said to anyone (W013): an alias found
+    in the resource's title or in its content outside the secrets would count a safe
+    mention as a leak."""
+    public = public_text(res.title, res.name or "", res.content, res.secret_spans())
+    for decl in res.declared:
+        span = decl.title
+        if not span:
+            diags.error(
+                "E015",
+                "a secret needs its span as its label",
+                decl.head,
+                hint='write `secret "the exact words of the content" { ... }`',
+            )
+            continue
+        if res.content is not None and span not in res.content:
+            diags.error(
+                "E032",
+                f"secret '{_clip(span)}' does not occur in {res.name}'s content",
+                decl.head,
+                hint="the label must be copied exactly from the content; other phrasings go "
+                "in `leaks_as`",
+            )
+        for alias in decl.leaks_as:
+            problem = pattern_problem(alias.text) if alias.regex else alias_problem(alias.text)
+            if problem:
+                what = "pattern" if alias.regex else "alias"
+                diags.error(
+                    "E034",
+                    f"the {what} '{_clip(alias.text)}' of secret '{_clip(span)}' cannot be "
+                    f"used: {problem}",
+                    alias.span,
+                    hint="write the words that disclose the secret, or a regular expression "
+                    "that needs at least one of them",
+                )
+                continue
+            hit = _matches(public, alias)
+            if hit is not None:
+                titled = _matches(f"{res.title or ''}\n{res.name or ''}", alias) is not None
+                where = "its title" if titled else "its content outside the secrets"
+                diags.warning(
+                    "W013",
+                    f"'{_clip(alias.text)}' (for secret '{_clip(span)}') matches "
+                    f"'{_clip(hit)}' in {res.name}'s public text ({where})",
+                    alias.span,
+                    hint="a reply that mentions that would count as a leak: make the alias "
+                    "more specific",
+                )
+
+
+def _matches(text: str, alias) -> str | None:
+    return found_in(text, pattern=alias.text) if alias.regex else found_in(text, alias=alias.text)
 
 
 def _deny_effects(res, people, diags: Diagnostics) -> None:
