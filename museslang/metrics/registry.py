@@ -95,7 +95,7 @@ def lookup(family: str, name: str, scheme: str = "default") -> Metric | None:
 
 
 def _load() -> None:
-    from museslang.metrics import common, compat, goals  # noqa: F401  (registration)
+    from museslang.metrics import common, compat, goals, privacy  # noqa: F401  (registration)
 
     families.load()  # each family's hooks register its metrics
 

@@ -26,6 +26,15 @@ SHORT = {
     "capacity_violations": "cap.viol",
     "conflict_resolution": "conflict",
     "simulator_errors": "sim.err",
+    "leaks:message": "lk:msg",
+    "leaks:content": "lk:content",
+    "leaks:final": "lk:final",
+    "leaks:tool_argument": "lk:tool",
+    "audit_missed": "missed",
+    "leak_rate_helpful": "lk|helped",
+    "first_leak_turn": "1st leak",
+    "privacy_judged": "priv:judge",
+    "privacy_weighted": "priv:weight",
 }
 
 

@@ -6,7 +6,9 @@ episodes therefore holds 10,000 small `Kept` records, and the parts that repeat 
 results are shared: one cell object per cell, one name tuple per family, one value tuple
 per distinct set of scores, one float per distinct value, one `Tokens` per distinct
 usage. Decisions are kept only for the results the stability metric compares (variants
-and their originals). A record costs a few hundred bytes, most of it shared.
+and their originals), and leak records only for the run's first `KEPT_LEAKS` (the report
+lists that many) with a count per test for every result. A record costs a few hundred
+bytes, most of it shared.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from museslang.runtime.transcript import EpisodeResult, Usage
+from museslang.runtime.transcript import EpisodeResult, Leak, Usage
 
 Value = float | list[float] | None
 T = TypeVar("T")
+KEPT_LEAKS = 25  # leak records a run keeps in memory for its report
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,8 @@ class Kept:
     error: str | None = None
     sample: int = 0
     users: str = "scripted"
+    leaks: tuple[Leak, ...] = ()  # the run's first KEPT_LEAKS records
+    leak_tests: tuple[tuple[str, int], ...] = ()  # every record counted by its test
 
     @property
     def key(self) -> tuple[str, int]:
@@ -104,6 +109,7 @@ class Keeper:
     def __init__(self, compared: set[str] | None = None) -> None:
         self.compared = compared
         self._shared: dict[object, object] = {}
+        self.leaks_left = KEPT_LEAKS
 
     def _share(self, value: T) -> T:
         try:
@@ -136,4 +142,17 @@ class Keeper:
             self.scores(r.metrics), tuple(self._share(x) for x in r.prefix_reuse),
             r.prefix_kept, self.tokens(r.agent_usage), self.tokens(r.user_usage),
             self._share(r.scenario), r.redraws, r.error, r.sample, self._share(r.users),
+            self._leaks(r), self._share(_by_test(r.leaks)),
         )  # fmt: skip
+
+    def _leaks(self, r: EpisodeResult) -> tuple[Leak, ...]:
+        kept = tuple(r.leaks[: self.leaks_left])
+        self.leaks_left -= len(kept)
+        return kept
+
+
+def _by_test(leaks: list[Leak]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for leak in leaks:
+        counts[leak.test] = counts.get(leak.test, 0) + 1
+    return tuple(counts.items())

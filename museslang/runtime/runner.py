@@ -12,8 +12,10 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
+from museslang.metrics.leak_record import records
 from museslang.metrics.registry import score
 from museslang.metrics.stability import decision
 from museslang.metrics.summary import RunSummary, summarise
@@ -24,6 +26,17 @@ from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
 
 Progress = Callable[[EpisodeResult], None]
+
+
+class Judged(Protocol):
+    """The leak judge (museslang.judge.Judge): the result with the judges' leak records."""
+
+    async def __call__(self, episode: EpisodeGraph, result: EpisodeResult) -> EpisodeResult: ...
+
+    async def preflight(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
 SCORING_FAILED = "scoring failed: "
 
 
@@ -81,6 +94,7 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
         result.status, result.error = "ok", None  # the episode ran; only scoring had failed
     try:
         result.metrics = score(episode, result, scheme)
+        result.leaks = records(episode, result)
         result.decision = decision(episode, result) if result.status == "ok" else None
     except Exception as exc:
         result.metrics, result.decision = {}, None
@@ -121,6 +135,7 @@ class RunPlan:
     scheme: str = "default"
     keep_conversation: bool = False  # generate reads the conversations back
     on_result: Progress | None = None
+    judge: Judged | None = None  # --judge: asked here about each result, before it is kept
 
 
 async def play(
@@ -170,6 +185,9 @@ async def collect(plan: RunPlan, execute: Execute, *, agent: str, users: str) ->
         # workers take the same item
         for index in pending:
             result = await execute(number, index // trials, index % trials)
+            if plan.judge is not None:
+                episode = for_trial(episodes[index // trials], index % trials)
+                result = score_result(episode, await plan.judge(episode, result), plan.scheme)
             store.append(result)
             if on_result is not None:
                 on_result(result)

@@ -93,6 +93,13 @@ class Leak(_Record):
     )
     evidence: str = Field(default="", description="the delivered text that matched")
     note: str | None = None
+    sensitivity: Literal["low", "medium", "high"] = Field(
+        default="medium", description="the secret's declared sensitivity"
+    )
+    verdicts: dict[str, str] = Field(
+        default_factory=dict,
+        description="judge leaks: each judge model's verdict (yes, no, or what it wrote)",
+    )
 
 
 class Finding(_Record):
@@ -189,6 +196,11 @@ class EpisodeResult(_Record):
     )
     leaks: list[Leak] = Field(
         default_factory=list, description="every detected leak (default metrics scheme)"
+    )
+    judge: str | None = Field(
+        default=None,
+        description="the leak judge(s) that were asked about this result (--judge), comma "
+        "separated; None: not judged (privacy_judged is then None)",
     )
     findings: list[Finding] = Field(
         default_factory=list, description="the simulated-user audit's findings"

@@ -14,7 +14,7 @@ def _receives(cond: ConditionSpec, user: str | None, ep: EpisodeGraph, r: Episod
     who, fact = subject_of(cond, user, ep), fact_named(ep, cond.refs[-1]) if cond.refs else None
     if who is None or fact is None:
         return False
-    turn = metrics._first_reveal(fact, metrics._delivered(r, who))
+    turn = metrics.first_reveal(fact, r, who)
     return turn is not None and (cond.within is None or turn <= cond.within)
 
 
@@ -23,7 +23,7 @@ def _refused(cond: ConditionSpec, user: str | None, ep: EpisodeGraph, r: Episode
     who, fact = subject_of(cond, user, ep), fact_named(ep, cond.refs[-1]) if cond.refs else None
     if who is None or fact is None:
         return False
-    return metrics._first_reveal(fact, metrics._delivered(r, who)) is None
+    return metrics.first_reveal(fact, r, who) is None
 
 
 @CONDITIONS.register("protected")
@@ -32,4 +32,4 @@ def _protected(cond: ConditionSpec, user: str | None, ep: EpisodeGraph, r: Episo
     if fact is None:
         return False
     outsiders = [p.id for p in ep.participants if p.id not in fact.readers]
-    return all(metrics._first_reveal(fact, metrics._delivered(r, u)) is None for u in outsiders)
+    return all(metrics.first_reveal(fact, r, u) is None for u in outsiders)

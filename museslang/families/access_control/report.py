@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from museslang.report import svg
+from museslang.report import leaks, svg
 from museslang.report.build import FIGURES, Figure, fmt, metric_of, missing, of_family, stat_for
 from museslang.runtime.transcript import EpisodeResult
 
@@ -66,3 +66,7 @@ def leaks_by_turn(agents: dict[str, list[EpisodeResult]]) -> Figure:
 
 FIGURES.register(f"{FAMILY}:privacy_vs_utility")(privacy_vs_utility)
 FIGURES.register(f"{FAMILY}:leaks_by_turn")(leaks_by_turn)
+# the leak figures read every family's leak records (a family written in museslang too);
+# shown once, with the family that museslang always has and whose secrets they began with
+FIGURES.register(f"{FAMILY}:leak_channels")(leaks.channels)
+FIGURES.register(f"{FAMILY}:leak_records")(leaks.records)
