@@ -86,6 +86,7 @@ class FamilyChecker:
                     private=f.private,
                     draw=f.draw,
                     doc=f.doc,
+                    leaks_as=f.leaks_as,
                 )
                 for f in fd.facts
             ],
@@ -164,6 +165,7 @@ class FamilyChecker:
                     f.head,
                     "name the fact otherwise",
                 )
+            self._phrasings(f)
         for a in fd.actions:
             owner = _action_owner(a.name or "")
             if owner is not None and owner != fd.name:
@@ -173,6 +175,25 @@ class FamilyChecker:
                     a.head,
                     "give the action another name",
                 )
+
+    def _phrasings(self, f) -> None:
+        """`leaks_as` names values of the fact: a number is told as a number (no phrasing
+        would help), a flag's values are true and false."""
+        if not f.leaks_as:
+            return
+        if f.type == "number":
+            self._error(
+                f"fact '{f.name}' is a number: `told` reads numbers in any notation, so "
+                "`leaks_as` has nothing to add",
+                f.at("leaks_as"),
+                "delete `leaks_as`, or make it a text fact",
+            )
+        elif f.type == "flag" and set(f.leaks_as) - {"true", "false"}:
+            self._error(
+                f"fact '{f.name}' is a flag: its `leaks_as` keys are true and false",
+                f.at("leaks_as"),
+                'write `leaks_as: { true: ["..."] }`',
+            )
 
     def _action(self, a: ActionDef) -> ir.ActionSpec:
         params = []

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from museslang.authored import expr as E
+from museslang.authored.told import Fact, find, numbers_in, numbers_written
+from museslang.metrics.leaks import Match
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class World:
     told: dict[str, str] = field(default_factory=dict)  # user id -> all the agent sent them
     keys: dict[str, str | None] = field(default_factory=dict)  # action -> its user parameter
     rng: random.Random | None = None
+    heard: dict[str, str] = field(default_factory=dict)  # user id -> all they wrote the agent
+    private: frozenset[tuple[str, str]] = frozenset()  # (user | option | scenario, fact name)
+    # (owner kind, fact name) -> value -> its declared phrasings (`leaks_as`)
+    phrasings: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
 
     def user(self, uid: str) -> UserV | None:
         return next((u for u in self.users if u.id == uid), None)
@@ -231,7 +236,7 @@ class Evaluator:
         if fn == "len":
             return len(args[0]) if args[0] is not None else 0
         if fn == "told":
-            return self._told(args[0], args[1])
+            return self._told(args[0], args[1], fact_of(node.args[1], self, scope))
         rng = self.world.rng
         if rng is None:
             raise EvalError(f"{fn} draws at random, and nothing here is drawn")
@@ -277,11 +282,57 @@ class Evaluator:
             return sum(numbers) / len(numbers)
         return min(numbers) if fn == "min" else max(numbers)
 
-    def _told(self, who: Any, value: Any) -> bool:
+    def _told(self, who: Any, value: Any, fact: Fact | None) -> bool:
+        """museslang.authored.told states the rule."""
         if not isinstance(who, UserV) or value is None:
             return False
         text = self.world.told.get(who.id, "")
-        return any(mentions(text, v) for v in (value if isinstance(value, list) else [value]))
+        return told_in(self.world, who.id, text, value, fact) is not None
+
+
+def fact_of(node: E.Node, ev: Evaluator, scope: dict[str, Any]) -> Fact | None:
+    """Whose fact `told`'s value is: `u.floor` a user's, `o.price` an option's, a bare
+    name one of the scenario's (None: a literal or a computed value)."""
+    w = ev.world
+    if isinstance(node, E.Attr):
+        base = ev.eval(node.obj, scope)
+        if isinstance(base, UserV) and node.name in base.facts:
+            return Fact("user", node.name, base.id)
+        if isinstance(base, OptionV) and node.name in base.facts:
+            return Fact("option", node.name)
+    if isinstance(node, E.Name) and node.name not in scope and node.name in w.facts:
+        return Fact("scenario", node.name)
+    return None
+
+
+def known_to(w: World, who: str) -> frozenset[str]:
+    """The numbers user `who` has another reason to hear (museslang.authored.told, rule
+    3): their own facts, every fact that is not private, what they wrote, and the
+    arguments of accepted calls about them."""
+    values: list[Any] = []
+    for u in w.users:
+        own = u.id == who
+        values += [v for k, v in u.facts.items() if own or ("user", k) not in w.private]
+    values += [v for k, v in w.facts.items() if ("scenario", k) not in w.private]
+    for o in w.options:
+        values += [v for k, v in o.facts.items() if ("option", k) not in w.private]
+    for action, calls in w.calls.items():
+        key = w.keys.get(action)
+        for call in calls:
+            if key is not None and _id(call.args.get(key)) == who:
+                values += list(call.args.values())
+    return frozenset(numbers_in(values) | numbers_written(w.heard.get(who, "")))
+
+
+def told_in(w: World, who: str, text: str, value: Any, fact: Fact | None) -> Match | None:
+    """Where `text`, sent to user `who`, tells the value (None: it does not)."""
+    phrasings: list[str] = []
+    if fact is not None:
+        declared = w.phrasings.get((fact.of, fact.name), {})
+        for item in value if isinstance(value, list) else [value]:
+            phrasings += declared.get(show(item).lower(), [])
+    known = known_to(w, who) if fact is not None else frozenset()
+    return find(text, value, fact, phrasings, known)
 
 
 def _is_none(node: E.Node) -> bool:
@@ -312,12 +363,6 @@ def show(value: Any) -> str:
 
 
 def mentions(text: str, value: Any) -> bool:
-    """Whether `text` states the value: a number as a number (30 is not in 130 or 3.05),
-    a text as a whole word or phrase, case-insensitively."""
-    said = show(value)
-    if not said:
-        return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        pattern = rf"(?<![\d.]){re.escape(said)}(?![\d]|\.\d)"
-        return re.search(pattern, text) is not None
-    return re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text, re.IGNORECASE) is not None
+    """Whether `text` states a value that is no one's fact: a number as a number (30 is
+    not in 130 or 3.05), a text as a whole word or phrase, case-insensitively."""
+    return find(text, value) is not None

@@ -53,6 +53,7 @@ def install(fam: ir.AuthoredFamily) -> None:
     _register_family(fam)
     _register_actions(fam)
     _register_metrics(fam)
+    _register_leaks(fam)
     _register_players(fam)
     _register_users(fam)
     _register_lowering(fam)
@@ -87,7 +88,7 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
             "scenario": SCENARIO_READS,
             "user": USER_READS,
             "option": ("*",),
-            "protocol": ONE_SHOT_PROTOCOL if single else CONVERSATION_PROTOCOL,
+            "protocol": (*(ONE_SHOT_PROTOCOL if single else CONVERSATION_PROTOCOL), "judge"),
             "population": ("pool", "roles", "required"),
             "sweep": ("users", "template", "samples", "seed", "same_seed"),
         },
@@ -242,6 +243,39 @@ def _register_metrics(fam: ir.AuthoredFamily) -> None:
             return {name: scored(episode, result)[name]}
 
         METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
+
+
+def _register_leaks(fam: ir.AuthoredFamily) -> None:
+    """What the family protects: each user's private facts, from every other user (the
+    leak records read `told`'s rule, museslang.authored.told)."""
+    from museslang.metrics.leak_record import PROTECTED
+
+    PROTECTED.replace(fam.name, lambda episode, result: _protected(fam, episode, result))
+
+
+def _protected(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result) -> list:
+    from museslang.authored.evaluate import told_in
+    from museslang.authored.told import Fact
+    from museslang.metrics.leak_record import Protected
+
+    w = outcome.played(fam, episode, result)
+    private = [f for f in fam.facts if f.of == "user" and f.private]
+    out = []
+    for user in w.users:
+        for f in private:
+            value = user.facts.get(f.name)
+            if value is None or value == []:
+                continue
+            fact = Fact("user", f.name, user.id)
+
+            def find(scanned, delivery, value=value, fact=fact):
+                return told_in(w, delivery.recipient, scanned.text, value, fact)
+
+            about = f"{user.id}'s {f.name.replace('_', ' ')}"
+            about += f" ({f.doc})" if f.doc else ""
+            out.append(Protected(f"{user.id}.{f.name}", show(value), frozenset({user.id}),
+                                 find, about=f"{about}: {show(value)}"))  # fmt: skip
+    return out
 
 
 def _register_teacher(fam: ir.AuthoredFamily) -> None:

@@ -57,7 +57,13 @@ def world_of(
         a.name: next((p.name for p in a.params if p.type == "user"), None) for a in family.actions
     }
     facts = resolved(family, "scenario", truth.facts if truth else {}, options)
-    return World(users, options, facts, keys=keys)
+    private = frozenset((f.of, f.name) for f in family.facts if f.private)
+    phrasings = {
+        (f.of, f.name): {k.lower(): list(v) for k, v in f.leaks_as.items()}
+        for f in family.facts
+        if f.leaks_as
+    }
+    return World(users, options, facts, keys=keys, private=private, phrasings=phrasings)
 
 
 def catalogue(family: AuthoredFamily, options: list[OptionSpec]) -> list[OptionV]:
@@ -117,6 +123,8 @@ def played(family: AuthoredFamily, episode: EpisodeGraph, result: EpisodeResult)
         if m.sender == AGENT:
             for uid in m.to:
                 w.told[uid] = w.told.get(uid, "") + "\n" + m.text
+        else:
+            w.heard[m.sender] = w.heard.get(m.sender, "") + "\n" + m.text
     return w
 
 
