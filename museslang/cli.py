@@ -98,6 +98,17 @@ Actors = Annotated[
 GpusPerActor = Annotated[
     float, typer.Option(help="--ray: GPUs per actor, for vllm: and hf: models (e.g. 1).")
 ]
+Judges = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--judge",
+        help="A leak judge: openai:MODEL, vllm:MODEL, hf:PATH or reference:lenient|yes|no "
+        "(repeat for a majority vote); reported as privacy_judged. docs/eval.md.",
+    ),
+]
+JudgeBaseUrl = Annotated[
+    str | None, typer.Option(help="Endpoint for openai: judges (default: --base-url).")
+]
 
 
 app = typer.Typer(
@@ -469,6 +480,8 @@ def eval_cmd(
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
+    judge: Judges = None,
+    judge_base_url: JudgeBaseUrl = None,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     import asyncio
@@ -533,6 +546,7 @@ def eval_cmd(
     )
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, users_base_url)
     _served_here(cluster, agent, users)
+    judged = _judge(judge, options, judge_base_url, metrics)
     try:
         # on a cluster each actor builds its own backends (a model loads on its GPU)
         if cluster is None:
@@ -576,6 +590,8 @@ def eval_cmd(
         "trials": trials,
         "metrics": metrics,
     }
+    if judged is not None:
+        meta["judge"] = judged.specs
     try:
         kept = store.prepare(meta, resume, _belongs(compiled.episodes))
     except (StoreError, OSError) as exc:
@@ -584,7 +600,7 @@ def eval_cmd(
     done = {r.key: r for r in kept if r.id in ids and r.trial < trials}
     from museslang.runtime.runner import RunPlan
 
-    plan = RunPlan(compiled, episodes, store, concurrency, done, trials, metrics)
+    plan = RunPlan(compiled, episodes, store, concurrency, done, trials, metrics, judge=judged)
     job = _Job(plan, cluster=cluster, options=options, names=(agent, users))
     try:
         outcome = asyncio.run(_run_eval(job, agent_backend, user_backend, progress))
@@ -791,10 +807,13 @@ async def _run_eval(
 
     from museslang.runtime.runner import run_all
 
+    judge = job.plan.judge
     try:
         if agent is not None and users is not None:
             await agent.preflight()
             await users.preflight()
+        if judge is not None:
+            await judge.preflight()
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -823,6 +842,28 @@ async def _run_eval(
         if agent is not None and users is not None:
             await agent.aclose()
             await users.aclose()
+        if judge is not None:
+            await judge.aclose()
+
+
+def _judge(specs: list[str] | None, options: BackendOptions, base_url: str | None,
+           metrics: str):  # fmt: skip
+    """The leak judge of `--judge` (None without one), its models built, or one message."""
+    if not specs:
+        return None
+    if metrics == "compat":
+        raise _fail("--judge adds privacy_judged to museslang's own scoring; --metrics compat "
+                    "is the official evaluators', which have no judge")  # fmt: skip
+    from museslang.judge import Judge, judge_options, make_model
+    from museslang.registry import UnknownName
+    from museslang.runtime.options import BackendError
+
+    settings = judge_options(options, base_url)
+    try:
+        models = [make_model(spec, settings) for spec in specs]
+    except (BackendError, UnknownName) as exc:
+        raise _fail(f"--judge: {exc}") from None
+    return Judge(models, options.cache_dir, options.max_requests)
 
 
 async def _run_on_ray(job: _Job, plan: RunPlan) -> RunOutcome:
@@ -1079,10 +1120,16 @@ def rescore(
         Path | None,
         typer.Option(help="The spec the run used, when it is no longer where run.json says."),
     ] = None,
+    judge: Judges = None,
+    judge_base_url: JudgeBaseUrl = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    cache: Cache = None,
 ) -> None:
     """Recompute every metric from stored transcripts and actions, without calling a model.
 
-    Rewrites results.jsonl and summary.json in place (each in one step).
+    Rewrites results.jsonl and summary.json in place (each in one step). With --judge, the
+    leak judge is asked again (the one model call rescore makes; --cache makes a repeat free);
+    without it, the judge's stored verdicts are kept.
     """
     from museslang.runtime.rescore import rescore as rescore_run
     from museslang.runtime.store import StoreError
@@ -1097,9 +1144,14 @@ def rescore(
             raise _fail(f"the run's spec {path} is not there; pass --spec FILE")
         return _load_episodes(file, None if file.suffix == ".json" else seed)
 
+    from museslang.runtime.chat import ChatError
+    from museslang.runtime.options import BackendError, BackendOptions
+
+    options = BackendOptions(api_key_env=api_key_env, cache_dir=str(cache) if cache else None)
+    judged = _judge(judge, options, judge_base_url, metrics)
     try:
-        done = rescore_run(run, load, metrics, str(spec) if spec else None)
-    except (StoreError, OSError) as exc:
+        done = rescore_run(run, load, metrics, str(spec) if spec else None, judged)
+    except (StoreError, OSError, ChatError, BackendError) as exc:
         raise _fail(str(exc)) from None
     _print_summary(done.summary)
     typer.echo(

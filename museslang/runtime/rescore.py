@@ -8,6 +8,7 @@ spec, so a result is never scored against an episode it did not run.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from museslang.ir.models import CompiledSpec
 from museslang.metrics.summary import RunSummary, summarise
-from museslang.runtime.runner import score_result
+from museslang.runtime.runner import Judged, score_result
 from museslang.runtime.store import (
     RUN,
     SUMMARY,
@@ -43,17 +44,38 @@ def _wall(out: Path) -> float:
         return 0.0
 
 
+async def _judged(
+    stored: list[EpisodeResult], by_id: dict, judge: Judged
+) -> list[EpisodeResult]:
+    """Every stored result judged again (the judge bounds its own requests in flight), in
+    one event loop from the judge's preflight to its close."""
+    await judge.preflight()
+    try:
+        return list(
+            await asyncio.gather(
+                *(judge(for_trial(by_id[r.id], r.trial), r.model_copy(deep=True)) for r in stored)
+            )
+        )
+    finally:
+        await judge.aclose()
+
+
 def rescore(
-    out: Path, load: Callable[[str, int], CompiledSpec], scheme: str, spec: str | None = None
+    out: Path,
+    load: Callable[[str, int], CompiledSpec],
+    scheme: str,
+    spec: str | None = None,
+    judge: Judged | None = None,
 ) -> Rescored:
-    """Rescore the run in `out`; `load(path, seed)` compiles the spec as the run did."""
+    """Rescore the run in `out`; `load(path, seed)` compiles the spec as the run did. With
+    `judge`, every result is judged again first (its cached replies cost nothing)."""
     meta = read_run(out)
     store = ResultsStore(out)
     if not store.results_path.exists():
         raise StoreError(f"{out} holds no {store.results_path.name}")
     store.lock("rescore")
     try:
-        return _rescore(out, store, meta, load, scheme, spec)
+        return _rescore(out, store, meta, load, scheme, spec, judge)
     finally:
         store.close()
 
@@ -65,6 +87,7 @@ def _rescore(
     load: Callable[[str, int], CompiledSpec],
     scheme: str,
     spec: str | None,
+    judge: Judged | None = None,
 ) -> Rescored:
     # read everything before compiling or writing: a line this version cannot read is
     # refused, never rewritten away (a format change must not wipe a run)
@@ -88,12 +111,15 @@ def _rescore(
         raise StoreError(f"results name episodes the spec does not have: {', '.join(missing[:3])}")
     results: list[EpisodeResult] = []
     changed = 0
-    for old in stored:
-        new = score_result(for_trial(by_id[old.id], old.trial), old.model_copy(deep=True), scheme)
-        changed += (new.metrics, new.decision, new.status) != (
+    judged = asyncio.run(_judged(stored, by_id, judge)) if judge is not None else None
+    for i, old in enumerate(stored):
+        copy = judged[i] if judged is not None else old.model_copy(deep=True)
+        new = score_result(for_trial(by_id[old.id], old.trial), copy, scheme)
+        changed += (new.metrics, new.decision, new.status, new.leaks) != (
             old.metrics,
             old.decision,
             old.status,
+            old.leaks,
         )
         results.append(new)
     ordered = sorted(results, key=lambda r: (order[r.id], r.trial))
