@@ -240,6 +240,11 @@ def losses(ep: EpisodeGraph) -> list[str]:
             for p in ep.participants
             if set(p.wants) - {fact.id}
         ]
+        out += [
+            f"secret '{m.secret}' of '{fact.id}': its leaks_as and sensitivity (a record "
+            "holds the markers only)"
+            for m in fact.meanings
+        ]
     return out
 
 
