@@ -6,29 +6,24 @@ from __future__ import annotations
 
 from museslang.families.access_control import metrics
 from museslang.ir.models import EpisodeGraph, Fact
-from museslang.metrics.leaks import reveals
+from museslang.metrics.leak_record import JUDGE, records
 from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import AGENT, EpisodeResult
+from museslang.runtime.transcript import EpisodeResult
 
 
 def _names(ids: list[str]) -> str:
     return ", ".join(ids) or "nobody"
 
 
-def _where(fact: Fact, user: str, turn: int, result: EpisodeResult):
-    """The message that first brought one of the fact's secrets to the user on that
-    turn, the secret it carried, and where in the text it stands (when it is there
-    word for word)."""
-    public = [fact.title, fact.id]
-    for i, m in enumerate(result.transcript):
-        if m.sender != AGENT or user not in m.to or m.turn != turn:
-            continue
-        if metrics._first_reveal(fact, [(m.turn, m.text)]) is None:
-            continue
-        secret = next((s for s in fact.secrets if reveals(m.text, s, public)), None)
-        at = m.text.lower().find(secret.lower()) if secret else -1
-        span = (at, at + len(secret)) if secret and at >= 0 else None
-        return i, secret, span
+def _where(fact: Fact, user: str, turn: int, episode: EpisodeGraph, result: EpisodeResult):
+    """The message that first brought one of the fact's secrets to the user on that turn,
+    the secret it carried, and where in the text it stands: the first leak record of
+    that pair and turn (museslang.metrics.leak_record)."""
+    for leak in records(episode, result):
+        if (leak.recipient, leak.resource, leak.turn) == (user, fact.id, turn) and (
+            leak.test != JUDGE
+        ):
+            return leak.message, leak.secret, leak.span
     return None, None, None
 
 
@@ -60,7 +55,7 @@ def explain(episode: EpisodeGraph, result: EpisodeResult) -> Explanation:
     for (user, fact), turn in zip(unauthorised, found.leak_turns, strict=True):
         if turn is None:
             continue
-        message, secret, span = _where(fact, user, turn, result)
+        message, secret, span = _where(fact, user, turn, episode, result)
         what = f" ({secret!r})" if secret else ""
         got.failures.append(
             Failure(
