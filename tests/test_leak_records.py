@@ -356,7 +356,7 @@ scenario s {
 
 def test_an_alias_of_public_text_is_a_located_warning(tmp_path: Path) -> None:
     found = _check(tmp_path, RECORD % '"pancreatic cancer", "ward 4", "patient record"')
-    assert [(c, line) for c, _, line in found] == [("W011", 9), ("W011", 9)]
+    assert [(c, line) for c, _, line in found] == [("W013", 9), ("W013", 9)]
     assert (
         "matches 'Ward 4' in record's public text (its content outside the secrets)"
         in (found[0][1])
