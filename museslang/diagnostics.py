@@ -74,6 +74,8 @@ CODES: dict[str, str] = {
     "E072": "invalid family declaration",
     "E073": "fact missing or of the wrong type",
     "E074": "a success goal nothing the agent does can change",
+    "E075": "expression fails on every episode",
+    "E076": "work over its bound",
     # the oracle gate (museslang check)
     "E060": "the reference oracle cannot pass an episode",
     "E061": "a generated episode drawn again (check --strict)",
@@ -231,6 +233,11 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+class InputError(Exception):
+    """A failure the input caused at run time, whose message is the whole reason (a family's
+    expression that divides by zero on this episode): said as it is, never as a bug."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

@@ -10,10 +10,13 @@ hold whatever any agent did.
 
 from __future__ import annotations
 
+import math
 import re
-from itertools import product
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from museslang import families
+from museslang.authored import constants
 from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds, outside
 from museslang.authored.evaluate import show
@@ -45,6 +48,9 @@ RESERVED_USER = ("id", "name", "role", "authority", "required")
 # (plays.context); `reply:` also sees `message` and `turn`
 TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
 MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
+# the steps trying one call of a search costs beyond its goals' expressions (building the
+# call, the table of scores): about what a few nodes take to evaluate
+CALL_STEPS = 8
 
 
 class FamilyChecker:
@@ -243,6 +249,14 @@ class FamilyChecker:
                 hint=f"declare fact {fact} `type: option`: each value is then checked against "
                 "the scenario's options, and it reads as the option (`u.shift.hours`)",
             )
+        for bad, why in constants.failures(node):
+            self.diags.error(
+                "E075",
+                f"{what}: {why}",
+                where.span(bad.start, bad.end),
+                hint="this part reads nothing that changes between episodes, so it fails on "
+                "every one",
+            )
         return node, got
 
     def _merge(self, r: Reads) -> None:
@@ -319,13 +333,24 @@ class FamilyChecker:
                     did_you_mean(pd.search.name, actions),
                 )
                 return None
-            bad = [p.name for p in target.params if not _searchable(p)]
+            bad = [p.name for p in target.params if not searchable(p)]
             if bad:
                 self._error(
                     f"action '{target.name}' cannot be searched: '{bad[0]}' has no finite choices",
                     pd.search.span,
                     "searchable parameters: user, users, option, flag, or a range of at most "
                     "101 whole numbers; otherwise declare the oracle's calls",
+                )
+                return None
+            fixed = search_size(target, 1, 1)  # its ranges and flags; users come later
+            if fixed > MAX_SEARCH:
+                self._error(
+                    f"the search of '{target.name}' would try {fixed:,} calls on any episode "
+                    f"({' × '.join(str(choices(p, 1, 1)) for p in target.params)}), over the "
+                    f"bound of {MAX_SEARCH:,}",
+                    pd.search.span,
+                    "narrow its ranges, or declare the oracle's calls",
+                    code="E076",
                 )
                 return None
             play.search = target.name
@@ -400,7 +425,8 @@ class FamilyChecker:
         parameter to, outside the parameter's declared range (authored/bounds.py)."""
         actions = {a.name: a for a in fam.actions}
         for pd, play in zip(
-            [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)], fam.plays,
+            [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)],
+            fam.plays,
             strict=False,
         ):
             for call in play.calls:
@@ -419,8 +445,9 @@ class FamilyChecker:
                             f"play {play.name}: {call.action}'s {key} can be {how}, outside "
                             f"{key}: {show(p.low)}..{show(p.high)}",
                             pd.at("calls"),
-                            hint=RANGE_HINT if play.name == "oracle" else
-                            "the engine refuses a call outside the range: the player's call "
+                            hint=RANGE_HINT
+                            if play.name == "oracle"
+                            else "the engine refuses a call outside the range: the player's call "
                             "is lost in those episodes",
                         )
         goals = [(m, "holds") for m in self.fd.goals if m.holds]
@@ -537,7 +564,7 @@ def _out_of_range(b: Bounds, node: E.Node) -> tuple[str, str, str] | None:
     return None
 
 
-def _searchable(p: ir.ParamSpec) -> bool:
+def searchable(p: ir.ParamSpec) -> bool:
     """Whether a parameter has finitely many values a search can try in an episode."""
     if p.type in ("user", "users", "option", "flag"):
         return True
@@ -564,24 +591,57 @@ def _action_owner(name: str) -> str | None:
 
 
 def search_space(action: ir.ActionSpec, users: list[str], options: list[str]):
-    """Every call of `action` over one episode's choices, as parameter dicts."""
-    domains = []
+    """Every call of `action` over one episode's choices, as parameter dicts, made one at a
+    time: the subsets of 26 users are 67 million lists, never all in memory at once."""
+    domains: list[Callable[[], Iterable[Any]]] = []
     for p in action.params:
         if p.type == "user":
-            domains.append(users)
+            domains.append(lambda: users)
         elif p.type == "option":
-            domains.append(options)
+            domains.append(lambda: options)
         elif p.type == "flag":
-            domains.append([False, True])
+            domains.append(lambda: (False, True))
         elif p.type == "users":
-            domains.append(
-                [
-                    [u for j, u in enumerate(users) if mask >> j & 1]
-                    for mask in range(1 << len(users))
-                ]
-            )
+            domains.append(lambda: _subsets(users))
         else:
             assert p.low is not None and p.high is not None
-            domains.append(list(range(int(p.low), int(p.high) + 1)))
-    for combo in product(*domains):
-        yield dict(zip((p.name for p in action.params), combo, strict=True))
+            low, high = int(p.low), int(p.high)
+            domains.append(lambda low=low, high=high: range(low, high + 1))
+    names = [p.name for p in action.params]
+    for combo in _product(domains):
+        yield dict(zip(names, combo, strict=True))
+
+
+def search_size(action: ir.ActionSpec, users: int, options: int) -> int:
+    """How many calls `search_space` makes for that many users and options."""
+    return math.prod(choices(p, users, options) for p in action.params)
+
+
+def choices(p: ir.ParamSpec, users: int, options: int) -> int:
+    """How many values a searched parameter takes."""
+    if p.type == "user":
+        return users
+    if p.type == "option":
+        return options
+    if p.type == "flag":
+        return 2
+    if p.type == "users":
+        return 2**users
+    assert p.low is not None and p.high is not None
+    return int(p.high) - int(p.low) + 1
+
+
+def _subsets(items: list[str]) -> Iterator[list[str]]:
+    """Every subset, in the order of the bits of 0, 1, 2, ... (bit j: the j-th item)."""
+    for mask in range(1 << len(items)):
+        yield [u for j, u in enumerate(items) if mask >> j & 1]
+
+
+def _product(domains: list[Callable[[], Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
+    """itertools.product's order, without materialising each domain as product does."""
+    if not domains:
+        yield ()
+        return
+    for head in domains[0]():
+        for rest in _product(domains[1:]):
+            yield (head, *rest)

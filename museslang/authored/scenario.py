@@ -17,7 +17,7 @@ from museslang.semantics.model import Entity, ScenarioDef
 CODE = "E073"
 
 
-def _fits(kind: str, value: Any) -> bool:
+def fits_type(kind: str, value: Any) -> bool:
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "text":
@@ -56,7 +56,7 @@ def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> Non
                     hint=did_you_mean(name, declared)
                     or f"{of} facts: " + (", ".join(declared) or "none"),
                 )
-            elif not _fits(spec.type, value):
+            elif not fits_type(spec.type, value):
                 diags.error(CODE, f"fact '{name}' must be {_WORDS[spec.type]}", where)
             elif spec.type == "option" and value.lower() not in options:
                 diags.error(
@@ -109,4 +109,3 @@ def _drawn_options(
                     hint=did_you_mean(text, list(options.values()))
                     or "options: " + (", ".join(options.values()) or "none"),
                 )
-

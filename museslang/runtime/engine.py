@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from museslang import families
+from museslang.diagnostics import InputError
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.prompts import PromptError
 from museslang.runtime.actions import (
@@ -164,6 +165,8 @@ TURN_NOTES = {
 def describe_error(exc: BaseException) -> str:
     """One line for the results file. Expected failures carry their own message."""
     if isinstance(exc, ChatError | PromptError | BackendError):
+        return redact(str(exc))
+    if isinstance(exc, InputError):
         return redact(str(exc))
     return redact(f"internal error: {type(exc).__name__}: {exc}")
 
