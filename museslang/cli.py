@@ -118,7 +118,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _spec_file(path: Path) -> Path:
-    from museslang.source import SourceError, read_source
+    from museslang.source import MAX_COMPILED_BYTES, SourceError, read_bounded, read_source
 
     try:
         exists, folder = path.exists(), path.is_dir()
@@ -129,7 +129,10 @@ def _spec_file(path: Path) -> Path:
     if folder:
         raise _fail(f"{path} is a directory; give a .muses file")
     try:
-        read_source(path)
+        if path.suffix == ".json":
+            read_bounded(path, MAX_COMPILED_BYTES, "a compiled file")
+        else:
+            read_source(path)
     except SourceError as exc:
         raise _fail(f"cannot read {path}: {exc}") from None
     return path
@@ -368,6 +371,8 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
             ) from None
         except InstallError as exc:
             raise _fail(f"{file}: {exc}") from None
+        except ValueError as exc:  # unreadable (run_episodes.compiled_file says why)
+            raise _fail(str(exc)) from None
     return _compile_or_exit(file, seed)
 
 

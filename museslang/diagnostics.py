@@ -159,6 +159,11 @@ class Diagnostics:
         self._per_file[file] = kept + 1
         self.items.append(diagnostic)
 
+    def full(self, span: Span | None) -> bool:
+        """Whether a diagnostic at `span` would only be counted: a hint that takes work
+        (a "did you mean" over many names) need not be made for it."""
+        return self._per_file.get(span.file if span is not None else "", 0) >= MAX_PER_FILE
+
     def errors_within(self, span: Span) -> bool:
         """Whether an error was already reported inside `span`: a declaration with a
         typo'd field or a broken value should not also be told what it lacks (the

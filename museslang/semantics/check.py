@@ -16,7 +16,7 @@ from pathlib import Path
 
 from museslang import families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
-from museslang.semantics import rules
+from museslang.semantics import rules, sweep_size
 from museslang.semantics.loader import LoadedModule, Program, load_program
 from museslang.semantics.model import (
     CHILD_SLOTS,
@@ -95,6 +95,7 @@ class _Checker:
                 continue
             rules.check_scenario(scenario, self.program, self.diags)
         self._episode_ids(scenarios)
+        sweep_size.check(scenarios, self.diags)
         self._unused()
         if not scenarios and not self.diags.has_errors and not self._main_is_library():
             main = self.program.modules[self.program.main]
@@ -360,7 +361,9 @@ class _Checker:
                     "E011",
                     f"unknown field '{key}' in {spec.name}",
                     f.key.span,
-                    hint=did_you_mean(key, spec.fields)
+                    hint=None
+                    if self.diags.full(f.key.span)
+                    else did_you_mean(key, spec.fields)
                     or f"a {spec.name} takes: {', '.join(spec.fields)}",
                 )
                 continue

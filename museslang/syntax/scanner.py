@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from lark import Lark, Token
 
 from museslang.diagnostics import Diagnostics
-from museslang.source import SourceFile, Span
+from museslang.source import MAX_SOURCE_TOKENS, SourceFile, Span
 from museslang.syntax.literals import lone_surrogate
 
 IGNORED = {"WS", "COMMENT"}
+# bad characters, unterminated strings ... before scanning stops: the stop is the 100th
+# diagnostic of the file, the last one shown (MAX_PER_FILE)
+MAX_BAD_INPUT = 99
 
 
 @dataclass
@@ -59,9 +62,30 @@ class Scanner:
         result = ScanResult(tokens=[])
         pos, n = 0, len(text)
         match = self._regex.match
+        skipped = 0
         while pos < n:
+            if len(result.tokens) >= MAX_SOURCE_TOKENS:
+                line, col = where(pos)
+                diags.error(
+                    "E006",
+                    f"the file is over the limit of {MAX_SOURCE_TOKENS:,} tokens",
+                    Span(src.display, line, col, line, col + 1),
+                    hint="split it into modules, or fewer scenarios per file",
+                )
+                return ScanResult(tokens=[], ran_off_end=True)
             m = match(text, pos)
             if m is None or m.end() == pos:
+                skipped += 1
+                if skipped > MAX_BAD_INPUT:  # 10 MB of noise: the first ones say it all
+                    line, col = where(pos)
+                    diags.error(
+                        "E002",
+                        f"stopped reading after {MAX_BAD_INPUT} characters that start no token",
+                        Span(src.display, line, col, line, col + 1),
+                        hint="is this a .muses file? fix the errors shown first",
+                    )
+                    result.ran_off_end = True
+                    return result
                 pos = self._bad_input(src, text, pos, where, diags, result)
                 continue
             kind = m.lastgroup or ""
