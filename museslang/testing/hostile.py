@@ -171,3 +171,239 @@ def prepare_folder(folder: Path) -> None:
 def copy_run(run: Path, to: Path) -> Path:
     shutil.copytree(run, to)
     return to
+
+
+# ---- issue 29: bounded on any input ------------------------------------------------------
+# Each section below is a class of input the adversarial pass of issue 29 broke something
+# with: families written in museslang, huge specs, damaged compiled files, the language
+# server's protocol, an HTTP server's replies, run files that are not files.
+
+
+def authored_spec_cases(scale: int = 1) -> list[Case]:
+    """Families written in museslang whose searches, expressions or draws would run without
+    bound, or fail inside Python: each must be a located error (E070/E074/E075) or an
+    episode's reasoned failure, at once."""
+    family = """
+import std.people
+family {name} "hostile" {{
+  fact x {{ of: scenario  type: number  draw: "{draw}" }}
+  fact y {{ type: number  draw: "{udraw}" }}
+  action {act} "Act." {{ params: {{ {params} }}  ends: true }}
+  goal g {{ holds: "{goal}" }}
+  success: [g]
+  play oracle {{ {play} }}
+}}
+scenario s {{ family: {name}  population {{ pool: office }}  sweep {{ users: [{users}] }} }}
+"""
+    plain = "count(u in users where u.y >= 0) >= 0 and x == x"
+
+    def case(name: str, **given: object) -> Case:
+        fields = {"name": f"h_{name}", "act": f"act_{name}", "draw": "3", "udraw": "randint(1, 3)",
+                  "params": "n: 0..10", "goal": plain, "play": "search: act_" + name,
+                  "users": 3} | given  # fmt: skip
+        return _spec(f"authored_{name}", family.format(**fields))
+
+    nested = "u.y"
+    for var in "abcdefgh":
+        nested = f"sum({var} in users: {nested})"
+    nested = nested.replace("u.y", "a.y")
+    inf = " * ".join(["99999999999999.9"] * 23)
+    items = ", ".join(["1"] * 30_000 * scale)
+    return [
+        case(
+            "subsets",
+            params="who: users",
+            goal=f"count(u in act_subsets.who where true) > 0 and {plain}",
+            users=26,
+        ),
+        case(
+            "cube",
+            params="a: 0..100  b: 0..100  c: 0..100",
+            goal=f"act_cube.a + act_cube.b + act_cube.c == 300 and {plain}",
+        ),
+        case(
+            "users_by_range",
+            params="who: users  n: 0..100",
+            goal=f"count(u in act_users_by_range.who where true) == act_users_by_range.n "
+            f"and {plain}",
+            users=10,
+        ),
+        case("nested_sums", goal=f"{nested} >= 0 and act_nested_sums.n >= 0 and {plain}", users=10),
+        case(
+            "redraws",
+            params="a: 0..100  b: 0..100",
+            goal=f"act_redraws.a + act_redraws.b > 500 and {plain}",
+            users=5,
+        ),
+        case("list_literal", draw=f"len([{items}])"),
+        case("digits_400", draw="9" * 400 + " * 1.5"),
+        case("digits_5000", draw="9" * 5000),
+        case("round_inf", draw=f"round({inf})"),
+        case("round_nan", draw=f"round(({inf}) - ({inf}))"),
+        case("randint_empty", draw="randint(12, 4)"),
+        case("divide_by_zero", draw="5 / 0"),
+        case("drawn_empty_range", udraw="randint(5, u.authority)"),
+        case("drawn_division", udraw="10 / (u.authority - u.authority)"),
+        case("drawn_overflow", draw=f"round(sum(u in users: u.y) * {inf})"),
+        case("deep_expression", draw="(" * 300 * scale + "1" + ")" * 300 * scale),
+    ]
+
+
+def huge_spec_cases(scale: int = 1) -> list[Case]:
+    """Specs past what the front end handles: refused (E006, E017) or handled within its
+    bounds. At scale 10 the sizes are those the pass measured (50 MB of users, 10 MB of
+    bad characters, error lines and braces, a million fields, a list of 300,000)."""
+    mb = 100_000 * scale  # bytes in "one MB" at this scale (scale 10: 1 MB)
+    family, base = corpus.base()
+    user = '  user U{i} {{ role: "Engineer" }}\n'
+    users = "".join(user.format(i=i) for i in range(50 * mb // 30))
+    fields = " ".join(f"f{i}: 1" for i in range(100_000 * scale))
+    listed = ", ".join(["1"] * (30_000 * scale))
+    return [
+        _spec("huge_users", f"scenario s {{\n  family: {family}\n{users}}}\n"),
+        _spec("huge_noise", "\u2603\u00e9\x01" * (mb * 10 // 7)),
+        _spec("huge_error_lines", "user x { role: }\n" * (mb * 10 // 17)),
+        _spec("huge_fields", f"scenario s {{ family: {family} {fields} }}\n"),
+        _spec("huge_braces", "{" * (mb * 5) + "}" * (mb * 5)),
+        _spec("huge_unterminated", '"abc\n' * (mb * 2)),
+        _spec("huge_list", base.format(body=f"extra: {{ v: [{listed}] }}")),
+        _spec(
+            "huge_samples",
+            "import std.people\n"
+            f"scenario s {{ family: {family}  population {{ pool: office }}\n"
+            "  sweep { users: [4]  samples: 100000 } }\n",
+        ),
+    ]
+
+
+def compiled_cases() -> list[tuple[str, Callable[[dict], None], str]]:
+    """Damage to a compiled file of a family written in museslang (from specs/budget.muses):
+    (name, damage to the JSON, what the refusal says). Loading checks the family again, and
+    nothing in it ever runs as Python."""
+
+    def goal(value: str) -> Callable[[dict], None]:
+        return lambda d: d["families"][0]["measures"][0].__setitem__("value", value)
+
+    def fact(name: str, value: object) -> Callable[[dict], None]:
+        return lambda d: d["episodes"][0]["participants"][0]["facts"].__setitem__(name, value)
+
+    return [
+        ("python", goal("__import__('os').system('touch PWNED') == 0"), "unexpected '('"),
+        ("unknown_function", goal("__import__('os') == 0"), "unknown function '__import__'"),
+        ("type_error", goal("u.floor + 'a' >= 1"), "'+' takes numbers"),
+        ("deep", goal("(" * 3000 + "1" + ")" * 3000 + " >= 1"), "levels deep"),
+        ("division", goal("u.floor / 0 >= 1"), "division by zero"),
+        ("fact_type", fact("floor", "lots"), "is not of type number"),
+        ("huge_fact", fact("floor", 10**400), ""),
+    ]
+
+
+def lsp_frames() -> list[tuple[str, bytes]]:
+    """Frames no editor should send `museslang lsp`; after each, a well-formed request
+    must get its answer."""
+    return [
+        ("huge_length", b"Content-Length: 99999999999999\r\n\r\n{}"),
+        ("no_length", b"Content-Type: x\r\n\r\n{}"),
+        ("negative_length", b'Content-Length: -5\r\n\r\n{"a": 1}'),
+        ("text_length", b'Content-Length: abc\r\n\r\n{"a": 1}'),
+        ("not_json", b"Content-Length: 8\r\n\r\nnot json"),
+        ("not_an_object", b"Content-Length: 6\r\n\r\n[1, 2]"),
+        ("no_jsonrpc", b'Content-Length: 32\r\n\r\n{"id": 777, "method": "shutdown"}'),
+        (
+            "string_position",
+            _frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 778,
+                    "method": "textDocument/hover",
+                    "params": {"textDocument": {"uri": "file:///x.muses"}, "position": "abc"},
+                }
+            ),
+        ),
+        (
+            "dev_zero",
+            _frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 779,
+                    "method": "textDocument/hover",
+                    "params": {
+                        "textDocument": {"uri": "file:///dev/zero"},
+                        "position": {"line": 0, "character": 0},
+                    },
+                }
+            ),
+        ),
+        ("deep_json", _frame_bytes(b"[" * 100_000 + b"]" * 100_000)),
+        ("header_line", b"X" * 1_000_000 + b"\r\n"),
+        ("long_header", b"Content-Length: 10\r\n" + b"Y" * 20_000 + b"\r\n\r\n"),
+        ("short_body", b"Content-Length: 2\r\n\r\n{}"),
+    ]
+
+
+def _frame(payload: dict) -> bytes:
+    return _frame_bytes(json.dumps(payload).encode())
+
+
+def _frame_bytes(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def endpoint_cases() -> list[tuple[str, bytes, str]]:
+    """HTTP replies no server should send: (name, the raw reply, what the error says)."""
+    ok = b"HTTP/1.1 200 OK\r\n"
+    return [
+        ("negative_length", ok + b"content-length: -1\r\n\r\n", "a malformed Content-Length"),
+        ("signed_length", ok + b"content-length: +5\r\n\r\nhello", "a malformed Content-Length"),
+        (
+            "negative_chunk",
+            ok + b"transfer-encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n",
+            "a malformed chunk size",
+        ),
+        (
+            "prefixed_chunk",
+            ok + b"transfer-encoding: chunked\r\n\r\n0x10\r\n",
+            "a malformed chunk size",
+        ),
+        (
+            "giant_chunk_line",
+            ok + b"transfer-encoding: chunked\r\n\r\n" + b"1" * 1_000_000,
+            "a chunk size line over 64 KiB",
+        ),
+        (
+            "giant_header",
+            ok + b"x-pad: " + b"a" * 1_000_000 + b"\r\n\r\n",
+            "the reply's headers are too long",
+        ),
+        (
+            "retry_after_1e308",
+            b"HTTP/1.1 429 X\r\ncontent-length: 2\r\nretry-after: 1e308\r\n\r\n{}",
+            "HTTP 429",
+        ),
+    ]
+
+
+def damaged_run_files() -> list[tuple[str, Callable[[Path], None]]]:
+    """Run folders whose files are not what they say: read with a bound per line and per
+    file, and only if they are regular files."""
+    import os
+
+    def to_dev_zero(name: str) -> Callable[[Path], None]:
+        def damage(folder: Path) -> None:
+            (folder / name).unlink()
+            os.symlink("/dev/zero", folder / name)
+
+        return damage
+
+    def giant_line(folder: Path) -> None:
+        from museslang.runtime.store import MAX_LINE_BYTES
+
+        with (folder / "results.jsonl").open("ab") as fh:
+            fh.write(b"x" * (MAX_LINE_BYTES + 1) + b"\n")
+
+    return [
+        ("results_dev_zero", to_dev_zero("results.jsonl")),
+        ("run_json_dev_zero", to_dev_zero("run.json")),
+        ("summary_dev_zero", to_dev_zero("summary.json")),
+        ("giant_line", giant_line),
+    ]
