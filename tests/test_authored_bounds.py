@@ -27,16 +27,16 @@ import std.people
 family {name} "bounded" {{
   fact x {{ of: scenario  type: number  draw: "{draw}" }}
   fact y {{ type: number  draw: "{udraw}" }}
-  action give "Give." {{ params: {{ to: user  n: 0..10 }} }}
-  action done "Stop." {{ ends: true }}
+  action bgive "Give." {{ params: {{ to: user  n: 0..10 }} }}
+  action bdone "Stop." {{ ends: true }}
   goal g {{ holds: "{goal}" }}
   success: [g]
-  play oracle {{ calls: [{{ action: give  each: "u in users"  to: "u"  n: "{arg}" }}] }}
-  play comply {{ calls: [{{ action: give  each: "u in users"  to: "u"  n: "{comply}" }}] }}
+  play oracle {{ calls: [{{ action: bgive  each: "u in users"  to: "u"  n: "{arg}" }}] }}
+  play comply {{ calls: [{{ action: bgive  each: "u in users"  to: "u"  n: "{comply}" }}] }}
 }}
 scenario s {{ family: {name}  population {{ pool: office }}  sweep {{ users: [{users}] }} }}
 """
-GOAL = "count(u in users where give[u].n >= 0) >= 0 and x == x and sum(u in users: u.y) >= 0"
+GOAL = "count(u in users where bgive[u].n >= 0) >= 0 and x == x and sum(u in users: u.y) >= 0"
 
 
 def family(tmp_path: Path, **given: object) -> Path:
@@ -127,7 +127,7 @@ def test_a_search_of_users_times_a_range_is_refused_by_its_cost(tmp_path: Path) 
 def test_nested_aggregates_too_costly_for_the_sweep_are_refused_at_the_goal(
     tmp_path: Path,
 ) -> None:
-    inner = "give[a].n"
+    inner = "bgive[a].n"
     for var in "hgfedcba":
         inner = f"sum({var} in users: {inner})"
     spec = family(tmp_path, goal=f"{inner} >= 0 and {GOAL}", users=10)
@@ -155,7 +155,7 @@ def test_nested_aggregates_too_costly_for_the_sweep_are_refused_at_the_goal(
             {"draw": "round(" + " * ".join(["99999999999999.9"] * 23) + ")"},
             "round of infinity: not a finite number",
         ),
-        ({"arg": "min(10, 5 / 0)"}, "play oracle: give's n: division by zero"),
+        ({"arg": "min(10, 5 / 0)"}, "play oracle: bgive's n: division by zero"),
     ],
 )
 def test_what_fails_whatever_is_drawn_is_a_located_error(

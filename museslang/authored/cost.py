@@ -150,11 +150,14 @@ def _play(fam: ir.AuthoredFamily, play: ir.PlaySpec, sizes: Sizes, score: int) -
     if action is not None:
         size = search_size(action, sizes.users, sizes.options)
         if size > MAX_SEARCH:
+            sized = [f"{sizes.users} users"] if any(p.type in ("user", "users")
+                                                    for p in action.params) else []  # fmt: skip
+            if any(p.type == "option" for p in action.params):
+                sized.append(f"{sizes.options} options")
             return Over(
                 where,
                 f"the search of '{action.name}' would try {count(size)} calls with "
-                f"{sizes.users} users and {sizes.options} options, over the bound of "
-                f"{MAX_SEARCH:,}",
+                f"{' and '.join(sized) or 'these choices'}, over the bound of {MAX_SEARCH:,}",
             )
         what = f"the search of '{action.name}' ({count(size)} calls, each scored)"
         parts.append(Part(size * (score + CALL_STEPS), where, what))
