@@ -20,21 +20,10 @@ from museslang.testing.hostile import (
     damaged_run_files,
     huge_spec_cases,
 )
+from tests.test_hostile_corpus import settled
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-
-
-def settled(result, args: list[str]) -> None:
-    exc = result.exception
-    assert exc is None or isinstance(exc, SystemExit), (args[:2], repr(exc))
-    assert result.exit_code in (0, 1, 2), (args[:2], result.exit_code, result.output[-500:])
-    assert "Traceback" not in result.output and "internal error" not in result.output, (
-        args[:2],
-        result.output[-500:],
-    )
-    if result.exit_code:
-        assert result.output.strip(), (args[:2], "failed without a message")
 
 
 AUTHORED = authored_spec_cases(scale=1)

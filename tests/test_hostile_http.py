@@ -3,29 +3,14 @@ one, and no Retry-After holds a run longer than its request deadline."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
-from museslang.runtime.chat import MAX_RETRY_WAIT, ChatClient, ChatError, retry_wait
-from museslang.runtime.options import BackendOptions
+from museslang.runtime.chat import MAX_RETRY_WAIT, ChatError, retry_wait
 from museslang.testing.faulty_server import FaultyServer, completion, http_response, once
 from museslang.testing.hostile import endpoint_cases
-
-
-def ask(server: FaultyServer, **options):
-    opts = BackendOptions(base_url=server.base_url, **({"retries": 1, "backoff": 0.01} | options))
-
-    async def go():
-        client = ChatClient("m", server.base_url, opts)
-        try:
-            return await client.complete([{"role": "user", "content": "hi"}])
-        finally:
-            await client.aclose()
-
-    return asyncio.run(go())
-
+from tests.test_hostile_endpoint import ask
 
 CASES = endpoint_cases()
 

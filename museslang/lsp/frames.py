@@ -231,8 +231,9 @@ def one_line_logging() -> None:
     handler.setFormatter(OneLine())
     # pygls logs a message it cannot structure before `handle` answers it: said once
     handler.addFilter(lambda r: not r.getMessage().startswith("Unable to deserialize"))
-    for name in ("pygls", "museslang"):
+    for name in ("", "pygls", "museslang", "asyncio", "py.warnings"):  # "": everything else
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.setLevel(logging.WARNING)
         logger.propagate = False
+    logging.captureWarnings(True)  # a Python warning is a log line too, not two

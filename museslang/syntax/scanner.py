@@ -59,31 +59,25 @@ class Scanner:
             line = bisect_right(starts, pos)
             return line, pos - starts[line - 1] + 1
 
+        def stop(code: str, message: str, hint: str) -> None:
+            line, col = where(pos)
+            diags.error(code, message, Span(src.display, line, col, line, col + 1), hint=hint)
+
         result = ScanResult(tokens=[])
         pos, n = 0, len(text)
         match = self._regex.match
         skipped = 0
         while pos < n:
             if len(result.tokens) >= MAX_SOURCE_TOKENS:
-                line, col = where(pos)
-                diags.error(
-                    "E006",
-                    f"the file is over the limit of {MAX_SOURCE_TOKENS:,} tokens",
-                    Span(src.display, line, col, line, col + 1),
-                    hint="split it into modules, or fewer scenarios per file",
-                )
+                stop("E006", f"the file is over the limit of {MAX_SOURCE_TOKENS:,} tokens",
+                     "split it into modules, or fewer scenarios per file")  # fmt: skip
                 return ScanResult(tokens=[], ran_off_end=True)
             m = match(text, pos)
             if m is None or m.end() == pos:
                 skipped += 1
                 if skipped > MAX_BAD_INPUT:  # 10 MB of noise: the first ones say it all
-                    line, col = where(pos)
-                    diags.error(
-                        "E002",
-                        f"stopped reading after {MAX_BAD_INPUT} characters that start no token",
-                        Span(src.display, line, col, line, col + 1),
-                        hint="is this a .muses file? fix the errors shown first",
-                    )
+                    why = f"stopped reading after {MAX_BAD_INPUT} characters that start no token"
+                    stop("E002", why, "is this a .muses file? fix the errors shown first")
                     result.ran_off_end = True
                     return result
                 pos = self._bad_input(src, text, pos, where, diags, result)
