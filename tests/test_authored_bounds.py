@@ -1,6 +1,6 @@
 """Families written in museslang are bounded on any input: a search or an expression too
-costly for its scenario is an error before anything is drawn (E075), a part that fails on
-every episode is located (E074), what only an episode can tell fails that episode with its
+costly for its scenario is an error before anything is drawn (E076), a part that fails on
+every episode is located (E075), what only an episode can tell fails that episode with its
 reason, redraws share one budget, and a compiled file's families are checked again when it
 is loaded (an expression never runs Python)."""
 
@@ -68,7 +68,7 @@ def test_a_search_over_the_subsets_of_26_users_is_refused_before_any_draw(tmp_pa
     )
     done = runner.invoke(app, ["check", str(spec)])
     assert done.exit_code == 1
-    assert "error[E075]: the search of 'pick26' would try 67,108,864 calls with 26 users" in (
+    assert "error[E076]: the search of 'pick26' would try 67,108,864 calls with 26 users" in (
         done.output
     )
     assert "over the bound of 200,000" in done.output
@@ -98,7 +98,7 @@ def test_a_search_whose_ranges_alone_are_too_many_is_refused_at_the_family(tmp_p
         encoding="utf-8",
     )
     (found,) = errors(spec)
-    assert found[0] == "E075" and found[2] == 5
+    assert found[0] == "E076" and found[2] == 5
     assert (
         "1,030,301 calls on any episode (101 × 101 × 101), over the bound of 200,000" in (found[1])
     )
@@ -119,7 +119,7 @@ def test_a_search_of_users_times_a_range_is_refused_by_its_cost(tmp_path: Path) 
         encoding="utf-8",
     )
     (found,) = errors(spec)
-    assert found[0] == "E075" and found[2] == 7
+    assert found[0] == "E076" and found[2] == 7
     assert "the search of 'pickux' (103,424 calls, each scored)" in found[1]
     assert "over the bound of 2,000,000" in found[1]
 
@@ -132,7 +132,7 @@ def test_nested_aggregates_too_costly_for_the_sweep_are_refused_at_the_goal(
         inner = f"sum({var} in users: {inner})"
     spec = family(tmp_path, goal=f"{inner} >= 0 and {GOAL}", users=10)
     (found,) = errors(spec)
-    assert found[0] == "E075" and found[2] == 8  # the goal's line
+    assert found[0] == "E076" and found[2] == 8  # the goal's line
     assert found[1].startswith("goal 'g' costs about ")
     assert "steps with 10 users" in found[1] and "over the bound of 2,000,000" in found[1]
     assert errors(family(tmp_path, goal=f"{inner} >= 0 and {GOAL}", users=2)) == []
@@ -162,7 +162,7 @@ def test_what_fails_whatever_is_drawn_is_a_located_error(
     tmp_path: Path, given: dict[str, str], message: str
 ) -> None:
     found = errors(family(tmp_path, **given))
-    assert any(message in m and code in ("E070", "E074") for code, m, _ in found), found
+    assert any(message in m and code in ("E070", "E075") for code, m, _ in found), found
 
 
 @pytest.mark.parametrize(

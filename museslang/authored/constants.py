@@ -1,7 +1,7 @@
 """The parts of an expression that are the same in every episode, evaluated at check time.
 
 `5 / 0`, `round(99999999999999.9 * 99999999999999.9 * ...)` or `randint(12, 4)` fail on
-every episode, whatever is drawn: they are located errors (E074) when the spec is
+every episode, whatever is drawn: they are located errors (E075) when the spec is
 checked, not a failure of the first episode that reaches them. A part is constant when it
 reads no name (no user, fact, action or bound variable); a draw with constant arguments is
 tried once with a fixed seed, so an empty range is found, but its value is not constant.

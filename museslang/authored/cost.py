@@ -6,7 +6,7 @@ its body once per element of its domain, so `sum(a in users: sum(b in users: ...
 users² bodies, and a search scores every call it tries. With a scenario's largest episode
 (its users and options), `check` adds up what one draw costs — every fact drawn, the
 oracle's calls or search, scoring the outcome — and refuses a scenario over the bound
-(`evaluate.STEPS`, E075) at the expression or search that costs most, before any episode
+(`evaluate.STEPS`, E076) at the expression or search that costs most, before any episode
 is drawn; a search that would try more than `MAX_SEARCH` calls is refused the same way.
 What sizes do not tell (a list fact's length, how many calls an agent makes) is bounded
 while it runs, by the same budget (`evaluate.Budget`), which an episode's redraws share.
@@ -191,7 +191,7 @@ def sizes_of(fam: ir.AuthoredFamily, sc: ScenarioDef) -> Sizes:
 def check_scenario(
     fam: ir.AuthoredFamily, fd: FamilyDef, sc: ScenarioDef, diags: Diagnostics
 ) -> None:
-    """E075 at the part of the family that costs most, when the scenario's largest episode
+    """E076 at the part of the family that costs most, when the scenario's largest episode
     would go past a bound; a label at the sweep's users, which set the size."""
     sizes = sizes_of(fam, sc)
     found = over(fam, sizes)
@@ -200,7 +200,7 @@ def check_scenario(
     sweep = sc.sweep
     at = sweep.at("users") if sweep is not None and "users" in sweep.field_spans else sc.head
     diags.error(
-        "E075",
+        "E076",
         found.message,
         _span(fd, found.where),
         hint="draw fewer users, narrow the search's ranges, or declare the oracle's calls "

@@ -181,7 +181,7 @@ def copy_run(run: Path, to: Path) -> Path:
 
 def authored_spec_cases(scale: int = 1) -> list[Case]:
     """Families written in museslang whose searches, expressions or draws would run without
-    bound, or fail inside Python: each must be a located error (E070/E074/E075) or an
+    bound, or fail inside Python: each must be a located error (E070/E075/E076) or an
     episode's reasoned failure, at once."""
     family = """
 import std.people
