@@ -10,16 +10,14 @@ hold whatever any agent did.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from museslang import families
 from museslang.authored import constants
 from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds, outside
 from museslang.authored.evaluate import show
+from museslang.authored.search import MAX_SEARCH, choices, search_size, searchable
 from museslang.authored.types import (
     BOOL,
     FACT_TYPES,
@@ -47,10 +45,6 @@ RESERVED_USER = ("id", "name", "role", "authority", "required")
 # what a user's `opening:`, `reply:` and a play's `tell:` see besides the facts
 # (plays.context); `reply:` also sees `message` and `turn`
 TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
-MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
-# the steps trying one call of a search costs beyond its goals' expressions (building the
-# call, the table of scores): about what a few nodes take to evaluate
-CALL_STEPS = 8
 
 
 class FamilyChecker:
@@ -564,14 +558,6 @@ def _out_of_range(b: Bounds, node: E.Node) -> tuple[str, str, str] | None:
     return None
 
 
-def searchable(p: ir.ParamSpec) -> bool:
-    """Whether a parameter has finitely many values a search can try in an episode."""
-    if p.type in ("user", "users", "option", "flag"):
-        return True
-    bounded = p.type == "number" and p.low is not None and p.high is not None
-    return bounded and float(p.low).is_integer() and p.high - p.low <= 100  # type: ignore[operator]
-
-
 def _expression_text(value: object) -> str:
     """A play's argument as an expression: a number or flag written bare in the spec."""
     if isinstance(value, bool):
@@ -588,60 +574,3 @@ def _action_owner(name: str) -> str | None:
     if name in ACTION_OWNERS:
         return ACTION_OWNERS[name]
     return "museslang" if name in kinds() else None
-
-
-def search_space(action: ir.ActionSpec, users: list[str], options: list[str]):
-    """Every call of `action` over one episode's choices, as parameter dicts, made one at a
-    time: the subsets of 26 users are 67 million lists, never all in memory at once."""
-    domains: list[Callable[[], Iterable[Any]]] = []
-    for p in action.params:
-        if p.type == "user":
-            domains.append(lambda: users)
-        elif p.type == "option":
-            domains.append(lambda: options)
-        elif p.type == "flag":
-            domains.append(lambda: (False, True))
-        elif p.type == "users":
-            domains.append(lambda: _subsets(users))
-        else:
-            assert p.low is not None and p.high is not None
-            low, high = int(p.low), int(p.high)
-            domains.append(lambda low=low, high=high: range(low, high + 1))
-    names = [p.name for p in action.params]
-    for combo in _product(domains):
-        yield dict(zip(names, combo, strict=True))
-
-
-def search_size(action: ir.ActionSpec, users: int, options: int) -> int:
-    """How many calls `search_space` makes for that many users and options."""
-    return math.prod(choices(p, users, options) for p in action.params)
-
-
-def choices(p: ir.ParamSpec, users: int, options: int) -> int:
-    """How many values a searched parameter takes."""
-    if p.type == "user":
-        return users
-    if p.type == "option":
-        return options
-    if p.type == "flag":
-        return 2
-    if p.type == "users":
-        return 2**users
-    assert p.low is not None and p.high is not None
-    return int(p.high) - int(p.low) + 1
-
-
-def _subsets(items: list[str]) -> Iterator[list[str]]:
-    """Every subset, in the order of the bits of 0, 1, 2, ... (bit j: the j-th item)."""
-    for mask in range(1 << len(items)):
-        yield [u for j, u in enumerate(items) if mask >> j & 1]
-
-
-def _product(domains: list[Callable[[], Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
-    """itertools.product's order, without materialising each domain as product does."""
-    if not domains:
-        yield ()
-        return
-    for head in domains[0]():
-        for rest in _product(domains[1:]):
-            yield (head, *rest)

@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass
 
 from museslang.authored import expr as E
-from museslang.authored.check import CALL_STEPS, MAX_SEARCH, search_size
 from museslang.authored.evaluate import STEPS, parsed
+from museslang.authored.search import CALL_STEPS, MAX_SEARCH, search_size
 from museslang.diagnostics import Diagnostics, Label
 from museslang.ir import models as ir
 from museslang.semantics.model import FamilyDef, ScenarioDef

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from museslang.authored import expr as E
-from museslang.authored.check import CALL_STEPS, MAX_SEARCH, search_space
 from museslang.authored.evaluate import OptionV, UserV, World, evaluate, parsed
 from museslang.authored.outcome import SUCCESS, call_value, scores
+from museslang.authored.search import CALL_STEPS, MAX_SEARCH, search_space
 from museslang.diagnostics import InputError
 from museslang.ir.models import AuthoredFamily, PlaySpec
 

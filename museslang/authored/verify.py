@@ -18,8 +18,8 @@ from typing import Any
 
 from museslang.authored import constants, cost
 from museslang.authored import expr as E
-from museslang.authored.check import MAX_SEARCH, search_size, searchable
-from museslang.authored.scenario import fits_type
+from museslang.authored.scenario import fits_type, too_large
+from museslang.authored.search import MAX_SEARCH, search_size, searchable
 from museslang.authored.types import (
     BOOL,
     FACT_TYPES,
@@ -173,8 +173,13 @@ def _episodes(fam: ir.AuthoredFamily, episodes: list[ir.EpisodeGraph]) -> Iterat
         owners += [("option", o.facts) for o in truth.options]
         for of, facts in owners:
             for f in fam.facts:
-                if f.of == of and f.name in facts and not fits_type(f.type, facts[f.name]):
+                if f.of != of or f.name not in facts:
+                    continue
+                if not fits_type(f.type, facts[f.name]):
                     yield f"episode {ep.id}: fact '{f.name}' is not of type {f.type}"
+                    return
+                if too_large(f.type, facts[f.name]):
+                    yield f"episode {ep.id}: fact '{f.name}' is not a number below 10^15"
                     return
         lists = [len(v) for _, facts in owners for v in facts.values() if isinstance(v, list)]
         sizes.add(cost.Sizes(len(ep.participants), len(truth.options), max(lists, default=1)))
