@@ -297,19 +297,28 @@ def find_template(name: str, spec_dir: Path) -> Path | None:
     """A template path as written in a spec: relative to the spec, else to an installed
     family's own template folder, else to stdlib/. A name no file can have (a NUL, a
     symlink loop, 5,000 characters) finds nothing."""
+    return search_template(name, spec_dir)[0]
+
+
+def search_template(name: str, spec_dir: Path) -> tuple[Path | None, list[Path]]:
+    """The template found (as `find_template`), and the paths looked at before it that
+    held none: a file appearing at one of those later would be found first (the compile
+    cache keeps them, so that a new `prompts/x.j2` beside a spec is a miss)."""
     from museslang.families import template_folders
 
+    looked: list[Path] = []
     if not name or "\0" in name or len(name) > 1024:
-        return None
+        return None, looked
     for base in (spec_dir, *template_folders(), stdlib_root()):
         try:
             candidate = (base / name).resolve()
             candidate.relative_to(base.resolve())
             if candidate.is_file():
-                return candidate
+                return candidate, looked
+            looked.append(candidate)
         except (OSError, ValueError, RuntimeError):
             continue  # `../../etc/passwd` and friends, loops, odd names
-    return None
+    return None, looked
 
 
 def read_template(path: Path) -> str:

@@ -17,7 +17,7 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedToken
 
-from museslang.compile_cache import parser_file
+from museslang.compile_cache import lark_parser
 from museslang.diagnostics import Diagnostics, Label
 from museslang.resources import grammar_path
 from museslang.source import SourceFile, Span
@@ -31,13 +31,8 @@ MAX_SYNTAX_ERRORS = 25
 @cache
 def _lark() -> Lark:
     text = grammar_path().read_text(encoding="utf-8")
-    return Lark(
-        text,
-        cache=parser_file(text),
-        parser="lalr",
-        lexer="basic",
-        propagate_positions=True,
-        maybe_placeholders=True,
+    return lark_parser(
+        text, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True
     )
 
 
