@@ -137,6 +137,27 @@ def _main(
     ] = False,
 ) -> None:
     """museslang: checked, reproducible multi-user agent benchmarks from source code."""
+    _redact_output()
+
+
+def _redact_output() -> None:
+    """Every line any command prints passes one redactor: no secret museslang was given
+    (an API key, URL credentials) reaches the terminal or a log, however it got there."""
+    from museslang.safetext import RedactingStream
+
+    before = sys.stdout, sys.stderr
+    if isinstance(sys.stderr, RedactingStream):
+        return
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = before
+
+    import click
+
+    context = click.get_current_context(silent=True)
+    if context is not None:  # put back when the command ends (tests run many in one process)
+        context.call_on_close(restore)
 
 
 @app.command()
@@ -192,9 +213,10 @@ def check(
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
             if not quiet:
                 typer.echo(line, err=True)
-            if oracle_gate:
+            if oracle_gate and result.compiled is not None:
                 warnings = render_all(result.diagnostics.sorted(), result.sources)
-                compile_cache.store_check(path, True, result.inputs, warnings, line)
+                compile_cache.store_check(path, True, compile_cache.made_from(result),
+                                          result.compiled.spec_sha256, warnings, line)  # fmt: skip
     raise typer.Exit(1 if failed else 0)
 
 
@@ -454,6 +476,7 @@ def eval_cmd(
         cache_dir=str(cache) if cache is not None else None,
         lora=str(lora) if lora is not None else None,
     )
+    options.register_secrets()
     if agent is None:
         agent = DEFAULT_AGENT
         typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
@@ -829,6 +852,7 @@ def generate(
         cache_dir=str(cache) if cache else None,
         lora=str(lora) if lora else None,
     )
+    options.register_secrets()
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, None)
     try:
         if cluster is None:
