@@ -9,8 +9,15 @@ museslang itself is the same build, loads the compiled JSON instead of parsing. 
 else (an edited module, a moved template, another museslang, a plug-in installed) is a
 miss and compiles afresh. The warnings the compile printed are kept and printed again.
 
-`MUSESLANG_CACHE` names the folder (default: `$XDG_CACHE_HOME/museslang/compiled`, else
-`~/.cache/museslang/compiled`); `MUSESLANG_CACHE=off` turns the cache off.
+Nothing in the folder is trusted for what it says it is (`cache_folder`: it may be shared
+storage): an entry is signed by this user's museslang, and a hit also checks that it was
+made for this spec (the spec's path, and its modules as they are now giving the recorded
+`spec_sha256`), that every file the compile looked for and did not find is still absent
+(a template added where the search would now find it first), and that the compiled JSON
+carries that spec and hash. Anything else is a miss.
+
+`MUSESLANG_CACHE` names the folder (`cache_folder.folder`); `MUSESLANG_CACHE=off` turns
+the cache off.
 """
 
 from __future__ import annotations
@@ -18,110 +25,19 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from museslang import __version__, cache_signing
+from museslang import __version__, cache_folder
+from museslang.cache_folder import folder
 from museslang.source import decode_source, modules_sha256
 
 if TYPE_CHECKING:
-    from lark import Lark
-
     from museslang.ir.models import CompiledSpec
 
-ENV = "MUSESLANG_CACHE"
 FORMAT = "1"
-
-
-def folder() -> Path | None:
-    """The cache folder, or None when the cache is off."""
-    chosen = os.environ.get(ENV)
-    if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "museslang" / "compiled"
-
-
-def lark_parser(grammar: str, **options: Any) -> Lark:
-    """A LALR parser for `grammar`: its tables read from the cache folder when this user's
-    museslang kept them there (a new process loads them in a few ms instead of building
-    them in 30), else built and kept. They are kept as signed JSON (`cache_signing`), never
-    as lark's own `cache=` pickle: loading a planted pickle runs whatever it holds. A table
-    file that does not verify or does not load is a miss, and the parser is built."""
-    import lark
-
-    base = folder()
-    described = grammar + "\0" + repr(sorted(options.items()))
-    digest = hashlib.sha256(described.encode()).hexdigest()[:24]
-    name = f"parsers/{digest}-lark{lark.__version__}.json"
-    if base is not None and (kept := _tables(base, name)) is not None:
-        return kept
-    parser = lark.Lark(grammar, **options)
-    if base is not None:
-        _keep_tables(base, name, parser)
-    return parser
-
-
-def _tables(base: Path, name: str) -> Lark | None:
-    from lark import Lark
-
-    try:
-        signature, _, data = (base / name).read_bytes().partition(b"\n")
-        if not cache_signing.verify(base, name, data, signature.decode("ascii")):
-            return None
-        return Lark.load(_untagged(json.loads(data)))
-    except Exception:  # any failure to read our own tables is only a miss
-        return None
-
-
-def _keep_tables(base: Path, name: str, parser: Lark) -> None:
-    from lark.grammar import Rule
-    from lark.lexer import TerminalDef
-
-    try:
-        data, memo = parser.memo_serialize([TerminalDef, Rule])
-        text = json.dumps(_tagged({"data": data, "memo": memo}), separators=(",", ":")).encode()
-    except (TypeError, ValueError):
-        return  # something in the tables JSON cannot hold: build them each time
-    signature = cache_signing.sign(base, name, text)
-    if signature is None:
-        return
-    try:
-        (base / name).parent.mkdir(parents=True, exist_ok=True)
-        _write(base / name, signature.encode() + b"\n" + text)
-    except OSError:
-        return
-
-
-# lark's serialised tables are dicts with integer keys and tuples, which JSON lacks:
-# {"#": [[key, value], ...]} is a dict with other keys, {"()": [...]} a tuple
-def _tagged(value: Any) -> Any:
-    if isinstance(value, dict):
-        if all(type(k) is str for k in value) and not (value.keys() & {"#", "()"}):
-            return {k: _tagged(v) for k, v in value.items()}
-        return {"#": [[_tagged(k), _tagged(v)] for k, v in value.items()]}
-    if isinstance(value, tuple):
-        return {"()": [_tagged(v) for v in value]}
-    if isinstance(value, list):
-        return [_tagged(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise TypeError(f"cannot keep a {type(value).__name__} in the parser tables")
-
-
-def _untagged(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "#" in value:
-            return {_untagged(k): _untagged(v) for k, v in value["#"]}
-        if len(value) == 1 and "()" in value:
-            return tuple(_untagged(v) for v in value["()"])
-        return {k: _untagged(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_untagged(v) for v in value]
-    return value
 
 
 @cache
@@ -176,7 +92,7 @@ def _signed(path: Path, key: str) -> bytes | None:
     where = folder()
     try:
         signature, _, data = path.read_bytes().partition(b"\n")
-        if where is None or not cache_signing.verify(where, key, data, signature.decode()):
+        if where is None or not cache_folder.verify(where, key, data, signature.decode()):
             return None
     except (OSError, UnicodeDecodeError):
         return None
@@ -311,14 +227,14 @@ def _keep(key: str, made: Made, fields: dict[str, str], data: bytes | None = Non
         **fields,
     }
     text = json.dumps(manifest).encode()
-    signature = cache_signing.sign(where, f"{key}.manifest", text)
+    signature = cache_folder.sign(where, f"{key}.manifest", text)
     if signature is None:
         return
     try:
         where.mkdir(parents=True, exist_ok=True)
         if data is not None:
-            _write(where / f"{key}.json", data)
-        _write(where / f"{key}.manifest.json", signature.encode() + b"\n" + text)
+            cache_folder.write(where / f"{key}.json", data)
+        cache_folder.write(where / f"{key}.manifest.json", signature.encode() + b"\n" + text)
     except OSError:
         return
 
@@ -326,9 +242,3 @@ def _keep(key: str, made: Made, fields: dict[str, str], data: bytes | None = Non
 def _digest(path: Path) -> str | None:
     data = _read(path)
     return hashlib.sha256(data).hexdigest() if data is not None else None
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang import compile_cache
+from museslang import compile_cache, parser_tables
 from museslang.cli import app
 
 runner = CliRunner()
@@ -81,19 +81,19 @@ def test_the_parser_tables_are_signed_json_and_a_forged_file_is_a_miss(tmp_path,
     text = (ROOT / "grammars" / "muses.lark").read_text(encoding="utf-8")
     options = {"parser": "lalr", "lexer": "basic", "propagate_positions": True,
                "maybe_placeholders": True}  # fmt: skip
-    built = compile_cache.lark_parser(text, **options)
+    built = parser_tables.lark_parser(text, **options)
     (tables,) = (tmp_path / "cache" / "parsers").glob("*.json")
     _, _, data = tables.read_bytes().partition(b"\n")
     json.loads(data)  # plain JSON: nothing in it can execute
-    loaded = compile_cache.lark_parser(text, **options)
+    loaded = parser_tables.lark_parser(text, **options)
     sample = (ROOT / "specs" / "meeting.muses").read_text(encoding="utf-8")
     assert loaded.parse(sample) == built.parse(sample) == parser._lark().parse(sample)
     # edited tables (a rule dropped), re-signed by someone without the key: a miss
     forged = json.loads(data)
     forged["data"]["rules"] = forged["data"]["rules"][:1]
     tables.write_bytes(b"0" * 64 + b"\n" + json.dumps(forged).encode())
-    assert compile_cache._tables(tmp_path / "cache", "parsers/" + tables.name) is None
-    again = compile_cache.lark_parser(text, **options)
+    assert parser_tables._tables(tmp_path / "cache", "parsers/" + tables.name) is None
+    again = parser_tables.lark_parser(text, **options)
     assert again.parse(sample) == built.parse(sample)
 
 
@@ -121,10 +121,10 @@ def _entry(spec: Path, seed) -> tuple[Path, Path]:
 
 def _resign(manifest: Path, data: bytes) -> None:
     """Sign as museslang would: what someone holding this user's key could write."""
-    from museslang import cache_signing
+    from museslang import cache_folder
 
     key = manifest.name.removesuffix(".json")
-    signature = cache_signing.sign(manifest.parent, key, data)
+    signature = cache_folder.sign(manifest.parent, key, data)
     assert signature is not None
     manifest.write_bytes(signature.encode() + b"\n" + data)
 
@@ -184,7 +184,7 @@ def test_an_unsigned_or_forged_entry_is_a_miss(two, tmp_path) -> None:
 
 
 def test_a_key_others_can_read_is_never_used(two, tmp_path) -> None:
-    from museslang import cache_signing
+    from museslang import cache_folder
 
     a, _ = two
     _compile(a, tmp_path / "a.json")
@@ -194,11 +194,11 @@ def test_a_key_others_can_read_is_never_used(two, tmp_path) -> None:
     assert key.stat().st_mode & 0o777 == 0o600
     assert compile_cache.load(a, None) is not None
     key.chmod(0o644)
-    cache_signing._key.cache_clear()
+    cache_folder._key.cache_clear()
     try:
         assert compile_cache.load(a, None) is None
     finally:
-        cache_signing._key.cache_clear()
+        cache_folder._key.cache_clear()
 
 
 def test_a_template_that_would_now_be_found_first_is_a_miss(tmp_path, monkeypatch) -> None:

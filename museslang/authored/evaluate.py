@@ -206,7 +206,9 @@ class Evaluator:
         if fn == "randint":
             return rng.randint(int(number(args[0])), int(number(args[1])))
         if fn == "pick":
-            return rng.choice(args[0]) if args[0] else None
+            if not args[0]:
+                raise EvalError("pick draws from an empty list")
+            return rng.choice(args[0])
         if fn == "sample":
             k = max(0, min(int(number(args[1])), len(args[0])))
             return sorted(rng.sample(list(args[0]), k), key=list(args[0]).index)

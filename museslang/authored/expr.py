@@ -15,7 +15,7 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from museslang.compile_cache import lark_parser
+from museslang.parser_tables import lark_parser
 from museslang.resources import grammar_path
 from museslang.source import Span
 

@@ -229,16 +229,18 @@ def _applier(fam: ir.AuthoredFamily, spec: ir.ActionSpec):
 
 # ---- scoring -----------------------------------------------------------------------------
 def _register_metrics(fam: ir.AuthoredFamily) -> None:
-    from museslang.metrics.registry import METRICS, Metric, per_result
+    from museslang.metrics.registry import METRICS, Metric, Values, per_result
 
     @per_result
-    def scored(episode: ir.EpisodeGraph, result) -> dict[str, float | None]:
-        return outcome.scores(fam, outcome.played(fam, episode, result))
+    def scored(episode: ir.EpisodeGraph, result) -> tuple[dict[str, float | None], dict]:
+        return outcome.scored(fam, outcome.played(fam, episode, result))
 
     for name in (outcome.SUCCESS, *(m.name for m in fam.measures)):
 
-        def fn(episode, result, name=name) -> dict[str, Any]:
-            return {name: scored(episode, result)[name]}
+        def fn(episode, result, name=name) -> Values:
+            values, unevaluated = scored(episode, result)
+            why = {name: unevaluated[name]} if name in unevaluated else {}
+            return Values({name: values[name]}, why)
 
         METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
 
@@ -266,8 +268,12 @@ def _blame(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result):
     w = outcome.played(fam, episode, result)
     for name in fam.success:
         goal = next(m for m in fam.measures if m.name == name)
-        if outcome.measure(goal, w) in (None, 1.0):
+        value, unevaluable = outcome.measured(goal, w)
+        if value in (None, 1.0):
             continue
+        if unevaluable is not None:
+            why = f"goal '{name}' cannot be evaluated after the oracle's calls: {unevaluable}"
+            return episode.source, why, "facts"
         if goal.per == "user":
             for user, p in zip(w.users, episode.participants, strict=True):
                 chosen = goal.where is None or evaluate(goal.where, w, {"u": user})
@@ -373,7 +379,7 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
             try:
                 w.facts[f.name] = plays.as_json(evaluate(f.draw, w))
             except EvalError as exc:
-                raise LoweringError(f"drawing '{f.name}': {exc}", sc.head) from None
+                raise LoweringError(f"drawing '{f.name}': {exc}", sc.head, code="E071") from None
     w.rng = None
     truth.facts = dict(w.facts)
     oracle = next(p for p in fam.plays if p.name == "oracle")
@@ -385,14 +391,19 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
     for action, args in calls:
         if any(a.name == action for a in fam.actions):
             w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
-    truth.ideal_scores = outcome.scores(fam, w)
+    truth.ideal_scores, unevaluated = outcome.scored(fam, w)
+    failing = [(name, unevaluated[name]) for name in fam.success if name in unevaluated]
+    if failing:  # not a draw to try again: the spec's goal cannot be evaluated
+        name, why = failing[0]
+        raise LoweringError(f"goal '{name}' cannot be evaluated after the oracle's calls: {why}",
+                            sc.head, code="E071")  # fmt: skip
     if truth.ideal_scores[outcome.SUCCESS] != 1.0 and sc.population is not None:
         raise RedrawEpisode("the oracle cannot pass this draw")
     return {"authored": truth}
 
 
 def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], list]:
-    from museslang.lower.episodes import participant, ranked
+    from museslang.lower.episodes import LoweringError, participant, ranked
     from museslang.lower.population import assign_roles
 
     sc, rng, pop = drawn.scenario, drawn.rng, drawn.scenario.population
@@ -420,6 +431,10 @@ def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], li
         me = UserV(person.id, person.role, person.authority, person.attendance == "required", {})
         for f in fam.facts:
             if f.of == "user" and f.draw:
-                me.facts[f.name] = plays.as_json(evaluate(f.draw, w, {"u": me}))
+                try:
+                    me.facts[f.name] = plays.as_json(evaluate(f.draw, w, {"u": me}))
+                except EvalError as exc:
+                    raise LoweringError(f"drawing '{f.name}' for {person.id}: {exc}", pop.head,
+                                        code="E071") from None  # fmt: skip
         person.facts = dict(me.facts)
     return people, []

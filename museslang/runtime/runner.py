@@ -79,10 +79,11 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
     if result.error and result.error.startswith(SCORING_FAILED):
         result.status, result.error = "ok", None  # the episode ran; only scoring had failed
     try:
-        result.metrics = score(episode, result, scheme)
+        values = score(episode, result, scheme)
+        result.metrics, result.unevaluated = dict(values), dict(values.unevaluated)
         result.decision = decision(episode, result) if result.status == "ok" else None
     except Exception as exc:
-        result.metrics, result.decision = {}, None
+        result.metrics, result.decision, result.unevaluated = {}, None, {}
         result.status, result.error = "errored", SCORING_FAILED + describe_error(exc)
     return result
 

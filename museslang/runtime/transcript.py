@@ -164,6 +164,11 @@ class EpisodeResult(_Record):
         description="model agents: each turn's reply as written (reference agents write none)",
     )
     metrics: dict[str, float | list[float] | None] = Field(default_factory=dict)
+    unevaluated: dict[str, str] = Field(
+        default_factory=dict,
+        description="metric -> why its expression could not be evaluated on this episode (a "
+        "family written in museslang: such a goal counts as not met, such a metric is None)",
+    )
     agent_usage: Usage = Field(default_factory=Usage)
     user_usage: Usage = Field(default_factory=Usage)
     prefix_reuse: list[float] = Field(

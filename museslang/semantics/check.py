@@ -107,17 +107,31 @@ class _Checker:
         return CheckedProgram(self.program, scenarios, self.symbols, self.references)
 
     def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
-        """Check every `family` declaration of the main module and those its scenarios
-        use; each one that checks is installed (museslang.authored)."""
+        """Check every `family` declaration of every module the spec loads, the main one
+        and each it imports alike (a `family meeting` in an imported module is the same
+        error as in the main file, not silently skipped); each one that checks is
+        installed (museslang.authored). Two declarations of one family name are an error."""
         from museslang.authored.check import FamilyChecker
         from museslang.authored.install import install
 
         self.authored: dict[int, object] = {}
-        main = self.scopes[self.program.main]
-        wanted = [s for s in main.local.values() if s.kind == "family"]
+        wanted = [s for scope in self.scopes.values() for s in scope.local.values()
+                  if s.kind == "family"]  # fmt: skip
         wanted += [sc.family for sc in scenarios if isinstance(sc.family, Symbol)]
+        first: dict[str, Symbol] = {}
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
+                continue
+            prior = first.setdefault(sym.name, sym)
+            if prior is not sym:
+                self.diags.error(
+                    "E012",
+                    f"family '{sym.name}' is declared twice",
+                    sym.span,
+                    hint="rename one of them: a spec's families share one name space",
+                    labels=[Label(prior.span, "first declared here")],
+                )
+                self.authored[id(sym)] = None
                 continue
             fam = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines).run()
             self.authored[id(sym)] = fam

@@ -17,8 +17,8 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedToken
 
-from museslang.compile_cache import lark_parser
 from museslang.diagnostics import Diagnostics, Label
+from museslang.parser_tables import lark_parser
 from museslang.resources import grammar_path
 from museslang.source import SourceFile, Span
 from museslang.syntax import ast

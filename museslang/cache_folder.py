@@ -1,6 +1,10 @@
-"""Cache entries that only this user's museslang can have written.
+"""The cache folder: where it is, and the key that signs what museslang keeps there.
 
-The compile cache folder may be shared storage (docs/scale.md), where anyone who can
+`MUSESLANG_CACHE` names the folder (default: `$XDG_CACHE_HOME/museslang/compiled`, else
+`~/.cache/museslang/compiled`); `MUSESLANG_CACHE=off` turns the cache off. It holds
+compiled specs and kept checks (`compile_cache`) and grammar tables (`parser_tables`).
+
+The folder may be shared storage (docs/scale.md), where anyone who can
 write there could plant a file or move one entry under another's name. So every entry
 museslang keeps there is signed (HMAC-SHA256, over the entry's name and its bytes) with
 a key kept in the folder that only its owner can read: `key.UID`, 32 random bytes, mode
@@ -20,6 +24,16 @@ from functools import cache
 from pathlib import Path
 
 KEY_BYTES = 32
+ENV = "MUSESLANG_CACHE"
+
+
+def folder() -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    chosen = os.environ.get(ENV)
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "museslang" / "compiled"
 
 
 def sign(folder: Path, name: str, data: bytes) -> str | None:
@@ -85,3 +99,10 @@ def _read(path: Path) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def write(path: Path, data: bytes) -> None:
+    """Write an entry via a temporary file and a rename: a reader never sees half of it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
