@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays
     from museslang.runtime.engine import Agent, UserBackend
     from museslang.runtime.options import BackendOptions
     from museslang.runtime.runner import RunOutcome, RunPlan
-    from museslang.runtime.transcript import EpisodeResult
 
 # options shared by several commands, declared once
 Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
@@ -437,13 +436,14 @@ def eval_cmd(
     from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.store import ResultsStore, StoreError
+    from museslang.runtime.transcript import MAX_TRIALS
     from museslang.runtime.users import known_users, make_users
     from museslang.safetext import redact_url
 
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1")
-    if trials < 1:
-        raise _fail("--trials must be at least 1")
+    if not 1 <= trials <= MAX_TRIALS:
+        raise _fail(f"--trials must be from 1 to {MAX_TRIALS:,}")
     _scheme(metrics)
     if cache is not None and cache.exists() and not cache.is_dir():
         raise _fail(f"--cache {cache} is not a folder")
@@ -595,20 +595,9 @@ def _where(file: Path) -> str:
 
 def _belongs(episodes: list[EpisodeGraph]):
     """Why a stored result is not one this spec could have produced (for --resume)."""
-    from museslang.runtime.trials import trial_seed
+    from museslang.runtime.belongs import belongs
 
-    seeds = {e.id: e.seed for e in episodes}
-
-    def check(result: EpisodeResult) -> str | None:
-        if result.id not in seeds:
-            return f"episode {result.id} is not in this spec"
-        expected = trial_seed(seeds[result.id], result.trial)
-        if result.seed != expected:
-            return (f"episode {result.id} trial {result.trial} ran with seed {result.seed}, "
-                    f"this run gives it {expected}")  # fmt: skip
-        return None
-
-    return check
+    return belongs(episodes)
 
 
 def _model_settings(
@@ -1124,11 +1113,14 @@ def _write_report(
 
 
 def _runs(paths: list[Path]) -> list:
-    """Run directories as the table and the report read them."""
+    """Run directories as the table and the report read them: each result checked against
+    its run as `--resume` checks it (what fails is left out, and said), and two runs that
+    hold the same results refused."""
     from museslang.metrics.paper_table import Run
+    from museslang.runtime.belongs import belongs, repeats, vet
     from museslang.runtime.store import StoreError, load_run
 
-    loaded = []
+    loaded, read_runs = [], []
     for path in paths:
         try:
             meta, results, read = load_run(path)
@@ -1141,11 +1133,62 @@ def _runs(paths: list[Path]) -> list:
             read.problems = problems
             typer.echo(f"museslang: warning: {read.describe(path / 'results.jsonl')}; "
                        "those lines are left out", err=True)  # fmt: skip
+        episodes, why_not = _run_episodes(meta)
+        if episodes is None:
+            typer.echo(f"museslang: warning: {path}: cannot check its results against its "
+                       f"spec ({why_not}); checked their agent, users and trials only",
+                       err=True)  # fmt: skip
+        vetted = vet(meta, results, belongs(episodes) if episodes is not None else None)
+        if vetted.left_out:
+            typer.echo(f"museslang: warning: {vetted.describe(str(path))}", err=True)
+        if not vetted.results:
+            raise _fail(f"{path} holds no results of its own run")
+        read_runs.append((str(path), meta, vetted.results))
         scheme = str(meta.get("metrics", "default"))
         benchmark = Path(str(meta.get("spec") or path.name)).stem
-        loaded.append(Run(str(path), str(meta.get("agent")), scheme, results, benchmark,
+        loaded.append(Run(str(path), str(meta.get("agent")), scheme, vetted.results, benchmark,
                           str(meta.get("spec_sha256", ""))))  # fmt: skip
+    twice = repeats(read_runs)
+    if twice is not None:
+        raise _fail(twice)
     return loaded
+
+
+def _run_episodes(meta: dict) -> tuple[list[EpisodeGraph] | None, str]:
+    """The episodes a run ran, compiled again from its spec quietly (from the compile
+    cache when eval kept it), or None and why they cannot be had."""
+    from pydantic import ValidationError
+
+    from museslang import compile_cache
+    from museslang.authored.install import InstallError, install_all
+    from museslang.ir.models import CompiledSpec
+
+    spec = Path(str(meta.get("spec") or ""))
+    seed = meta.get("seed") if isinstance(meta.get("seed"), int) else None
+    try:
+        if not spec.is_file():
+            return None, f"{spec} is not there"
+        if spec.suffix == ".json":
+            compiled = CompiledSpec.model_validate_json(spec.read_bytes())
+            install_all(compiled)
+        else:
+            hit = compile_cache.load(spec, None)  # as eval kept it, when its seed is the run's
+            if hit is None or hit.compiled.seed != seed:
+                hit = compile_cache.load(spec, seed)
+            if hit is not None:
+                compiled = hit.compiled
+            else:
+                from museslang.compiler import compile_path
+
+                result = compile_path(spec, seed)
+                if result.compiled is None:
+                    return None, f"{spec} no longer compiles"
+                compiled = result.compiled
+    except (OSError, ValueError, ValidationError, InstallError) as exc:
+        return None, f"{spec}: {str(exc)[:200]}"
+    if compiled.spec_sha256 != meta.get("spec_sha256"):
+        return None, f"{spec} changed since the run"
+    return compiled.episodes, ""
 
 
 @app.command()
