@@ -233,12 +233,12 @@ def fmt(
     """
     from museslang.diagnostics import Diagnostics, render_all
     from museslang.fmt import FormatError, format_source
-    from museslang.source import SourceFile, display_path
+    from museslang.source import SourceFile, decode_source, display_path
 
     failed = changed = 0
     for path in files:
         _spec_file(path)
-        text = path.read_text(encoding="utf-8")
+        text = decode_source(path.read_bytes())
         src = SourceFile(path, display_path(path), text)
         diags = Diagnostics()
         try:

@@ -333,6 +333,30 @@ def read_template(path: Path) -> str:
         raise PromptError(f"cannot read the template: {exc.strerror}") from None
 
 
+# What museslang fills in the templates it renders into messages: identity wraps (user,
+# text), pool personas (name, role, age, traits), attack moves (resource, user, role,
+# reader), a written family's opening, reply and tell (id, name, role, authority,
+# required, users, options, me, others, message, turn, and its facts by name).
+MESSAGE_VARIABLES = frozenset({
+    "user", "text", "name", "role", "age", "traits", "resource", "reader", "id",
+    "authority", "required", "users", "options", "me", "others", "message", "turn",
+})  # fmt: skip
+_PRINT = re.compile(r"(?<!\{)\{\{(?!\{)(.{0,200}?)(?<!\})\}\}(?!\})", re.S)
+
+
+def unrendered(text: str, names: frozenset[str] | set[str] = MESSAGE_VARIABLES) -> str | None:
+    """The first `{{ ... }}` in `text` that reads one of museslang's own template
+    variables (`names`): a template nobody rendered. Braces that came with data are not
+    one: `{{{title}}}` (an official record asking for a title in triple braces), `{{your
+    answer}}`, `{{ placeholder }}` of a variable museslang never fills."""
+    if "{{" not in text:
+        return None
+    for match in _PRINT.finditer(text):
+        if variables_of("{{" + match[1] + "}}") & names:
+            return match[0]
+    return None
+
+
 def variables_of(text: str) -> set[str]:
     """The variables a template reads (none for text that does not parse: the render says)."""
     from jinja2 import meta

@@ -62,7 +62,13 @@ def install(fam: ir.AuthoredFamily) -> None:
 
 
 def install_all(compiled: ir.CompiledSpec) -> None:
+    """Install the families a compiled file carries; one name defined twice, differently,
+    is refused (which one would a metric score?)."""
+    seen: dict[str, ir.AuthoredFamily] = {}
     for fam in compiled.families:
+        if seen.setdefault(fam.name, fam) != fam:
+            raise InstallError(f"family '{fam.name}' is defined twice, differently")
+    for fam in seen.values():
         install(fam)
 
 

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AGENT = "agent"
+# recipients that address every user (any case): no user can be named one of them, or AGENT
+BROADCAST = ("all", "everyone", "everybody", "all users")
 MAX_TRIALS = 10_000  # trials per episode; a stored trial number past it is not a result
 
 

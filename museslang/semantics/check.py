@@ -264,6 +264,17 @@ class _Checker:
                 continue
             exports = self.scopes[target].local
             if imp.alias is not None:
+                prior_alias = scope.aliases.get(imp.alias.name)
+                if prior_alias is not None and prior_alias[0] is not exports:
+                    self.diags.error(
+                        "E023",
+                        f"'{imp.alias.name}' names two modules",
+                        imp.alias.span,
+                        hint="give each import its own alias",
+                        labels=[Label(prior_alias[1].alias.span, "also the alias of this import")]
+                        if prior_alias[1].alias is not None else [],
+                    )  # fmt: skip
+                    continue
                 scope.aliases[imp.alias.name] = (exports, imp)
                 continue
             for name, sym in exports.items():
