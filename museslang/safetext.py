@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -27,16 +27,22 @@ def clean(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def clean_value(value: Any, depth: int = 0) -> Any:
+def clean_value(value: Any) -> Any:
     """A JSON-like value with every string in it cleaned (keys too)."""
+    return map_strings(value, clean)
+
+
+def map_strings(value: Any, fn: Callable[[str], str], depth: int = 0) -> Any:
+    """A JSON-like value with `fn` applied to every string in it, keys too (lists for
+    tuples; nesting past 200 levels is left as it is)."""
     if isinstance(value, str):
-        return clean(value)
+        return fn(value)
     if depth > 200:
         return value
     if isinstance(value, dict):
-        return {clean(str(k)): clean_value(v, depth + 1) for k, v in value.items()}
+        return {fn(str(k)): map_strings(v, fn, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_value(v, depth + 1) for v in value]
+        return [map_strings(v, fn, depth + 1) for v in value]
     return value
 
 
@@ -108,19 +114,11 @@ def _ordered() -> list[str]:
     return sorted(_SECRETS, key=len, reverse=True)  # a secret inside another goes second
 
 
-def redact_value(value: Any, depth: int = 0) -> Any:
+def redact_value(value: Any) -> Any:
     """A JSON-like value with every known secret removed from each string in it (keys
     too). Redacting the strings, not the serialised text, keeps the JSON valid whatever
     the secret looks like."""
-    if isinstance(value, str):
-        return redact_known(value)
-    if depth > 200:
-        return value
-    if isinstance(value, dict):
-        return {redact_known(str(k)): redact_value(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_value(v, depth + 1) for v in value]
-    return value
+    return map_strings(value, redact_known)
 
 
 M = TypeVar("M", bound="BaseModel")

@@ -124,13 +124,7 @@ class _Checker:
                 continue
             prior = first.setdefault(sym.name, sym)
             if prior is not sym:
-                self.diags.error(
-                    "E012",
-                    f"family '{sym.name}' is declared twice",
-                    sym.span,
-                    hint="rename one of them: a spec's families share one name space",
-                    labels=[Label(prior.span, "first declared here")],
-                )
+                self._twice(sym, prior, f"family '{sym.name}'", "a spec's families share one name")
                 self.authored[id(sym)] = None
                 continue
             fam = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines).run()
@@ -244,16 +238,15 @@ class _Checker:
                 return None
         return spec
 
+    def _twice(self, sym: Symbol, prior: Symbol, what: str, why: str = "") -> None:
+        hint = "rename one of them" + (f": {why}" if why else "")
+        self.diags.error("E012", f"{what} is declared twice", sym.span, hint=hint,
+                         labels=[Label(prior.span, "first declared here")])  # fmt: skip
+
     def _declare(self, table: dict[str, Symbol], sym: Symbol) -> None:
         prior = table.get(sym.name)
         if prior is not None:
-            self.diags.error(
-                "E012",
-                f"'{sym.name}' is declared twice",
-                sym.span,
-                hint="rename one of them",
-                labels=[Label(prior.span, "first declared here")],
-            )
+            self._twice(sym, prior, f"'{sym.name}'")
             return
         table[sym.name] = sym
         self.symbols.append(sym)
