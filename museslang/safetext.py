@@ -129,7 +129,10 @@ def redact_model(model: M) -> M:
     same object when none occurs (the common case costs one serialisation)."""
     if not _SECRETS:
         return model
-    text = model.model_dump_json()
+    try:
+        text = model.model_dump_json()
+    except ValueError:  # a lone surrogate (its writer replaces it): look at every string
+        return type(model).model_validate(redact_value(model.model_dump(mode="python")))
     forms = {
         form
         for secret in _SECRETS

@@ -84,9 +84,12 @@ def test_a_key_echoed_to_the_teacher_is_in_no_dataset(tmp_path) -> None:
     assert leaks(tmp_path, done) == []
 
 
-def test_redaction_keeps_records_valid_and_leaves_other_text_alone() -> None:
+def test_redaction_keeps_records_valid_and_leaves_other_text_alone(monkeypatch) -> None:
+    from museslang import safetext
     from museslang.runtime.transcript import ActionRecord
     from museslang.safetext import add_secret, add_url_secrets, redact_model
+
+    monkeypatch.setattr(safetext, "_SECRETS", set())  # this test's secrets stay its own
 
     add_secret('q"\\uote-secret')
     add_url_secrets("https://ana:p%40ss-word-1@example.org/v1")
@@ -102,3 +105,6 @@ def test_redaction_keeps_records_valid_and_leaves_other_text_alone() -> None:
     assert ActionRecord.model_validate_json(text) == clean  # discuss a token; still valid
     untouched = ActionRecord(turn=1, name="send", args={"text": "nothing secret"})
     assert redact_model(untouched) is untouched
+    # half a surrogate pair (a model's \ud800) cannot be serialised: still redacted
+    broken = ActionRecord(turn=1, name="send", args={"text": "\udc00 p@ss-word-1"})
+    assert redact_model(broken).args == {"text": "\udc00 [redacted]"}
