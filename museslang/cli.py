@@ -1072,12 +1072,9 @@ def report(
     turns vs users, ...; a family without figures of its own: its metrics vs users),
     priority stability, pass^k, and the paper's table.
     """
-    from museslang.run_episodes import episodes_of
-    from museslang.runtime.store import read_run
-
     folder = out or (runs[0] if len(runs) == 1 else Path("report"))
-    loaded = _runs(runs)
-    truth = [episodes_of(read_run(path)) for path in runs]
+    truth: list = []
+    loaded = _runs(runs, truth)
     for path, (_, why) in zip(runs, truth, strict=True):
         if why:
             typer.echo(f"museslang: warning: {path}: no ground truth in the episode view: {why}",
@@ -1112,11 +1109,12 @@ def _write_report(
     return md, html
 
 
-def _runs(paths: list[Path]) -> list:
+def _runs(paths: list[Path], truth: list | None = None) -> list:
     """Run directories as the table and the report read them: each result checked against
     its run as `--resume` checks it (what fails is left out, and said), and two runs that
-    hold the same results refused."""
+    hold the same results refused. `truth` receives each run's episodes (`episodes_of`)."""
     from museslang.metrics.paper_table import Run
+    from museslang.run_episodes import episodes_of
     from museslang.runtime.belongs import belongs, repeats, vet
     from museslang.runtime.store import StoreError, load_run
 
@@ -1133,12 +1131,14 @@ def _runs(paths: list[Path]) -> list:
             read.problems = problems
             typer.echo(f"museslang: warning: {read.describe(path / 'results.jsonl')}; "
                        "those lines are left out", err=True)  # fmt: skip
-        episodes, why_not = _run_episodes(meta)
-        if episodes is None:
+        episodes, why_not = episodes_of(meta)
+        if truth is not None:
+            truth.append((episodes, why_not))
+        if why_not:
             typer.echo(f"museslang: warning: {path}: cannot check its results against its "
                        f"spec ({why_not}); checked their agent, users and trials only",
                        err=True)  # fmt: skip
-        vetted = vet(meta, results, belongs(episodes) if episodes is not None else None)
+        vetted = vet(meta, results, belongs(list(episodes.values())) if not why_not else None)
         if vetted.left_out:
             typer.echo(f"museslang: warning: {vetted.describe(str(path))}", err=True)
         if not vetted.results:
@@ -1152,43 +1152,6 @@ def _runs(paths: list[Path]) -> list:
     if twice is not None:
         raise _fail(twice)
     return loaded
-
-
-def _run_episodes(meta: dict) -> tuple[list[EpisodeGraph] | None, str]:
-    """The episodes a run ran, compiled again from its spec quietly (from the compile
-    cache when eval kept it), or None and why they cannot be had."""
-    from pydantic import ValidationError
-
-    from museslang import compile_cache
-    from museslang.authored.install import InstallError, install_all
-    from museslang.ir.models import CompiledSpec
-
-    spec = Path(str(meta.get("spec") or ""))
-    seed = meta.get("seed") if isinstance(meta.get("seed"), int) else None
-    try:
-        if not spec.is_file():
-            return None, f"{spec} is not there"
-        if spec.suffix == ".json":
-            compiled = CompiledSpec.model_validate_json(spec.read_bytes())
-            install_all(compiled)
-        else:
-            hit = compile_cache.load(spec, None)  # as eval kept it, when its seed is the run's
-            if hit is None or hit.compiled.seed != seed:
-                hit = compile_cache.load(spec, seed)
-            if hit is not None:
-                compiled = hit.compiled
-            else:
-                from museslang.compiler import compile_path
-
-                result = compile_path(spec, seed)
-                if result.compiled is None:
-                    return None, f"{spec} no longer compiles"
-                compiled = result.compiled
-    except (OSError, ValueError, ValidationError, InstallError) as exc:
-        return None, f"{spec}: {str(exc)[:200]}"
-    if compiled.spec_sha256 != meta.get("spec_sha256"):
-        return None, f"{spec} changed since the run"
-    return compiled.episodes, ""
 
 
 @app.command()
