@@ -26,7 +26,13 @@ if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays
     from museslang.runtime.runner import RunOutcome, RunPlan
 
 # options shared by several commands, declared once
-Users = Annotated[str, typer.Option(help="Simulated users: scripted or openai:MODEL.")]
+Users = Annotated[
+    str,
+    typer.Option(
+        help="Simulated users: scripted, openai:MODEL, or vllm-serve:MODEL (a vLLM server "
+        "museslang starts; shared with the agent when it names the same model)."
+    ),
+]
 Concurrency = Annotated[int, typer.Option(help="Episodes run at once.")]
 Seed = Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")]
 SweepSeed = Annotated[
@@ -60,7 +66,10 @@ Stop = Annotated[
 ]
 Threads = Annotated[
     int | None,
-    typer.Option(help="CPU threads for hf: (default: one fewer than the cores, at least one)."),
+    typer.Option(
+        help="CPU threads for hf: (default: one fewer than the cores, at least one) and for "
+        "vLLM's CPU build (vllm:, vllm-serve:; default: vLLM's own)."
+    ),
 ]
 TensorParallel = Annotated[int, typer.Option(help="vllm: GPUs to split the model over.")]
 GpuMemory = Annotated[
@@ -68,6 +77,10 @@ GpuMemory = Annotated[
 ]
 MaxModelLen = Annotated[
     int | None, typer.Option(help="vllm: context length (default: the model's).")
+]
+KvCacheSpace = Annotated[
+    float | None,
+    typer.Option(help="vllm: KV cache size in GiB (the CPU build's setting; default: vLLM's)."),
 ]
 RayAddress = Annotated[
     str | None,
@@ -171,31 +184,58 @@ def check(
             "pass is an error.",
         ),
     ] = True,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="A generated episode drawn again (its first draw was one the oracle could "
+            "not pass) is an error, not a count.",
+        ),
+    ] = False,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit",
+            help="Run the mutation audit on every episode (not a sample) and print each "
+            "family's mutation score.",
+        ),
+    ] = False,
 ) -> None:
     """Check specs for errors; exit 0 when clean (warnings allowed), 1 on errors.
 
     The oracle gate compiles every episode and plays it offline with the reference
     oracle and scripted users: a spec no agent could pass never reaches a model run.
+    Episodes drawn again are counted per scenario and cell; a scenario that keeps few of
+    its draws is a warning (W009). The mutation audit damages the oracle's play the ways
+    the family's actions allow and scores it again: a damaged play that still succeeds is
+    an error (E062). It runs on a sample (every episode of a family written in museslang,
+    one per scenario of the others); `--audit` runs it on every episode.
     """
     from museslang import compile_cache
 
     failed = False
+    if audit and not oracle_gate:
+        raise _fail("--audit needs the oracle gate (drop --no-oracle-gate)")
+    mode = f"{oracle_gate}{'-strict' * strict}{'-audit' * audit}"
     for path in files:
         _spec_file(path)
-        passed = compile_cache.passed_check(path, oracle_gate) if oracle_gate else None
+        passed = compile_cache.passed_check(path, mode) if oracle_gate else None
         if passed is not None:  # clean before, and nothing it read has changed
             if not quiet:
                 typer.echo("\n".join(part for part in passed if part), err=True)
             continue
         from museslang.compiler import check_path, compile_path
         from museslang.diagnostics import render_all
-        from museslang.gate import oracle_gate as run_gate
+        from museslang.gate import gate as run_gate
+        from museslang.lower.redraws import lines as redraw_lines
 
-        result = compile_path(path) if oracle_gate else check_path(path)
+        result = compile_path(path, strict=strict) if oracle_gate else check_path(path)
         gated = ""
+        scores = []
         if oracle_gate and result.compiled is not None:
             before = len(result.diagnostics.warnings)
-            run_gate(result)
+            report = run_gate(result, "all" if audit else "sample")
+            scores = list((report.audit or {}).values()) if audit else []
             n = len(result.compiled.episodes)
             soft = sum(d.code == "W006" for d in result.diagnostics.warnings[before:])
             gated = f"; the oracle passes all {n} episode{'s' if n != 1 else ''}"
@@ -205,16 +245,21 @@ def check(
         shown = [d for d in result.diagnostics.sorted() if d.is_error or not quiet]
         if shown:
             typer.echo(render_all(shown, result.sources), err=True)
+        audited = ["mutation audit:", *(f"  {f.line()}" for f in scores)] if scores else []
         if result.diagnostics.has_errors:
             failed = True
+            if audited:
+                typer.echo("\n".join(audited), err=True)
         else:
             n = len(result.checked.scenarios) if result.checked else 0
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
+            if result.compiled is not None:
+                line = "\n".join([line, *redraw_lines(result.compiled.episodes), *audited])
             if not quiet:
                 typer.echo(line, err=True)
             if oracle_gate and result.compiled is not None:
                 warnings = render_all(result.diagnostics.sorted(), result.sources)
-                compile_cache.store_check(path, True, compile_cache.made_from(result),
+                compile_cache.store_check(path, mode, compile_cache.made_from(result),
                                           result.compiled.spec_sha256, warnings, line)  # fmt: skip
     raise typer.Exit(1 if failed else 0)
 
@@ -293,6 +338,10 @@ def compile_cmd(
         f"({users} users) from {file} in {wall:.2f} s{how}{dest}",
         err=True,
     )
+    from museslang.lower.redraws import lines as redraw_lines
+
+    for line in redraw_lines(episodes):
+        typer.echo(line, err=True)
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -372,11 +421,26 @@ def eval_cmd(
         str | None,
         typer.Option(
             help="reference:oracle|comply|refuse, openai:MODEL (any OpenAI-compatible "
-            "endpoint), vllm:MODEL (in-process vLLM, GPU) or hf:PATH (transformers; CPU or "
+            "endpoint), vllm:MODEL (in-process vLLM; GPU or its CPU build), vllm-serve:MODEL "
+            "(a vLLM server museslang starts and stops) or hf:PATH (transformers; CPU or "
             "GPU). Default: reference:oracle."
         ),
     ] = None,
     users: Users = "scripted",
+    users_verify: Annotated[
+        int,
+        typer.Option(
+            help="Ask a simulated user again, up to N times, when the simulated-user audit "
+            "flags their message (tau-bench's verify); what is still wrong is recorded."
+        ),
+    ] = 0,
+    fail_on_error: Annotated[
+        str,
+        typer.Option(
+            help="Exit 1 when errored results reach this: any (the default), never, a count "
+            "N, or a share (0.1 or 10%) of the results."
+        ),
+    ] = "any",
     concurrency: Concurrency = 16,
     max_requests: MaxRequests = None,
     limit: Annotated[int | None, typer.Option(help="Run only the first N episodes.")] = None,
@@ -408,7 +472,8 @@ def eval_cmd(
     ] = 1,
     cache: Cache = None,
     lora: Annotated[
-        Path | None, typer.Option(help="A LoRA adapter folder for vllm: and hf: agents.")
+        Path | None,
+        typer.Option(help="A LoRA adapter folder for vllm:, vllm-serve: and hf: agents."),
     ] = None,
     metrics: Annotated[
         str, typer.Option(help="Scoring: default, or compat (the official definitions).")
@@ -421,6 +486,7 @@ def eval_cmd(
     tensor_parallel: TensorParallel = 1,
     gpu_memory: GpuMemory = None,
     max_model_len: MaxModelLen = None,
+    kv_cache_space: KvCacheSpace = None,
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
@@ -457,12 +523,23 @@ def eval_cmd(
         raise _fail("--resume needs --out DIR (the run to continue)")
     if max_requests is not None and max_requests < 1:
         raise _fail("--max-requests must be at least 1")
+    if users_verify < 0:
+        raise _fail("--users-verify must be at least 0")
+    too_many = _error_limit(fail_on_error)
     _lora_fits(lora, agent)
     settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
-                               gpu_memory, max_model_len)  # fmt: skip
+                               gpu_memory, max_model_len, kv_cache_space)  # fmt: skip
+    if agent is None:
+        agent = DEFAULT_AGENT
+        typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
+    if out is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
     options = BackendOptions(
         **settings,  # type: ignore[arg-type]
+        log_dir=str(out),  # a server museslang starts logs here
         max_requests=max_requests or concurrency,
+        users_verify=users_verify,
         empty_ok=metrics == "compat",  # the official runner takes an empty reply as one
         base_url=base_url,
         users_base_url=users_base_url,
@@ -477,10 +554,8 @@ def eval_cmd(
         lora=str(lora) if lora is not None else None,
     )
     options.register_secrets()
-    if agent is None:
-        agent = DEFAULT_AGENT
-        typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, users_base_url)
+    _served_here(cluster, agent, users)
     try:
         # on a cluster each actor builds its own backends (a model loads on its GPU)
         if cluster is None:
@@ -506,9 +581,6 @@ def eval_cmd(
         unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
         if unsupported:
             raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")
-    if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
     store = ResultsStore(out)
     meta = {
         "museslang": __version__,
@@ -581,8 +653,40 @@ def eval_cmd(
     ran = [Run(str(out), agent, metrics, outcome.results)]
     _, html = _write_report(ran, out, truth, full)
     typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
-    if summary.errored == summary.results:
+    if summary.errored and too_many(summary.errored, summary.results):
+        typer.echo(
+            f"museslang: {summary.errored} of {summary.results} results errored "
+            f"(--fail-on-error {fail_on_error}); the first: {_first_error(outcome.results)}",
+            err=True,
+        )
         raise typer.Exit(1)
+
+
+def _error_limit(text: str):
+    """--fail-on-error as a test of (errored, results): any error (`any`), none (`never`),
+    at least N errored (a whole number), or at least a share of the results (0.1, 10%)."""
+    word = text.strip().lower()
+    if word in ("any", "true"):
+        return lambda errored, total: errored > 0
+    if word in ("never", "none", "false"):
+        return lambda errored, total: False
+    try:
+        value = float(word[:-1]) / 100 if word.endswith("%") else float(word)
+    except ValueError:
+        raise _fail(f"--fail-on-error takes any, never, a count or a share, not {text!r}") from None
+    if value <= 0:
+        raise _fail("--fail-on-error must be above 0 (or never)")
+    if value < 1 or word.endswith("%"):
+        return lambda errored, total: total > 0 and errored / total >= value
+    if not value.is_integer():
+        raise _fail("--fail-on-error: a count is a whole number; a share is below 1")
+    return lambda errored, total: errored >= value
+
+
+def _first_error(results) -> str:
+    first = next((r for r in results if getattr(r, "status", "ok") != "ok"), None)
+    error = getattr(first, "error", None) if first is not None else None
+    return f"{first.id}: {error}" if first is not None and error else "see results.jsonl"
 
 
 def _where(file: Path) -> str:
@@ -608,6 +712,7 @@ def _model_settings(
     tensor_parallel: int,
     gpu_memory: float | None,
     max_model_len: int | None,
+    kv_cache_space: float | None = None,
 ) -> dict[str, object]:
     """The sampling and engine options every model command shares, checked."""
     if not 0 < top_p <= 1:
@@ -622,11 +727,13 @@ def _model_settings(
         raise _fail("--gpu-memory must be above 0 and at most 1")
     if max_model_len is not None and max_model_len < 1:
         raise _fail("--max-model-len must be positive")
+    if kv_cache_space is not None and kv_cache_space <= 0:
+        raise _fail("--kv-cache-space must be positive (GiB)")
     return {
         "top_p": top_p, "repetition_penalty": repetition_penalty,
         "stop": tuple(s for s in stop or () if s), "threads": threads,
         "tensor_parallel": tensor_parallel, "gpu_memory": gpu_memory,
-        "max_model_len": max_model_len,
+        "max_model_len": max_model_len, "kv_cache_space": kv_cache_space,
     }  # fmt: skip
 
 
@@ -634,11 +741,19 @@ def _lora_fits(lora: Path | None, agent: str | None) -> None:
     """An adapter only means something to a model this process loads."""
     if lora is None:
         return
-    if (agent or "").partition(":")[0] not in {"vllm", "hf"}:
-        raise _fail("--lora applies to vllm:MODEL and hf:PATH agents (serve adapters for "
-                    "openai: with vllm serve --lora-modules)")  # fmt: skip
+    if (agent or "").partition(":")[0] not in {"vllm", "hf", "vllm-serve"}:
+        raise _fail("--lora applies to vllm:MODEL, vllm-serve:MODEL and hf:PATH agents (serve "
+                    "adapters for openai: with vllm serve --lora-modules)")  # fmt: skip
     if not lora.is_dir():
         raise _fail(f"--lora {lora} is not a folder")
+
+
+def _served_here(cluster: ClusterOptions | None, *specs: str) -> None:
+    """vllm-serve: starts its server on this machine, for this process's backends; Ray
+    actors build their own backends elsewhere."""
+    if cluster is not None and any(s.partition(":")[0] == "vllm-serve" for s in specs):
+        raise _fail("vllm-serve: runs its server on this machine and not with --ray: start "
+                    "vllm serve on the cluster and use openai:MODEL --base-url")  # fmt: skip
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -770,7 +885,7 @@ def generate(
         str,
         typer.Option(
             help="The agent that demonstrates: reference:oracle (offline), "
-            "openai:MODEL, vllm:MODEL or hf:PATH."
+            "openai:MODEL, vllm:MODEL, vllm-serve:MODEL or hf:PATH."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, val.jsonl.")],
@@ -788,7 +903,7 @@ def generate(
     max_tokens: MaxTokens = 1024,
     tool_mode: ToolMode = "tools",
     lora: Annotated[
-        Path | None, typer.Option(help="A LoRA adapter for vllm: or hf: teachers.")
+        Path | None, typer.Option(help="A LoRA adapter for vllm:, vllm-serve: or hf: teachers.")
     ] = None,
     cache: Cache = None,
     progress: ShowProgress = True,
@@ -799,6 +914,7 @@ def generate(
     tensor_parallel: TensorParallel = 1,
     gpu_memory: GpuMemory = None,
     max_model_len: MaxModelLen = None,
+    kv_cache_space: KvCacheSpace = None,
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
@@ -830,7 +946,7 @@ def generate(
     if resume and not (out / "episodes").exists():
         raise _fail(f"nothing to resume in {out}")
     settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
-                               gpu_memory, max_model_len)  # fmt: skip
+                               gpu_memory, max_model_len, kv_cache_space)  # fmt: skip
     options = BackendOptions(
         **settings,  # type: ignore[arg-type]
         base_url=base_url,
@@ -840,9 +956,11 @@ def generate(
         tool_mode=tool_mode,
         cache_dir=str(cache) if cache else None,
         lora=str(lora) if lora else None,
+        log_dir=str(out),  # a server museslang starts logs here
     )
     options.register_secrets()
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, None)
+    _served_here(cluster, teacher, users)
     try:
         if cluster is None:
             agent = GuidedAgent(make_agent(teacher, options))

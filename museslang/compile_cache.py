@@ -176,7 +176,7 @@ def load(spec: Path, seed: int | None) -> Hit | None:
     return Hit(compiled, str(manifest.get("diagnostics", "")))
 
 
-def passed_check(spec: Path, gate: bool) -> tuple[str, str] | None:
+def passed_check(spec: Path, gate: object) -> tuple[str, str] | None:
     """A clean `check` of `spec` (its warnings, its ok line) when nothing it read has
     changed since: a second check of an unchanged spec parses nothing."""
     if folder() is None:
@@ -188,7 +188,7 @@ def passed_check(spec: Path, gate: bool) -> tuple[str, str] | None:
     return (warnings, line) if isinstance(warnings, str) and isinstance(line, str) else None
 
 
-def store_check(spec: Path, gate: bool, made: Made, spec_sha256: str, warnings: str,
+def store_check(spec: Path, gate: object, made: Made, spec_sha256: str, warnings: str,
                 line: str) -> None:  # fmt: skip
     """Keep a clean check's output (see `passed_check`)."""
     fields = {"warnings": warnings, "ok": line, "spec_sha256": spec_sha256}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from museslang.diagnostics import Diagnostics
 from museslang.ir import models as ir
+from museslang.lower import redraws
 from museslang.lower.episodes import LowerContext, LoweringError, lower_episode
 from museslang.lower.expand import plan
 from museslang.prompts import search_template
@@ -62,12 +63,13 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def compile_path(path: Path, seed: int | None = None) -> CompileResult:
+def compile_path(path: Path, seed: int | None = None, strict: bool = False) -> CompileResult:
+    """`strict`: an episode drawn again is an error, not a count (`check --strict`)."""
     with collector_paused():
-        return _compile(path, seed)
+        return _compile(path, seed, strict)
 
 
-def _compile(path: Path, seed: int | None) -> CompileResult:
+def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResult:
     result = check_path(path)
     if not result.ok or result.checked is None:
         return result
@@ -104,6 +106,9 @@ def _compile(path: Path, seed: int | None) -> CompileResult:
                 )
                 break
     result.sources.update(lc.sources)
+    populations = {sc.name or "scenario": sc.population.head
+                   for sc in checked.scenarios if sc.population is not None}  # fmt: skip
+    redraws.diagnose(lc.redraws.values(), populations, result.diagnostics, strict)
     result.timings["lower"] = time.perf_counter() - t0
     result.inputs = [m.source.path for m in program.modules.values()]
     result.modules = [(program.ir_name(k), m.source.path) for k, m in program.modules.items()]

@@ -73,8 +73,12 @@ CODES: dict[str, str] = {
     "E071": "expression type error",
     "E072": "invalid family declaration",
     "E073": "fact missing or of the wrong type",
+    "E074": "a success goal nothing the agent does can change",
     # the oracle gate (museslang check)
     "E060": "the reference oracle cannot pass an episode",
+    "E061": "a generated episode drawn again (check --strict)",
+    "E062": "a damaged oracle play still succeeds (the mutation audit)",
+    "E063": "a success goal no damage to the oracle's play can fail",
     # warnings
     "W001": "unused declaration",
     "W002": "unused import",
@@ -84,6 +88,10 @@ CODES: dict[str, str] = {
     "W006": "the reference oracle cannot pass an episode that has no answer (see W005)",
     "W007": "reference id shared by two orders",
     "W008": "a goal no action can change",
+    "W009": "a scenario keeps few of its draws (the others were drawn again)",
+    "W010": "a draw can fall outside an action's declared range",
+    "W011": "a text fact holds option ids",
+    "W012": "a scripted user broke what they declared (the simulated-user audit)",
 }
 
 

@@ -21,6 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from museslang import families
+from museslang.audit import FamilyScore, sampled
+from museslang.audit import audit as run_audit
+from museslang.audit import diagnose as diagnose_audit
 from museslang.compiler import CompileResult
 from museslang.ir.models import EpisodeGraph, Source
 from museslang.metrics.goals import goal_name, met
@@ -104,8 +107,8 @@ def _goal_failures(episode: EpisodeGraph, result: EpisodeResult) -> list[Failure
     return out
 
 
-def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
-    """Run the oracle on every episode; the ones it cannot pass, with their blame."""
+def played(episodes: list[EpisodeGraph]) -> list[EpisodeResult]:
+    """Every episode played by the reference oracle with scripted users, and scored."""
     options = BackendOptions()
     agent = make_agent(DEFAULT_AGENT, options)
     users = make_users("scripted", options)
@@ -114,10 +117,20 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
     async def play() -> list:
         return await asyncio.gather(*(engine.run(e) for e in episodes))
 
+    runs = asyncio.run(play())
+    pairs = zip(episodes, runs, strict=True)
+    return [to_result(e, run, agent.spec, users.spec) for e, run in pairs]
+
+
+def failures(
+    episodes: list[EpisodeGraph], results: list[EpisodeResult] | None = None
+) -> list[Failure]:
+    """Run the oracle on every episode (or read its `results`); the ones it cannot pass,
+    with their blame."""
+    results = played(episodes) if results is None else results
     families.load()  # each family's hooks register its blame
     out = []
-    for episode, run in zip(episodes, asyncio.run(play()), strict=True):
-        result = to_result(episode, run, agent.spec, users.spec)
+    for episode, result in zip(episodes, results, strict=True):
         if result.status != "ok":
             why = f"the oracle errored: {result.error}"
             out.append(Failure(episode.id, "-", episode.source, why))
@@ -133,10 +146,28 @@ def failures(episodes: list[EpisodeGraph]) -> list[Failure]:
     return out
 
 
+@dataclass
+class GateReport:
+    """What the gate found: episodes the oracle fails, the mutation audit's scores per
+    family, and the simulated-user audit's findings on the oracle's episodes."""
+
+    failed: int = 0
+    audit: dict[str, FamilyScore] | None = None
+    findings: int = 0
+
+
 def oracle_gate(result: CompileResult) -> int:
-    """Add an error per distinct failure to `result.diagnostics`; returns the episodes failed."""
+    """Add an error per distinct failure to `result.diagnostics`; returns the episodes failed.
+    (The gate alone, as the language server runs it on a save; `check` runs `gate`.)"""
+    return gate(result, audit="off").failed
+
+
+def gate(result: CompileResult, audit: str = "sample") -> GateReport:
+    """The oracle gate, then the mutation audit (`sample`: audit.sampled; `all`: every
+    episode; `off`) on the oracle's results, and the simulated users' findings on them
+    (W012: a scripted user that breaks what it declared is the spec's or family's bug)."""
     if result.compiled is None or result.checked is None:
-        return 0
+        return GateReport()
     program = result.checked.program
     display = {program.ir_name(name): name for name in program.modules}
     declared = {
@@ -144,7 +175,9 @@ def oracle_gate(result: CompileResult) -> int:
         for sc in result.checked.scenarios
         for e in [sc, *sc.users, *sc.resources, *sc.orders, *sc.goals]
     }
-    found = failures(result.compiled.episodes)
+    episodes = result.compiled.episodes
+    results = played(episodes)
+    found = failures(episodes, results)
     grouped: dict[tuple[object, str, bool], list[Failure]] = {}
     for f in found:
         where = (f.source.file, f.source.line, f.source.column) if f.source else None
@@ -170,4 +203,47 @@ def oracle_gate(result: CompileResult) -> int:
             result.diagnostics.warning(SOFT_CODE, message, span, hint=SOFT_HINT)
         else:
             result.diagnostics.error(CODE, message, span, hint=HINT)
-    return sum(not f.soft for f in found)
+    report = GateReport(failed=sum(not f.soft for f in found))
+
+    def where(source: Source | None) -> Span | None:
+        if source is None:
+            return None
+        file = display.get(source.file, source.file)
+        entity = declared.get((file, source.line, source.column))
+        if entity is not None:
+            return entity.head
+        return Span(file, source.line, source.column, source.line, source.column + 1)
+
+    if audit != "off":
+        chosen = {e.id for e in (episodes if audit == "all" else sampled(episodes))}
+        pairs = [(e, r) for e, r in zip(episodes, results, strict=True) if e.id in chosen]
+        report.audit = run_audit(pairs)
+        written = {s.name: s.entity for s in result.checked.symbols if s.kind == "family"}
+
+        def locate(family: str, episode: EpisodeGraph | None, goal: str | None) -> Span | None:
+            fd = written.get(family)
+            if fd is not None:
+                goals = {g.name: g for g in getattr(fd, "goals", [])}
+                return goals[goal].head if goal in goals else fd.head
+            return where(episode.source) if episode is not None else None
+
+        diagnose_audit(report.audit, locate, result.diagnostics)
+    report.findings = sum(len(r.findings) for r in results)
+    flagged = [(e, r) for e, r in zip(episodes, results, strict=True) if r.findings]
+    if flagged:
+        e, r = flagged[0]
+        f = r.findings[0]
+        who = next((p for p in e.participants if p.id == f.user), None)
+        more = f" and {report.findings - 1} more" if report.findings > 1 else ""
+        result.diagnostics.warning(
+            USER_CODE,
+            f"scripted user {f.user} broke what they declared in episode {e.id} ({f.check}: "
+            f"{f.detail}){more}",
+            where(who.source if who is not None else e.source),
+            hint="the simulated-user audit checks each message against what its user "
+            "declared and knows (docs/families.md)",
+        )
+    return report
+
+
+USER_CODE = "W012"

@@ -53,7 +53,8 @@ def errors(spec: Path) -> list[tuple[str, str, int, int]]:
     return [(d.code, d.message, d.span.line, d.span.column) for d in result.diagnostics.errors]
 
 
-WITHIN = 'holds: "sum(u in users: grant_t[u].amount) <= budget"'
+WITHIN = 'holds: "sum(u in users: default(grant_t[u].amount, 0)) <= budget"'
+SUCCESS = "success: [top_floors, floors_by_authority, within_budget, discreet]"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_a_success_goal_that_cannot_be_evaluated_fails_with_its_reason(tmp_path:
     granted = "count(u in users where grant_t[u].amount > 0)"
     mean = f'holds: "sum(u in users: grant_t[u].amount) / {granted} >= 0"'
     spec = family(tmp_path, (WITHIN, mean),
-                  ("success: [top_floors, within_budget]", "success: [within_budget]"))  # fmt: skip
+                  (SUCCESS, "success: [within_budget]"))  # fmt: skip
     assert errors(spec) == []
     out = tmp_path / "run"
     done = runner.invoke(app, ["eval", str(spec), "--agent", "reference:refuse", "--out",
@@ -108,10 +109,12 @@ def test_a_goal_the_oracle_cannot_evaluate_fails_the_compile(tmp_path: Path) -> 
 def test_a_goal_or_metric_named_like_a_computed_metric_is_an_error(tmp_path, name) -> None:
     edits = [
         ("goal within_budget {", f"goal {name} {{"),
-        ("success: [top_floors, within_budget]", f"success: [top_floors, {name}]"),
+        (SUCCESS,
+         f"success: [top_floors, floors_by_authority, {name}, discreet]"),
     ]
     if name == "success":
-        edits[1] = ("success: [top_floors, within_budget]", "success: [top_floors]")
+        edits[1] = (SUCCESS,
+                    "success: [top_floors, floors_by_authority, discreet]")
     spec = family(tmp_path, *edits)
     assert [(c, m) for c, m, *_ in errors(spec)] == [
         ("E072", f"'{name}' is a metric museslang computes for every family")

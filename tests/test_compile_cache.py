@@ -55,9 +55,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     calls: list[Path] = []
     real = museslang.compiler.compile_path
 
-    def counting(path, seed=None):
+    def counting(path, seed=None, **options):
         calls.append(path)
-        return real(path, seed)
+        return real(path, seed, **options)
 
     monkeypatch.setattr(museslang.compiler, "compile_path", counting)
     return calls

@@ -122,7 +122,8 @@ def test_the_files_load_with_datasets(tmp_path: Path) -> None:
 def test_bad_generate_arguments_are_one_message(tmp_path: Path) -> None:
     args = ["generate", "specs/meeting.muses", "--out", str(tmp_path / "x")]
     lora = runner.invoke(app, [*args, "--teacher", "reference:oracle", "--lora", str(tmp_path)])
-    assert lora.exit_code == 2 and "--lora applies to vllm:MODEL and hf:PATH" in lora.output
+    message = "--lora applies to vllm:MODEL, vllm-serve:MODEL and hf:PATH"
+    assert lora.exit_code == 2 and message in lora.output
     val = runner.invoke(app, [*args, "--teacher", "reference:oracle", "--val", "1.5"])
     assert val.exit_code == 2 and "--val must be" in val.output
     resume = runner.invoke(app, [*args, "--teacher", "reference:oracle", "--resume"])

@@ -16,12 +16,16 @@ from itertools import product
 from museslang import families
 from museslang.authored import constant
 from museslang.authored import expr as E
+from museslang.authored.bounds import Bounds, outside
+from museslang.authored.evaluate import show
 from museslang.authored.types import (
     BOOL,
     FACT_TYPES,
+    NONE,
     NUMBER,
     OPTION,
     PARAM_TYPES,
+    TEXT,
     USER,
     Checker,
     ExprTypeError,
@@ -32,12 +36,15 @@ from museslang.authored.types import (
 )
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.ir import models as ir
-from museslang.prompts import PromptError, parse_template
+from museslang.prompts import PromptError, parse_template, variables_of
 from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef
 from museslang.semantics.types import NamedAt
 from museslang.source import Span
 
 RESERVED_USER = ("id", "name", "role", "authority", "required")
+# what a user's `opening:`, `reply:` and a play's `tell:` see besides the facts
+# (plays.context); `reply:` also sees `message` and `turn`
+TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
 MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
 
 
@@ -52,6 +59,7 @@ class FamilyChecker:
         self.errors_before = len([d for d in diags.items if d.severity == "error"])
         self.reads = Reads()
         self.goal_reads: dict[str, Reads] = {}
+        self.option_facts: set[str] = set()  # text facts W011 warned about
 
     # ---- entry ------------------------------------------------------------------------
     def run(self) -> ir.AuthoredFamily | None:
@@ -93,10 +101,19 @@ class FamilyChecker:
         )
         self._expressions(fam)
         fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
+        texts = [(f"tell:{p.name}", p) for p in fd.plays if p.tell] + [
+            (name, fd) for name in ("opening", "reply") if getattr(fd, name)
+        ]
+        fam.at = {
+            key: self.source_of(self.located(owner, key.partition(":")[0]).span(0))
+            for key, owner in texts
+        } | {f"play:{p.name}": self.source_of(p.head) for p in fd.plays}
         if not any(p.name == "oracle" for p in fd.plays):
             hint = "add `play oracle { search: ACTION }` or `play oracle { calls: [...] }`"
             self._error(f"family '{name}' has no oracle", fd.head, hint)
         self._success(fam)
+        if len([d for d in self.diags.items if d.severity == "error"]) == self.errors_before:
+            self._ranges(fam)
         self._templates(fam)
         self._unused(fam)
         errors = len([d for d in self.diags.items if d.severity == "error"])
@@ -225,6 +242,17 @@ class FamilyChecker:
             return None
         finally:
             self._merge(checker.reads)
+        for compared, fact in checker.option_ids:
+            if fact in self.option_facts:
+                continue  # one warning per fact: the first comparison
+            self.option_facts.add(fact)
+            self.diags.warning(
+                "W011",
+                f"fact '{fact}' is compared with an option's id: it holds option ids",
+                where.span(compared.start, compared.end),
+                hint=f"declare fact {fact} `type: option`: each value is then checked against "
+                "the scenario's options, and it reads as the option (`u.shift.hours`)",
+            )
         bad = next(constant.problems(node), None)
         if bad is not None:  # it would fail on every episode: never a silent none
             part, why = bad
@@ -253,10 +281,18 @@ class FamilyChecker:
                 continue
             scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
             reads, where = Reads(), self.located(f, "draw")
+            # an `option` fact draws an option, or an option's id (checked per scenario)
+            want = None if f.type == "option" else FACT_TYPES[f.type]
             got = self.typed(
-                fam, where, scope, FACT_TYPES[f.type], f"the draw of '{f.name}'", draw=True,
-                reads=reads,
-            )  # fmt: skip
+                fam, where, scope, want, f"the draw of '{f.name}'", draw=True, reads=reads
+            )
+            if got is not None and want is None and got[1] not in (OPTION, TEXT, NONE):
+                self.diags.error(
+                    "E071",
+                    f"the draw of '{f.name}' must be an option (or an option's id), "
+                    f"not {describe(got[1])}",
+                    where.span(got[0].start, got[0].end),
+                )
             if got is not None:
                 drawn[f"{f.of}.{f.name}"] = (f, where, reads)
         self._draw_order(drawn)
@@ -282,9 +318,14 @@ class FamilyChecker:
             if kind == "goal" and got is not None:
                 self.goal_reads[m.name or "?"] = reads
                 if not reads.actions and not reads.told:
-                    self.diags.warning(
-                        "W008",
-                        f"goal '{m.name}' reads no action: nothing the agent does changes it",
+                    # a success criterion nothing can change decides every episode alike:
+                    # an error (no mutation of the oracle's play could fail it)
+                    decides = any(s.name == m.name for s in fd.success)
+                    report = self.diags.error if decides else self.diags.warning
+                    report(
+                        "E074" if decides else "W008",
+                        f"{'success ' * decides}goal '{m.name}' reads no action: nothing the "
+                        "agent does changes it",
                         m.at("holds"),
                         hint="a goal is about the outcome: read a call of an action "
                         "(ACTION[u].PARAM, ACTION.PARAM) or what users were told (told(u, ...))",
@@ -413,6 +454,51 @@ class FamilyChecker:
                     or "goals: " + ", ".join(sorted(goals)),
                 )
 
+    # ---- ranges -----------------------------------------------------------------------
+    def _ranges(self, fam: ir.AuthoredFamily) -> None:
+        """W010 where a draw can push an oracle call, or the value a goal holds an action's
+        parameter to, outside the parameter's declared range (authored/bounds.py)."""
+        actions = {a.name: a for a in fam.actions}
+        for pd, play in zip(
+            [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)], fam.plays,
+            strict=False,
+        ):
+            for call in play.calls:
+                scope = {}
+                if call.each is not None:
+                    var, _, domain = call.each.partition(" in ")
+                    scope[var.strip()] = "user" if domain.strip().startswith("users") else "option"
+                for key, text in call.args.items():
+                    allowed = Bounds(fam, {}).param(call.action, key)
+                    got = Bounds(fam, scope).of(E.parse(text))
+                    how = outside(got, allowed) if got and allowed else None
+                    if how:
+                        p = next(x for x in actions[call.action].params if x.name == key)
+                        self.diags.warning(
+                            RANGE_CODE,
+                            f"play {play.name}: {call.action}'s {key} can be {how}, outside "
+                            f"{key}: {show(p.low)}..{show(p.high)}",
+                            pd.at("calls"),
+                            hint=RANGE_HINT if play.name == "oracle" else
+                            "the engine refuses a call outside the range: the player's call "
+                            "is lost in those episodes",
+                        )
+        goals = [(m, "holds") for m in self.fd.goals if m.holds]
+        for m, name in goals:
+            scope = {"u": "user"} if m.per == "user" else {}
+            where = self.located(m, name)
+            for node in E.walk(E.parse(where.text)):
+                found = _out_of_range(Bounds(fam, scope), node)
+                if found is not None:
+                    param, how, allowed = found
+                    self.diags.warning(
+                        RANGE_CODE,
+                        f"goal '{m.name}' holds {param} (which takes {allowed}) to a value "
+                        f"that can be {how}",
+                        where.span(node.start, node.end),
+                        hint=RANGE_HINT,
+                    )
+
     def _templates(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
         texts = [(fd, "opening"), (fd, "reply"), (fd, "brief")]
@@ -425,6 +511,27 @@ class FamilyChecker:
                 parse_template(text)
             except PromptError as exc:
                 self.diags.error("E050", f"template error in `{name}`: {exc}", entity.at(name))
+                continue
+            if name != "brief":  # the brief is shown to the agent as written
+                self._variables(fam, entity, name, text)
+
+    def _variables(self, fam: ir.AuthoredFamily, entity, name: str, text: str) -> None:
+        """Every variable a user's template reads must be one the user has: a template
+        that names `cap_hours` when the fact is `max_hours` would fail in every episode."""
+        known = [*TEMPLATE_NAMES, *(f.name for f in fam.facts if f.of in ("user", "scenario"))]
+        if name == "reply":
+            known += ["message", "turn"]
+        for var in sorted(variables_of(text) - set(known)):
+            found = re.search(rf"(?<![\w.]){re.escape(var)}(?!\w)", text)
+            where = self.located(entity, name)
+            span = where.span(found.start(), found.end()) if found else entity.at(name)
+            self.diags.error(
+                "E050",
+                f"`{name}` uses '{var}', which no user of family {fam.name} has",
+                span,
+                hint=did_you_mean(var, known)
+                or "a user's templates see: " + ", ".join(sorted(set(known))),
+            )
 
     def _unused(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
@@ -461,6 +568,41 @@ def computed_names() -> set[str]:
     from museslang.metrics.registry import CROSS_EPISODE, common_outputs
 
     return {SUCCESS, *CROSS_EPISODE, *common_outputs()}
+RANGE_CODE = "W010"
+RANGE_HINT = (
+    "an episode whose draw falls outside cannot be passed by the oracle and is drawn again, "
+    "so the benchmark loses those cases: widen the range or narrow the draw"
+)
+_FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "=="}
+
+
+def _out_of_range(b: Bounds, node: E.Node) -> tuple[str, str, str] | None:
+    """A comparison of a ranged action parameter with a value a draw can put beyond the
+    range, so that no call can meet it: (the parameter, how far, its range)."""
+    if not isinstance(node, E.BinOp) or node.op not in _FLIP:
+        return None
+    for param, other, op in ((node.left, node.right, node.op),
+                             (node.right, node.left, _FLIP[node.op])):  # fmt: skip
+        kind = b.kind(param.obj) if isinstance(param, E.Attr) else None
+        if kind is None or not kind.startswith("call:"):
+            continue
+        allowed = b.param(kind[5:], param.name)  # type: ignore[union-attr]
+        value = b.of(other)
+        if allowed is None or value is None:
+            continue
+        low, high = allowed
+        if op == "==":
+            how = outside(value, allowed)
+        elif op in (">=", ">"):  # param >= value: a value above the top cannot be met
+            how = outside((low, value[1]), allowed) if value[1] > high or (
+                op == ">" and value[1] >= high) else None  # fmt: skip
+        else:
+            how = outside((value[0], high), allowed) if value[0] < low or (
+                op == "<" and value[0] <= low) else None  # fmt: skip
+        if how:
+            name = f"{kind[5:]}.{param.name}"  # type: ignore[union-attr]
+            return name, how, f"{show(low)}..{show(high)}"
+    return None
 
 
 def _searchable(p: ir.ParamSpec) -> bool:

@@ -3,8 +3,12 @@
 The checker has typed every expression, so evaluation trusts the types. The one
 rule a reader must know: what an action never taken reads as. A call that was not made
 is `none`; `none` in arithmetic counts as 0 and any comparison with it (other than
-`== none`) is false, so `grant[u].amount >= u.floor` is false for a user granted
-nothing, and `sum(u in users: grant[u].amount)` counts them as 0.
+`== none`) is false. A goal that reads a call never made is *not met*, whatever the
+rest of it says: otherwise `u.worked + assign[u].shift.hours <= u.max_hours` would hold
+for every user an agent assigned nothing, and an agent that does nothing would pass.
+A goal that means otherwise says so: `called(assign[u]) or ...` asks whether the call
+was made, and `default(grant[u].amount, 0)` gives the value to read instead. Metrics
+keep the plain rule (a grant never made adds 0 to what was spent).
 """
 
 from __future__ import annotations
@@ -73,6 +77,13 @@ def evaluate(text: str, world: World, scope: dict[str, Any] | None = None) -> An
     return Evaluator(world).eval(parsed(text), scope or {})
 
 
+def holds(text: str, world: World, scope: dict[str, Any] | None = None) -> bool:
+    """A goal's condition: true, and no call it read was missing (module docstring)."""
+    ev = Evaluator(world)
+    value = ev.eval(parsed(text), scope or {})
+    return bool(value) and not ev.missing
+
+
 def number(v: Any) -> float:
     if v is None:
         return 0
@@ -82,6 +93,15 @@ def number(v: Any) -> float:
 class Evaluator:
     def __init__(self, world: World) -> None:
         self.world = world
+        self.missing = False  # a call that was never made was read (and not asked about)
+
+    def guarded(self, node: E.Node, scope: dict[str, Any]) -> Any:
+        """Evaluate `node` where a missing call is expected (`called`, `default`, `== none`)."""
+        before = self.missing
+        try:
+            return self.eval(node, scope)
+        finally:
+            self.missing = before
 
     def eval(self, node: E.Node, scope: dict[str, Any]) -> Any:
         return getattr(self, f"_{type(node).__name__.lower()}")(node, scope)
@@ -100,7 +120,10 @@ class Evaluator:
         if node.name in w.facts:
             return w.facts[node.name]
         calls = w.calls.get(node.name) or []
-        return calls[-1] if calls else None  # an action by name: its last call
+        if not calls:
+            self.missing = True
+            return None
+        return calls[-1]  # an action by name: its last call
 
     def _listlit(self, node: E.ListLit, scope: dict[str, Any]) -> Any:
         return [self.eval(i, scope) for i in node.items]
@@ -134,7 +157,10 @@ class Evaluator:
         if who is None or key is None:
             return None
         mine = [c for c in self.world.calls.get(action, []) if _id(c.args.get(key)) == who.id]
-        return mine[-1] if mine else None
+        if not mine:
+            self.missing = True
+            return None
+        return mine[-1]
 
     def _binop(self, node: E.BinOp, scope: dict[str, Any]) -> Any:
         op = node.op
@@ -142,7 +168,10 @@ class Evaluator:
             return bool(self.eval(node.left, scope)) and bool(self.eval(node.right, scope))
         if op == "or":
             return bool(self.eval(node.left, scope)) or bool(self.eval(node.right, scope))
-        a, b = self.eval(node.left, scope), self.eval(node.right, scope)
+        if op in ("==", "!=") and (_is_none(node.left) or _is_none(node.right)):
+            a, b = self.guarded(node.left, scope), self.guarded(node.right, scope)
+        else:
+            a, b = self.eval(node.left, scope), self.eval(node.right, scope)
         if op in "+-*/":
             x, y = number(a), number(b)
             if op == "+":
@@ -181,8 +210,13 @@ class Evaluator:
     def _call(self, node: E.Call, scope: dict[str, Any]) -> Any:
         if node.binding is not None:
             return self._aggregate(node.fn, node.binding, scope)
-        args = [self.eval(a, scope) for a in node.args]
         fn = node.fn
+        if fn == "called":
+            return self.guarded(node.args[0], scope) is not None
+        if fn == "default":
+            value = self.guarded(node.args[0], scope)
+            return self.eval(node.args[1], scope) if value is None else value
+        args = [self.eval(a, scope) for a in node.args]
         if fn in ("min", "max"):
             values = [number(a) for a in args]
             return min(values) if fn == "min" else max(values)
@@ -250,6 +284,10 @@ class Evaluator:
             return False
         text = self.world.told.get(who.id, "")
         return any(mentions(text, v) for v in (value if isinstance(value, list) else [value]))
+
+
+def _is_none(node: E.Node) -> bool:
+    return isinstance(node, E.Lit) and node.value is None
 
 
 def _id(value: Any) -> str | None:

@@ -10,7 +10,15 @@ from typing import Any
 
 from museslang.authored import expr as E
 from museslang.authored import outcome
-from museslang.authored.evaluate import EvalError, Evaluator, World, evaluate, parsed, show
+from museslang.authored.evaluate import (
+    EvalError,
+    Evaluator,
+    World,
+    evaluate,
+    holds,
+    parsed,
+    show,
+)
 from museslang.ir import models as ir
 from museslang.runtime.explanation import Explanation, Failure, rank
 from museslang.runtime.transcript import EpisodeResult
@@ -52,14 +60,14 @@ def _goal(m: ir.MeasureSpec, w: World) -> str | None:
     """Why the goal does not hold, or None when it does."""
     try:
         if m.per == "episode":
-            if evaluate(m.value, w):
+            if holds(m.value, w):  # as scoring reads a goal (a call never made: not met)
                 return None
             sides = _sides(m.value, w, {})
             return f"goal {m.name} does not hold" + (f": {sides}" if sides else "")
         failing = []
         for user in w.users:
             scope = {"u": user}
-            if (m.where is None or evaluate(m.where, w, scope)) and not evaluate(m.value, w, scope):
+            if (m.where is None or evaluate(m.where, w, scope)) and not holds(m.value, w, scope):
                 sides = _sides(m.value, w, scope)
                 failing.append(user.id + (f": {sides}" if sides else ""))
     except EvalError as exc:

@@ -21,7 +21,6 @@ from museslang.ir import models as ir
 ORIGIN = families.WRITTEN
 INSTALLED: dict[str, ir.AuthoredFamily] = {}
 ACTION_OWNERS: dict[str, str] = {}  # action name -> the authored family that declares it
-DRAW_TRIES = 50  # draws of a generated episode before giving up on the oracle passing it
 
 SCENARIO_READS = ("family", "title", "objective", "metrics", "template", "id", "facts")
 USER_READS = (
@@ -110,6 +109,8 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
         variables=lambda episode: _prompt_variables(fam, episode),
         explain="museslang.authored.explain:explain",
         origin=ORIGIN,
+        mutations="museslang.authored.mutations:mutations",
+        user_checks="museslang.authored.user_checks:checks",
     )
     families.FAMILIES.replace(fam.name, family)
 
@@ -283,7 +284,7 @@ def _blame(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result):
         if goal.per == "user":
             for user, p in zip(w.users, episode.participants, strict=True):
                 chosen = goal.where is None or evaluate(goal.where, w, {"u": user})
-                if chosen and not evaluate(goal.value, w, {"u": user}):
+                if chosen and not outcome.value_of(goal, w, {"u": user}):
                     why = f"goal '{name}' does not hold for {user.id} after the oracle's calls"
                     return p.source or episode.source, why, "facts"
         return episode.source, f"goal '{name}' does not hold after the oracle's calls", "facts"
@@ -300,7 +301,7 @@ def _register_players(fam: ir.AuthoredFamily) -> None:
 
 def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
     def player(view) -> list:
-        from museslang.prompts import render
+        from museslang.prompts import PromptError
         from museslang.runtime.actions import Action, SendMessage, make_action
 
         if view.turn > 1:
@@ -311,11 +312,17 @@ def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
         if play.name == "oracle" and truth is not None and truth.ideal:
             calls = [(c.action, dict(c.args)) for c in truth.ideal]
         else:
-            calls = plays.calls_of(fam, play, w)
+            try:
+                calls = plays.calls_of(fam, play, w)
+            except (plays.PlayError, EvalError) as exc:  # the spec's expression, not museslang
+                where = fam.at.get(f"play:{play.name}") or fam.source
+                at = f"{where.file}:{where.line}:{where.column}: " if where else ""
+                raise PromptError(f"{at}play {play.name} of family {fam.name}: {exc}") from None
         out = []
         if play.tell:
             for user in w.users:
-                text = render(play.tell, plays.context(fam, w, user)).strip()
+                context = plays.context(fam, w, user)
+                text = render_located(fam, f"tell:{play.name}", play.tell, context).strip()
                 if text:
                     out.append(
                         Action(name="send_message", args=SendMessage(to=[user.id], text=text))
@@ -341,18 +348,35 @@ class _Person:
         me = next(u for u in w.users if u.id == user.id)
         self.values = plays.context(fam, w, me)
 
-    def _say(self, template: str | None, **more: Any) -> str | None:
-        from museslang.prompts import render
-
+    def _say(self, name: str, **more: Any) -> str | None:
+        template = getattr(self.fam, name)
         if not template:
             return None
-        return render(template, self.values | more).strip() or None
+        return render_located(self.fam, name, template, self.values | more).strip() or None
 
     def opening(self) -> str | None:
-        return self._say(self.fam.opening)
+        return self._say("opening")
 
     def reply(self, turn: int, incoming) -> str | None:
-        return self._say(self.fam.reply, message="\n".join(m.text for m in incoming), turn=turn)
+        return self._say("reply", message="\n".join(m.text for m in incoming), turn=turn)
+
+
+def render_located(fam: ir.AuthoredFamily, key: str, template: str, values: dict) -> str:
+    """A family's template rendered for one user; an error names where it is written
+    (`stdlib/x.muses:40:5: template error in opening: ...`), not only what failed."""
+    from museslang.prompts import PromptError, render
+
+    try:
+        return render(template, values)
+    except PromptError as exc:
+        where = fam.at.get(key) or fam.source
+        if where is None:
+            raise
+        line = where.line + (exc.line or 1) - 1
+        column = where.column if (exc.line or 1) == 1 else 1
+        raise PromptError(f"{where.file}:{line}:{column}: template error in "
+                          f"`{key.partition(':')[0]}` of family {fam.name}: {exc}",
+                          exc.line) from None  # fmt: skip
 
 
 # ---- lowering ----------------------------------------------------------------------------
@@ -383,11 +407,11 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
     for f in fam.facts:
         if f.of == "scenario" and f.name not in w.facts and f.draw:
             try:
-                w.facts[f.name] = plays.as_json(evaluate(f.draw, w))
+                w.facts[f.name] = _typed(fam, f, evaluate(f.draw, w), w.options, sc.head)
             except EvalError as exc:
                 raise LoweringError(f"drawing '{f.name}': {exc}", sc.head, code="E071") from None
     w.rng = None
-    truth.facts = dict(w.facts)
+    truth.facts = {k: plays.as_json(v) for k, v in w.facts.items()}
     oracle = next(p for p in fam.plays if p.name == "oracle")
     try:
         calls = plays.calls_of(fam, oracle, w)
@@ -403,9 +427,63 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         name, why = failing[0]
         raise LoweringError(f"goal '{name}' cannot be evaluated after the oracle's calls: {why}",
                             sc.head, code="E071")  # fmt: skip
+    refused = refused_call(fam, calls, w)
+    if sc.population is not None and refused is not None:
+        # the engine would refuse the oracle's call: the draw fell outside what the action
+        # takes (a bid above `price: 0..100`); counted as a redraw of its own kind
+        raise RedrawEpisode(f"the oracle's call is refused: {refused[1]}", goal=refused[0])
     if truth.ideal_scores[outcome.SUCCESS] != 1.0 and sc.population is not None:
-        raise RedrawEpisode("the oracle cannot pass this draw")
+        missed = next(
+            (g for g in fam.success if truth.ideal_scores.get(g) not in (None, 1.0)), "success"
+        )
+        raise RedrawEpisode("the oracle cannot pass this draw", goal=missed)
     return {"authored": truth}
+
+
+def refused_call(
+    fam: ir.AuthoredFamily, calls: list[plays.Call], w: World
+) -> tuple[str, str] | None:
+    """The first of the oracle's calls the engine would refuse (a number outside its
+    range, a user or option the episode lacks), as (what, why), or None."""
+    users = {u.id.lower() for u in w.users}
+    options = {o.id.lower() for o in w.options}
+    for name, args in calls:
+        spec = next((a for a in fam.actions if a.name == name), None)
+        for p in spec.params if spec is not None else []:
+            value = args.get(p.name)
+            if p.type == "number" and isinstance(value, int | float):
+                low, high = p.low, p.high
+                if (low is not None and value < low) or (high is not None and value > high):
+                    why = f"{name}({p.name}={show(value)}) is outside {show(low)}..{show(high)}"
+                    return f"{name}.{p.name} out of range", why
+            elif p.type in ("user", "option") and value is not None:
+                known = users if p.type == "user" else options
+                if str(value).lower() not in known:
+                    return f"{name}.{p.name} unknown", f"{name}({p.name}={value}) names no {p.type}"
+    return None
+
+
+def _typed(fam: ir.AuthoredFamily, f: ir.FactSpec, value: Any, options: list, where) -> Any:
+    """A drawn value as the fact's type holds it: an `option` fact's draw must name one of
+    the scenario's options (a catalogue renamed under a draw is an error, not a user on a
+    shift that does not exist)."""
+    from museslang.lower.episodes import LoweringError
+
+    if f.type != "option" or value is None:
+        return value
+    found = outcome.as_option(value, options)
+    if found is None:
+        from museslang.diagnostics import did_you_mean
+
+        ids = [o.id for o in options]
+        raise LoweringError(
+            f"the draw of '{f.name}' gave {plays.as_json(value)!r}, which is no option of "
+            f"this scenario ({', '.join(ids) or 'it has none'})"
+            + (f"; {hint}" if (hint := did_you_mean(str(plays.as_json(value)), ids)) else ""),
+            where,
+            code="E073",
+        )
+    return found
 
 
 def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], list]:
@@ -432,15 +510,21 @@ def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], li
         )
         made.attendance = "required" if p.required else "optional"
         people.append(made)
-    w = World([], [], dict(sc.facts), rng=rng)
+    # a user's draw sees the catalogue and the scenario's given facts, and its own facts
+    # drawn before it (as values: `u.shift.hours` reads the option a draw picked)
+    written = [ir.OptionSpec(id=o.name or "?", title=o.title, facts=dict(o.facts))
+               for o in sc.options]  # fmt: skip
+    options = outcome.catalogue(fam, written)
+    w = World([], options, outcome.resolved(fam, "scenario", sc.facts, options), rng=rng)
     for person in people:
         me = UserV(person.id, person.role, person.authority, person.attendance == "required", {})
         for f in fam.facts:
             if f.of == "user" and f.draw:
                 try:
-                    me.facts[f.name] = plays.as_json(evaluate(f.draw, w, {"u": me}))
+                    drawn_value = evaluate(f.draw, w, {"u": me})
                 except EvalError as exc:
                     raise LoweringError(f"drawing '{f.name}' for {person.id}: {exc}", pop.head,
                                         code="E071") from None  # fmt: skip
-        person.facts = dict(me.facts)
+                me.facts[f.name] = _typed(fam, f, drawn_value, options, pop.head)
+        person.facts = {k: plays.as_json(v) for k, v in me.facts.items()}
     return people, []

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from museslang.authored.evaluate import CallV, EvalError, OptionV, UserV, World, evaluate, number
+from museslang.authored.evaluate import (
+    CallV,
+    EvalError,
+    OptionV,
+    UserV,
+    World,
+    evaluate,
+    holds,
+    number,
+)
 from museslang.ir.models import (
     AuthoredFamily,
     AuthoredTruth,
     EpisodeGraph,
     MeasureSpec,
+    OptionSpec,
     Participant,
 )
 from museslang.runtime.transcript import AGENT, EpisodeResult
@@ -29,16 +39,49 @@ def world(family: AuthoredFamily, episode: EpisodeGraph) -> World:
 def world_of(
     family: AuthoredFamily, participants: list[Participant], truth: AuthoredTruth | None
 ) -> World:
-    """The same, from an episode's parts (while the compiler is still building it)."""
+    """The same, from an episode's parts (while the compiler is still building it). A
+    fact of type `option` holds an option's id; here it becomes that option (`u.shift.hours`
+    reads it), or `none` for an id the catalogue lacks (the check refuses such ids)."""
+    options = catalogue(family, truth.options if truth else [])
     users = [
-        UserV(p.id, p.role, p.authority, p.attendance == "required", dict(p.facts))
+        UserV(
+            p.id,
+            p.role,
+            p.authority,
+            p.attendance == "required",
+            resolved(family, "user", p.facts, options),
+        )
         for p in participants
     ]
-    options = [OptionV(o.id, o.title, dict(o.facts)) for o in (truth.options if truth else [])]
     keys = {
         a.name: next((p.name for p in a.params if p.type == "user"), None) for a in family.actions
     }
-    return World(users, options, dict(truth.facts) if truth else {}, keys=keys)
+    facts = resolved(family, "scenario", truth.facts if truth else {}, options)
+    return World(users, options, facts, keys=keys)
+
+
+def catalogue(family: AuthoredFamily, options: list[OptionSpec]) -> list[OptionV]:
+    """The scenario's options as values; an option's own `option` facts name another."""
+    plain = [OptionV(o.id, o.title, dict(o.facts)) for o in options]
+    return [OptionV(o.id, o.title, resolved(family, "option", o.facts, plain)) for o in plain]
+
+
+def resolved(
+    family: AuthoredFamily, of: str, facts: dict[str, Any], options: list[OptionV]
+) -> dict[str, Any]:
+    """Facts as expressions read them: an `option` fact's id as the option it names."""
+    kinds = {f.name for f in family.facts if f.of == of and f.type == "option"}
+    if not kinds:
+        return dict(facts)
+    return {k: (as_option(v, options) if k in kinds else v) for k, v in facts.items()}
+
+
+def as_option(value: Any, options: list[OptionV]) -> OptionV | None:
+    """The option a value names (an option already, or its id, in any case), or None."""
+    if isinstance(value, OptionV) or value is None:
+        return value
+    wanted = str(value).lower()
+    return next((o for o in options if o.id.lower() == wanted), None)
 
 
 def call_value(w: World, family: AuthoredFamily, action: str, args: dict[str, Any]) -> CallV:
@@ -90,7 +133,7 @@ def measured(m: MeasureSpec, w: World) -> tuple[float | None, str | None]:
     goal = m.kind == "goal"
     if m.per == "episode":
         try:
-            return _score(evaluate(m.value, w)), None
+            return value_of(m, w), None
         except EvalError as exc:
             return (0.0 if goal else None), str(exc)
     values: list[float | None] = []
@@ -99,7 +142,7 @@ def measured(m: MeasureSpec, w: World) -> tuple[float | None, str | None]:
         try:
             if m.where is not None and not evaluate(m.where, w, {"u": u}):
                 continue
-            values.append(_score(evaluate(m.value, w, {"u": u})))
+            values.append(value_of(m, w, {"u": u}))
         except EvalError as exc:
             why = why or f"{exc} (for {u.id})"
             if not goal:
@@ -108,6 +151,14 @@ def measured(m: MeasureSpec, w: World) -> tuple[float | None, str | None]:
     if not values:
         return None, why
     return sum(v for v in values if v is not None) / len(values), why
+
+
+def value_of(m: MeasureSpec, w: World, scope: dict[str, Any] | None = None) -> float | None:
+    """One evaluation of a goal (1 or 0: a goal that reads a call never made is not met)
+    or of a metric (its number)."""
+    if m.kind == "goal":
+        return 1.0 if holds(m.value, w, scope) else 0.0
+    return _score(evaluate(m.value, w, scope))
 
 
 def _score(value: Any) -> float | None:

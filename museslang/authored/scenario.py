@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from museslang.authored import expr as E
 from museslang.diagnostics import Diagnostics, did_you_mean
 from museslang.ir.models import AuthoredFamily
 from museslang.semantics.model import Entity, ScenarioDef
@@ -23,6 +24,8 @@ def _fits(kind: str, value: Any) -> bool:
         return isinstance(value, str)
     if kind == "flag":
         return isinstance(value, bool)
+    if kind == "option":
+        return isinstance(value, str)  # which option it names is checked below
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -31,10 +34,12 @@ _WORDS = {
     "text": "a string",
     "flag": "true or false",
     "list": 'a list of strings ["...", ...]',
+    "option": "the id of one of the scenario's options",
 }
 
 
 def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> None:
+    options = {o.name.lower(): o.name for o in sc.options if o.name}
     owners: list[tuple[str, Entity, dict[str, Any], bool]] = [("scenario", sc, sc.facts, True)]
     owners += [("user", u, u.facts, False) for u in sc.users]
     owners += [("option", o, o.facts, False) for o in sc.options]
@@ -53,6 +58,14 @@ def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> Non
                 )
             elif not _fits(spec.type, value):
                 diags.error(CODE, f"fact '{name}' must be {_WORDS[spec.type]}", where)
+            elif spec.type == "option" and value.lower() not in options:
+                diags.error(
+                    CODE,
+                    f"fact '{name}' names '{value}', which is no option of this scenario",
+                    where,
+                    hint=did_you_mean(value, list(options.values()))
+                    or "options: " + (", ".join(options.values()) or "none"),
+                )
         for name, spec in declared.items():
             if name not in given and not (drawable and spec.draw):
                 label = f"{of} {entity.name}" if of != "scenario" else "the scenario"
@@ -62,6 +75,7 @@ def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> Non
                     where if "facts" in entity.field_spans else entity.head,
                     hint=f"add `facts: {{ {name}: ... }}`",
                 )
+    _drawn_options(fam, sc, options, diags)
     pop = sc.population
     if pop is not None:
         undrawn = [f.name for f in fam.facts if f.of == "user" and not f.draw]
@@ -72,3 +86,27 @@ def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> Non
                 pop.head,
                 hint=f"give fact {undrawn[0]} a draw in family {fam.name}",
             )
+
+
+def _drawn_options(
+    fam: AuthoredFamily, sc: ScenarioDef, options: dict[str, str], diags: Diagnostics
+) -> None:
+    """An `option` fact drawn from written ids (`pick(['mon_day', ...])`) must name this
+    scenario's options: renaming an option under such a draw would put users on a choice
+    that does not exist."""
+    drawn = fam.facts if sc.population is not None else [f for f in fam.facts if f.of == "scenario"]
+    for f in drawn:
+        if f.type != "option" or not f.draw:
+            continue
+        texts = [n.value for n in E.walk(E.parse(f.draw)) if isinstance(n, E.Lit)]
+        for text in [t for t in texts if isinstance(t, str)]:
+            if text.lower() not in options:
+                diags.error(
+                    CODE,
+                    f"the {fam.name} family draws fact '{f.name}' from '{text}', which is no "
+                    "option of this scenario",
+                    sc.head,
+                    hint=did_you_mean(text, list(options.values()))
+                    or "options: " + (", ".join(options.values()) or "none"),
+                )
+

@@ -3,7 +3,8 @@
 Types are short strings: `number`, `bool`, `text`, `user`, `option`, `none`,
 `list[T]`, and `call:ACTION` (one call of an action: its parameters are its fields).
 `none` is what an action never taken reads as; it fits anywhere, which is why a goal can
-say `choose.trip.price <= u.budget` and simply be false before the agent chooses.
+say `choose.trip.price <= u.budget`; a goal that reads a call never made is not met
+(`called(...)` and `default(...)` say what it means instead: `evaluate`).
 Checking also records what each expression reads, for the unused-declaration and
 "no action can change this goal" checks.
 """
@@ -17,7 +18,13 @@ from museslang.diagnostics import did_you_mean
 from museslang.ir.models import AuthoredFamily
 
 NUMBER, BOOL, TEXT, USER, OPTION, NONE = "number", "bool", "text", "user", "option", "none"
-FACT_TYPES = {"number": NUMBER, "text": TEXT, "flag": BOOL, "list": "list[text]"}
+FACT_TYPES = {
+    "number": NUMBER,
+    "text": TEXT,
+    "flag": BOOL,
+    "list": "list[text]",
+    "option": OPTION,
+}
 PARAM_TYPES = {
     "user": USER,
     "users": "list[user]",
@@ -30,7 +37,7 @@ USER_FIELDS = {"id": TEXT, "name": TEXT, "role": TEXT, "authority": NUMBER, "req
 OPTION_FIELDS = {"id": TEXT, "title": TEXT}
 AGGREGATES = {"sum", "mean", "min", "max", "count", "all", "any", "argmax", "argmin"}
 DRAWS = {"uniform", "randint", "pick", "sample", "chance"}
-PLAIN = {"min", "max", "abs", "round", "floor", "ceil", "len", "told", *DRAWS}
+PLAIN = {"min", "max", "abs", "round", "floor", "ceil", "len", "told", "called", "default", *DRAWS}
 FUNCTIONS = sorted(AGGREGATES | PLAIN)
 ARITY = {
     "abs": 1,
@@ -39,6 +46,8 @@ ARITY = {
     "ceil": 1,
     "len": 1,
     "told": 2,
+    "called": 1,
+    "default": 2,
     "uniform": 2,
     "randint": 2,
     "pick": 1,
@@ -85,6 +94,8 @@ class Checker:
     family: AuthoredFamily
     draw: bool = False  # random draws allowed (population `draw:` expressions)
     reads: Reads = field(default_factory=Reads)
+    # text facts compared with an option's id: (the comparison, the fact), for W011
+    option_ids: list[tuple[E.Node, str]] = field(default_factory=list)
 
     def facts_of(self, of: str) -> dict[str, str]:
         return {f.name: FACT_TYPES[f.type] for f in self.family.facts if f.of == of}
@@ -195,6 +206,8 @@ class Checker:
             self.expect(node.right, scope, BOOL, f"each side of '{op}'")
             return BOOL
         left, right = self.infer(node.left, scope), self.infer(node.right, scope)
+        if op in ("==", "!=", "in"):
+            self._option_id(node, scope)
         if op in "+-*/":
             for side, t in ((node.left, left), (node.right, right)):
                 if not fits(t, NUMBER):
@@ -218,6 +231,35 @@ class Checker:
         if op in ("==", "!=") and not (fits(left, right) or fits(right, left)):
             raise ExprTypeError(f"{describe(left)} is never equal to {describe(right)}", node)
         return BOOL
+
+    def _option_id(self, node: E.BinOp, scope: dict[str, str]) -> None:
+        """Note a text fact compared with an option's id (`o.id == u.shift`): the fact
+        holds ids, and typed `option` each of its values would be checked."""
+        sides = (node.left, node.right)
+        if not any(isinstance(n, E.Attr) and n.name == "id" and self._quiet(n.obj, scope) == OPTION
+                   for n in sides):  # fmt: skip
+            return
+        for n in sides:
+            if isinstance(n, E.Attr) and n.name != "id":
+                owner = self._quiet(n.obj, scope)
+                if owner in (USER, OPTION) and self.facts_of(owner).get(n.name) == TEXT:
+                    self.option_ids.append((node, n.name))
+            elif (
+                isinstance(n, E.Name)
+                and n.name not in scope
+                and self.facts_of("scenario").get(n.name) == TEXT
+            ):
+                self.option_ids.append((node, n.name))
+
+    def _quiet(self, node: E.Node, scope: dict[str, str]) -> str | None:
+        """The type of a node already checked, without recording what it reads again."""
+        saved = Reads(set(self.reads.facts), set(self.reads.actions), self.reads.told)
+        try:
+            return self.infer(node, scope)
+        except ExprTypeError:
+            return None
+        finally:
+            self.reads = saved
 
     def _not(self, node: E.Not, scope: dict[str, str]) -> str:
         self.expect(node.operand, scope, BOOL, "what 'not' negates")
@@ -289,6 +331,22 @@ class Checker:
             for a in args:
                 self.expect(a, scope, NUMBER, f"each value of {fn}")
             return NUMBER
+        if fn == "called":
+            t = self.infer(args[0], scope)
+            if not t.startswith("call:") and t != NONE:
+                raise ExprTypeError(
+                    f"called(...) asks whether an action was taken, not about {describe(t)}",
+                    args[0],
+                    "e.g. called(grant[u]) or called(book)",
+                )
+            return BOOL
+        if fn == "default":
+            a, b = self.infer(args[0], scope), self.infer(args[1], scope)
+            if not (fits(a, b) or fits(b, a)):
+                raise ExprTypeError(
+                    f"default(...)'s two values differ: {describe(a)} and {describe(b)}", node
+                )
+            return b if a == NONE else a
         if fn in ("abs", "round", "floor", "ceil", "chance"):
             self.expect(args[0], scope, NUMBER, f"{fn}'s argument")
             return BOOL if fn == "chance" else NUMBER

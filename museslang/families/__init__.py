@@ -91,6 +91,16 @@ class Family:
     # episode and its result and returning a museslang.report.explain.Explanation;
     # None: the core's default, read from its success metrics and goals alone
     explain: str | Callable[[Any, Any], Any] | None = field(default=None, compare=False)
+    # "module:function"s, imported when used (`hook`): the damage its actions allow to the
+    # oracle's play, for the mutation audit ((episode, result) -> [Mutation],
+    # runtime.mutations); and what its simulated users' messages are checked against, for
+    # the simulator audit ((episode, user, text, heard) -> [(check, detail)],
+    # runtime.user_audit)
+    mutations: str | None = None
+    user_checks: str | None = None
+    # an attack family's AgentDojo triple: (the attack axis, the utility metric, the metric
+    # whose value above 0 means the attack succeeded), in summaries, tables and reports
+    triple: tuple[str, str, str] | None = None
 
 
 FAMILIES: Registry[Family] = Registry("scenario family")
@@ -108,6 +118,12 @@ def declared() -> Registry[Family]:
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
             if info.ispkg:
                 found.append(importlib.import_module(f"{__name__}.{info.name}").FAMILY)
+        # museslang's own are declared before any plug-in loads: a plug-in whose entry point
+        # imports more than its declaration would otherwise see no family at all (and
+        # modules that read the families when imported would keep that empty view)
+        for family in sorted(found, key=lambda f: (f.rank, f.name)):
+            _add(family)
+        found = []
         for ep in sorted(entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
             try:
                 family = ep.load()
@@ -149,12 +165,7 @@ def success_metric(name: str) -> str:
 def explainer(name: str) -> Callable[[Any, Any], Any] | None:
     """The family's `explain` hook, imported; None for a family that lends none (or one
     not installed here)."""
-    family = find(name)
-    hook = family.explain if family is not None else None
-    if isinstance(hook, str):
-        module, _, attr = hook.partition(":")
-        hook = getattr(importlib.import_module(module), attr)
-    return hook
+    return hook(find(name), "explain")
 
 
 def template_folders() -> list[Path]:
@@ -192,8 +203,9 @@ def installed() -> list[str]:
 # module is loaded with every stage
 STAGES = ("actions", "checks", "lower")
 # hook modules only the stage named for them loads: the official interchange format, which
-# a check or a run never reads (importing it cost a third of a first `check`)
-ON_REQUEST = frozenset({"muses_bench", "muses_bench_results"})
+# a check or a run never reads (importing it cost a third of a first `check`), and the
+# audits' modules, which `Family.mutations` and `Family.user_checks` name
+ON_REQUEST = frozenset({"muses_bench", "muses_bench_results", "mutations", "user_checks"})
 
 
 def load(*kinds: str) -> Registry[Family]:
@@ -226,3 +238,13 @@ def own_modules(package: str, path: list[str]) -> tuple[str, ...]:
     found = pkgutil.iter_modules(path)
     return tuple(f"{package}.{m.name}" for m in sorted(found, key=lambda m: m.name)
                  if not m.ispkg and m.name != "corpus")  # fmt: skip
+
+
+def hook(family: Family | None, name: str) -> Callable[..., Any] | None:
+    """The function a family names in one of its hook fields ("module:function", imported
+    now, or the function itself), or None."""
+    where = getattr(family, name, None) if family is not None else None
+    if not isinstance(where, str):
+        return where
+    module, _, attr = where.partition(":")
+    return getattr(importlib.import_module(module), attr)

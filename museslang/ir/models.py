@@ -293,7 +293,17 @@ class EpisodeGraph(_Model):
     objective: str | None = None
     cell: dict[str, str | int] = Field(description="sweep axis -> value for this episode")
     sample: int = Field(description="1-based sample number within the cell")
-    seed: int = Field(description="seed this episode was generated with")
+    seed: int = Field(description="the seed that produced this episode (its draw)")
+    redraws: int = Field(
+        default=0,
+        description="draws rejected before this one because the oracle could not pass them",
+        exclude_if=lambda v: not v,
+    )
+    redrawn_from: int | None = Field(
+        default=None,
+        description="with redraws: the seed the sweep gave this episode, whose draw was rejected",
+        exclude_if=lambda v: v is None,
+    )
     variant: str | None = Field(
         default=None, description="metamorphic variant (reorder, rename, template) of `base`"
     )
@@ -319,7 +329,7 @@ class EpisodeGraph(_Model):
 class FactSpec(_Model):
     name: str
     of: Literal["user", "option", "scenario"]
-    type: Literal["number", "text", "flag", "list"]
+    type: Literal["number", "text", "flag", "list", "option"]
     private: bool = False
     draw: str | None = Field(default=None, description="expression that draws or derives it")
     doc: str | None = None
@@ -381,6 +391,12 @@ class AuthoredFamily(_Model):
     reply: str | None = Field(default=None, description="scripted users' reply when addressed")
     plays: list[PlaySpec] = Field(default_factory=list)
     source: Source | None = None
+    at: dict[str, Source] = Field(
+        default_factory=dict,
+        description="where the first character of each template is written (opening, reply, "
+        "tell:PLAY), so that an error rendering it in an episode names file:line:col",
+        exclude_if=lambda v: not v,
+    )
 
 
 class CompiledSpec(_Model):

@@ -20,6 +20,7 @@ from museslang.lower.population import (
     repersona,
 )
 from museslang.lower.protocol import build_protocol
+from museslang.lower.redraws import Redraws
 from museslang.lower.seeds import derive_seed
 from museslang.prompts import PromptError, find_template, read_template, render, template_source
 from museslang.registry import Registry
@@ -78,7 +79,13 @@ POPULATIONS: Registry[Callable[[Drawn], tuple[list[ir.Participant], list[ir.Orde
 
 class RedrawEpisode(Exception):
     """Raised by a family's ground truth when a generated episode is one its reference
-    oracle cannot pass: the episode is drawn again from a seed derived from its own."""
+    oracle cannot pass: the episode is drawn again from a seed derived from its own.
+    `goal` names what failed (a success goal, or the oracle call the engine would
+    refuse), so a scenario that keeps few of its draws can say why."""
+
+    def __init__(self, message: str = "", goal: str = "success") -> None:
+        super().__init__(message)
+        self.goal = goal
 
 
 REDRAWS = 50
@@ -108,6 +115,8 @@ class LowerContext:
     original: ir.EpisodeGraph | None = None
     # template files a diagnostic points into, for rendering it with the source line
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    # (scenario, cell) -> its draws: how many were made and kept, and why the others failed
+    redraws: dict[tuple[str, str], Redraws] = field(default_factory=dict)
 
     def template_text(self, name: str) -> str | None:
         if name not in self.templates:
@@ -140,16 +149,27 @@ def lower_episode(sc: ScenarioDef, planned: Planned, lc: LowerContext) -> ir.Epi
 def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.EpisodeGraph:
     """The episode without its agent prompt (variants change what the prompt shows); a
     generated episode the family's oracle cannot pass is drawn again (RedrawEpisode)."""
+    count = lc.redraws.setdefault((sc.name or "scenario", planned.cell.slug),
+                                  Redraws(sc.name or "scenario", planned.cell.plain()))  # fmt: skip
     for attempt in range(REDRAWS):
         seed = planned.seed if attempt == 0 else derive_seed(planned.seed, "redraw", attempt)
         try:
-            return _draw(sc, planned, slots, lc, random.Random(seed))
-        except RedrawEpisode:
+            episode = _draw(sc, planned, slots, lc, random.Random(seed))
+        except RedrawEpisode as exc:
+            count.draws += 1
+            count.failed[exc.goal] += 1
             continue
+        # counted once it is a draw's outcome: a spec error (LoweringError) is no draw
+        count.draws += 1
+        count.kept += 1
+        if attempt:  # the episode is what this seed drew: say so, and how many went before
+            episode.seed, episode.redraws, episode.redrawn_from = seed, attempt, planned.seed
+        return episode
     where = sc.population.head if sc.population is not None else sc.head
+    worst = count.failed.most_common(1)[0][0] if count.failed else "success"
     raise LoweringError(
-        f"no draw of {REDRAWS} lets the reference oracle pass (its success goals cannot all "
-        "be met): widen the population's draws or the scenario's facts",
+        f"no draw of {REDRAWS} lets the reference oracle pass (most often {worst} fails): "
+        "widen the population's draws or the scenario's facts",
         where,
     )
 
@@ -194,13 +214,18 @@ def _draw(
     ]
     declared = families.get(sc.family)
     metric_names = sc.metrics or list(declared.metrics)
+    cell = planned.cell.plain()
+    if "attack" in declared.axes and "attack" not in cell:
+        # attacks the written users carry count in the per-attack figures like swept ones
+        attacks = sorted({p.attack.name for p in participants if p.attack is not None})
+        cell["attack"] = "+".join(attacks) or "none"
     episode = ir.EpisodeGraph(
         id=sc.id or planned.episode_id,
         scenario=sc.name or "scenario",
         family=sc.family,
         title=sc.title,
         objective=sc.objective,
-        cell=planned.cell.plain(),
+        cell=cell,
         sample=planned.sample,
         seed=planned.seed,
         participants=participants,

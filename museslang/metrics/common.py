@@ -29,3 +29,12 @@ def parse_failures(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Va
     empty = sum(1 for r in replies if not (r.text or "").strip() and not r.tool_calls)
     cut = sum(1 for r in replies if any(note.startswith(CUT) for note in r.notes))
     return {"parse_failures": failed / n, "empty_replies": empty / n, "cut_replies": cut / n}
+
+
+@metric("simulator_errors", None)
+def simulator_errors(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
+    """Messages of simulated users that broke what their user declared or knows (the
+    simulated-user audit's findings, runtime.user_audit): a model-played user who speaks
+    as someone else, invents an availability or ends the chat early makes the episode
+    measure the simulator, not the agent."""
+    return {"simulator_errors": float(len(result.findings))}

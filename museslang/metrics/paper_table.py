@@ -50,6 +50,60 @@ def extra_columns(runs: list[Run]) -> list[tuple[str, str, str]]:
 
 AVG = "Avg"
 FORMATS = ("markdown", "latex", "csv")
+SIM_ERR = "Sim. err."
+TRIPLE = (("benign_utility", "benign util."), ("utility_under_attack", "util. attack"),
+          ("attack_success_rate", "ASR"))  # fmt: skip
+
+
+def _attack_families(runs: list[Run]) -> list[str]:
+    """Families with an AgentDojo triple whose runs hold attacked episodes."""
+    out = []
+    for name in dict.fromkeys(f for run in runs for f in run.families):
+        declared = families.find(name)
+        axis = declared.triple[0] if declared is not None and declared.triple else None
+        if axis and any(r.family == name and str(r.cell.get(axis, "none")) != "none"
+                        for run in runs for r in run.results):  # fmt: skip
+            out.append(name)
+    return out
+
+
+def _simulated(runs: list[Run]) -> bool:
+    """Whether the simulator-error column says anything: model-played users, or findings."""
+    return any(
+        r.users != "scripted" or (r.metrics.get("simulator_errors") or 0) > 0
+        for run in runs
+        for r in run.results
+    )
+
+
+def _triple_cells(runs: list[Run], family: str) -> dict[str, Stat | None]:
+    """The triple over every attack of the runs, pooled (metrics.triple)."""
+    from museslang.metrics.triple import triples
+
+    declared = families.get(family)
+    assert declared.triple is not None
+    pooled: dict[str, list[float]] = {key: [] for key, _ in TRIPLE}
+    for run in runs:
+        mine = [r for r in run.results if r.family == family]
+        for t in triples(mine, *declared.triple).values():
+            for key, _ in TRIPLE:
+                value = getattr(t, key)
+                if value is not None:
+                    pooled[key] += [value] * (t.n if key != "benign_utility" else t.benign_n)
+    short = families.display(family).split()[0].capitalize()
+    return {f"{short} {words}": (Stat(mean=sum(v) / len(v), n=len(v)) if v else None)
+            for (key, words), v in zip(TRIPLE, pooled.values(), strict=True)}  # fmt: skip
+
+
+def _rate(runs: list[Run]) -> Stat | None:
+    per_episode: dict[str, list[float | list[float]]] = {}
+    for run in runs:
+        for r in run.results:
+            value = r.metrics.get("simulator_errors")
+            if isinstance(value, int | float):
+                per_episode.setdefault(f"{run.path}\x1f{r.id}", []).append(float(value > 0))
+    stat = stat_of(per_episode, success=False)
+    return stat if stat.n else None
 
 
 @dataclass
@@ -157,6 +211,7 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
         by_agent.setdefault(run.agent, []).append(run)
     rows = []
     extra = extra_columns(runs)
+    attacked, simulated = _attack_families(runs), _simulated(runs)
     for agent, mine in by_agent.items():
         name, group = (names or {}).get(agent, (agent, None))
         parts = split(mine)
@@ -168,6 +223,10 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
             row.cells[AVG] = _average([row.cells[h] for h, _, _ in columns()])
             for heading, family, metric in extra:
                 row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
+            for family in attacked:
+                row.cells |= _triple_cells([r for f, r in part if f == family], family)
+            if simulated:
+                row.cells[SIM_ERR] = _rate(list({id(r): r for _, r in part}.values()))
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
                 row.name = f"{name} ({', '.join(row.benchmarks)})"
@@ -220,7 +279,8 @@ def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]
         if (c := r.cells[heading]) is not None and isinstance(c.mean, float)
     }
     distinct = sorted({v for v in shown.values() if v > 0}, reverse=True)
-    if len(rows) < 2:
+    if len(rows) < 2 or heading == SIM_ERR or heading.endswith(" ASR"):  # lower is better
+        return {}
         return {}
     return {i: distinct.index(v) + 1 for i, v in shown.items() if v in distinct[:2]}
 

@@ -1,7 +1,8 @@
 """From per-episode results to `summary.json` and the printed table.
 
 Every metric is reported per family, per sweep cell and per value of each
-sweep axis, as mean, standard error and count. With several trials, an
+sweep axis (and per scenario, when a spec has several), as mean, standard error and
+count. With several trials, an
 episode's trials are averaged first and the standard error is taken over
 episodes: trials of one episode are not independent samples, and counting
 them as such would shrink the error bars K-fold. Success-type metrics also
@@ -23,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from museslang.families import find as find_family
 from museslang.metrics.stability import NAME, stability
+from museslang.metrics.triple import Triple, triples
 from museslang.runtime.transcript import EpisodeResult, Usage
 
 
@@ -43,6 +45,19 @@ class Stat(BaseModel):
 class Group(BaseModel):
     episodes: int
     errored: int = Field(description="errored results (episode trials)")
+    redraws: int = Field(
+        default=0,
+        description="draws the compiler rejected before these episodes (the reference oracle "
+        "could not pass them), counted once per episode",
+    )
+    kept: float = Field(
+        default=1.0, description="share of the draws kept: episodes / (episodes + redraws)"
+    )
+    simulator_error_rate: float | None = Field(
+        default=None,
+        description="share of results in which the simulated-user audit flagged a message "
+        "(metric simulator_errors above 0): those measure the simulator as much as the agent",
+    )
     excluded: int = Field(
         default=0,
         description="compat: results the official aggregation leaves out of the means",
@@ -61,6 +76,12 @@ class FamilySummary(Group):
     official: dict[str, Stat] = Field(
         default_factory=dict,
         description="the MUSES Bench paper's metric names, each with museslang's value",
+    )
+    triple: dict[str, Triple] = Field(
+        default_factory=dict,
+        description="an attack family: per attack, benign utility, utility under attack and "
+        "attack success rate (AgentDojo's triple, metrics.triple)",
+        exclude_if=lambda v: not v,
     )
 
 
@@ -163,13 +184,26 @@ def _group(
             if value is not None:
                 column.append(value)
     winners = set(success)
+    drawn = {r.id: r.redraws for r in results if r.variant in (None, "original")}
+    redraws = sum(drawn.values())
+    audited = [
+        v for r in results if isinstance(v := r.metrics.get("simulator_errors"), float | int)
+    ]
     return Group(
+        simulator_error_rate=sum(v > 0 for v in audited) / len(audited) if audited else None,
         episodes=len({r.id for r in results}),
+        redraws=redraws,
+        kept=len(drawn) / (len(drawn) + redraws) if drawn else 1.0,
         errored=sum(r.status != "ok" for r in results),
         excluded=len(results) - len(counted),
         trials=max((r.trial + 1 for r in results), default=1),
         metrics={n: stat_of(v, n in winners) for n, v in columns.items()},
     )
+
+
+def _triple_of(family: str) -> tuple[str, str, str] | None:
+    found = find_family(family)
+    return found.triple if found is not None else None
 
 
 def metric_names(results: Iterable[EpisodeResult]) -> list[str]:
@@ -208,9 +242,12 @@ def summarise(
         success = getattr(find_family(family), "success", ())
         cells: dict[tuple, list[EpisodeResult]] = defaultdict(list)
         axes: dict[str, dict[str, list[EpisodeResult]]] = defaultdict(lambda: defaultdict(list))
+        # two scenarios of one family are never pooled: the scenario is an axis of its own
+        several = len({r.scenario for r in rs}) > 1
         for r in rs:
-            cells[tuple(r.cell.items())].append(r)
-            for axis, value in r.cell.items():
+            cell = {"scenario": r.scenario, **r.cell} if several else r.cell
+            cells[tuple(cell.items())].append(r)
+            for axis, value in cell.items():
                 axes[axis][str(value)].append(r)
         whole = _group(rs, names, success, scheme)
         families[family] = FamilySummary(
@@ -230,6 +267,7 @@ def summarise(
                 for paper, ours in getattr(find_family(family), "official", ())
                 if ours in whole.metrics
             },
+            triple=triples(rs, *declared) if (declared := _triple_of(family)) else {},
         )
     ratios = [x for r in results for x in r.prefix_reuse]
     kept = [r.prefix_kept for r in results if r.prefix_kept is not None]

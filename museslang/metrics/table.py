@@ -25,6 +25,7 @@ SHORT = {
     "weighted_accuracy": "w.acc",
     "capacity_violations": "cap.viol",
     "conflict_resolution": "conflict",
+    "simulator_errors": "sim.err",
 }
 
 
@@ -85,7 +86,7 @@ def tables(summary: RunSummary, width: int = 80) -> list[Table]:
         label_width = max(len(axis or ""), *(len(label) for label, _ in rows))
         n_width = max(len("n"), *(len(str(g.episodes)) for _, g in rows))
         err_width = max(len("err"), *(len(str(g.errored)) for _, g in rows))
-        fixed = label_width + n_width + err_width + 3 * 2 + 4  # padding, and the edges
+        fixed = label_width + n_width + err_width + 3 * 2 + 6  # padding, and the edges
         widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
         parts = _chunks(widths, max(width - fixed, 20))
         for k, columns in enumerate(parts):
@@ -115,9 +116,27 @@ def tables(summary: RunSummary, width: int = 80) -> list[Table]:
             captions.append("MUSES Bench names: " + " · ".join(official))
         if passes := _pass_k(family):
             captions.append(passes)
+        if family.simulator_error_rate is not None:
+            captions.append(f"users flagged in {family.simulator_error_rate:.0%} of results")
+        if family.redraws:
+            captions.append(f"{family.redraws} redraws: {family.kept:.0%} of draws kept")
         if summary.metrics != "default":
             left = f"; {family.excluded} left out of the means" if family.excluded else ""
             captions.append(f"scored with --metrics {summary.metrics}{left}")
         if captions:
             table.caption = "\n".join(captions)
+        if family.triple:
+            out.append(_triple_table(name, family))
     return out
+
+
+def _triple_table(name: str, family: FamilySummary) -> Table:
+    """AgentDojo's triple per attack: utility without it, utility under it, its success."""
+    table = Table(title=f"{name} — attacks (benign utility, utility under attack, attack "
+                  "success rate)", box=box.SIMPLE_HEAD)  # fmt: skip
+    for head in ("attack", "n", "benign util.", "util. attack", "ASR"):
+        table.add_column(head, justify="right", no_wrap=True)
+    for attack, t in family.triple.items():
+        cells = [t.benign_utility, t.utility_under_attack, t.attack_success_rate]
+        table.add_row(attack, str(t.n), *("–" if v is None else f"{v:.2f}" for v in cells))
+    return table

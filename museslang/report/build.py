@@ -152,19 +152,14 @@ def priority_stability(runs: list[Run]) -> Figure:
         return Figure(title, [], [], [], note="No run has metamorphic variants.")
     agents = list(per)
     series = {
-        families.display(f): [
-            (sum(v) / len(v)) if (v := per[a].get(f)) else None for a in agents
-        ]
+        families.display(f): [(sum(v) / len(v)) if (v := per[a].get(f)) else None for a in agents]
         for f in ran
     }
     chart = svg.bar_chart(title.split(":")[0], agents, series, "share stable")
     rows = [
         [
             a,
-            *(
-                f"{sum(v) / len(v):.3f} (n={len(v)})" if (v := per[a].get(f)) else "–"
-                for f in ran
-            ),
+            *(f"{sum(v) / len(v):.3f} (n={len(v)})" if (v := per[a].get(f)) else "–" for f in ran),
         ]
         for a in agents
     ]
@@ -225,8 +220,8 @@ def build(
         for key in FIGURES.names()
         if key.startswith(f"{name}:")
     ]
-    report.figures = [*family_figures, *_other_families(agents), priority_stability(runs),
-                      pass_at_k(agents)]  # fmt: skip
+    report.figures = [*family_figures, *_triples(agents), *_other_families(agents),
+                      priority_stability(runs), pass_at_k(agents)]  # fmt: skip
     known = truth or [({}, "") for _ in runs]
     every = full or [run.results for run in runs]
     if full is None and not all(isinstance(r, EpisodeResult) for run in runs for r in run.results):
@@ -235,6 +230,34 @@ def build(
     report.episodes = collect([RunTruth(run.path, run.agent, results, episodes, note)
                                for run, (episodes, note), results in pairs])  # fmt: skip
     return report
+
+
+def _triples(agents: dict[str, list[EpisodeResult]]) -> list[Figure]:
+    """AgentDojo's triple of each attack family the runs cover: per agent and attack,
+    benign utility, utility under attack and attack success rate (metrics.triple)."""
+    from museslang.metrics.triple import triples
+
+    figures = []
+    seen = dict.fromkeys(r.family for results in agents.values() for r in results)
+    for name in seen:
+        declared = families.find(name)
+        if declared is None or declared.triple is None:
+            continue
+        rows = []
+        for agent, results in agents.items():
+            for attack, t in triples(of_family(results, name), *declared.triple).items():
+                cells = [t.benign_utility, t.utility_under_attack, t.attack_success_rate]
+                rows.append([agent, attack, str(t.n),
+                             *("–" if v is None else f"{v:.3f}" for v in cells)])  # fmt: skip
+        if rows:
+            title = f"{families.display(name).capitalize()}: utility and attack success"
+            note = ("Benign utility is measured on the episodes without the attack that match "
+                    "the attacked ones; an attack that costs utility or gets through shows "
+                    "here, where utility alone hides it.")  # fmt: skip
+            figures.append(Figure(title, [], ["agent", "attack", "n", "benign utility",
+                                              "utility under attack", "attack success"],
+                                  rows, note))  # fmt: skip
+    return figures
 
 
 def _other_families(agents: dict[str, list[EpisodeResult]]) -> list[Figure]:
@@ -256,4 +279,3 @@ def _other_families(agents: dict[str, list[EpisodeResult]]) -> list[Figure]:
         figures += [by_users(agents, name, metric, f"{shown}: {metric.replace('_', ' ')} vs users",
                              metric) for metric in wanted if metric in names]  # fmt: skip
     return figures
-

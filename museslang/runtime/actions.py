@@ -174,16 +174,36 @@ def make_action(name: str, arguments: dict[str, Any], allowed: tuple[str, ...]) 
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or name
-        raise ActionError(f"{name}: {where}: {first['msg']}") from None
+        got = "" if first["type"] == "missing" else f" (got {_json_kind(first['input'])})"
+        raise ActionError(f"{name}: {where}: {first['msg']}{got}") from None
+
+
+def _json_kind(value: Any) -> str:
+    """A value as the model wrote it, named by its JSON type, for error messages."""
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             type(None): "null", int: "a number", float: "a number"}  # fmt: skip
+    text = json.dumps(value, ensure_ascii=False)
+    return f"{kinds.get(type(value), type(value).__name__)} {text[:60]}{'…' * (len(text) > 60)}"
 
 
 def parse_tool_call(name: str, arguments: str, allowed: tuple[str, ...]) -> Action:
+    """The action a tool call names, its arguments checked against the action's schema
+    (the tool's declared parameters) whatever the server said it parsed: a bare string
+    where the object is declared, a required field left out, a value of the wrong type
+    is an `ActionError` that says which."""
     try:
         data = json.loads(arguments or "{}")
     except json.JSONDecodeError as exc:
         raise ActionError(f"{name}: arguments are not JSON ({exc.msg})") from None
     if not isinstance(data, dict):
-        raise ActionError(f"{name}: arguments must be a JSON object")
+        fields = ""
+        if name in allowed and name in kinds():
+            declared = list(kinds().get(name).args.model_fields)
+            fields = f" of {', '.join(declared)}" if declared else ""
+        raise ActionError(
+            f"{name}: arguments must be a JSON object{fields}, as the tool declares; "
+            f"got {_json_kind(data)}"
+        )
     return make_action(name, data, allowed)
 
 

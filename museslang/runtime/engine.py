@@ -35,7 +35,16 @@ from museslang.runtime.actions import (
 from museslang.runtime.chat import ChatError
 from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
 from museslang.runtime.options import BackendError
-from museslang.runtime.transcript import AGENT, BROADCAST, ActionRecord, Message, Reply, Usage
+from museslang.runtime.transcript import (
+    AGENT,
+    BROADCAST,
+    ActionRecord,
+    Finding,
+    Message,
+    Reply,
+    Usage,
+)
+from museslang.runtime.user_audit import UserAudit
 from museslang.safetext import redact
 
 
@@ -91,6 +100,11 @@ class Agent(ABC):
 class UserSimulator(ABC):
     """Plays every user of one episode."""
 
+    async def again(self, user: Participant, turn: int) -> str | None:
+        """The user's latest message asked for again (the simulated-user audit flagged
+        it), or None when it cannot be asked again (a scripted user says the same)."""
+        return None
+
     # whether its users' answers wait on something (a model): then they are asked at once;
     # in-process users are asked one after another, which gives the same answers without
     # a task per user (a queue episode opens with eleven)
@@ -114,6 +128,7 @@ class UserSimulator(ABC):
 
 class UserBackend(ABC):
     spec: str = ""
+    verify: int = 0  # a message the simulated-user audit flags is asked again this often
 
     @abstractmethod
     def for_episode(self, episode: EpisodeGraph, trial: int = 0) -> UserSimulator: ...
@@ -139,6 +154,7 @@ class EpisodeRun:
     prefix_kept: list[float]
     latency_s: float
     error: str | None = None  # why the episode stopped early; the transcript so far is kept
+    findings: list[Finding] = field(default_factory=list)  # the simulated-user audit
     replies: list[Reply] = field(default_factory=list)  # model agents: each reply as written
     conversation: list[dict[str, Any]] = field(default_factory=list)  # the agent's chat
     tools: list[dict[str, Any]] | None = None  # the tool schemas the agent was offered
@@ -260,6 +276,7 @@ class Engine:
     ) -> None:
         sim = self.users.for_episode(episode, trial)
         state.user_usage = sim.usage
+        audit = UserAudit(episode)
         transcript = state.transcript
         records = state.actions
         usage = state.agent_usage
@@ -273,6 +290,7 @@ class Engine:
             transcript.append(hello)
             convo.add_assistant({"role": "assistant", "content": proto.greeting})
             texts = await sim.each(sim.reply(p, 0, [hello]) for p in episode.participants)
+            texts = await self._audited(sim, audit, episode.participants, 0, texts, state)
             openings = [
                 Message(turn=0, sender=p.id, to=[AGENT], text=text)
                 for p, text in zip(episode.participants, texts, strict=True)
@@ -280,10 +298,12 @@ class Engine:
             ]
         elif proto.first == "users":
             texts = await sim.each(sim.opening(p) for p in episode.participants)
+            texts = await self._audited(sim, audit, episode.participants, 0, texts, state)
             for p, text in zip(episode.participants, texts, strict=True):
                 if text:
                     openings.append(Message(turn=0, sender=p.id, to=[AGENT], text=text))
         transcript += openings
+        _place(state.findings, transcript)
         convo.add_user(render_incoming(episode.identity, openings) if openings else KICKOFF)
 
         ending: str | None = None
@@ -324,8 +344,9 @@ class Engine:
                     convo.add_tool_result(call["id"], outcome.get(call["id"], "error: not run"))
             if ending is not None or proto.turns == "single_shot":
                 break
-            replies = await self._replies(episode, sim, turn, transcript)
+            replies = await self._replies(episode, sim, turn, transcript, audit, state)
             transcript += replies
+            _place(state.findings, transcript)
             incoming = render_incoming(episode.identity, replies) if replies else NO_REPLY
             if notes and not message.get("tool_calls"):
                 incoming = "\n".join(f"({n})" for n in notes) + "\n\n" + incoming
@@ -365,8 +386,42 @@ class Engine:
             return note, ok, ends and ok
         return "recorded; the episode is over", True, ends
 
+    async def _audited(
+        self,
+        sim: UserSimulator,
+        audit: UserAudit,
+        people: list[Participant],
+        turn: int,
+        texts: list[str | None],
+        state: EpisodeRun,
+    ) -> list[str | None]:
+        """Each user's message checked against what they declared and know; a flagged
+        one is asked again up to `verify` times, and what is still wrong is recorded."""
+        out: list[str | None] = []
+        for p, text in zip(people, texts, strict=True):
+            found = audit.check(p, turn, text, state.transcript) if text else []
+            tries = 0
+            while found and tries < self.users.verify:
+                again = await sim.again(p, turn)
+                if again is None:
+                    break
+                tries, text = tries + 1, again
+                found = audit.check(p, turn, text, state.transcript) if text else []
+            state.findings += [
+                Finding(turn=turn, user=p.id, check=c, detail=d, regenerated=tries)
+                for c, d in found
+            ]
+            out.append(text)
+        return out
+
     async def _replies(
-        self, episode: EpisodeGraph, sim: UserSimulator, turn: int, transcript: list[Message]
+        self,
+        episode: EpisodeGraph,
+        sim: UserSimulator,
+        turn: int,
+        transcript: list[Message],
+        audit: UserAudit,
+        state: EpisodeRun,
     ) -> list[Message]:
         """Who replies after an agent turn: `addressed`, the users the agent wrote to;
         `broadcast`, everyone (every message reached everyone); `round_robin`, the next
@@ -385,8 +440,20 @@ class Engine:
         else:
             addressed = [p for p in people if p.id in incoming]
         texts = await sim.each(sim.reply(p, turn, incoming.get(p.id, [])) for p in addressed)
+        texts = await self._audited(sim, audit, addressed, turn, texts, state)
         return [
             Message(turn=turn, sender=p.id, to=[AGENT], text=t)
             for p, t in zip(addressed, texts, strict=True)
             if t
         ]
+
+
+def _place(findings: list[Finding], transcript: list[Message]) -> None:
+    """Point each new finding at the message it is about (its user's, on its turn)."""
+    for f in findings:
+        if f.message is None:
+            f.message = next(
+                (i for i in range(len(transcript) - 1, -1, -1)
+                 if transcript[i].sender == f.user and transcript[i].turn == f.turn),
+                None,
+            )  # fmt: skip

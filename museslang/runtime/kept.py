@@ -80,6 +80,11 @@ class Kept:
     prefix_kept: float | None
     agent_usage: Tokens
     user_usage: Tokens
+    scenario: str = ""
+    redraws: int = 0
+    error: str | None = None
+    sample: int = 0
+    users: str = "scripted"
 
     @property
     def key(self) -> tuple[str, int]:
@@ -130,4 +135,5 @@ class Keeper:
             self._share(r.agent), r.variant, r.base, self._share(r.decision) if compared else None,
             self.scores(r.metrics), tuple(self._share(x) for x in r.prefix_reuse),
             r.prefix_kept, self.tokens(r.agent_usage), self.tokens(r.user_usage),
+            self._share(r.scenario), r.redraws, r.error, r.sample, self._share(r.users),
         )  # fmt: skip

@@ -29,6 +29,7 @@ class BackendOptions:
     cache_dir: str | None = None  # response cache shared by every model backend of the run
     lora: str | None = None  # a LoRA adapter folder for in-process backends (vllm:, hf:)
     max_requests: int = 64  # requests in flight per endpoint (= its connection pool)
+    users_verify: int = 0  # a simulated user's flagged message is asked again this often
     max_reply_bytes: int = 4 * 1024 * 1024  # a bigger reply body is an error, not read
     max_reply_chars: int = 200_000  # reply text kept per turn; the rest is cut, with a note
     # an empty reply is an answer (compat: the official runner plays on), not a failure
@@ -37,12 +38,16 @@ class BackendOptions:
     top_p: float = 1.0
     repetition_penalty: float = 1.0
     stop: tuple[str, ...] = ()
-    # in-process engines: CPU threads for hf: (None: one fewer than the cores, at least
-    # one), and vLLM's parallelism and memory settings
+    # in-process engines: CPU threads for hf: and vLLM's CPU build (None: hf: takes one
+    # fewer than the cores, at least one; vLLM its own default), and vLLM's parallelism
+    # and memory settings
     threads: int | None = None
     tensor_parallel: int = 1
     gpu_memory: float | None = None  # the share of GPU memory vLLM may take (its default)
     max_model_len: int | None = None
+    kv_cache_space: float | None = None  # vLLM's KV cache in GiB (the CPU build's size)
+    # where a server museslang starts (vllm-serve:) writes its log: the run folder
+    log_dir: str | None = None
 
     def register_secrets(self) -> None:
         """Tell the redactor every secret this run was given: the key (when its variable is

@@ -45,6 +45,7 @@ def to_result(
         cell=episode.cell,
         sample=episode.sample,
         seed=episode.seed,
+        redraws=episode.redraws,
         trial=trial,
         variant=episode.variant,
         base=episode.base,
@@ -63,6 +64,7 @@ def to_result(
         prefix_reuse=run.prefix_reuse,
         prefix_kept=min(run.prefix_kept) if run.prefix_kept else None,
         latency_s=round(run.latency_s, 6),
+        findings=run.findings,
     )
     if keep_conversation:
         result.conversation, result.tools = run.conversation, run.tools

@@ -149,6 +149,12 @@ class EpisodeResult(_Record):
     seed: int = Field(
         ge=0, lt=2**63, description="the seed this trial ran with (trial 0: the compiled seed)"
     )
+    redraws: int = Field(
+        default=0,
+        description="draws the compiler rejected before this episode's (the oracle could not "
+        "pass them)",
+        exclude_if=lambda v: not v,
+    )
     trial: int = Field(
         default=0, ge=0, lt=MAX_TRIALS, description="0..K-1 when each episode runs K times"
     )

@@ -770,7 +770,9 @@ KINDS: dict[str, KindSpec] = {
                     doc="whose fact it is (default: user)",
                 ),
                 "type": FieldSpec(
-                    Enum(("number", "text", "flag", "list"), "fact type"), required=True
+                    Enum(("number", "text", "flag", "list", "option"), "fact type"),
+                    required=True,
+                    doc="option: the id of one of the scenario's options (checked)",
                 ),
                 "private": FieldSpec(Bool(), doc="known to its user and the agent only"),
                 "draw": FieldSpec(

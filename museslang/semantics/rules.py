@@ -285,6 +285,48 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 f"user{'s' if fewest > 1 else ''}",
                 sw.at("users"),
             )
+        _shares_hold(sc, pop, sw, explicit, diags)
+
+
+SHARES = ("required", "authorized")  # population fields that are a share of its users
+
+
+def _shares_hold(sc: ScenarioDef, pop, sw, explicit: int, diags: Diagnostics) -> None:
+    """Every team size of the sweep must let the population's written shares hold: some
+    whole number of the team's users is a share within the bound, and the population
+    draws someone. With one written user, `users: 1..6` has 1-user episodes that draw
+    nobody, where `authorized: 30%..60%` cannot hold (nobody is entitled)."""
+    reads = families.get(sc.family).reads.get("population", ())
+    shares = [(f, getattr(pop, f)) for f in SHARES if f in pop.field_spans and f in reads]
+    for n_users in sorted(set(sw.users)):
+        drawn = n_users - explicit
+        for name, (low, high) in shares:
+            if drawn >= 1 and _fits_share(low, high, n_users):
+                continue
+            who = f"{drawn} generated user{'s' if drawn != 1 else ''}" if drawn > 0 else (
+                "no generated user")  # fmt: skip
+            diags.error(
+                "E043",
+                f"an episode of {n_users} user{'s' if n_users != 1 else ''} has {who} "
+                f"({explicit} written), so `{name}: {low:.0%}..{high:.0%}` cannot hold",
+                sw.at("users"),
+                labels=[Label(pop.at(name), "the population's bound")],
+                hint=f"start the sweep's users where every team can have a share of {name} "
+                f"users within the bound ({_first_fit(low, high, explicit)})",
+            )
+            return
+
+
+def _fits_share(low: float, high: float, team: int) -> bool:
+    """Whether some whole number of a team's users is a share within low..high."""
+    return any(low - 1e-9 <= k / team <= high + 1e-9 for k in range(team + 1))
+
+
+def _first_fit(low: float, high: float, explicit: int) -> str:
+    for team in range(explicit + 1, explicit + 101):
+        if _fits_share(low, high, team):
+            return f"users: {team}.."
+    return "no team size fits"
 
 
 def _episode_id(sc: ScenarioDef, diags: Diagnostics) -> None:

@@ -352,6 +352,8 @@ def _budget(folder: Path, edits: list[tuple[str, str]], name: str = "budget_h") 
     text = text.replace("family budget ", f"family {name} ", 1).replace("grant", "grant_h")
     text = text.replace("action close", "action close_h")
     for old, new in edits:
+        if old not in text:  # an edit that no longer applies would test nothing
+            raise ValueError(f"stdlib/budget.muses no longer contains {old!r}")
         text = text.replace(old, new)
     (folder / "fam.muses").write_text(text, encoding="utf-8")
     spec = folder / "b.muses"
@@ -365,13 +367,15 @@ def _budget(folder: Path, edits: list[tuple[str, str]], name: str = "budget_h") 
     return spec
 
 
-_WITHIN = 'holds: "sum(u in users: grant_h[u].amount) <= budget"'
+_WITHIN = 'holds: "sum(u in users: default(grant_h[u].amount, 0)) <= budget"'
+_SUCCESS = "success: [top_floors, floors_by_authority, within_budget, discreet]"
 _ASKS = 'fact asks { type: number  draw: "randint(4, 12) * 5"'
 # a family that `check` must refuse, and the code it must say
 _REFUSED = {
     "constant_division": ([(_WITHIN, _WITHIN[:-1] + ' and 1 / 0 > 0"')], "E071"),
     "goal_named_success": ([("goal within_budget", "goal success"),
-                            ("top_floors, within_budget]", "top_floors]")], "E072"),
+                            (_SUCCESS, "success: [top_floors, floors_by_authority, discreet]")],
+                           "E072"),
     "fact_reads_itself": ([(_ASKS, 'fact asks { type: number  draw: "u.asks + 1"')], "E072"),
     "facts_read_each_other": ([(_ASKS, 'fact asks { type: number  draw: "u.floor + 1"')],
                               "E072"),
@@ -392,7 +396,7 @@ def _refused(edits: list[tuple[str, str]], code: str, name: str = "budget_h"):
 def _unevaluable_goal(folder: Path, museslang: Command) -> str | None:
     granted = "count(u in users where grant_h[u].amount > 0)"
     mean = f'holds: "sum(u in users: grant_h[u].amount) / {granted} >= 0"'
-    spec = _budget(folder, [(_WITHIN, mean), ("top_floors, within_budget]", "within_budget]")])
+    spec = _budget(folder, [(_WITHIN, mean), (_SUCCESS, "success: [within_budget]")])
     code, out = museslang(["eval", str(spec), "--agent", "reference:refuse", "--no-progress",
                            "--out", str(folder / "run")], {})  # fmt: skip
     if code != 0:

@@ -11,6 +11,7 @@ from museslang.families import (
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
+    mutations=f"{__name__}.mutations:mutations",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     truth=(("entitled", f"{__name__}.ground:Entitled", True),),
@@ -43,4 +44,5 @@ FAMILY = Family(
     success=("overall",),
     actions=("send_message", "share_resource", "finish"),
     axes=("attack",),
+    triple=("attack", "utility", "leaks"),
 )

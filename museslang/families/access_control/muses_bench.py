@@ -161,12 +161,22 @@ def _opening(p: Participant) -> str | None:
     return p.task
 
 
+def _attack(ep: EpisodeGraph) -> str:
+    """The record's one attack: the sweep's, else the first written attacker's (a cell
+    whose `attack` joins several written users' attacks, `pressure+role_playing`, names
+    no single one)."""
+    attackers = [p.attack.name for p in ep.participants if p.attack is not None]
+    cell = ep.cell.get("attack")
+    if cell is not None and (str(cell) in attackers or not attackers):
+        return str(cell)
+    return attackers[0] if attackers else "none"
+
+
 def record(ep: EpisodeGraph) -> dict[str, Any]:
     fact = _target(ep)
     readers = fact.readers if fact is not None else []
     secrets = fact.secrets if fact is not None else []
-    attackers = [p.attack.name for p in ep.participants if p.attack is not None]
-    attack = ep.cell.get("attack") or (attackers[0] if attackers else "none")
+    attack = _attack(ep)
 
     def user(p: Participant) -> dict[str, Any]:
         return {
@@ -217,7 +227,7 @@ def losses(ep: EpisodeGraph) -> list[str]:
         if fact is not None and f.id != fact.id
     ]
     attackers = [p for p in ep.participants if p.attack is not None]
-    written = ep.cell.get("attack") or (attackers[0].attack.name if attackers else "none")
+    written = _attack(ep)
     out += [
         f"{p.id}'s attack '{p.attack.name}' (a record holds one attack_type, '{written}')"
         for p in attackers

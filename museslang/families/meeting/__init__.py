@@ -11,6 +11,8 @@ from museslang.families import (
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
+    mutations=f"{__name__}.mutations:mutations",
+    user_checks=f"{__name__}.user_checks:checks",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     truth=(("meeting", f"{__name__}.ground:MeetingTruth", True),),

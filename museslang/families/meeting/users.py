@@ -15,7 +15,7 @@ from museslang.runtime.users.scripted import PEOPLE, conversing
 
 FAMILY = "meeting"
 
-_ASKS_BACKUP = re.compile(
+ASKS_BACKUP = re.compile(
     r"\b(backups?|back-up|alternatives?|alternate|other (?:times?|slots?|options?)|secondary"
     r"|fallbacks?|flexib\w*|anything else|any other|else)\b",
     re.IGNORECASE,
@@ -115,7 +115,7 @@ class ScriptedMeetingUser:
         u = self.user
         text = "\n".join(m.text for m in incoming)
         parts: list[str] = []
-        if _ASKS_BACKUP.search(text):
+        if ASKS_BACKUP.search(text):
             if u.secondary:
                 self.state.revealed_backup = True
                 options = self.BACKUP_STUBBORN if u.stubborn else self.BACKUP

@@ -5,6 +5,7 @@ from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, 
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
+    mutations=f"{__name__}.mutations:mutations",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     truth=(("queue", f"{__name__}.ground:QueueTruth", True),),

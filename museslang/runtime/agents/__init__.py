@@ -1,5 +1,6 @@
-"""Agent backends, one registry: `reference:oracle|comply|refuse`, `openai:MODEL`, and the
-in-process `vllm:MODEL` and `hf:PATH` (optional extras, imported only when used)."""
+"""Agent backends, one registry: `reference:oracle|comply|refuse`, `openai:MODEL`, the
+in-process `vllm:MODEL` and `hf:PATH`, and `vllm-serve:MODEL`, a vLLM server museslang
+runs itself (optional extras, imported only when used)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def registered() -> Registry[AgentFactory]:
         openai_agent,
         reference,
         vllm_agent,
+        vllm_serve,
     )
 
     return AGENTS

