@@ -6,8 +6,10 @@ folders) at `--scale` (10 makes the size cases ten times what CI runs). Each com
 runs as `python -m museslang.cli ...` under RLIMIT_AS (--memory, default 1 GiB of
 address space beyond the interpreter's own) and a wall-clock limit (--limit, 10 s);
 the script prints one line per case and a summary, and exits 1 if anything failed.
-It also runs SIGKILL-and-resume cycles on one run folder and checks that no line is
-lost or repeated, and two evals started on one folder at once.
+It also runs the cases of `trust_cases` (a planted or swapped compile-cache entry, a key
+an endpoint echoes back, specs and run folders that would give a wrong number), and
+SIGKILL-and-resume cycles on one run folder, checking that no line is lost or repeated,
+and two evals started on one folder at once.
 
 The issue-29 sections run too: families written in museslang, huge specs, damaged
 compiled files, run files that are not files (report as well), misbehaving HTTP replies
@@ -47,13 +49,21 @@ from museslang.testing.hostile import (  # noqa: E402
     record_cases,
     run_cases,
     spec_cases,
+    trust_cases,
 )
 from museslang.testing.openai_stub import StubServer  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
-def run(args: list[str], limit: float, memory_mb: int, cwd: Path) -> tuple[int, str, float, int]:
+def run(
+    args: list[str],
+    limit: float,
+    memory_mb: int,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    tail: int = 400,
+) -> tuple[int, str, float, int]:
     """(exit code or -signal, stderr+stdout tail, seconds, peak RSS in MB)."""
 
     def limits() -> None:
@@ -63,7 +73,7 @@ def run(args: list[str], limit: float, memory_mb: int, cwd: Path) -> tuple[int, 
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as sink:
         command = [sys.executable, "-m", "museslang.cli", *args]
-        proc = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=sink,
+        proc = subprocess.Popen(command, cwd=cwd, env=env or ENV, stdout=sink,
                                 stderr=subprocess.STDOUT, preexec_fn=limits)  # fmt: skip
         while True:  # wait4, not communicate: it reports this child's own peak memory
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -76,7 +86,7 @@ def run(args: list[str], limit: float, memory_mb: int, cwd: Path) -> tuple[int, 
             time.sleep(0.01)
         proc.returncode = os.waitstatus_to_exitcode(status)
         sink.seek(0)
-        out = sink.read().decode(errors="replace")[-400:]
+        out = sink.read().decode(errors="replace")[-tail:]
     return proc.returncode, out, time.perf_counter() - t0, usage.ru_maxrss // 1024
 
 
@@ -150,6 +160,7 @@ def main() -> None:
                 if bad:
                     failures.append(f"{label}: {bad}\n{out}")
         failures += lsp_protocol(args.limit, args.memory)
+        failures += trust(folder, args.limit * 6, args.memory)
         failures += kill_cycles(folder, args.kills)
     print(f"\n{rows} commands; slowest {slowest[0]:.2f} s ({slowest[1]}); largest "
           f"{biggest[0]} MB ({biggest[1]}); {len(failures)} failures")  # fmt: skip
@@ -238,6 +249,37 @@ def _peak_mb(pid: int) -> int:
         return 0
     line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
     return int(line.split()[1]) // 1024
+
+
+def trust(folder: Path, limit: float, memory_mb: int) -> list[str]:
+    """Issue 28's classes: a planted or swapped cache entry, a key an endpoint echoes back,
+    a spec or run folder that would give a wrong number. Each case's commands run in
+    their own processes under the same limits; a case holds or says what went wrong."""
+    problems: list[str] = []
+    print()
+    for case in trust_cases():
+        where = folder / f"trust-{case.name}"
+        where.mkdir()
+        worst: list[str] = []
+
+        def museslang(args: list[str], env: dict[str, str], worst=worst) -> tuple[int, str]:
+            code, out, _, _ = run(args, limit, memory_mb, ROOT, {**ENV, **env}, tail=100_000)
+            if (bad := judge(code, out)) is not None:
+                worst.append(f"{args[0]}: {bad}")
+            return code, out
+
+        t0 = time.perf_counter()
+        try:
+            why = case.run(where, museslang)
+        except Exception as exc:  # a harness failure is a failure of the case
+            why = f"{type(exc).__name__}: {exc}"
+        why = why or (worst[0] if worst else None)
+        mark = "FAIL" if why else "ok"
+        print(f"{mark:6s} {time.perf_counter() - t0:6.2f} s  trust {case.kind} {case.name}"
+              + (f": {why[:200]}" if why else ""))  # fmt: skip
+        if why:
+            problems.append(f"trust {case.name}: {why}")
+    return problems
 
 
 def kill_cycles(folder: Path, kills: int) -> list[str]:

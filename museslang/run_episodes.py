@@ -38,7 +38,7 @@ def compile_spec(file: Path, seed: int | None) -> Compiled:
     shown = render_all(result.diagnostics.sorted(), result.sources) if items else ""
     if not result.ok or result.compiled is None:
         return Compiled(None, shown)
-    compile_cache.store(file, seed, result.compiled, result.inputs, shown)
+    compile_cache.store(file, seed, result.compiled, compile_cache.made_from(result), shown)
     return Compiled(result.compiled, shown)
 
 

@@ -7,6 +7,7 @@ Every AST node, every checked entity and every compiled episode carries a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -94,11 +95,18 @@ MAX_SOURCE_TOKENS = 250_000
 MAX_COMPILED_BYTES = 256 * 1024 * 1024
 
 
+def decode_source(data: bytes) -> str:
+    """A source file's bytes as its text: UTF-8, a leading byte-order mark dropped (editors
+    on Windows write one), every line ending read as \\n (as Python's text mode does)."""
+    text = data.decode("utf-8-sig")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def read_source(path: Path) -> str:
     """A module's text; raises `SourceError` with a one-line reason for anything unreadable."""
     data = read_bounded(path, MAX_SOURCE_BYTES, "a source file")
     try:
-        return data.decode("utf-8")
+        return decode_source(data)
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text (byte {exc.start})") from None
 
@@ -127,3 +135,16 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
 
 class SourceError(Exception):
     """A file that cannot be used as source; the message says why."""
+
+
+def modules_sha256(texts: list[tuple[str, str]]) -> str:
+    """The hash a compiled spec carries (`spec_sha256`): each module's stable name and
+    text, in name order. The compile cache recomputes it on a hit from the files as they
+    are now, so an entry filed under the wrong spec never passes for it."""
+    h = hashlib.sha256()
+    for name, text in sorted(texts, key=lambda named: named[0]):
+        h.update(name.encode())
+        h.update(b"\0")
+        h.update(text.encode())
+        h.update(b"\0")
+    return h.hexdigest()

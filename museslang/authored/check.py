@@ -37,7 +37,7 @@ from museslang.authored.types import (
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
-from museslang.semantics.model import ActionDef, FamilyDef, MeasureDef
+from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef
 from museslang.semantics.types import NamedAt
 from museslang.source import Span
 
@@ -157,6 +157,15 @@ class FamilyChecker:
                     labels=[Label(seen[key], "first declared here")],
                 )
             seen.setdefault(key, entity.head)
+        computed = computed_names()
+        for m in (*fd.goals, *fd.measures):
+            if m.name in computed:
+                self._error(
+                    f"'{m.name}' is a metric museslang computes for every family",
+                    m.head,
+                    "give the goal or metric another name"
+                    + ("; `success:` lists the goals it is made of" if m.name == "success" else ""),
+                )
         for f in fd.facts:
             if f.of in ("user", "option") and f.name in RESERVED_USER:
                 self._error(
@@ -260,6 +269,7 @@ class FamilyChecker:
 
     def _expressions(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
+        drawn: dict[str, tuple[FactDef, E.Located, Reads]] = {}  # "of.name" -> its draw
         for f in fd.facts:
             if f.draw is None:
                 continue
@@ -269,10 +279,12 @@ class FamilyChecker:
                             f.at("draw"), hint)  # fmt: skip
                 continue
             scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
-            where = self.located(f, "draw")
+            reads, where = Reads(), self.located(f, "draw")
             # an `option` fact draws an option, or an option's id (checked per scenario)
             want = None if f.type == "option" else FACT_TYPES[f.type]
-            got = self.typed(fam, where, scope, want, f"the draw of '{f.name}'", draw=True)
+            got = self.typed(
+                fam, where, scope, want, f"the draw of '{f.name}'", draw=True, reads=reads
+            )
             if got is not None and want is None and got[1] not in (OPTION, TEXT, NONE):
                 self.diags.error(
                     "E071",
@@ -280,6 +292,9 @@ class FamilyChecker:
                     f"not {describe(got[1])}",
                     where.span(got[0].start, got[0].end),
                 )
+            if got is not None:
+                drawn[f"{f.of}.{f.name}"] = (f, where, reads)
+        self._draw_order(drawn)
         for m, kind in [(m, "goal") for m in fd.goals] + [(m, "metric") for m in fd.measures]:
             scope = {"u": USER} if m.per == "user" else {}
             if m.where is not None:
@@ -314,6 +329,42 @@ class FamilyChecker:
                         hint="a goal is about the outcome: read a call of an action "
                         "(ACTION[u].PARAM, ACTION.PARAM) or what users were told (told(u, ...))",
                     )
+
+    def _draw_order(self, drawn: dict[str, tuple[FactDef, E.Located, Reads]]) -> None:
+        """Facts are drawn in the order they are declared, each user's first, then the
+        scenario's: a draw may read only what was drawn before it (and the facts a spec
+        gives). Reading itself, a fact drawn after it, or a scenario fact from a user's
+        draw would read none on every episode."""
+        order = list(drawn)
+        for key, (f, where, reads) in drawn.items():
+            for read in sorted(reads.facts):
+                if read not in drawn:
+                    continue  # not drawn: the spec gives it (E073 says when it does not)
+                node = reads.nodes[read]
+                span = where.span(node.start, node.end)
+                other = read.split(".", 1)[1]
+                if read == key:
+                    self._error(f"the draw of '{f.name}' reads '{f.name}' itself", span,
+                                "a fact is drawn once, from facts drawn before it")  # fmt: skip
+                elif f.of == "user" and read.startswith("scenario."):
+                    self._error(
+                        f"the draw of '{f.name}' reads the scenario's '{other}', which is "
+                        "drawn after the users",
+                        span,
+                        "a user's draw reads only scenario facts the spec gives (no `draw:`)",
+                    )
+                elif read.split(".")[0] == f.of and order.index(read) > order.index(key):
+                    back = key in drawn[read][2].facts
+                    message = (
+                        f"'{f.name}' and '{other}' are drawn from each other"
+                        if back
+                        else f"the draw of '{f.name}' reads '{other}', which is drawn after it"
+                    )
+                    hint = (
+                        "draw one of them from something else" if back
+                        else f"declare fact {other} before fact {f.name}"
+                    )  # fmt: skip
+                    self._error(message, span, hint)
 
     def _play(self, fam: ir.AuthoredFamily, pd) -> ir.PlaySpec | None:
         play = ir.PlaySpec(name=pd.name or "?", tell=pd.tell)
@@ -521,6 +572,14 @@ class FamilyChecker:
                 )
 
 
+def computed_names() -> set[str]:
+    """Names museslang gives values of its own on every result of a family written in
+    museslang: `success`, and the metrics every family's results carry. A goal or metric
+    named like one would replace it (a goal `success` that a refusing agent meets)."""
+    from museslang.authored.outcome import SUCCESS
+    from museslang.metrics.registry import CROSS_EPISODE, common_outputs
+
+    return {SUCCESS, *CROSS_EPISODE, *common_outputs()}
 RANGE_CODE = "W010"
 RANGE_HINT = (
     "an episode whose draw falls outside cannot be passed by the oracle and is drawn again, "

@@ -268,7 +268,9 @@ class Evaluator:
                 raise EvalError(f"randint({low}, {high}): the low bound is above the high one")
             return rng.randint(low, high)
         if fn == "pick":
-            return rng.choice(args[0]) if args[0] else None
+            if not args[0]:
+                raise EvalError("pick draws from an empty list")
+            return rng.choice(args[0])
         if fn == "sample":
             k = max(0, min(int(finite(fn, number(args[1]))), len(args[0])))
             return sorted(rng.sample(list(args[0]), k), key=list(args[0]).index)

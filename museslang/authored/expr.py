@@ -16,7 +16,7 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from museslang.parser_cache import parser_file
+from museslang.parser_tables import lark_parser
 from museslang.resources import grammar_path
 from museslang.source import Span
 
@@ -116,8 +116,7 @@ class ExprError(Exception):
 @cache
 def _lark() -> Lark:
     text = (grammar_path().parent / "expr.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True,
-                cache=parser_file(text))  # fmt: skip
+    return lark_parser(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
 
 
 _WORDS = {

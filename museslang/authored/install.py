@@ -65,14 +65,19 @@ def install(fam: ir.AuthoredFamily) -> None:
 
 
 def install_all(compiled: ir.CompiledSpec) -> None:
-    """Install a compiled file's families, once they check as a spec's would (verify)."""
+    """Install a compiled file's families, once they check as a spec's would (verify); one
+    name defined twice, differently, is refused (which one would a metric score?)."""
     from museslang.authored.verify import problems
 
     found = problems(compiled)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise InstallError(f"{found[0]}{more}")
+    seen: dict[str, ir.AuthoredFamily] = {}
     for fam in compiled.families:
+        if seen.setdefault(fam.name, fam) != fam:
+            raise InstallError(f"family '{fam.name}' is defined twice, differently")
+    for fam in seen.values():
         install(fam)
 
 
@@ -241,16 +246,18 @@ def _applier(fam: ir.AuthoredFamily, spec: ir.ActionSpec):
 
 # ---- scoring -----------------------------------------------------------------------------
 def _register_metrics(fam: ir.AuthoredFamily) -> None:
-    from museslang.metrics.registry import METRICS, Metric, per_result
+    from museslang.metrics.registry import METRICS, Metric, Values, per_result
 
     @per_result
-    def scored(episode: ir.EpisodeGraph, result) -> dict[str, float | None]:
-        return outcome.scores(fam, outcome.played(fam, episode, result))
+    def scored(episode: ir.EpisodeGraph, result) -> tuple[dict[str, float | None], dict]:
+        return outcome.scored(fam, outcome.played(fam, episode, result))
 
     for name in (outcome.SUCCESS, *(m.name for m in fam.measures)):
 
-        def fn(episode, result, name=name) -> dict[str, Any]:
-            return {name: scored(episode, result)[name]}
+        def fn(episode, result, name=name) -> Values:
+            values, unevaluated = scored(episode, result)
+            why = {name: unevaluated[name]} if name in unevaluated else {}
+            return Values({name: values[name]}, why)
 
         METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
 
@@ -278,8 +285,12 @@ def _blame(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result):
     w = outcome.played(fam, episode, result)
     for name in fam.success:
         goal = next(m for m in fam.measures if m.name == name)
-        if outcome.measure(goal, w) in (None, 1.0):
+        value, unevaluable = outcome.measured(goal, w)
+        if value in (None, 1.0):
             continue
+        if unevaluable is not None:
+            why = f"goal '{name}' cannot be evaluated after the oracle's calls: {unevaluable}"
+            return episode.source, why, "facts"
         if goal.per == "user":
             for user, p in zip(w.users, episode.participants, strict=True):
                 if _fails_for(goal, w, user):
@@ -429,7 +440,14 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         for action, args in calls:
             if any(a.name == action for a in fam.actions):
                 w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
-        truth.ideal_scores = outcome.scores(fam, w)
+        truth.ideal_scores, unevaluated = outcome.scored(fam, w)
+        failing = [(name, unevaluated[name]) for name in fam.success if name in unevaluated]
+        if failing:  # not a draw to try again: the spec's goal cannot be evaluated
+            name, why = failing[0]
+            raise LoweringError(
+                f"goal '{name}' cannot be evaluated after the oracle's calls: {why}", sc.head,
+                code="E071",
+            )
     refused = refused_call(fam, calls, w)
     if sc.population is not None and refused is not None:
         # the engine would refuse the oracle's call: the draw fell outside what the action

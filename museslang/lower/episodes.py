@@ -158,12 +158,14 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     lc.work = {}
     for attempt in range(REDRAWS):
         seed = planned.seed if attempt == 0 else derive_seed(planned.seed, "redraw", attempt)
-        count.draws += 1
         try:
             episode = _draw(sc, planned, slots, lc, random.Random(seed))
         except RedrawEpisode as exc:
+            count.draws += 1
             count.failed[exc.goal] += 1
             continue
+        # counted once it is a draw's outcome: a spec error (LoweringError) is no draw
+        count.draws += 1
         count.kept += 1
         if attempt:  # the episode is what this seed drew: say so, and how many went before
             episode.seed, episode.redraws, episode.redrawn_from = seed, attempt, planned.seed

@@ -169,6 +169,7 @@ class ChatClient:
         self.model = model
         self.base_url = base_url
         self.options = options
+        options.register_secrets()  # on a Ray actor too: the key and credentials it sends
         self._headers = {"Authorization": f"Bearer {options.api_key(base_url)}"}
         self._http: HttpClient | None = None
         self.where = redact_url(base_url) or "the default endpoint"

@@ -108,17 +108,25 @@ class _Checker:
         return CheckedProgram(self.program, scenarios, self.symbols, self.references)
 
     def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
-        """Check every `family` declaration of the main module and those its scenarios
-        use; each one that checks is installed (museslang.authored)."""
+        """Check every `family` declaration of every module the spec loads, the main one
+        and each it imports alike (a `family meeting` in an imported module is the same
+        error as in the main file, not silently skipped); each one that checks is
+        installed (museslang.authored). Two declarations of one family name are an error."""
         from museslang.authored.check import FamilyChecker
         from museslang.authored.install import install
 
         self.authored: dict[int, object] = {}
-        main = self.scopes[self.program.main]
-        wanted = [s for s in main.local.values() if s.kind == "family"]
+        wanted = [s for scope in self.scopes.values() for s in scope.local.values()
+                  if s.kind == "family"]  # fmt: skip
         wanted += [sc.family for sc in scenarios if isinstance(sc.family, Symbol)]
+        first: dict[str, Symbol] = {}
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
+                continue
+            prior = first.setdefault(sym.name, sym)
+            if prior is not sym:
+                self._twice(sym, prior, f"family '{sym.name}'", "a spec's families share one name")
+                self.authored[id(sym)] = None
                 continue
             fam = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines).run()
             self.authored[id(sym)] = fam
@@ -234,16 +242,15 @@ class _Checker:
                 return None
         return spec
 
+    def _twice(self, sym: Symbol, prior: Symbol, what: str, why: str = "") -> None:
+        hint = "rename one of them" + (f": {why}" if why else "")
+        self.diags.error("E012", f"{what} is declared twice", sym.span, hint=hint,
+                         labels=[Label(prior.span, "first declared here")])  # fmt: skip
+
     def _declare(self, table: dict[str, Symbol], sym: Symbol) -> None:
         prior = table.get(sym.name)
         if prior is not None:
-            self.diags.error(
-                "E012",
-                f"'{sym.name}' is declared twice",
-                sym.span,
-                hint="rename one of them",
-                labels=[Label(prior.span, "first declared here")],
-            )
+            self._twice(sym, prior, f"'{sym.name}'")
             return
         table[sym.name] = sym
         self.symbols.append(sym)
@@ -254,6 +261,17 @@ class _Checker:
                 continue
             exports = self.scopes[target].local
             if imp.alias is not None:
+                prior_alias = scope.aliases.get(imp.alias.name)
+                if prior_alias is not None and prior_alias[0] is not exports:
+                    self.diags.error(
+                        "E023",
+                        f"'{imp.alias.name}' names two modules",
+                        imp.alias.span,
+                        hint="give each import its own alias",
+                        labels=[Label(prior_alias[1].alias.span, "also the alias of this import")]
+                        if prior_alias[1].alias is not None else [],
+                    )  # fmt: skip
+                    continue
                 scope.aliases[imp.alias.name] = (exports, imp)
                 continue
             for name, sym in exports.items():

@@ -17,7 +17,7 @@ from lark import Lark, Token
 
 from museslang.diagnostics import Diagnostics
 from museslang.source import MAX_SOURCE_TOKENS, SourceFile, Span
-from museslang.syntax.literals import lone_surrogate
+from museslang.syntax.literals import bad_escape, lone_surrogate
 
 IGNORED = {"WS", "COMMENT"}
 # bad characters, unterminated strings ... before scanning stops: the stop is the 100th
@@ -96,7 +96,19 @@ class Scanner:
                 continue
             if kind == "NAME" and value in self.keywords:
                 kind = self.keywords[value]
-            if kind == "STRING" and (bad := lone_surrogate(value)) is not None:
+            if kind == "STRING" and "\\" in value and (bad := bad_escape(value)) is not None:
+                line, col = where(pos + bad)
+                shown = value[bad : bad + 2]
+                if shown == "\\u":  # \u and the hex digits that follow it
+                    shown += re.match(r"[0-9a-fA-F]{0,3}", value[bad + 2 :])[0]  # type: ignore[index]
+                diags.error(
+                    "E002",
+                    f"invalid escape '{shown}'",
+                    Span(src.display, line, col, line, col + len(shown)),
+                    hint='a string\'s escapes are \\" \\\\ \\n \\t \\r \\0 and \\uXXXX; '
+                    "write \\\\ for a backslash",
+                )
+            elif kind == "STRING" and (bad := lone_surrogate(value)) is not None:
                 line, col = where(pos + bad)
                 diags.error(
                     "E002",
