@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays
     from museslang.runtime.engine import Agent, UserBackend
     from museslang.runtime.options import BackendOptions
     from museslang.runtime.runner import RunOutcome, RunPlan
-    from museslang.runtime.transcript import EpisodeResult
 
 # options shared by several commands, declared once
 Users = Annotated[
@@ -129,7 +128,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _spec_file(path: Path) -> Path:
-    from museslang.source import SourceError, read_source
+    from museslang.source import MAX_COMPILED_BYTES, SourceError, read_bounded, read_source
 
     try:
         exists, folder = path.exists(), path.is_dir()
@@ -140,7 +139,10 @@ def _spec_file(path: Path) -> Path:
     if folder:
         raise _fail(f"{path} is a directory; give a .muses file")
     try:
-        read_source(path)
+        if path.suffix == ".json":
+            read_bounded(path, MAX_COMPILED_BYTES, "a compiled file")
+        else:
+            read_source(path)
     except SourceError as exc:
         raise _fail(f"cannot read {path}: {exc}") from None
     return path
@@ -161,6 +163,27 @@ def _main(
     ] = False,
 ) -> None:
     """museslang: checked, reproducible multi-user agent benchmarks from source code."""
+    _redact_output()
+
+
+def _redact_output() -> None:
+    """Every line any command prints passes one redactor: no secret museslang was given
+    (an API key, URL credentials) reaches the terminal or a log, however it got there."""
+    from museslang.safetext import RedactingStream
+
+    before = sys.stdout, sys.stderr
+    if isinstance(sys.stderr, RedactingStream):
+        return
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = before
+
+    import click
+
+    context = click.get_current_context(silent=True)
+    if context is not None:  # put back when the command ends (tests run many in one process)
+        context.call_on_close(restore)
 
 
 @app.command()
@@ -248,9 +271,10 @@ def check(
                 line = "\n".join([line, *redraw_lines(result.compiled.episodes), *audited])
             if not quiet:
                 typer.echo(line, err=True)
-            if oracle_gate:
+            if oracle_gate and result.compiled is not None:
                 warnings = render_all(result.diagnostics.sorted(), result.sources)
-                compile_cache.store_check(path, mode, result.inputs, warnings, line)
+                compile_cache.store_check(path, mode, compile_cache.made_from(result),
+                                          result.compiled.spec_sha256, warnings, line)  # fmt: skip
     raise typer.Exit(1 if failed else 0)
 
 
@@ -268,12 +292,12 @@ def fmt(
     """
     from museslang.diagnostics import Diagnostics, render_all
     from museslang.fmt import FormatError, format_source
-    from museslang.source import SourceFile, display_path
+    from museslang.source import SourceFile, decode_source, display_path
 
     failed = changed = 0
     for path in files:
         _spec_file(path)
-        text = path.read_text(encoding="utf-8")
+        text = decode_source(path.read_bytes())
         src = SourceFile(path, display_path(path), text)
         diags = Diagnostics()
         try:
@@ -379,6 +403,8 @@ def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
             ) from None
         except InstallError as exc:
             raise _fail(f"{file}: {exc}") from None
+        except ValueError as exc:  # unreadable (run_episodes.compiled_file says why)
+            raise _fail(str(exc)) from None
     return _compile_or_exit(file, seed)
 
 
@@ -494,13 +520,14 @@ def eval_cmd(
     from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.store import ResultsStore, StoreError
+    from museslang.runtime.transcript import MAX_TRIALS
     from museslang.runtime.users import known_users, make_users
     from museslang.safetext import redact_url
 
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1")
-    if trials < 1:
-        raise _fail("--trials must be at least 1")
+    if not 1 <= trials <= MAX_TRIALS:
+        raise _fail(f"--trials must be from 1 to {MAX_TRIALS:,}")
     _scheme(metrics)
     if cache is not None and cache.exists() and not cache.is_dir():
         raise _fail(f"--cache {cache} is not a folder")
@@ -544,6 +571,7 @@ def eval_cmd(
         cache_dir=str(cache) if cache is not None else None,
         lora=str(lora) if lora is not None else None,
     )
+    options.register_secrets()
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, users_base_url)
     _served_here(cluster, agent, users)
     judged = _judge(judge, options, judge_base_url, metrics)
@@ -692,20 +720,9 @@ def _where(file: Path) -> str:
 
 def _belongs(episodes: list[EpisodeGraph]):
     """Why a stored result is not one this spec could have produced (for --resume)."""
-    from museslang.runtime.trials import trial_seed
+    from museslang.runtime.belongs import belongs
 
-    seeds = {e.id: e.seed for e in episodes}
-
-    def check(result: EpisodeResult) -> str | None:
-        if result.id not in seeds:
-            return f"episode {result.id} is not in this spec"
-        expected = trial_seed(seeds[result.id], result.trial)
-        if result.seed != expected:
-            return (f"episode {result.id} trial {result.trial} ran with seed {result.seed}, "
-                    f"this run gives it {expected}")  # fmt: skip
-        return None
-
-    return check
+    return belongs(episodes)
 
 
 def _model_settings(
@@ -987,6 +1004,7 @@ def generate(
         lora=str(lora) if lora else None,
         log_dir=str(out),  # a server museslang starts logs here
     )
+    options.register_secrets()
     cluster = _cluster(ray, actors, gpus_per_actor, base_url, None)
     _served_here(cluster, teacher, users)
     try:
@@ -1229,12 +1247,9 @@ def report(
     turns vs users, ...; a family without figures of its own: its metrics vs users),
     priority stability, pass^k, and the paper's table.
     """
-    from museslang.run_episodes import episodes_of
-    from museslang.runtime.store import read_run
-
     folder = out or (runs[0] if len(runs) == 1 else Path("report"))
-    loaded = _runs(runs)
-    truth = [episodes_of(read_run(path)) for path in runs]
+    truth: list = []
+    loaded = _runs(runs, truth)
     for path, (_, why) in zip(runs, truth, strict=True):
         if why:
             typer.echo(f"museslang: warning: {path}: no ground truth in the episode view: {why}",
@@ -1269,12 +1284,16 @@ def _write_report(
     return md, html
 
 
-def _runs(paths: list[Path]) -> list:
-    """Run directories as the table and the report read them."""
+def _runs(paths: list[Path], truth: list | None = None) -> list:
+    """Run directories as the table and the report read them: each result checked against
+    its run as `--resume` checks it (what fails is left out, and said), and two runs that
+    hold the same results refused. `truth` receives each run's episodes (`episodes_of`)."""
     from museslang.metrics.paper_table import Run
+    from museslang.run_episodes import episodes_of
+    from museslang.runtime.belongs import belongs, repeats, vet
     from museslang.runtime.store import StoreError, load_run
 
-    loaded = []
+    loaded, read_runs = [], []
     for path in paths:
         try:
             meta, results, read = load_run(path)
@@ -1287,10 +1306,26 @@ def _runs(paths: list[Path]) -> list:
             read.problems = problems
             typer.echo(f"museslang: warning: {read.describe(path / 'results.jsonl')}; "
                        "those lines are left out", err=True)  # fmt: skip
+        episodes, why_not = episodes_of(meta)
+        if truth is not None:
+            truth.append((episodes, why_not))
+        if why_not:
+            typer.echo(f"museslang: warning: {path}: cannot check its results against its "
+                       f"spec ({why_not}); checked their agent, users and trials only",
+                       err=True)  # fmt: skip
+        vetted = vet(meta, results, belongs(list(episodes.values())) if not why_not else None)
+        if vetted.left_out:
+            typer.echo(f"museslang: warning: {vetted.describe(str(path))}", err=True)
+        if not vetted.results:
+            raise _fail(f"{path} holds no results of its own run")
+        read_runs.append((str(path), meta, vetted.results))
         scheme = str(meta.get("metrics", "default"))
         benchmark = Path(str(meta.get("spec") or path.name)).stem
-        loaded.append(Run(str(path), str(meta.get("agent")), scheme, results, benchmark,
+        loaded.append(Run(str(path), str(meta.get("agent")), scheme, vetted.results, benchmark,
                           str(meta.get("spec_sha256", ""))))  # fmt: skip
+    twice = repeats(read_runs)
+    if twice is not None:
+        raise _fail(twice)
     return loaded
 
 

@@ -7,7 +7,6 @@ in `result.diagnostics`, and `result.compiled` is None when there were errors.
 from __future__ import annotations
 
 import gc
-import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +18,9 @@ from museslang.ir import models as ir
 from museslang.lower import redraws
 from museslang.lower.episodes import LowerContext, LoweringError, lower_episode
 from museslang.lower.expand import plan
-from museslang.prompts import find_template
+from museslang.prompts import search_template
 from museslang.semantics.check import CheckedProgram, check_file
-from museslang.source import SourceFile, Span
+from museslang.source import SourceFile, Span, modules_sha256
 
 
 @dataclass
@@ -32,6 +31,9 @@ class CompileResult:
     checked: CheckedProgram | None = None
     timings: dict[str, float] = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)  # every file the compile read
+    # each module's stable name and path, the main one first (spec_sha256 is made of them)
+    modules: list[tuple[str, Path]] = field(default_factory=list)
+    absent: list[Path] = field(default_factory=list)  # files it looked for and did not find
 
     @property
     def ok(self) -> bool:
@@ -109,7 +111,11 @@ def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResul
     redraws.diagnose(lc.redraws.values(), populations, result.diagnostics, strict)
     result.timings["lower"] = time.perf_counter() - t0
     result.inputs = [m.source.path for m in program.modules.values()]
-    result.inputs += [p for name in lc.templates if (p := find_template(name, lc.spec_dir))]
+    result.modules = [(program.ir_name(k), m.source.path) for k, m in program.modules.items()]
+    for name in lc.templates:
+        found, looked = search_template(name, lc.spec_dir)
+        result.inputs += [found] if found is not None else []
+        result.absent += looked
     if result.diagnostics.has_errors:
         return result
     base_seed = seed
@@ -129,13 +135,7 @@ def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResul
 
 def spec_hash(program) -> str:
     """Hash of the spec and its modules' text, keyed by their stable names."""
-    h = hashlib.sha256()
-    for key in sorted(program.modules, key=program.ir_name):
-        h.update(program.ir_name(key).encode())
-        h.update(b"\0")
-        h.update(program.modules[key].source.text.encode())
-        h.update(b"\0")
-    return h.hexdigest()
+    return modules_sha256([(program.ir_name(k), m.source.text) for k, m in program.modules.items()])
 
 
 def to_json(compiled: ir.CompiledSpec) -> str:

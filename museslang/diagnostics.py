@@ -75,6 +75,8 @@ CODES: dict[str, str] = {
     "E072": "invalid family declaration",
     "E073": "fact missing or of the wrong type",
     "E074": "a success goal nothing the agent does can change",
+    "E075": "expression fails on every episode",
+    "E076": "work over its bound",
     # the oracle gate (museslang check)
     "E060": "the reference oracle cannot pass an episode",
     "E061": "a generated episode drawn again (check --strict)",
@@ -159,6 +161,11 @@ class Diagnostics:
         self._per_file[file] = kept + 1
         self.items.append(diagnostic)
 
+    def full(self, span: Span | None) -> bool:
+        """Whether a diagnostic at `span` would only be counted: a hint that takes work
+        (a "did you mean" over many names) need not be made for it."""
+        return self._per_file.get(span.file if span is not None else "", 0) >= MAX_PER_FILE
+
     def errors_within(self, span: Span) -> bool:
         """Whether an error was already reported inside `span`: a declaration with a
         typo'd field or a broken value should not also be told what it lacks (the
@@ -233,6 +240,11 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+class InputError(Exception):
+    """A failure the input caused at run time, whose message is the whole reason (a family's
+    expression that divides by zero on this episode): said as it is, never as a bug."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

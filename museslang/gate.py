@@ -28,6 +28,7 @@ from museslang.compiler import CompileResult
 from museslang.ir.models import EpisodeGraph, Source
 from museslang.metrics.goals import goal_name, met
 from museslang.metrics.registry import success
+from museslang.prompts import MESSAGE_VARIABLES, unrendered
 from museslang.registry import Registry
 from museslang.runtime.agents import DEFAULT_AGENT, make_agent
 from museslang.runtime.engine import Engine
@@ -73,12 +74,18 @@ def _no_blame(episode: EpisodeGraph, result: EpisodeResult) -> Blame:
 
 
 def _raw_templates(episode: EpisodeGraph, result: EpisodeResult) -> list[Failure]:
-    """`{{...}}` that reached the transcript is a template nobody rendered."""
+    """`{{ name }}` that reached the transcript is a template nobody rendered; only
+    museslang's own variables count (and the episode's facts), never braces that came
+    with a record's text."""
     people = {p.id: p for p in episode.participants}
+    names = set(MESSAGE_VARIABLES).union(*(p.facts for p in episode.participants))
+    if episode.truth.authored is not None:
+        names |= set(episode.truth.authored.facts)
+        names |= {k for o in episode.truth.authored.options for k in o.facts}
     for m in result.transcript:
-        if "{{" in m.text and "}}" in m.text:
+        if (found := unrendered(m.text, names)) is not None:
             who = people.get(m.sender)
-            snippet = m.text[m.text.index("{{") :][:40]
+            snippet = found[:40]
             why = f"a message from {m.sender} carries an unrendered template: {snippet!r}"
             return [Failure(episode.id, "-", who.source if who else episode.source, why)]
     return []

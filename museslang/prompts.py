@@ -297,19 +297,28 @@ def find_template(name: str, spec_dir: Path) -> Path | None:
     """A template path as written in a spec: relative to the spec, else to an installed
     family's own template folder, else to stdlib/. A name no file can have (a NUL, a
     symlink loop, 5,000 characters) finds nothing."""
+    return search_template(name, spec_dir)[0]
+
+
+def search_template(name: str, spec_dir: Path) -> tuple[Path | None, list[Path]]:
+    """The template found (as `find_template`), and the paths looked at before it that
+    held none: a file appearing at one of those later would be found first (the compile
+    cache keeps them, so that a new `prompts/x.j2` beside a spec is a miss)."""
     from museslang.families import template_folders
 
+    looked: list[Path] = []
     if not name or "\0" in name or len(name) > 1024:
-        return None
+        return None, looked
     for base in (spec_dir, *template_folders(), stdlib_root()):
         try:
             candidate = (base / name).resolve()
             candidate.relative_to(base.resolve())
             if candidate.is_file():
-                return candidate
+                return candidate, looked
+            looked.append(candidate)
         except (OSError, ValueError, RuntimeError):
             continue  # `../../etc/passwd` and friends, loops, odd names
-    return None
+    return None, looked
 
 
 def read_template(path: Path) -> str:
@@ -322,6 +331,30 @@ def read_template(path: Path) -> str:
         raise PromptError(f"the template is not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise PromptError(f"cannot read the template: {exc.strerror}") from None
+
+
+# What museslang fills in the templates it renders into messages: identity wraps (user,
+# text), pool personas (name, role, age, traits), attack moves (resource, user, role,
+# reader), a written family's opening, reply and tell (id, name, role, authority,
+# required, users, options, me, others, message, turn, and its facts by name).
+MESSAGE_VARIABLES = frozenset({
+    "user", "text", "name", "role", "age", "traits", "resource", "reader", "id",
+    "authority", "required", "users", "options", "me", "others", "message", "turn",
+})  # fmt: skip
+_PRINT = re.compile(r"(?<!\{)\{\{(?!\{)(.{0,200}?)(?<!\})\}\}(?!\})", re.S)
+
+
+def unrendered(text: str, names: frozenset[str] | set[str] = MESSAGE_VARIABLES) -> str | None:
+    """The first `{{ ... }}` in `text` that reads one of museslang's own template
+    variables (`names`): a template nobody rendered. Braces that came with data are not
+    one: `{{{title}}}` (an official record asking for a title in triple braces), `{{your
+    answer}}`, `{{ placeholder }}` of a variable museslang never fills."""
+    if "{{" not in text:
+        return None
+    for match in _PRINT.finditer(text):
+        if variables_of("{{" + match[1] + "}}") & names:
+            return match[0]
+    return None
 
 
 def variables_of(text: str) -> set[str]:

@@ -38,7 +38,7 @@ def compile_spec(file: Path, seed: int | None) -> Compiled:
     shown = render_all(result.diagnostics.sorted(), result.sources) if items else ""
     if not result.ok or result.compiled is None:
         return Compiled(None, shown)
-    compile_cache.store(file, seed, result.compiled, result.inputs, shown)
+    compile_cache.store(file, seed, result.compiled, compile_cache.made_from(result), shown)
     return Compiled(result.compiled, shown)
 
 
@@ -47,8 +47,13 @@ def compiled_file(file: Path) -> CompiledSpec:
     installed. Raises ValueError (pydantic's ValidationError, InstallError) when it is not
     one."""
     from museslang.authored.install import install_all
+    from museslang.source import MAX_COMPILED_BYTES, SourceError, read_bounded
 
-    compiled = CompiledSpec.model_validate_json(file.read_text(encoding="utf-8"))
+    try:
+        data = read_bounded(file, MAX_COMPILED_BYTES, "a compiled file")
+    except SourceError as exc:
+        raise ValueError(f"cannot read {file}: {exc}") from None
+    compiled = CompiledSpec.model_validate_json(data)
     install_all(compiled)
     return compiled
 

@@ -44,6 +44,11 @@ def compiled(spec: Path, out: Path) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+def entries(cache: Path) -> list[Path]:
+    """The compiled entries of a cache folder (not their manifests, the key, the tables)."""
+    return [p for p in cache.glob("*.json") if not p.name.endswith(".manifest.json")]
+
+
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     import museslang.compiler
 
@@ -83,7 +88,7 @@ def test_any_input_that_changed_is_a_miss(spec, tmp_path, monkeypatch, edit: str
 
 def test_a_damaged_cache_entry_is_never_trusted(spec, tmp_path, monkeypatch) -> None:
     first = compiled(spec, tmp_path / "a.json")
-    (entry,) = [p for p in (tmp_path / "cache").iterdir() if not p.name.endswith("manifest.json")]
+    (entry,) = entries(tmp_path / "cache")
     entry.write_text(entry.read_text().replace("Ana", "Eve"), encoding="utf-8")
     calls = parses(monkeypatch)
     assert compiled(spec, tmp_path / "b.json") == first
@@ -136,15 +141,15 @@ def test_a_new_process_loads_the_grammar_tables_from_the_cache(tmp_path: Path) -
     for _ in range(2):  # the first process writes the tables, the second reads them
         done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                               text=True, check=True)  # fmt: skip
-    tables = list((tmp_path / "cache" / "parsers").glob("*.pickle"))
+    tables = list((tmp_path / "cache" / "parsers").glob("*.json"))
     assert len(tables) == 1 and tables[0].stat().st_size > 10_000
     assert done.stdout.strip() == "False"
     off = {**env, "MUSESLANG_CACHE": "off"}
-    assert compile_cache.parser_file("x") is not False
-    done = subprocess.run([sys.executable, "-c", "from museslang import compile_cache as c; "
-                           "print(c.parser_file('x'))"], env=off, capture_output=True,
-                          text=True, check=True)  # fmt: skip
-    assert done.stdout.strip() == "False"
+    probe = ("from museslang.syntax.parser import _lark; _lark(); from pathlib import Path; "
+             f"print(list(Path({str(tmp_path)!r}).rglob('*-lark*')))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", probe], env=off | {"HOME": str(tmp_path / "h")},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == str(tables)
 
 
 def test_a_check_never_imports_the_official_interchange_format(spec: Path) -> None:

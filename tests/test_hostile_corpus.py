@@ -16,6 +16,7 @@ from museslang.testing.hostile import (
     record_cases,
     run_cases,
     spec_cases,
+    trust_cases,
 )
 
 runner = CliRunner()
@@ -93,3 +94,30 @@ def test_run_folder_commands(name: str, damage, finished_run: Path, tmp_path: Pa
     if result.exit_code != 0:  # a refused resume changed nothing
         after = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file() and p.name in before}
         assert after == {k: v for k, v in before.items() if k in after}
+
+
+TRUST = trust_cases()
+
+
+def _in_process(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    result = runner.invoke(app, args, env=env)
+    return result.exit_code, result.output
+
+
+def _fresh(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "museslang", *args], cwd=root,
+                          env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("case", TRUST, ids=[c.name for c in TRUST])
+def test_no_wrong_result_and_no_leak(case, tmp_path: Path, monkeypatch) -> None:
+    """Issue 28's classes: the cache folder, echoed secrets, wrong results."""
+    monkeypatch.setenv("MUSESLANG_CACHE", "off")
+    assert case.run(tmp_path, _fresh if case.fresh else _in_process) is None

@@ -27,7 +27,7 @@ KEY = "sk-live-abcdef0123456789SECRET"
 
 
 def ask(server: FaultyServer, **options):
-    opts = BackendOptions(base_url=server.base_url, retries=1, backoff=0.01, **options)
+    opts = BackendOptions(base_url=server.base_url, **({"retries": 1, "backoff": 0.01} | options))
 
     async def go():
         client = ChatClient("m", server.base_url, opts)

@@ -102,12 +102,20 @@ def test_a_prompt_template_that_is_not_utf8_is_e051(tmp_path: Path) -> None:
     assert diag.code == "E051" and "not UTF-8" in diag.message
 
 
-def test_ten_thousand_bad_lines_are_capped_with_a_count(tmp_path: Path) -> None:
+def test_ten_thousand_bad_lines_stop_the_scan_after_99(tmp_path: Path) -> None:
     result = checked(tmp_path, "$\n" * 10_000)
     shown = result.diagnostics.sorted()
-    assert len(shown) == MAX_PER_FILE + 1 and shown[-1].code == TOO_MANY
+    assert len(shown) == MAX_PER_FILE and shown[-1].code == "E002"
     text = render_all(shown, result.sources)
-    assert text.endswith("10000 errors") and "9900 more errors not shown" in text
+    assert "t.muses:100:1: error[E002]: stopped reading after 99 characters" in text
+    assert text.endswith("100 errors")
+
+
+def test_other_errors_past_the_cap_are_counted(tmp_path: Path) -> None:
+    result = checked(tmp_path, "scenario s { family: meeting " + "bad: 1\n" * 300 + "}\n")
+    shown = result.diagnostics.sorted()
+    assert len(shown) == MAX_PER_FILE + 1 and shown[-1].code == TOO_MANY
+    assert "200 more errors not shown" in render_all(shown, result.sources)
 
 
 def test_random_non_ascii_text_is_bounded(tmp_path: Path) -> None:

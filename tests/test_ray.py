@@ -206,3 +206,40 @@ def test_each_actor_takes_its_endpoint_and_its_share_of_requests() -> None:
     assert [o.base_url for o in mine] == ["http://a/v1", "http://b/v1", "http://a/v1"]
     assert {o.max_requests for o in mine} == {4}
     assert for_actor(BackendOptions(base_url="http://a/v1"), 1, 2).base_url == "http://a/v1"
+
+
+def test_a_killed_driver_leaves_no_ray_process_of_its_own(stub, tmp_path: Path) -> None:
+    """`--ray` with no address starts Ray in the driver; SIGKILL the driver mid-run and the
+    raylet's agents (DashboardAgent, RuntimeEnvAgent) are stopped too, then the run resumes."""
+    from museslang.runtime.ray_reaper import _table, descendants
+
+    out = tmp_path / "ray"
+    cmd = [sys.executable, "-m", "museslang", "eval", SPEC, "--agent", "openai:stub",
+           "--base-url", stub.base_url, "--limit", "16", "--concurrency", "2", "--no-progress",
+           "--out", str(out), "--ray", "--actors", "2"]  # fmt: skip
+    env = {**os.environ, "MUSESLANG_CACHE": str(tmp_path / "cache")}
+    driver = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and driver.poll() is None:
+        if results.exists() and len(results.read_text(encoding="utf-8").splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    assert driver.poll() is None
+    started = descendants(driver.pid)  # everything the driver started, Ray's agents too
+    assert len(started) > 3
+    driver.send_signal(signal.SIGKILL)
+    driver.wait(30)
+
+    def left() -> dict[int, str]:
+        return {p: t for p, (_, t) in _table().items() if started.get(p) == t}
+
+    deadline = time.monotonic() + 30
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left() == {}, [Path(f"/proc/{p}/cmdline").read_bytes()[:80] for p in left()]
+    again = subprocess.run([*cmd, "--resume"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "16/16 episodes ok" in again.stderr

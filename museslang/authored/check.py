@@ -11,12 +11,13 @@ hold whatever any agent did.
 from __future__ import annotations
 
 import re
-from itertools import product
 
 from museslang import families
+from museslang.authored import constants
 from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds, outside
 from museslang.authored.evaluate import show
+from museslang.authored.search import MAX_SEARCH, choices, search_size, searchable
 from museslang.authored.types import (
     BOOL,
     FACT_TYPES,
@@ -36,7 +37,7 @@ from museslang.authored.types import (
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
-from museslang.semantics.model import ActionDef, FamilyDef, MeasureDef
+from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef
 from museslang.semantics.types import NamedAt
 from museslang.source import Span
 
@@ -44,7 +45,6 @@ RESERVED_USER = ("id", "name", "role", "authority", "required")
 # what a user's `opening:`, `reply:` and a play's `tell:` see besides the facts
 # (plays.context); `reply:` also sees `message` and `turn`
 TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
-MAX_SEARCH = 200_000  # calls a searched action may have over one episode's choices
 
 
 class FamilyChecker:
@@ -158,6 +158,15 @@ class FamilyChecker:
                     labels=[Label(seen[key], "first declared here")],
                 )
             seen.setdefault(key, entity.head)
+        computed = computed_names()
+        for m in (*fd.goals, *fd.measures):
+            if m.name in computed:
+                self._error(
+                    f"'{m.name}' is a metric museslang computes for every family",
+                    m.head,
+                    "give the goal or metric another name"
+                    + ("; `success:` lists the goals it is made of" if m.name == "success" else ""),
+                )
         for f in fd.facts:
             if f.of in ("user", "option") and f.name in RESERVED_USER:
                 self._error(
@@ -264,6 +273,14 @@ class FamilyChecker:
                 hint=f"declare fact {fact} `type: option`: each value is then checked against "
                 "the scenario's options, and it reads as the option (`u.shift.hours`)",
             )
+        for bad, why in constants.failures(node):
+            self.diags.error(
+                "E075",
+                f"{what}: {why}",
+                where.span(bad.start, bad.end),
+                hint="this part reads nothing that changes between episodes, so it fails on "
+                "every one",
+            )
         return node, got
 
     def _merge(self, r: Reads) -> None:
@@ -273,6 +290,7 @@ class FamilyChecker:
 
     def _expressions(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
+        drawn: dict[str, tuple[FactDef, E.Located, Reads]] = {}  # "of.name" -> its draw
         for f in fd.facts:
             if f.draw is None:
                 continue
@@ -282,10 +300,12 @@ class FamilyChecker:
                             f.at("draw"), hint)  # fmt: skip
                 continue
             scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
-            where = self.located(f, "draw")
+            reads, where = Reads(), self.located(f, "draw")
             # an `option` fact draws an option, or an option's id (checked per scenario)
             want = None if f.type == "option" else FACT_TYPES[f.type]
-            got = self.typed(fam, where, scope, want, f"the draw of '{f.name}'", draw=True)
+            got = self.typed(
+                fam, where, scope, want, f"the draw of '{f.name}'", draw=True, reads=reads
+            )
             if got is not None and want is None and got[1] not in (OPTION, TEXT, NONE):
                 self.diags.error(
                     "E071",
@@ -293,6 +313,9 @@ class FamilyChecker:
                     f"not {describe(got[1])}",
                     where.span(got[0].start, got[0].end),
                 )
+            if got is not None:
+                drawn[f"{f.of}.{f.name}"] = (f, where, reads)
+        self._draw_order(drawn)
         for m, kind in [(m, "goal") for m in fd.goals] + [(m, "metric") for m in fd.measures]:
             scope = {"u": USER} if m.per == "user" else {}
             if m.where is not None:
@@ -328,6 +351,42 @@ class FamilyChecker:
                         "(ACTION[u].PARAM, ACTION.PARAM) or what users were told (told(u, ...))",
                     )
 
+    def _draw_order(self, drawn: dict[str, tuple[FactDef, E.Located, Reads]]) -> None:
+        """Facts are drawn in the order they are declared, each user's first, then the
+        scenario's: a draw may read only what was drawn before it (and the facts a spec
+        gives). Reading itself, a fact drawn after it, or a scenario fact from a user's
+        draw would read none on every episode."""
+        order = list(drawn)
+        for key, (f, where, reads) in drawn.items():
+            for read in sorted(reads.facts):
+                if read not in drawn:
+                    continue  # not drawn: the spec gives it (E073 says when it does not)
+                node = reads.nodes[read]
+                span = where.span(node.start, node.end)
+                other = read.split(".", 1)[1]
+                if read == key:
+                    self._error(f"the draw of '{f.name}' reads '{f.name}' itself", span,
+                                "a fact is drawn once, from facts drawn before it")  # fmt: skip
+                elif f.of == "user" and read.startswith("scenario."):
+                    self._error(
+                        f"the draw of '{f.name}' reads the scenario's '{other}', which is "
+                        "drawn after the users",
+                        span,
+                        "a user's draw reads only scenario facts the spec gives (no `draw:`)",
+                    )
+                elif read.split(".")[0] == f.of and order.index(read) > order.index(key):
+                    back = key in drawn[read][2].facts
+                    message = (
+                        f"'{f.name}' and '{other}' are drawn from each other"
+                        if back
+                        else f"the draw of '{f.name}' reads '{other}', which is drawn after it"
+                    )
+                    hint = (
+                        "draw one of them from something else" if back
+                        else f"declare fact {other} before fact {f.name}"
+                    )  # fmt: skip
+                    self._error(message, span, hint)
+
     def _play(self, fam: ir.AuthoredFamily, pd) -> ir.PlaySpec | None:
         play = ir.PlaySpec(name=pd.name or "?", tell=pd.tell)
         actions = {a.name: a for a in fam.actions}
@@ -340,13 +399,24 @@ class FamilyChecker:
                     did_you_mean(pd.search.name, actions),
                 )
                 return None
-            bad = [p.name for p in target.params if not _searchable(p)]
+            bad = [p.name for p in target.params if not searchable(p)]
             if bad:
                 self._error(
                     f"action '{target.name}' cannot be searched: '{bad[0]}' has no finite choices",
                     pd.search.span,
                     "searchable parameters: user, users, option, flag, or a range of at most "
                     "101 whole numbers; otherwise declare the oracle's calls",
+                )
+                return None
+            fixed = search_size(target, 1, 1)  # its ranges and flags; users come later
+            if fixed > MAX_SEARCH:
+                self._error(
+                    f"the search of '{target.name}' would try {fixed:,} calls on any episode "
+                    f"({' × '.join(str(choices(p, 1, 1)) for p in target.params)}), over the "
+                    f"bound of {MAX_SEARCH:,}",
+                    pd.search.span,
+                    "narrow its ranges, or declare the oracle's calls",
+                    code="E076",
                 )
                 return None
             play.search = target.name
@@ -421,7 +491,8 @@ class FamilyChecker:
         parameter to, outside the parameter's declared range (authored/bounds.py)."""
         actions = {a.name: a for a in fam.actions}
         for pd, play in zip(
-            [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)], fam.plays,
+            [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)],
+            fam.plays,
             strict=False,
         ):
             for call in play.calls:
@@ -440,8 +511,9 @@ class FamilyChecker:
                             f"play {play.name}: {call.action}'s {key} can be {how}, outside "
                             f"{key}: {show(p.low)}..{show(p.high)}",
                             pd.at("calls"),
-                            hint=RANGE_HINT if play.name == "oracle" else
-                            "the engine refuses a call outside the range: the player's call "
+                            hint=RANGE_HINT
+                            if play.name == "oracle"
+                            else "the engine refuses a call outside the range: the player's call "
                             "is lost in those episodes",
                         )
         goals = [(m, "holds") for m in self.fd.goals if m.holds]
@@ -521,6 +593,14 @@ class FamilyChecker:
                 )
 
 
+def computed_names() -> set[str]:
+    """Names museslang gives values of its own on every result of a family written in
+    museslang: `success`, and the metrics every family's results carry. A goal or metric
+    named like one would replace it (a goal `success` that a refusing agent meets)."""
+    from museslang.authored.outcome import SUCCESS
+    from museslang.metrics.registry import CROSS_EPISODE, common_outputs
+
+    return {SUCCESS, *CROSS_EPISODE, *common_outputs()}
 RANGE_CODE = "W010"
 RANGE_HINT = (
     "an episode whose draw falls outside cannot be passed by the oracle and is drawn again, "
@@ -558,14 +638,6 @@ def _out_of_range(b: Bounds, node: E.Node) -> tuple[str, str, str] | None:
     return None
 
 
-def _searchable(p: ir.ParamSpec) -> bool:
-    """Whether a parameter has finitely many values a search can try in an episode."""
-    if p.type in ("user", "users", "option", "flag"):
-        return True
-    bounded = p.type == "number" and p.low is not None and p.high is not None
-    return bounded and float(p.low).is_integer() and p.high - p.low <= 100  # type: ignore[operator]
-
-
 def _expression_text(value: object) -> str:
     """A play's argument as an expression: a number or flag written bare in the spec."""
     if isinstance(value, bool):
@@ -582,27 +654,3 @@ def _action_owner(name: str) -> str | None:
     if name in ACTION_OWNERS:
         return ACTION_OWNERS[name]
     return "museslang" if name in kinds() else None
-
-
-def search_space(action: ir.ActionSpec, users: list[str], options: list[str]):
-    """Every call of `action` over one episode's choices, as parameter dicts."""
-    domains = []
-    for p in action.params:
-        if p.type == "user":
-            domains.append(users)
-        elif p.type == "option":
-            domains.append(options)
-        elif p.type == "flag":
-            domains.append([False, True])
-        elif p.type == "users":
-            domains.append(
-                [
-                    [u for j, u in enumerate(users) if mask >> j & 1]
-                    for mask in range(1 << len(users))
-                ]
-            )
-        else:
-            assert p.low is not None and p.high is not None
-            domains.append(list(range(int(p.low), int(p.high) + 1)))
-    for combo in product(*domains):
-        yield dict(zip((p.name for p in action.params), combo, strict=True))

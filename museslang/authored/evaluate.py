@@ -21,6 +21,7 @@ from typing import Any
 
 from museslang.authored import expr as E
 from museslang.authored.told import Fact, find, numbers_in, numbers_written
+from museslang.diagnostics import InputError
 from museslang.metrics.leaks import Match
 
 
@@ -46,6 +47,25 @@ class CallV:
     args: dict[str, Any]  # parameter -> UserV | OptionV | list[UserV] | number | text | bool
 
 
+# Steps (expression nodes evaluated, calls scanned) one episode may spend: its draws, its
+# oracle's search and scoring, over all its redraws together; and one scoring of a result.
+# About a microsecond each: 2,000,000 is a couple of seconds of work.
+STEPS = 2_000_000
+
+
+@dataclass
+class Budget:
+    """The steps left to spend; shared by everything that draws or plays one episode."""
+
+    left: int = STEPS
+    bound: int = STEPS
+
+    def spend(self, steps: int = 1) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise OutOfSteps(f"the work ran past its bound of {self.bound:,} steps")
+
+
 @dataclass
 class World:
     """One episode as expressions see it; `calls` and `told` are its outcome."""
@@ -61,6 +81,7 @@ class World:
     private: frozenset[tuple[str, str]] = frozenset()  # (user | option | scenario, fact name)
     # (owner kind, fact name) -> value -> its declared phrasings (`leaks_as`)
     phrasings: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)
 
     def user(self, uid: str) -> UserV | None:
         return next((u for u in self.users if u.id == uid), None)
@@ -69,8 +90,13 @@ class World:
         return next((o for o in self.options if o.id == oid), None)
 
 
-class EvalError(Exception):
+class EvalError(InputError):
     """A value the types allowed but the episode did not (a division by zero)."""
+
+
+class OutOfSteps(InputError):
+    """The budget ran out. Not an `EvalError`: a goal that cannot be evaluated may have
+    no value, but work cut short must stop the whole draw or scoring, never pass as one."""
 
 
 @lru_cache(maxsize=4096)
@@ -79,13 +105,21 @@ def parsed(text: str) -> E.Node:
 
 
 def evaluate(text: str, world: World, scope: dict[str, Any] | None = None) -> Any:
-    return Evaluator(world).eval(parsed(text), scope or {})
+    """The expression's value; `EvalError` (with the reason) for whatever the episode's
+    values make impossible: a division by zero, a number too large, an empty range."""
+    try:
+        return Evaluator(world).eval(parsed(text), scope or {})
+    except ArithmeticError as exc:  # what `arithmetic` and `whole` did not foresee
+        raise EvalError(str(exc)) from None
 
 
 def holds(text: str, world: World, scope: dict[str, Any] | None = None) -> bool:
     """A goal's condition: true, and no call it read was missing (module docstring)."""
     ev = Evaluator(world)
-    value = ev.eval(parsed(text), scope or {})
+    try:
+        value = ev.eval(parsed(text), scope or {})
+    except ArithmeticError as exc:  # as in `evaluate`
+        raise EvalError(str(exc)) from None
     return bool(value) and not ev.missing
 
 
@@ -109,6 +143,7 @@ class Evaluator:
             self.missing = before
 
     def eval(self, node: E.Node, scope: dict[str, Any]) -> Any:
+        self.world.budget.spend()
         return getattr(self, f"_{type(node).__name__.lower()}")(node, scope)
 
     def _lit(self, node: E.Lit, scope: dict[str, Any]) -> Any:
@@ -161,7 +196,9 @@ class Evaluator:
         key = self.world.keys.get(action)
         if who is None or key is None:
             return None
-        mine = [c for c in self.world.calls.get(action, []) if _id(c.args.get(key)) == who.id]
+        calls = self.world.calls.get(action, [])
+        self.world.budget.spend(len(calls))
+        mine = [c for c in calls if _id(c.args.get(key)) == who.id]
         if not mine:
             self.missing = True
             return None
@@ -178,16 +215,7 @@ class Evaluator:
         else:
             a, b = self.eval(node.left, scope), self.eval(node.right, scope)
         if op in "+-*/":
-            x, y = number(a), number(b)
-            if op == "+":
-                return x + y
-            if op == "-":
-                return x - y
-            if op == "*":
-                return x * y
-            if y == 0:
-                raise EvalError("division by zero")
-            return x / y
+            return arithmetic(op, number(a), number(b))
         if op == "in":
             if a is None or b is None:
                 return False
@@ -227,12 +255,8 @@ class Evaluator:
             return min(values) if fn == "min" else max(values)
         if fn == "abs":
             return abs(number(args[0]))
-        if fn == "round":
-            return round(number(args[0]))
-        if fn == "floor":
-            return math.floor(number(args[0]))
-        if fn == "ceil":
-            return math.ceil(number(args[0]))
+        if fn in ("round", "floor", "ceil"):
+            return whole(fn, number(args[0]))
         if fn == "len":
             return len(args[0]) if args[0] is not None else 0
         if fn == "told":
@@ -241,13 +265,19 @@ class Evaluator:
         if rng is None:
             raise EvalError(f"{fn} draws at random, and nothing here is drawn")
         if fn == "uniform":
-            return rng.uniform(number(args[0]), number(args[1]))
+            low, high = (finite(fn, number(a)) for a in args)
+            return rng.uniform(low, high)
         if fn == "randint":
-            return rng.randint(int(number(args[0])), int(number(args[1])))
+            low, high = (int(finite(fn, number(a))) for a in args)
+            if low > high:
+                raise EvalError(f"randint({low}, {high}): the low bound is above the high one")
+            return rng.randint(low, high)
         if fn == "pick":
-            return rng.choice(args[0]) if args[0] else None
+            if not args[0]:
+                raise EvalError("pick draws from an empty list")
+            return rng.choice(args[0])
         if fn == "sample":
-            k = max(0, min(int(number(args[1])), len(args[0])))
+            k = max(0, min(int(finite(fn, number(args[1]))), len(args[0])))
             return sorted(rng.sample(list(args[0]), k), key=list(args[0]).index)
         return rng.random() < number(args[0])  # chance
 
@@ -279,7 +309,7 @@ class Evaluator:
         if not numbers:
             return None
         if fn == "mean":
-            return sum(numbers) / len(numbers)
+            return arithmetic("/", sum(numbers), len(numbers))
         return min(numbers) if fn == "min" else max(numbers)
 
     def _told(self, who: Any, value: Any, fact: Fact | None) -> bool:
@@ -339,6 +369,33 @@ def _is_none(node: E.Node) -> bool:
     return isinstance(node, E.Lit) and node.value is None
 
 
+def arithmetic(op: str, x: float, y: float) -> float:
+    """x op y, for numbers the types allow: a division by zero, or a result too large
+    for a float, is an `EvalError` naming it."""
+    if op == "/" and y == 0:
+        raise EvalError("division by zero")
+    try:
+        if op == "+":
+            return x + y
+        if op == "-":
+            return x - y
+        return x * y if op == "*" else x / y
+    except OverflowError:
+        raise EvalError(f"{show(x)} {op} {show(y)} is too large a number") from None
+
+
+def finite(fn: str, x: float) -> float:
+    if isinstance(x, float) and not math.isfinite(x):
+        raise EvalError(f"{fn} of {'NaN' if math.isnan(x) else 'infinity'}: not a finite number")
+    return x
+
+
+def whole(fn: str, x: float) -> int:
+    """round, floor or ceil of x: infinity and NaN have no whole number."""
+    finite(fn, x)
+    return round(x) if fn == "round" else math.floor(x) if fn == "floor" else math.ceil(x)
+
+
 def _id(value: Any) -> str | None:
     return value.id if isinstance(value, UserV | OptionV) else value
 
@@ -355,6 +412,8 @@ def show(value: Any) -> str:
     """A value as text: 30 rather than 30.0, a user or option by id."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**300:
+        return f"{float(value):g}" if abs(value) < 10**308 else "a number over 10^308"
     if isinstance(value, UserV | OptionV):
         return value.id
     if isinstance(value, list):

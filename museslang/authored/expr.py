@@ -9,13 +9,14 @@ mistake in an expression is a diagnostic with a caret like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from museslang.parser_cache import parser_file
+from museslang.parser_tables import lark_parser
 from museslang.resources import grammar_path
 from museslang.source import Span
 
@@ -95,6 +96,14 @@ class Call(Node):
     binding: Binding | None = None
 
 
+# Bounds on one expression, checked before it is parsed or walked: parsing costs about
+# 10 microseconds a character (a 300,000-item list took 40 s), and every stage after it
+# (types, constants, cost, evaluation) recurses once per level of nesting.
+MAX_CHARS = 20_000
+MAX_DEPTH = 200
+MAX_DIGITS = 15  # digits before the point of a number written in an expression
+
+
 class ExprError(Exception):
     """A syntax error at an offset of the expression text."""
 
@@ -107,8 +116,7 @@ class ExprError(Exception):
 @cache
 def _lark() -> Lark:
     text = (grammar_path().parent / "expr.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True,
-                cache=parser_file(text))  # fmt: skip
+    return lark_parser(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
 
 
 _WORDS = {
@@ -130,6 +138,12 @@ _WORDS = {
 
 def parse(text: str) -> Node:
     """The expression's nodes; `ExprError` with the offset of the first mistake."""
+    if len(text) > MAX_CHARS:
+        raise ExprError(
+            f"the expression is {len(text):,} characters long, over the bound of {MAX_CHARS:,}",
+            MAX_CHARS,
+            "move long lists into facts (a list fact, or `options`)",
+        )
     try:
         tree = _lark().parse(text)
     except UnexpectedToken as exc:
@@ -150,7 +164,7 @@ def parse(text: str) -> Node:
         raise ExprError("the expression ends too early", len(text)) from exc
     except UnexpectedInput as exc:  # pragma: no cover - lark's other input errors
         raise ExprError(str(exc).splitlines()[0], _offset(text, exc)) from None
-    return _node(tree)
+    return _node(tree, 0)
 
 
 def _offset(text: str, exc: UnexpectedInput) -> int:
@@ -166,13 +180,27 @@ def _span(item: Tree | Token) -> tuple[int, int]:
     return item.meta.start_pos, item.meta.end_pos
 
 
-def _node(item: Tree | Token) -> Node:
+def _node(item: Tree | Token, depth: int) -> Node:
     start, end = _span(item)
     if isinstance(item, Token):  # a parenthesised bare token never reaches here
         raise ExprError("unexpected token", start)
+    if depth > MAX_DEPTH:
+        raise ExprError(
+            f"the expression nests more than {MAX_DEPTH} levels deep", start,
+            "split it: a long chain of operators nests one level per operator",
+        )  # fmt: skip
     kind, kids = item.data, item.children
+
+    def node(kid: Tree | Token) -> Node:
+        return _node(kid, depth + 1)
+
     if kind == "number":
         raw = str(kids[0])
+        if len(raw.partition(".")[0].lstrip("0")) > MAX_DIGITS:
+            raise ExprError(
+                f"the number has more than {MAX_DIGITS} digits before the point", start,
+                "numbers in expressions stay below 10^15; give larger ones as facts",
+            )  # fmt: skip
         return Lit(start, end, float(raw) if "." in raw else int(raw))
     if kind == "string":
         return Lit(start, end, str(kids[0])[1:-1])
@@ -181,45 +209,46 @@ def _node(item: Tree | Token) -> Node:
     if kind == "name":
         return Name(start, end, str(kids[0]))
     if kind == "attr":
-        return Attr(start, end, _node(kids[0]), str(kids[2]))
+        return Attr(start, end, node(kids[0]), str(kids[2]))
     if kind == "index":
-        return Index(start, end, _node(kids[0]), _node(kids[2]))
+        return Index(start, end, node(kids[0]), node(kids[2]))
     if kind == "binop":
-        return BinOp(start, end, str(kids[1]), _node(kids[0]), _node(kids[2]))
+        return BinOp(start, end, str(kids[1]), node(kids[0]), node(kids[2]))
     if kind == "not_in":
-        inner = BinOp(start, end, "in", _node(kids[0]), _node(kids[3]))
+        inner = BinOp(start, end, "in", node(kids[0]), node(kids[3]))
         return Not(start, end, inner)
     if kind == "not_":
-        return Not(start, end, _node(kids[1]))
+        return Not(start, end, node(kids[1]))
     if kind == "neg":
-        return Neg(start, end, _node(kids[1]))
+        return Neg(start, end, node(kids[1]))
     if kind == "cond":
-        return Cond(start, end, _node(kids[0]), _node(kids[2]), _node(kids[4]))
+        return Cond(start, end, node(kids[0]), node(kids[2]), node(kids[4]))
     if kind == "list":
-        return ListLit(start, end, [_node(k) for k in kids if isinstance(k, Tree)])
+        return ListLit(start, end, [node(k) for k in kids if isinstance(k, Tree)])
     if kind == "call":
-        return _call(start, end, str(kids[0]), [k for k in kids[2:-1] if isinstance(k, Tree)])
+        args = [k for k in kids[2:-1] if isinstance(k, Tree)]
+        return _call(start, end, str(kids[0]), args, node)
     if kind == "expr" or len(kids) == 3:  # ( expr )
         inner = next(k for k in kids if isinstance(k, Tree))
-        return _node(inner)
+        return node(inner)
     raise ExprError(f"cannot read {kind}", start)  # pragma: no cover - grammar and this agree
 
 
-def _call(start: int, end: int, fn: str, args: list[Tree]) -> Call:
+def _call(start: int, end: int, fn: str, args: list[Tree], node: Callable[[Tree], Node]) -> Call:
     bindings = [a for a in args if a.data.startswith("binding")]
     if not bindings:
-        return Call(start, end, fn, [_node(a) for a in args])
+        return Call(start, end, fn, [node(a) for a in args])
     first = bindings[0]
     if len(args) != 1:
         raise ExprError(f"{fn}(...) with a binding takes only that argument", _span(first)[0])
     kids = [k for k in first.children if isinstance(k, Tree)]
-    head = _node(kids[0])
+    head = node(kids[0])
     if not (isinstance(head, BinOp) and head.op == "in" and isinstance(head.left, Name)):
         raise ExprError(
             "a binding is written NAME in COLLECTION", head.start, hint="e.g. u in users"
         )
-    where = _node(kids[1]) if first.data.startswith("binding_where") else None
-    body = _node(kids[-1]) if first.data in ("binding", "binding_where_body") else None
+    where = node(kids[1]) if first.data.startswith("binding_where") else None
+    body = node(kids[-1]) if first.data in ("binding", "binding_where_body") else None
     binding = Binding(head.left.name, head.left, head.right, where, body)
     return Call(start, end, fn, [], binding)
 
@@ -256,11 +285,11 @@ def walk(node: Node | None):
     if node is None:
         return
     yield node
-    for child in _children(node):
+    for child in children(node):
         yield from walk(child)
 
 
-def _children(node: Node) -> list[Node]:
+def children(node: Node) -> list[Node]:
     if isinstance(node, Attr):
         return [node.obj]
     if isinstance(node, Index):

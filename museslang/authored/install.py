@@ -8,15 +8,19 @@ no source. Installing again (another spec, an edited family) replaces what was t
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, create_model
 
 from museslang import families
 from museslang.authored import outcome, plays
-from museslang.authored.evaluate import EvalError, UserV, World, evaluate, show
+from museslang.authored.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
 from museslang.ir import models as ir
+from museslang.source import Span
 
 ORIGIN = families.WRITTEN
 INSTALLED: dict[str, ir.AuthoredFamily] = {}
@@ -62,7 +66,19 @@ def install(fam: ir.AuthoredFamily) -> None:
 
 
 def install_all(compiled: ir.CompiledSpec) -> None:
+    """Install a compiled file's families, once they check as a spec's would (verify); one
+    name defined twice, differently, is refused (which one would a metric score?)."""
+    from museslang.authored.verify import problems
+
+    found = problems(compiled)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise InstallError(f"{found[0]}{more}")
+    seen: dict[str, ir.AuthoredFamily] = {}
     for fam in compiled.families:
+        if seen.setdefault(fam.name, fam) != fam:
+            raise InstallError(f"family '{fam.name}' is defined twice, differently")
+    for fam in seen.values():
         install(fam)
 
 
@@ -231,16 +247,18 @@ def _applier(fam: ir.AuthoredFamily, spec: ir.ActionSpec):
 
 # ---- scoring -----------------------------------------------------------------------------
 def _register_metrics(fam: ir.AuthoredFamily) -> None:
-    from museslang.metrics.registry import METRICS, Metric, per_result
+    from museslang.metrics.registry import METRICS, Metric, Values, per_result
 
     @per_result
-    def scored(episode: ir.EpisodeGraph, result) -> dict[str, float | None]:
-        return outcome.scores(fam, outcome.played(fam, episode, result))
+    def scored(episode: ir.EpisodeGraph, result) -> tuple[dict[str, float | None], dict]:
+        return outcome.scored(fam, outcome.played(fam, episode, result))
 
     for name in (outcome.SUCCESS, *(m.name for m in fam.measures)):
 
-        def fn(episode, result, name=name) -> dict[str, Any]:
-            return {name: scored(episode, result)[name]}
+        def fn(episode, result, name=name) -> Values:
+            values, unevaluated = scored(episode, result)
+            why = {name: unevaluated[name]} if name in unevaluated else {}
+            return Values({name: values[name]}, why)
 
         METRICS.replace(f"{fam.name}:{name}", Metric(name, fam.name, (name,), fn))
 
@@ -301,16 +319,28 @@ def _blame(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result):
     w = outcome.played(fam, episode, result)
     for name in fam.success:
         goal = next(m for m in fam.measures if m.name == name)
-        if outcome.measure(goal, w) in (None, 1.0):
+        value, unevaluable = outcome.measured(goal, w)
+        if value in (None, 1.0):
             continue
+        if unevaluable is not None:
+            why = f"goal '{name}' cannot be evaluated after the oracle's calls: {unevaluable}"
+            return episode.source, why, "facts"
         if goal.per == "user":
             for user, p in zip(w.users, episode.participants, strict=True):
-                chosen = goal.where is None or evaluate(goal.where, w, {"u": user})
-                if chosen and not outcome.value_of(goal, w, {"u": user}):
+                if _fails_for(goal, w, user):
                     why = f"goal '{name}' does not hold for {user.id} after the oracle's calls"
                     return p.source or episode.source, why, "facts"
         return episode.source, f"goal '{name}' does not hold after the oracle's calls", "facts"
     return episode.source, "the oracle's episode does not succeed", None
+
+
+def _fails_for(goal: ir.MeasureSpec, w: World, user: UserV) -> bool:
+    """Whether a per-user goal is about this user and does not hold (or cannot be told)."""
+    try:
+        chosen = goal.where is None or evaluate(goal.where, w, {"u": user})
+        return bool(chosen) and not outcome.value_of(goal, w, {"u": user})
+    except EvalError:
+        return True
 
 
 # ---- players and users -------------------------------------------------------------------
@@ -425,25 +455,33 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
     ]
     truth = ir.AuthoredTruth(facts=dict(sc.facts), options=options)
     w = outcome.world_of(fam, lowered.participants, truth)
-    w.rng = lowered.rng
-    for f in fam.facts:
-        if f.of == "scenario" and f.name not in w.facts and f.draw:
-            try:
-                w.facts[f.name] = _typed(fam, f, evaluate(f.draw, w), w.options, sc.head)
-            except EvalError as exc:
-                raise LoweringError(f"drawing '{f.name}': {exc}", sc.head) from None
-    w.rng = None
-    truth.facts = {k: plays.as_json(v) for k, v in w.facts.items()}
-    oracle = next(p for p in fam.plays if p.name == "oracle")
-    try:
-        calls = plays.calls_of(fam, oracle, w)
-    except (plays.PlayError, EvalError) as exc:
-        raise LoweringError(f"the oracle: {exc}", sc.head) from None
-    truth.ideal = [ir.IdealCall(action=a, args=args) for a, args in calls]
-    for action, args in calls:
-        if any(a.name == action for a in fam.actions):
-            w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
-    truth.ideal_scores = outcome.scores(fam, w)
+    w.rng, w.budget = lowered.rng, _budget(lowered.work)
+    lowered.work["draws"] = lowered.work.get("draws", 0) + 1
+    where = sc.population.head if sc.population is not None else sc.head
+    with _spent(lowered.work, where):
+        for f in fam.facts:
+            if f.of == "scenario" and f.name not in w.facts and f.draw:
+                what = f"drawing '{f.name}'"
+                w.facts[f.name] = _drawn(fam, f, w, {}, w.options, sc.head, what)
+        w.rng = None
+        truth.facts = {k: plays.as_json(v) for k, v in w.facts.items()}
+        oracle = next(p for p in fam.plays if p.name == "oracle")
+        try:
+            calls = plays.calls_of(fam, oracle, w)
+        except (plays.PlayError, EvalError) as exc:
+            raise LoweringError(f"the oracle: {exc}", sc.head) from None
+        truth.ideal = [ir.IdealCall(action=a, args=args) for a, args in calls]
+        for action, args in calls:
+            if any(a.name == action for a in fam.actions):
+                w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
+        truth.ideal_scores, unevaluated = outcome.scored(fam, w)
+        failing = [(name, unevaluated[name]) for name in fam.success if name in unevaluated]
+        if failing:  # not a draw to try again: the spec's goal cannot be evaluated
+            name, why = failing[0]
+            raise LoweringError(
+                f"goal '{name}' cannot be evaluated after the oracle's calls: {why}", sc.head,
+                code="E071",
+            )
     refused = refused_call(fam, calls, w)
     if sc.population is not None and refused is not None:
         # the engine would refuse the oracle's call: the draw fell outside what the action
@@ -532,11 +570,52 @@ def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], li
     written = [ir.OptionSpec(id=o.name or "?", title=o.title, facts=dict(o.facts))
                for o in sc.options]  # fmt: skip
     options = outcome.catalogue(fam, written)
-    w = World([], options, outcome.resolved(fam, "scenario", sc.facts, options), rng=rng)
-    for person in people:
-        me = UserV(person.id, person.role, person.authority, person.attendance == "required", {})
-        for f in fam.facts:
-            if f.of == "user" and f.draw:
-                me.facts[f.name] = _typed(fam, f, evaluate(f.draw, w, {"u": me}), options, pop.head)
-        person.facts = {k: plays.as_json(v) for k, v in me.facts.items()}
+    facts = outcome.resolved(fam, "scenario", sc.facts, options)
+    w = World([], options, facts, rng=rng, budget=_budget(drawn.lc.work))
+    with _spent(drawn.lc.work, pop.head):
+        for person in people:
+            required = person.attendance == "required"
+            me = UserV(person.id, person.role, person.authority, required, {})
+            for f in fam.facts:
+                if f.of == "user" and f.draw:
+                    what = f"drawing '{f.name}' for {person.id}"
+                    me.facts[f.name] = _drawn(fam, f, w, {"u": me}, options, pop.head, what)
+            person.facts = {k: plays.as_json(v) for k, v in me.facts.items()}
     return people, []
+
+
+def _budget(work: dict[str, Any]) -> Budget:
+    """The one budget of an episode's draws, oracle and scoring, over all its redraws."""
+    return work.setdefault("budget", Budget())
+
+
+@contextmanager
+def _spent(work: dict[str, Any], where: Span) -> Iterator[None]:
+    """A budget that runs out is the episode's error at the scenario: the draw and its
+    redraws cost too much, whatever the cause."""
+    from museslang.lower.episodes import LoweringError
+
+    try:
+        yield
+    except OutOfSteps as exc:
+        draws = work.get("draws", 1)
+        tried = f" over {draws} draws (the oracle failed the earlier ones)" if draws > 1 else ""
+        raise LoweringError(f"drawing and playing it: {exc}{tried}", where) from None
+
+
+def _drawn(fam: ir.AuthoredFamily, f: ir.FactSpec, w: World, scope: dict[str, Any],
+           options: list, where: Span, what: str) -> Any:  # fmt: skip
+    """A fact's drawn value, as the fact's type holds it (`_typed`): a failed draw, or a
+    number that is not finite (it would be written as null) or too large, is the
+    episode's error."""
+    from museslang.lower.episodes import LoweringError
+
+    try:
+        value = evaluate(f.draw or "", w, scope)
+    except EvalError as exc:
+        raise LoweringError(f"{what}: {exc}", where) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LoweringError(f"{what}: {show(value)} is not a finite number", where)
+    if isinstance(value, int) and abs(value) > 2**1023:
+        raise LoweringError(f"{what}: {show(value)} is too large a number", where)
+    return _typed(fam, f, value, options, where)

@@ -130,16 +130,35 @@ def played(family: AuthoredFamily, episode: EpisodeGraph, result: EpisodeResult)
 
 def measure(m: MeasureSpec, w: World) -> float | None:
     """A goal's share met, or a metric's value (per user: the mean over its users)."""
-    try:
-        if m.per == "episode":
-            return value_of(m, w)
-        chosen = [u for u in w.users if m.where is None or evaluate(m.where, w, {"u": u})]
-        if not chosen:
-            return None
-        values = [value_of(m, w, {"u": u}) for u in chosen]
-        return sum(v for v in values if v is not None) / len(values)
-    except EvalError:
-        return None
+    return measured(m, w)[0]
+
+
+def measured(m: MeasureSpec, w: World) -> tuple[float | None, str | None]:
+    """`measure`, and why it could not be evaluated when it could not (a division by
+    zero). A goal that cannot be evaluated is not met (for that user, per user): a goal
+    nobody can check must never count as passed. A metric that cannot be evaluated has no
+    value. Either way the reason is kept on the result (`unevaluated`)."""
+    goal = m.kind == "goal"
+    if m.per == "episode":
+        try:
+            return value_of(m, w), None
+        except EvalError as exc:
+            return (0.0 if goal else None), str(exc)
+    values: list[float | None] = []
+    why: str | None = None
+    for u in w.users:
+        try:
+            if m.where is not None and not evaluate(m.where, w, {"u": u}):
+                continue
+            values.append(value_of(m, w, {"u": u}))
+        except EvalError as exc:
+            why = why or f"{exc} (for {u.id})"
+            if not goal:
+                return None, why
+            values.append(0.0)
+    if not values:
+        return None, why
+    return sum(v for v in values if v is not None) / len(values), why
 
 
 def value_of(m: MeasureSpec, w: World, scope: dict[str, Any] | None = None) -> float | None:
@@ -159,6 +178,18 @@ def _score(value: Any) -> float | None:
 def scores(family: AuthoredFamily, w: World) -> dict[str, float | None]:
     """Every goal and metric, and `success`: 1.0 when every success goal is fully met (a
     goal about no user at all counts as met)."""
-    values = {m.name: measure(m, w) for m in family.measures}
+    return scored(family, w)[0]
+
+
+def scored(family: AuthoredFamily, w: World) -> tuple[dict[str, float | None], dict[str, str]]:
+    """`scores`, and for each goal or metric that could not be evaluated, why."""
+    values: dict[str, float | None] = {}
+    unevaluated: dict[str, str] = {}
+    for m in family.measures:
+        values[m.name], why = measured(m, w)
+        if why is not None:
+            unevaluated[m.name] = why
     met = all(values.get(s) in (None, 1.0) for s in family.success)
-    return {SUCCESS: 1.0 if met else 0.0} | values
+    # museslang's own success first, and never replaced by a declaration named like it
+    computed = {k: v for k, v in values.items() if k != SUCCESS}
+    return {SUCCESS: 1.0 if met else 0.0} | computed, unevaluated

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from museslang.authored import expr as E
-from museslang.authored.check import MAX_SEARCH, search_space
 from museslang.authored.evaluate import OptionV, UserV, World, evaluate, parsed
 from museslang.authored.outcome import SUCCESS, call_value, scores
+from museslang.authored.search import CALL_STEPS, MAX_SEARCH, search_space
+from museslang.diagnostics import InputError
 from museslang.ir.models import AuthoredFamily, PlaySpec
 
 
-class PlayError(Exception):
+class PlayError(InputError):
     """A play that cannot be carried out in this episode (its search is too large)."""
 
 
@@ -87,6 +88,7 @@ def search(family: AuthoredFamily, action: str, w: World) -> dict[str, Any]:
         for n, args in enumerate(search_space(spec, users, options)):
             if n >= MAX_SEARCH:
                 raise PlayError(f"searching {action} took over {MAX_SEARCH} calls")
+            w.budget.spend(CALL_STEPS)
             w.calls = {**saved, action: [call_value(w, family, action, args)]}
             got = scores(family, w)
             key = tuple(v if (v := got.get(k)) is not None else 0.0 for k in order)

@@ -17,7 +17,17 @@ from museslang.semantics.model import Entity, ScenarioDef
 CODE = "E073"
 
 
-def _fits(kind: str, value: Any) -> bool:
+MAX_NUMBER = 10**15  # a number fact: what expressions compute with exactly, as floats
+
+
+def too_large(kind: str, value: Any) -> bool:
+    """A number fact past MAX_NUMBER (or not finite): arithmetic on it overflows a float."""
+    if kind != "number" or not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return not abs(value) < MAX_NUMBER  # NaN compares false: too large as well
+
+
+def fits_type(kind: str, value: Any) -> bool:
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "text":
@@ -56,8 +66,10 @@ def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> Non
                     hint=did_you_mean(name, declared)
                     or f"{of} facts: " + (", ".join(declared) or "none"),
                 )
-            elif not _fits(spec.type, value):
+            elif not fits_type(spec.type, value):
                 diags.error(CODE, f"fact '{name}' must be {_WORDS[spec.type]}", where)
+            elif too_large(spec.type, value):
+                diags.error(CODE, f"fact '{name}' must be a number below 10^15", where)
             elif spec.type == "option" and value.lower() not in options:
                 diags.error(
                     CODE,
@@ -109,4 +121,3 @@ def _drawn_options(
                     hint=did_you_mean(text, list(options.values()))
                     or "options: " + (", ".join(options.values()) or "none"),
                 )
-

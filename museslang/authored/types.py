@@ -82,6 +82,11 @@ class Reads:
     facts: set[str] = field(default_factory=set)
     actions: set[str] = field(default_factory=set)
     told: bool = False
+    nodes: dict[str, E.Node] = field(default_factory=dict)  # a fact -> its first read
+
+    def fact(self, key: str, node: E.Node) -> None:
+        self.facts.add(key)
+        self.nodes.setdefault(key, node)
 
 
 @dataclass
@@ -123,7 +128,7 @@ class Checker:
             return list_of(OPTION)
         facts = self.facts_of("scenario")
         if node.name in facts:
-            self.reads.facts.add(f"scenario.{node.name}")
+            self.reads.fact(f"scenario.{node.name}", node)
             return facts[node.name]
         actions = {a.name for a in self.family.actions}
         if node.name in actions:
@@ -151,7 +156,7 @@ class Checker:
             fixed = USER_FIELDS if base == USER else OPTION_FIELDS
             facts = self.facts_of(base)
             if node.name in facts:
-                self.reads.facts.add(f"{base}.{node.name}")
+                self.reads.fact(f"{base}.{node.name}", node)
                 return facts[node.name]
             if node.name in fixed:
                 return fixed[node.name]
@@ -355,6 +360,9 @@ class Checker:
                 raise ExprTypeError(f"len counts a list or a text, not {describe(t)}", args[0])
             return NUMBER
         if fn in ("pick", "sample"):
+            if fn == "pick" and isinstance(args[0], E.ListLit) and not args[0].items:
+                raise ExprTypeError("pick draws from an empty list: it would always be none",
+                                    args[0], "list what it draws from")  # fmt: skip
             t = self.infer(args[0], scope)
             if element(t) is None:
                 raise ExprTypeError(f"{fn} draws from a list, not {describe(t)}", args[0])

@@ -190,8 +190,12 @@ class Transition(_Model):
     on: str = Field(description="what moves the episode along this edge")
 
 
+# who speaks when; a compiled file naming another mode ("telepathy") is not loaded
+TurnMode = Literal["addressed", "broadcast", "round_robin", "single_shot"]
+
+
 class Protocol(_Model):
-    turns: str = Field(description="addressed | broadcast | round_robin | single_shot")
+    turns: TurnMode = Field(description="addressed | broadcast | round_robin | single_shot")
     first: str = Field(description="who opens: users or agent")
     max_turns: int = Field(description="agent turns before the episode is cut off")
     ending: str = Field(description="the action that ends the episode successfully")
@@ -411,8 +415,8 @@ class AuthoredFamily(_Model):
     summary: str
     doc: str | None = None
     brief: str | None = Field(default=None, description="what the agent is told to do")
-    turns: str = "addressed"
-    max_turns: int = 8
+    turns: TurnMode = "addressed"
+    max_turns: int = Field(default=8, ge=1, le=1000)
     facts: list[FactSpec] = Field(default_factory=list)
     actions: list[ActionSpec] = Field(default_factory=list)
     measures: list[MeasureSpec] = Field(default_factory=list)

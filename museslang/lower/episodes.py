@@ -55,6 +55,7 @@ class Lowered:
     orders: list[ir.Order]
     slots: list[Any]  # the calendar's slots
     rng: random.Random | None = None  # the episode's draws, after its users were drawn
+    work: dict[str, Any] = field(default_factory=dict)  # LowerContext.work
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class LowerContext:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     # (scenario, cell) -> its draws: how many were made and kept, and why the others failed
     redraws: dict[tuple[str, str], Redraws] = field(default_factory=dict)
+    # what a family's hooks keep across the redraws of one episode (reset per episode): a
+    # family written in museslang spends one work budget over all of them
+    work: dict[str, Any] = field(default_factory=dict)
 
     def template_text(self, name: str) -> str | None:
         if name not in self.templates:
@@ -154,14 +158,17 @@ def _build(sc: ScenarioDef, planned: Planned, slots, lc: LowerContext) -> ir.Epi
     generated episode the family's oracle cannot pass is drawn again (RedrawEpisode)."""
     count = lc.redraws.setdefault((sc.name or "scenario", planned.cell.slug),
                                   Redraws(sc.name or "scenario", planned.cell.plain()))  # fmt: skip
+    lc.work = {}
     for attempt in range(REDRAWS):
         seed = planned.seed if attempt == 0 else derive_seed(planned.seed, "redraw", attempt)
-        count.draws += 1
         try:
             episode = _draw(sc, planned, slots, lc, random.Random(seed))
         except RedrawEpisode as exc:
+            count.draws += 1
             count.failed[exc.goal] += 1
             continue
+        # counted once it is a draw's outcome: a spec error (LoweringError) is no draw
+        count.draws += 1
         count.kept += 1
         if attempt:  # the episode is what this seed drew: say so, and how many went before
             episode.seed, episode.redraws, episode.redrawn_from = seed, attempt, planned.seed
@@ -197,7 +204,8 @@ def _draw(
     ):
         truth.entitled = {f.id: f.readers for f in facts}
     if sc.family in TRUTHS:
-        made = TRUTHS.get(sc.family)(Lowered(sc, participants, facts, orders, slots, rng))
+        lowered = Lowered(sc, participants, facts, orders, slots, rng, lc.work)
+        made = TRUTHS.get(sc.family)(lowered)
         for name, value in made.items():
             setattr(truth, name, value)
     protocol = build_protocol(sc.family, sc.protocol, sc.answer)

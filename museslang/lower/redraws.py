@@ -55,6 +55,8 @@ def diagnose(
         if draws == kept or name not in where:
             continue
         failed = sum((c.failed for c in cells), Counter())
+        if not failed:  # the missing draws ended with an error (reported as that), not redrawn
+            continue
         worst, times = failed.most_common(1)[0]
         what = (
             f"scenario {name} kept {kept} of its {draws} draws ({share(kept, draws):.0%}): "

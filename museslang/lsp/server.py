@@ -11,20 +11,28 @@ them into protocol messages and positions into the client's units.
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from museslang import __version__
 from museslang.diagnostics import Diagnostic, Severity
+from museslang.lsp import frames
 from museslang.lsp.analysis import Analysis, analyse, import_at, occurrences, symbol_at
 from museslang.lsp.complete import complete
 from museslang.lsp.hover import hover
-from museslang.source import Span
+from museslang.source import SourceError, Span, read_source
 from museslang.syntax import ast
 
 DEBOUNCE_S = 0.15  # a change waits this long for the next keystroke before it is checked
@@ -69,9 +77,41 @@ class MusesServer(LanguageServer):
         self.pending: dict[str, asyncio.Future[None]] = {}
         self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museslang-check")
 
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over a pair of streams, reading frames with museslang's reader (frames):
+        bounded, and back in step after a bad frame."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(frames.serve(self._stop_event, stdin or sys.stdin.buffer,
+                                     self.protocol, self.thread_pool))  # fmt: skip
+        except BrokenPipeError:
+            frames.log.error("the editor closed the connection")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    # ---- documents ---------------------------------------------------------------
+    def document(self, uri: str) -> TextDocument:
+        """An open document, or a file the editor did not open, read only when it is a
+        regular file within the source limit (never `file:///dev/zero`): a request about
+        anything else is answered with an error, not a read of gigabytes."""
+        open_ = self.workspace.text_documents.get(unquote(uri))
+        if open_ is not None:
+            return open_
+        path = path_of(uri)
+        try:
+            text = read_source(path)
+        except SourceError as exc:
+            raise JsonRpcInvalidParams(
+                f"{uri[:200]} is not open, and cannot be read: {exc}"
+            ) from None
+        return TextDocument(uri, text, position_codec=self.workspace.position_codec)
+
     # ---- positions ---------------------------------------------------------------
     def _lines(self, uri: str) -> list[str]:
-        return list(self.workspace.get_text_document(uri).lines)
+        return list(self.document(uri).lines)
 
     def to_range(self, span: Span | None, lines: list[str]) -> lsp.Range:
         if span is None:
@@ -84,7 +124,7 @@ class MusesServer(LanguageServer):
 
     def from_position(self, uri: str, position: lsp.Position) -> tuple[int, int]:
         """The 1-based (line, column) in code points, as spans count."""
-        doc = self.workspace.get_text_document(uri)
+        doc = self.document(uri)
         pos = doc.position_from_client_units(position)
         return pos.line + 1, pos.character + 1
 
@@ -97,8 +137,8 @@ class MusesServer(LanguageServer):
             lines = self._lines(uri)
         else:
             try:
-                lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            except OSError:
+                lines = read_source(path).splitlines(keepends=True)
+            except SourceError:
                 return None
         return lsp.Location(uri, self.to_range(span, lines))
 
@@ -121,7 +161,7 @@ class MusesServer(LanguageServer):
     async def refresh(self, uri: str, gate: bool = False) -> Analysis:
         """Check the document as it is now and publish its diagnostics."""
         path = path_of(uri)
-        doc = self.workspace.get_text_document(uri)
+        doc = self.document(uri)
         source, version, lines = doc.source, doc.version, list(doc.lines)
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.checker, analyse, path, source, gate)
@@ -252,7 +292,7 @@ def build() -> MusesServer:
     )
     def completion(ls: MusesServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         uri = params.text_document.uri
-        doc = ls.workspace.get_text_document(uri)
+        doc = ls.document(uri)
         before = doc.source[: doc.offset_at_position(params.position)]
         items = complete(before, ls.analyses.get(uri))
         found = [
@@ -268,7 +308,7 @@ def build() -> MusesServer:
         from museslang.source import SourceFile
 
         uri = params.text_document.uri
-        doc = ls.workspace.get_text_document(uri)
+        doc = ls.document(uri)
         path = path_of(uri)
         try:
             text = format_source(SourceFile(path, path.name, doc.source), Diagnostics())
@@ -325,6 +365,7 @@ def build() -> MusesServer:
 
 def serve() -> None:
     """Run the server over stdio until the editor closes it."""
+    frames.one_line_logging()
     build().start_io()
 
 

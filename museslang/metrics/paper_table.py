@@ -21,6 +21,7 @@ from pathlib import Path
 from museslang import families
 from museslang.metrics.summary import Stat, counts, stat_of
 from museslang.runtime.transcript import EpisodeResult
+from museslang.source import SourceError, read_bounded
 
 
 def columns() -> list[tuple[str, str, str]]:
@@ -153,10 +154,13 @@ def load_names(path: Path) -> dict[str, tuple[str, str | None]]:
         group = "Proprietary"
 
     Raises ValueError with a readable reason."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_bounded(path, 1024 * 1024, "a names file").decode("utf-8")
+    except (SourceError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
+    except (ValueError, RecursionError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path} is not valid {'JSON' if path.suffix == '.json' else 'TOML'}: "
                          f"{exc}") from None  # fmt: skip
     if not isinstance(data, dict):

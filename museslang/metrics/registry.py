@@ -25,6 +25,16 @@ T = TypeVar("T")
 MetricFn = Callable[[EpisodeGraph, EpisodeResult], dict[str, Value]]
 
 
+class Values(dict[str, Value]):
+    """A metric's values, and why any of them could not be computed: a goal of a family
+    written in museslang whose expression divides by zero fails, and the reason is kept on
+    the result (`EpisodeResult.unevaluated`) instead of the goal silently vanishing."""
+
+    def __init__(self, values: dict[str, Value], unevaluated: dict[str, str] | None = None):
+        super().__init__(values)
+        self.unevaluated = dict(unevaluated or {})
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str
@@ -120,12 +130,11 @@ def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
     )
 
 
-def score(
-    episode: EpisodeGraph, result: EpisodeResult, scheme: str = "default"
-) -> dict[str, Value]:
-    """Every declared metric plus the common ones, in declaration order."""
+def score(episode: EpisodeGraph, result: EpisodeResult, scheme: str = "default") -> Values:
+    """Every declared metric plus the common ones, in declaration order, with why any
+    could not be evaluated (`Values.unevaluated`)."""
     _load()
-    values: dict[str, Value] = {}
+    values = Values({})
     names = [m.name for m in episode.metrics]
     common = ("*:",) if scheme == "default" else ("*:", f"{scheme}/*:")
     names += [METRICS.get(k).name for k in METRICS.names() if k.startswith(common)]
@@ -135,7 +144,9 @@ def score(
         found = lookup(episode.family, name, scheme)
         if found is None:
             raise ValueError(f"no scorer for metric {name} ({episode.family})")
-        values.update(found.fn(episode, result))
+        got = found.fn(episode, result)
+        values.update(got)
+        values.unevaluated.update(getattr(got, "unevaluated", {}))
     return values
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from museslang.runtime.store import write_atomic
+from museslang.safetext import redact_model
 
 
 class CachedReply(BaseModel):
@@ -51,6 +52,8 @@ class ResponseCache:
             return None
 
     def put(self, key: str, reply: CachedReply) -> None:
+        """Keep a reply, without any secret museslang was given (an endpoint that echoes
+        the Authorization header must not leave the key in every entry)."""
         path = self._path(key)
         path.parent.mkdir(exist_ok=True)
-        write_atomic(path, reply.model_dump_json())
+        write_atomic(path, redact_model(reply).model_dump_json())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,15 +58,33 @@ class Completion:
         return message
 
 
+# the longest wait between two attempts, whatever Retry-After asks (and never longer than
+# one request's --timeout: `Retry-After: 1e308` must not hold a run for a minute a retry)
+MAX_RETRY_WAIT = 60.0
+
+
 def _retry_after(headers: dict[str, str]) -> float | None:
+    """Seconds the server asks to wait (a number or an HTTP date), or None if it asks
+    nothing it can mean: NaN, infinity and garbage are ignored."""
     value = headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, when.timestamp() - time.time()) if when is not None else None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def retry_wait(asked: float | None, backoff: float, attempt: int, timeout: float) -> float:
+    """The wait before retry `attempt` + 1: what the server asked, else exponential
+    backoff; at most MAX_RETRY_WAIT and at most one request's deadline."""
+    wait = asked if asked is not None else backoff * 2 ** min(attempt, 30)
+    return min(wait, MAX_RETRY_WAIT, timeout)
 
 
 def _error_detail(body: bytes) -> str:
@@ -150,6 +169,7 @@ class ChatClient:
         self.model = model
         self.base_url = base_url
         self.options = options
+        options.register_secrets()  # on a Ray actor too: the key and credentials it sends
         self._headers = {"Authorization": f"Bearer {options.api_key(base_url)}"}
         self._http: HttpClient | None = None
         self.where = redact_url(base_url) or "the default endpoint"
@@ -240,9 +260,8 @@ class ChatClient:
             if not retryable or attempt >= self.options.retries:
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
                 raise ChatError(redact(problem + tries))
-            await asyncio.sleep(
-                min(delay if delay is not None else self.options.backoff * 2**attempt, 60.0)
-            )
+            o = self.options
+            await asyncio.sleep(retry_wait(delay, o.backoff, attempt, o.timeout))
             attempt += 1
 
     def _status(self, response: Response) -> str:

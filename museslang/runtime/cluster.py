@@ -23,8 +23,11 @@ import logging
 import math
 import os
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
@@ -180,7 +183,45 @@ def connect(address: str) -> bool:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = "a local Ray instance" if address == LOCAL else f"the Ray cluster at {address}"
         raise ClusterError(f"cannot start or reach {where}: {exc}") from None
+    if address == LOCAL:
+        _watch_local()
     return True
+
+
+_REAPER: list[subprocess.Popen] = []  # the watcher of the local instance this process started
+
+
+def _watch_local() -> None:
+    """Start the reaper (runtime/ray_reaper.py) for the Ray instance just started here: if
+    this driver dies (a SIGKILL mid-run), it stops the raylet's agents Ray leaves behind."""
+    from museslang.runtime.ray_reaper import descendants
+
+    raylets = [pid for pid in descendants(os.getpid()) if _is_raylet(pid)]
+    if not raylets:
+        return  # not Linux, or Ray changed how it starts: nothing to watch
+    script = Path(__file__).with_name("ray_reaper.py")
+    with contextlib.suppress(OSError):
+        _REAPER.append(subprocess.Popen(
+            [sys.executable, "-I", str(script), str(raylets[0])], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        ))  # fmt: skip
+
+
+def _is_raylet(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
+    return command.endswith(b"/raylet")
+
+
+def _stop_watching() -> None:
+    """After ray.shutdown(): the reaper finds nothing left, and exits."""
+    while _REAPER:
+        reaper = _REAPER.pop()
+        with contextlib.suppress(OSError):
+            if reaper.stdin is not None:
+                reaper.stdin.close()
 
 
 def actor_count(cluster: ClusterOptions, concurrency: int) -> int:
@@ -268,3 +309,4 @@ async def run_on_ray(
                 ray.kill(h)
         if started:
             ray.shutdown()
+            _stop_watching()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from museslang import families
+from museslang.diagnostics import InputError
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.prompts import PromptError
 from museslang.runtime.actions import (
@@ -35,7 +36,15 @@ from museslang.runtime.actions import (
 from museslang.runtime.chat import ChatError
 from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
 from museslang.runtime.options import BackendError
-from museslang.runtime.transcript import AGENT, ActionRecord, Finding, Message, Reply, Usage
+from museslang.runtime.transcript import (
+    AGENT,
+    BROADCAST,
+    ActionRecord,
+    Finding,
+    Message,
+    Reply,
+    Usage,
+)
 from museslang.runtime.user_audit import UserAudit
 from museslang.safetext import redact
 
@@ -165,6 +174,8 @@ def describe_error(exc: BaseException) -> str:
     """One line for the results file. Expected failures carry their own message."""
     if isinstance(exc, ChatError | PromptError | BackendError):
         return redact(str(exc))
+    if isinstance(exc, InputError):
+        return redact(str(exc))
     return redact(f"internal error: {type(exc).__name__}: {exc}")
 
 
@@ -179,7 +190,7 @@ def resolve_users(episode: EpisodeGraph, names: list[str]) -> tuple[list[str], l
     unknown: list[str] = []
     for raw in names:
         name = raw.strip().lstrip("@").strip()
-        if name.lower() in {EVERYONE, "everyone", "everybody", "all users"}:
+        if name.lower() in {EVERYONE, *BROADCAST}:
             chosen.update(known.values())
         elif name.lower() in known:
             chosen.add(known[name.lower()])

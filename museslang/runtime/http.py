@@ -26,6 +26,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import re
 import ssl
 import weakref
 from collections import deque
@@ -172,7 +173,11 @@ class HttpClient:
             f"CONNECT {o.host}:{o.port} HTTP/1.1\r\nHost: {o.host}:{o.port}\r\n{auth}\r\n".encode()
         )
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.LimitOverrunError, asyncio.IncompleteReadError):
+            writer.close()
+            raise OSError("the proxy's reply to CONNECT is not HTTP") from None
         status = head.split(b" ", 2)[1:2]
         if status != [b"200"]:
             writer.close()
@@ -262,10 +267,9 @@ class HttpClient:
         if "chunked" in headers.get("transfer-encoding", "").lower():
             body = await self._chunked(reader, max_body)
         elif "content-length" in headers:
-            try:
-                length = int(headers["content-length"])
-            except ValueError:
-                raise HttpFailure("a malformed Content-Length", retryable=True) from None
+            if not _DIGITS.fullmatch(headers["content-length"]):  # int() takes "-1", "+5", "1_0"
+                raise HttpFailure("a malformed Content-Length", retryable=True)
+            length = int(headers["content-length"])
             if length > max_body:
                 raise BodyTooLarge(length, max_body)
             body = await reader.readexactly(length)
@@ -279,15 +283,16 @@ class HttpClient:
         parts: list[bytes] = []
         size = 0
         while True:
-            line = await reader.readuntil(b"\r\n")
-            try:
-                n = int(line.split(b";", 1)[0].strip() or b"0", 16)
-            except ValueError:
-                raise HttpFailure("a malformed chunk size", retryable=True) from None
+            line = await _line(reader, "chunk size")
+            size_text = line.split(b";", 1)[0].strip() or b"0"
+            if not _HEX.fullmatch(size_text):  # int(..., 16) takes "-5" and "0x10"
+                raise HttpFailure("a malformed chunk size", retryable=True)
+            n = int(size_text, 16)
             if n == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass  # trailers
-                return b"".join(parts)
+                for _ in range(1000):
+                    if await _line(reader, "trailer") == b"\r\n":
+                        return b"".join(parts)
+                raise HttpFailure("too many trailers after the last chunk", retryable=True)
             size += n
             if size > max_body:
                 raise BodyTooLarge(None, max_body)
@@ -308,6 +313,18 @@ class HttpClient:
     async def aclose(self) -> None:
         while self._idle:
             self._idle.pop().close()
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_HEX = re.compile(rb"[0-9a-fA-F]{1,15}")
+
+
+async def _line(reader: asyncio.StreamReader, what: str) -> bytes:
+    """One CRLF-ended line of a chunked body, within the stream's limit (64 KiB)."""
+    try:
+        return await reader.readuntil(b"\r\n")
+    except asyncio.LimitOverrunError:
+        raise HttpFailure(f"a {what} line over 64 KiB", retryable=True) from None
 
 
 _SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, HttpClient]] = (

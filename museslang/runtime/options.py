@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from museslang.safetext import add_secret
+from museslang.safetext import add_secret, add_url_secrets
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                   "all_proxy")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,18 @@ class BackendOptions:
     kv_cache_space: float | None = None  # vLLM's KV cache in GiB (the CPU build's size)
     # where a server museslang starts (vllm-serve:) writes its log: the run folder
     log_dir: str | None = None
+
+    def register_secrets(self) -> None:
+        """Tell the redactor every secret this run was given: the key (when its variable is
+        set here), the credentials in --base-url and --users-base-url, and a proxy's. Called
+        where the options are made (the CLI) and by every client built from them (a Ray
+        actor's too), so nothing written or printed on any machine can carry them."""
+        if ENV_NAME.fullmatch(self.api_key_env or "") and (key := os.environ.get(self.api_key_env)):
+            add_secret(key)
+        for url in (self.base_url, self.users_base_url):
+            add_url_secrets(url)
+        for name in PROXY_VARIABLES:
+            add_url_secrets(os.environ.get(name))
 
     def api_key(self, base_url: str | None = None) -> str:
         """The key from the named variable; local servers (vllm serve) accept any key, so

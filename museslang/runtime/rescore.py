@@ -28,6 +28,7 @@ from museslang.runtime.store import (
 )
 from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
+from museslang.source import SourceError, read_bounded
 
 
 @dataclass
@@ -39,8 +40,8 @@ class Rescored:
 
 def _wall(out: Path) -> float:
     try:
-        return float(json.loads((out / SUMMARY).read_text(encoding="utf-8"))["wall_s"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return float(json.loads(read_bounded(out / SUMMARY, 64 * 1024 * 1024, SUMMARY))["wall_s"])
+    except (SourceError, ValueError, KeyError, TypeError, RecursionError):
         return 0.0
 
 

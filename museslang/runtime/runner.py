@@ -24,6 +24,7 @@ from museslang.runtime.kept import Keeper, Kept
 from museslang.runtime.store import ResultsStore
 from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
+from museslang.safetext import redact_model
 
 Progress = Callable[[EpisodeResult], None]
 
@@ -93,11 +94,12 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
     if result.error and result.error.startswith(SCORING_FAILED):
         result.status, result.error = "ok", None  # the episode ran; only scoring had failed
     try:
-        result.metrics = score(episode, result, scheme)
+        values = score(episode, result, scheme)
+        result.metrics, result.unevaluated = dict(values), dict(values.unevaluated)
         result.leaks = records(episode, result)
         result.decision = decision(episode, result) if result.status == "ok" else None
     except Exception as exc:
-        result.metrics, result.decision = {}, None
+        result.metrics, result.decision, result.unevaluated = {}, None, {}
         result.status, result.error = "errored", SCORING_FAILED + describe_error(exc)
     return result
 
@@ -141,11 +143,17 @@ class RunPlan:
 async def play(
     engine: Engine, episode: EpisodeGraph, trial: int, *, scheme: str, keep_conversation: bool
 ) -> EpisodeResult:
-    """One (episode, trial), run and scored: what every worker does, here or on a Ray actor."""
+    """One (episode, trial), run and scored: what every worker does, here or on a Ray actor.
+
+    The result leaves here without any secret museslang was given (the API key, URL
+    credentials), whatever echoed it (a reply's text or tool call, a simulated user, a
+    teacher): results.jsonl, the summary, the report and generated data are all made
+    from it, on this machine or after a Ray actor sends it back."""
     copy = for_trial(episode, trial)
     run = await engine.run(copy, trial)
-    return to_result(copy, run, engine.agent.spec, engine.users.spec, trial=trial, scheme=scheme,
-                     keep_conversation=keep_conversation)  # fmt: skip
+    result = to_result(copy, run, engine.agent.spec, engine.users.spec, trial=trial,
+                       scheme=scheme, keep_conversation=keep_conversation)  # fmt: skip
+    return redact_model(result)
 
 
 async def run_all(plan: RunPlan, agent: Agent, users: UserBackend) -> RunOutcome:

@@ -19,13 +19,15 @@ What the directory holds is never trusted blindly and never lost:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -38,6 +40,9 @@ RUN = "run.json"
 LOCK = ".lock"
 PARTIAL = "results.partial"
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one result line; a longer one is reported, not parsed
+MAX_RESULTS_BYTES = 1024 * 1024 * 1024  # one results file; past it, the rest is not read
+MAX_RUN_BYTES = 1024 * 1024  # run.json
+CHUNK_BYTES = 1024 * 1024
 
 
 class StoreError(RuntimeError):
@@ -131,12 +136,16 @@ def read_results(path: Path) -> Loaded:
     if not path.exists():
         return out
     seen: dict[tuple[str, int], int] = {}
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            last = not raw.endswith(b"\n")
-            if len(raw) > MAX_LINE_BYTES:
-                out.problems.append((number, f"{len(raw):,} bytes is longer than a result"))
+    with _open_regular(path) as fh:
+        for number, raw, size in _lines(fh):
+            if raw is None:
+                if size < 0:
+                    out.problems.append((number, f"the file goes on past {MAX_RESULTS_BYTES:,} "
+                                                 "bytes: the rest is not read"))  # fmt: skip
+                    break
+                out.problems.append((number, f"{size:,} bytes is longer than a result"))
                 continue
+            last = not raw.endswith(b"\n")
             if not raw.strip():
                 continue
             try:
@@ -163,15 +172,53 @@ def read_results(path: Path) -> Loaded:
     return out
 
 
+def _open_regular(path: Path) -> BinaryIO:
+    """A run file opened for reading, if it is a regular file (`results.jsonl` pointing at
+    /dev/zero, a FIFO or a folder is refused before anything is read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    fh = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        raise StoreError(f"cannot read {path}: not a regular file")
+    return fh
+
+
+def _lines(fh: BinaryIO) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, the line or None when it is over MAX_LINE_BYTES, its size), reading
+    no line past that bound and no file past MAX_RESULTS_BYTES (then size is -1)."""
+    total = 0
+    for number in itertools.count(1):
+        raw = fh.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        size = len(raw)
+        if size > MAX_LINE_BYTES:  # skip the rest of it, a chunk at a time
+            while raw and not raw.endswith(b"\n") and total + size <= MAX_RESULTS_BYTES:
+                raw = fh.readline(CHUNK_BYTES)
+                size += len(raw)
+        total += size
+        if total > MAX_RESULTS_BYTES:
+            yield number, None, -1
+            return
+        yield number, (raw if size <= MAX_LINE_BYTES else None), size
+
+
 def stream_results(path: Path) -> Iterator[EpisodeResult]:
     """The readable results of a file one at a time, for a reader that looks at each once
     (the report's episode browser after a run, which keeps only small records); what
     `read_results` would report as a problem is skipped."""
     if not path.exists():
         return
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if raw.strip() and len(raw) <= MAX_LINE_BYTES:
+    try:
+        fh = _open_regular(path)
+    except StoreError:
+        return
+    with fh:
+        for _, raw, _ in _lines(fh):
+            if raw is not None and raw.strip():
                 try:
                     yield EpisodeResult.model_validate_json(raw)
                 except ValidationError:
@@ -290,11 +337,17 @@ def dump_result(result: EpisodeResult) -> str:
 
 def read_run(out: Path) -> dict:
     try:
-        meta = json.loads((out / RUN).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StoreError(f"{out} is not a run directory (no {RUN})") from None
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"cannot read {out / RUN}: {exc}") from None
+        with _open_regular(out / RUN) as fh:
+            data = fh.read(MAX_RUN_BYTES + 1)
+        if len(data) > MAX_RUN_BYTES:
+            raise StoreError(f"{out / RUN} is over {MAX_RUN_BYTES:,} bytes: not a run description")
+        meta = json.loads(data)
+    except StoreError:
+        if not (out / RUN).exists():
+            raise StoreError(f"{out} is not a run directory (no {RUN})") from None
+        raise
+    except (OSError, ValueError, RecursionError) as exc:
+        raise StoreError(f"cannot read {out / RUN}: {str(exc)[:200]}") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("spec_sha256"), str):
         raise StoreError(f"{out / RUN} is not a museslang run description")
     for key, kind in (("seed", int), ("agent", str), ("users", str)):

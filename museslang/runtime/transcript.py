@@ -6,11 +6,15 @@ metrics can be recomputed from stored transcripts without re-running a model.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AGENT = "agent"
+# recipients that address every user (any case): no user can be named one of them, or AGENT
+BROADCAST = ("all", "everyone", "everybody", "all users")
+MAX_TRIALS = 10_000  # trials per episode; a stored trial number past it is not a result
 
 
 class _Record(BaseModel):
@@ -149,27 +153,31 @@ class EpisodeResult(_Record):
     family: str
     cell: dict[str, str | int]
     sample: int
-    seed: int = Field(description="the seed this trial ran with (trial 0: the compiled seed)")
+    seed: int = Field(
+        ge=0, lt=2**63, description="the seed this trial ran with (trial 0: the compiled seed)"
+    )
     redraws: int = Field(
         default=0,
         description="draws the compiler rejected before this episode's (the oracle could not "
         "pass them)",
         exclude_if=lambda v: not v,
     )
-    trial: int = Field(default=0, ge=0, description="0..K-1 when each episode runs K times")
+    trial: int = Field(
+        default=0, ge=0, lt=MAX_TRIALS, description="0..K-1 when each episode runs K times"
+    )
     variant: str | None = Field(default=None, description="metamorphic variant of `base`")
     base: str | None = Field(default=None, description="id of the original episode")
     agent: str
     users: str
     team: int | None = Field(
-        default=None, description="how many users took part (figures by team size read it)"
+        default=None, ge=0, description="how many users took part (figures by team size read it)"
     )
     status: Literal["ok", "errored"]
     error: str | None = Field(default=None, description="why the episode could not finish")
     ending: str | None = Field(
         default=None, description="done (the ending action), limit (turns ran out), or None"
     )
-    turns: int = Field(description="agent turns taken")
+    turns: int = Field(ge=0, description="agent turns taken")
     transcript: list[Message]
     actions: list[ActionRecord]
     replies: list[Reply] = Field(
@@ -177,6 +185,11 @@ class EpisodeResult(_Record):
         description="model agents: each turn's reply as written (reference agents write none)",
     )
     metrics: dict[str, float | list[float] | None] = Field(default_factory=dict)
+    unevaluated: dict[str, str] = Field(
+        default_factory=dict,
+        description="metric -> why its expression could not be evaluated on this episode (a "
+        "family written in museslang: such a goal counts as not met, such a metric is None)",
+    )
     agent_usage: Usage = Field(default_factory=Usage)
     user_usage: Usage = Field(default_factory=Usage)
     prefix_reuse: list[float] = Field(
@@ -208,7 +221,7 @@ class EpisodeResult(_Record):
     interventions: list[Intervention] = Field(
         default_factory=list, description="what guards did on each turn"
     )
-    latency_s: float = Field(description="wall time of the episode")
+    latency_s: float = Field(ge=0, allow_inf_nan=False, description="wall time of the episode")
     conversation: list[dict[str, object]] | None = Field(
         default=None,
         description="the agent's chat as it was sent (kept by `museslang generate` only)",
@@ -216,6 +229,17 @@ class EpisodeResult(_Record):
     tools: list[dict[str, object]] | None = Field(
         default=None, description="the tool schemas the agent was offered (with conversation)"
     )
+
+    @field_validator("metrics")
+    @classmethod
+    def _finite(cls, metrics: dict) -> dict:
+        """A stored value that is no number (inf, nan, 1e999) would poison every mean it
+        enters; museslang never writes one (JSON holds none), so such a line is refused."""
+        for name, value in metrics.items():
+            values = value if isinstance(value, list) else [value]
+            if any(v is not None and not math.isfinite(v) for v in values):
+                raise ValueError(f"metric {name} is not a finite number")
+        return metrics
 
     @property
     def key(self) -> tuple[str, int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from museslang import families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
-from museslang.semantics import rules
+from museslang.semantics import rules, sweep_size
 from museslang.semantics.loader import LoadedModule, Program, load_program
 from museslang.semantics.model import (
     CHILD_SLOTS,
@@ -95,6 +95,7 @@ class _Checker:
                 continue
             rules.check_scenario(scenario, self.program, self.diags)
         self._episode_ids(scenarios)
+        sweep_size.check(scenarios, self.diags)
         self._unused()
         if not scenarios and not self.diags.has_errors and not self._main_is_library():
             main = self.program.modules[self.program.main]
@@ -107,17 +108,25 @@ class _Checker:
         return CheckedProgram(self.program, scenarios, self.symbols, self.references)
 
     def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
-        """Check every `family` declaration of the main module and those its scenarios
-        use; each one that checks is installed (museslang.authored)."""
+        """Check every `family` declaration of every module the spec loads, the main one
+        and each it imports alike (a `family meeting` in an imported module is the same
+        error as in the main file, not silently skipped); each one that checks is
+        installed (museslang.authored). Two declarations of one family name are an error."""
         from museslang.authored.check import FamilyChecker
         from museslang.authored.install import install
 
         self.authored: dict[int, object] = {}
-        main = self.scopes[self.program.main]
-        wanted = [s for s in main.local.values() if s.kind == "family"]
+        wanted = [s for scope in self.scopes.values() for s in scope.local.values()
+                  if s.kind == "family"]  # fmt: skip
         wanted += [sc.family for sc in scenarios if isinstance(sc.family, Symbol)]
+        first: dict[str, Symbol] = {}
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
+                continue
+            prior = first.setdefault(sym.name, sym)
+            if prior is not sym:
+                self._twice(sym, prior, f"family '{sym.name}'", "a spec's families share one name")
+                self.authored[id(sym)] = None
                 continue
             fam = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines).run()
             self.authored[id(sym)] = fam
@@ -140,6 +149,9 @@ class _Checker:
         fam = self.authored.get(id(scenario.family))
         if fam is None:
             return False
+        from museslang.authored.cost import check_scenario
+
+        check_scenario(fam, scenario.family.entity, scenario, self.diags)  # type: ignore[arg-type]
         scenario.family = fam.name  # type: ignore[attr-defined]
         scenario.authored = fam
         return True
@@ -230,16 +242,15 @@ class _Checker:
                 return None
         return spec
 
+    def _twice(self, sym: Symbol, prior: Symbol, what: str, why: str = "") -> None:
+        hint = "rename one of them" + (f": {why}" if why else "")
+        self.diags.error("E012", f"{what} is declared twice", sym.span, hint=hint,
+                         labels=[Label(prior.span, "first declared here")])  # fmt: skip
+
     def _declare(self, table: dict[str, Symbol], sym: Symbol) -> None:
         prior = table.get(sym.name)
         if prior is not None:
-            self.diags.error(
-                "E012",
-                f"'{sym.name}' is declared twice",
-                sym.span,
-                hint="rename one of them",
-                labels=[Label(prior.span, "first declared here")],
-            )
+            self._twice(sym, prior, f"'{sym.name}'")
             return
         table[sym.name] = sym
         self.symbols.append(sym)
@@ -250,6 +261,17 @@ class _Checker:
                 continue
             exports = self.scopes[target].local
             if imp.alias is not None:
+                prior_alias = scope.aliases.get(imp.alias.name)
+                if prior_alias is not None and prior_alias[0] is not exports:
+                    self.diags.error(
+                        "E023",
+                        f"'{imp.alias.name}' names two modules",
+                        imp.alias.span,
+                        hint="give each import its own alias",
+                        labels=[Label(prior_alias[1].alias.span, "also the alias of this import")]
+                        if prior_alias[1].alias is not None else [],
+                    )  # fmt: skip
+                    continue
                 scope.aliases[imp.alias.name] = (exports, imp)
                 continue
             for name, sym in exports.items():
@@ -357,7 +379,9 @@ class _Checker:
                     "E011",
                     f"unknown field '{key}' in {spec.name}",
                     f.key.span,
-                    hint=did_you_mean(key, spec.fields)
+                    hint=None
+                    if self.diags.full(f.key.span)
+                    else did_you_mean(key, spec.fields)
                     or f"a {spec.name} takes: {', '.join(spec.fields)}",
                 )
                 continue

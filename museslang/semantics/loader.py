@@ -14,7 +14,7 @@ from pathlib import Path
 
 from museslang.diagnostics import Diagnostics, did_you_mean
 from museslang.resources import stdlib_root
-from museslang.source import SourceError, SourceFile, display_path, read_source
+from museslang.source import SourceError, SourceFile, decode_source, display_path, read_source
 from museslang.syntax import ast
 from museslang.syntax.parser import parse_source
 
@@ -69,7 +69,8 @@ def load_program(path: Path, diags: Diagnostics, text: str | None = None) -> Pro
     root = path.resolve().parent
     program = Program(main="", root=root)
     if text is None:
-        text = path.read_text(encoding="utf-8")
+        text = decode_source(path.read_bytes())
+    text = text.removeprefix("\ufeff")  # an editor's byte-order mark is no character
     main_src = SourceFile(path, display_path(path, std), text)
     program.main = main_src.display
     _load_all(program, main_src, diags, std)

@@ -9,9 +9,10 @@ means adding one line here (and documenting it in docs/language.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from museslang import families
+from museslang.ir.models import TurnMode
 from museslang.semantics.types import (
     AliasT,
     Bool,
@@ -40,7 +41,7 @@ from museslang.source import Span
 
 DIFFICULTIES = ("consensus", "negotiation", "partial")
 DISCLOSURES = ("full", "partial")
-TURN_MODES = ("addressed", "broadcast", "round_robin", "single_shot")
+TURN_MODES = get_args(TurnMode)
 SWEEP_AXES = ("users", "difficulty", "disclosure", "attack", "template", "mode")
 VARIANTS = ("reorder", "rename", "template")  # metamorphic variants for priority stability
 BINDING = ("authority", "all", "top")  # which instruction-following constraints must hold

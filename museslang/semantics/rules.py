@@ -20,6 +20,7 @@ from museslang.prompts import (
     template_source,
 )
 from museslang.registry import Registry
+from museslang.runtime.transcript import AGENT, BROADCAST
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
@@ -59,6 +60,7 @@ def _family_checks(sc: ScenarioDef, diags: Diagnostics, stage: str) -> None:
 
 def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:
     families.load("checks")
+    _user_names(sc, diags)
     _family_reads(sc, diags)
     _metrics(sc, diags)
     _family_checks(sc, diags, "fields")
@@ -70,6 +72,16 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
     _goals(sc, diags)
     _family_checks(sc, diags, "late")
     _prompt(sc, program, diags)
+
+
+def _user_names(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """A user named `all` (or `everyone`, `agent`) would be the broadcast address or the
+    agent itself: a message to them would reach everyone, or seem the agent's own."""
+    for u in sc.users:
+        if u.name is not None and u.name.lower() in (*BROADCAST, AGENT):
+            what = "the agent" if u.name.lower() == AGENT else "the address of every user"
+            diags.error("E012", f"a user cannot be named '{u.name}': it is {what}", u.head,
+                        hint="give the user another name")  # fmt: skip
 
 
 def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:

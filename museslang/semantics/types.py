@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from museslang import families
-from museslang.diagnostics import Diagnostics, did_you_mean
+from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.instructions.verifiers import INSTRUCTIONS as INSTRUCTION_KINDS
 from museslang.source import Span
 from museslang.syntax import ast
@@ -388,7 +388,7 @@ class ParamsT(Type):
         if not isinstance(value, ast.Object):
             return wrong_type(ctx, value, self.describe)
         params: dict[str, Any] = {}
-        for f in value.fields:
+        for f in distinct_fields(value, ctx):
             v = f.value
             if isinstance(v, ast.Ref) and v.dotted in PARAM_KINDS:
                 params[f.key.name] = NamedAt(v.dotted, f.key.span)
@@ -509,7 +509,21 @@ class ObjectT(Type):
     def check(self, value: ast.Value, ctx: Ctx) -> Any:
         if not isinstance(value, ast.Object):
             return wrong_type(ctx, value, self.describe)
-        return {f.key.name: plain_value(f.value, ctx) for f in value.fields}
+        return {f.key.name: plain_value(f.value, ctx) for f in distinct_fields(value, ctx)}
+
+
+def distinct_fields(value: ast.Object, ctx: Ctx) -> list[ast.Field]:
+    """An object's fields, each key once: a key given twice (`{ a: 1, a: 2 }`) is E019 at
+    the second, which is left out (a dict would keep one of them silently)."""
+    first: dict[str, ast.Field] = {}
+    for f in value.fields:
+        if f.key.name in first:
+            first_given = Label(first[f.key.name].key.span, "first given here")
+            ctx.diags.error("E019", f"key '{f.key.name}' is given twice", f.key.span,
+                            labels=[first_given])  # fmt: skip
+        else:
+            first[f.key.name] = f
+    return list(first.values())
 
 
 def plain_value(value: ast.Value, ctx: Ctx) -> Any:
@@ -533,7 +547,7 @@ def plain_value(value: ast.Value, ctx: Ctx) -> Any:
     if isinstance(value, ast.ListValue):
         return [plain_value(v, ctx) for v in value.items]
     if isinstance(value, ast.Object):
-        return {f.key.name: plain_value(f.value, ctx) for f in value.fields}
+        return {f.key.name: plain_value(f.value, ctx) for f in distinct_fields(value, ctx)}
     return wrong_type(ctx, value, "a plain value (string, number, name, list or object)")
 
 

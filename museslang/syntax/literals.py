@@ -52,6 +52,21 @@ def _decode(body: str) -> tuple[str, int | None]:
     return "".join(out), bad
 
 
+def bad_escape(raw: str) -> int | None:
+    """Offset in a STRING token's text of the first escape the language does not have
+    (`\\q`, `\\x41`, a `\\u` without four hex digits), which would otherwise be kept
+    as written, backslash and all; None when every escape is valid."""
+    i = raw.find("\\", 1)
+    while i != -1 and i < len(raw) - 1:
+        nxt = raw[i + 1]
+        if nxt == "u" and _HEX4.fullmatch(raw, i + 2, i + 6) is None:
+            return i
+        if nxt != "u" and nxt not in _ESCAPES:
+            return i
+        i = raw.find("\\", i + 2)
+    return None
+
+
 def lone_surrogate(raw: str) -> int | None:
     """Offset in a STRING token's text of an escape naming half a surrogate pair."""
     if "\\u" not in raw:

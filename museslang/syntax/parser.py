@@ -18,7 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedToken
 
 from museslang.diagnostics import Diagnostics, Label
-from museslang.parser_cache import parser_file
+from museslang.parser_tables import lark_parser
 from museslang.resources import grammar_path
 from museslang.source import SourceFile, Span
 from museslang.syntax import ast
@@ -31,13 +31,8 @@ MAX_SYNTAX_ERRORS = 25
 @cache
 def _lark() -> Lark:
     text = grammar_path().read_text(encoding="utf-8")
-    return Lark(
-        text,
-        cache=parser_file(text),
-        parser="lalr",
-        lexer="basic",
-        propagate_positions=True,
-        maybe_placeholders=True,
+    return lark_parser(
+        text, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True
     )
 
 

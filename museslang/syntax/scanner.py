@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from lark import Lark, Token
 
 from museslang.diagnostics import Diagnostics
-from museslang.source import SourceFile, Span
-from museslang.syntax.literals import lone_surrogate
+from museslang.source import MAX_SOURCE_TOKENS, SourceFile, Span
+from museslang.syntax.literals import bad_escape, lone_surrogate
 
 IGNORED = {"WS", "COMMENT"}
+# bad characters, unterminated strings ... before scanning stops: the stop is the 100th
+# diagnostic of the file, the last one shown (MAX_PER_FILE)
+MAX_BAD_INPUT = 99
 
 
 @dataclass
@@ -56,12 +59,27 @@ class Scanner:
             line = bisect_right(starts, pos)
             return line, pos - starts[line - 1] + 1
 
+        def stop(code: str, message: str, hint: str) -> None:
+            line, col = where(pos)
+            diags.error(code, message, Span(src.display, line, col, line, col + 1), hint=hint)
+
         result = ScanResult(tokens=[])
         pos, n = 0, len(text)
         match = self._regex.match
+        skipped = 0
         while pos < n:
+            if len(result.tokens) >= MAX_SOURCE_TOKENS:
+                stop("E006", f"the file is over the limit of {MAX_SOURCE_TOKENS:,} tokens",
+                     "split it into modules, or fewer scenarios per file")  # fmt: skip
+                return ScanResult(tokens=[], ran_off_end=True)
             m = match(text, pos)
             if m is None or m.end() == pos:
+                skipped += 1
+                if skipped > MAX_BAD_INPUT:  # 10 MB of noise: the first ones say it all
+                    why = f"stopped reading after {MAX_BAD_INPUT} characters that start no token"
+                    stop("E002", why, "is this a .muses file? fix the errors shown first")
+                    result.ran_off_end = True
+                    return result
                 pos = self._bad_input(src, text, pos, where, diags, result)
                 continue
             kind = m.lastgroup or ""
@@ -78,7 +96,19 @@ class Scanner:
                 continue
             if kind == "NAME" and value in self.keywords:
                 kind = self.keywords[value]
-            if kind == "STRING" and (bad := lone_surrogate(value)) is not None:
+            if kind == "STRING" and "\\" in value and (bad := bad_escape(value)) is not None:
+                line, col = where(pos + bad)
+                shown = value[bad : bad + 2]
+                if shown == "\\u":  # \u and the hex digits that follow it
+                    shown += re.match(r"[0-9a-fA-F]{0,3}", value[bad + 2 :])[0]  # type: ignore[index]
+                diags.error(
+                    "E002",
+                    f"invalid escape '{shown}'",
+                    Span(src.display, line, col, line, col + len(shown)),
+                    hint='a string\'s escapes are \\" \\\\ \\n \\t \\r \\0 and \\uXXXX; '
+                    "write \\\\ for a backslash",
+                )
+            elif kind == "STRING" and (bad := lone_surrogate(value)) is not None:
                 line, col = where(pos + bad)
                 diags.error(
                     "E002",

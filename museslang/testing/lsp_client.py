@@ -5,8 +5,11 @@ benchmarks/lsp_latency.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import queue
 import threading
+import time
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -78,3 +81,90 @@ class Session:
     async def wait(self, uri: str) -> list[lsp.Diagnostic]:
         await asyncio.wait_for(self.published.wait(), 30)
         return self.diagnostics[uri]
+
+
+class RawServer:
+    """`museslang lsp` in its own process, spoken to in raw bytes over its stdin and
+    stdout: for frames no client library would send (benchmarks/hostile.py, the tests)."""
+
+    def __init__(self, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "museslang", "lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+        )
+        self.frames: queue.Queue[dict | None] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.next_id = 0
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            length = None
+            while True:
+                line = out.readline()
+                if not line:
+                    self.frames.put(None)
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            body = out.read(length or 0)
+            self.frames.put(json.loads(body))
+
+    def send(self, raw: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(raw)
+        self.proc.stdin.flush()
+
+    def message(self, payload: dict) -> None:
+        body = json.dumps(payload).encode()
+        self.send(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def request(self, method: str, params: object, timeout: float = 20) -> dict:
+        """Send a well-formed request; its response (skipping notifications)."""
+        self.next_id += 1
+        ident = self.next_id
+        self.message({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        return self.response(ident, timeout)
+
+    def response(self, ident: object, timeout: float = 20) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no response to {ident!r} in {timeout} s")
+            try:
+                frame = self.frames.get(timeout=left)
+            except queue.Empty:
+                continue
+            if frame is None:
+                raise EOFError("the server closed its output")
+            if frame.get("id") == ident and "method" not in frame:
+                return frame
+
+    def initialize(self) -> dict:
+        return self.request("initialize", {"processId": None, "rootUri": None,
+                                           "capabilities": {}})  # fmt: skip
+
+    def close(self) -> str:
+        """Shut the server down; what it wrote to stderr."""
+        try:
+            self.request("shutdown", None, timeout=10)
+            self.message({"jsonrpc": "2.0", "method": "exit"})
+            self.proc.wait(10)
+        except (TimeoutError, EOFError, OSError, ValueError):
+            self.proc.kill()
+            self.proc.wait()
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read().decode(errors="replace")

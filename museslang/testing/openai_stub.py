@@ -36,6 +36,10 @@ class StubReply:
 
 Responder = Callable[[dict[str, Any]], StubReply | Awaitable[StubReply]]
 
+# In a reply's content or tool-call arguments, stands for the request's Authorization
+# header: a server that echoes what it was sent, for the tests that no key reaches disk.
+ECHO_AUTHORIZATION = "<<authorization>>"
+
 
 def _tool_names(request: dict[str, Any]) -> set[str]:
     return {t["function"]["name"] for t in request.get("tools") or []}
@@ -151,6 +155,9 @@ class StubServer:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 status, payload, extra = await self._route(method, path, body)
+                if ECHO_AUTHORIZATION in (data := json.dumps(payload)):
+                    echoed = json.dumps(headers.get("authorization", ""))[1:-1]
+                    payload = json.loads(data.replace(ECHO_AUTHORIZATION, echoed))
                 data = json.dumps(payload).encode()
                 head_out = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}"]
                 head_out += [

@@ -82,6 +82,7 @@ def read_lines(path: Path) -> Iterator[Line | Problem]:
     except OSError as exc:
         yield Problem(str(path), 0, "", f"cannot be read: {exc.strerror or exc}")
         return
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark (Windows tools write one)
     for number, raw in enumerate(data.split(b"\n"), 1):
         if not raw.strip():
             continue

@@ -1,0 +1,51 @@
+"""How many episodes and users the scenarios of one file compile to, known before any
+is drawn.
+
+A compile holds every episode it makes (the compiled file is one JSON document), at about
+12 KB per user of an episode: 60,000 users across a meeting sweep's 10,044 episodes peak at
+740 MB. A file whose sweeps would make more than `MAX_USERS` users is refused (E017) at
+the sweep that makes most, instead of filling memory: `samples: 100000` would need gigabytes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from museslang.diagnostics import Diagnostics
+from museslang.semantics.model import SWEEP_AXES, ScenarioDef
+
+MAX_USERS = 64_000  # users over all the episodes of one compile (~800 MB)
+
+
+def planned(sc: ScenarioDef) -> tuple[int, int]:
+    """(episodes, users over all of them) that the scenario's sweep plans."""
+    sw = sc.sweep
+    written = len(sc.users)
+    if sw is None:
+        return 1, written
+    axes = [getattr(sw, a) for a in SWEEP_AXES if getattr(sw, a)]
+    cells = math.prod(len(values) for values in axes)
+    each = sw.samples * (1 + len(sw.variants))
+    episodes = cells * each
+    if sc.population is not None and sw.users:
+        per_size = cells // len(sw.users) * each  # episodes of each team size
+        return episodes, sum(max(n, written) for n in sw.users) * per_size
+    return episodes, episodes * written
+
+
+def check(scenarios: list[ScenarioDef], diags: Diagnostics) -> None:
+    sizes = [(planned(sc), sc) for sc in scenarios]
+    users = sum(n for (_, n), _ in sizes)
+    if users <= MAX_USERS:
+        return
+    episodes = sum(e for (e, _), _ in sizes)
+    (_, most), sc = max(sizes, key=lambda s: s[0][1])
+    sw = sc.sweep
+    field = "samples" if sw is not None and "samples" in sw.field_spans else "users"
+    diags.error(
+        "E017",
+        f"the sweeps compile to {episodes:,} episodes with {users:,} users (this one: "
+        f"{most:,}); one compile holds at most {MAX_USERS:,} users",
+        sw.at(field) if sw is not None else sc.head,
+        hint="fewer samples or team sizes, or split the sweep over several specs",
+    )

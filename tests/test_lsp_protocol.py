@@ -1,0 +1,80 @@
+"""The language server over its real stdio, fed frames no editor should send: it stays up,
+answers a well-formed request after every bad frame, answers malformed requests with
+JSON-RPC errors, reads no file it should not, and logs one line per error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pygls")
+
+from museslang.testing.hostile import lsp_frames
+from museslang.testing.lsp_client import RawServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _hover(server: RawServer, uri: str, position: object) -> dict:
+    return server.request(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": position}
+    )
+
+
+@pytest.fixture
+def server():
+    s = RawServer(cwd=ROOT)
+    assert s.initialize()["result"]["serverInfo"]["name"] == "museslang"
+    s.message({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    yield s
+    if s.proc.poll() is None:
+        s.close()
+
+
+def test_the_server_answers_after_every_bad_frame(server: RawServer) -> None:
+    spec = (ROOT / "specs" / "meeting.muses").as_uri()
+    for name, raw in lsp_frames():
+        server.send(raw)
+        answer = _hover(server, spec, {"line": 0, "character": 0})
+        assert "result" in answer, (name, answer)
+        assert server.proc.poll() is None, name
+    log = server.close()
+    assert "Traceback" not in log
+    lines = log.splitlines()
+    assert all(line.startswith("museslang lsp: ") for line in lines), lines
+    assert len(lines) <= 2 * len(lsp_frames())  # a line or two per bad frame, no more
+    assert "a frame of 99,999,999,999,999 bytes is over the limit" in log
+    assert "a frame without Content-Length" in log
+    assert "Content-Length '-5' is not a whole number" in log
+
+
+def test_malformed_requests_get_json_rpc_errors(server: RawServer) -> None:
+    spec = (ROOT / "specs" / "meeting.muses").as_uri()
+    answer = _hover(server, spec, "abc")
+    assert answer["error"]["code"] == -32602 and answer["id"] == server.next_id
+    server.send(b"Content-Length: 8\r\n\r\nnot json")
+    assert server.response(None)["error"]["code"] == -32700
+    server.send(b"Content-Length: 6\r\n\r\n[1, 2]")
+    assert server.response(None)["error"]["code"] == -32600
+    server.message({"id": 99, "method": "textDocument/hover"})  # no "jsonrpc"
+    assert server.response(99)["error"]["code"] == -32600
+    log = server.close()
+    assert "Traceback" not in log
+    assert log.count("Invalid Params for 'textDocument/hover'") == 1  # one line per error
+
+
+def test_a_never_opened_uri_is_read_only_as_a_bounded_regular_file(
+    server: RawServer, tmp_path: Path
+) -> None:
+    answer = _hover(server, "file:///dev/zero", {"line": 0, "character": 0})
+    assert answer["error"]["code"] == -32602 and "not a regular file" in answer["error"]["message"]
+    big = tmp_path / "big.muses"
+    with big.open("wb") as f:
+        f.truncate(17 * 1024 * 1024)
+    answer = _hover(server, big.as_uri(), {"line": 0, "character": 0})
+    assert "over the limit" in answer["error"]["message"]
+    spec = (ROOT / "specs" / "meeting.muses").as_uri()
+    assert "result" in _hover(server, spec, {"line": 10, "character": 4})
+    log = server.close()
+    assert "Traceback" not in log
