@@ -825,11 +825,15 @@ async def _run_eval(
     from museslang.runtime.runner import run_all
 
     judge = job.plan.judge
+    # a resumed run with nothing left plays nothing: no server to start (vllm-serve: would
+    # start, and may compile, an engine for nothing), no endpoint to ask
+    plan = job.plan
+    left = any((e.id, t) not in plan.done for e in plan.episodes for t in range(plan.trials))
     try:
-        if agent is not None and users is not None:
+        if agent is not None and users is not None and left:
             await agent.preflight()
             await users.preflight()
-        if judge is not None:
+        if judge is not None and left:
             await judge.preflight()
         columns = (
             TextColumn("[bold]{task.description}"),
@@ -841,7 +845,6 @@ async def _run_eval(
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
-            plan = job.plan
             total = len(plan.episodes) * plan.trials
             task = bar.add_task("eval", total=total, completed=len(plan.done), errors=0)
             errors = 0

@@ -105,6 +105,34 @@ def test_one_server_for_the_agent_and_the_users_and_nothing_left(tmp_path: Path)
     assert unread and "arguments must be a JSON object" in unread[0]["note"]
 
 
+def test_a_resumed_run_appends_its_server_log_to_the_run_folder(tmp_path: Path) -> None:
+    """`--resume` starts a new server for the episodes left: its log goes on in the same
+    file of the run folder, the first run's lines kept and each start's command above
+    its own output."""
+    out = tmp_path / "run"
+    first = eval_on("fake", "shared_queue", out, "--limit", "1")
+    output, _ = first.communicate(timeout=120)
+    assert first.returncode == 0, output
+    log = out / "vllm-serve-fake.log"
+    before = log.read_text(encoding="utf-8")
+    again = eval_on("fake", "shared_queue", out, "--limit", "2", "--resume")
+    output, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, output
+    assert "1 run now, 1 resumed" in output and str(log) in output
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith(before) and sorted(out.glob("vllm-serve-*.log")) == [log]
+    starts = [i for i, x in enumerate(text.splitlines()) if x.startswith("museslang: starting")]
+    servers = [i for i, x in enumerate(text.splitlines()) if x.startswith("fake server pid")]
+    assert len(starts) == len(servers) == 2 and starts[0] < servers[0] < starts[1] < servers[1]
+    assert len((out / "results.jsonl").read_text().splitlines()) == 2
+    assert gone(started(log)), "a server outlived a run"
+    # nothing left to play: no server is started (a real one may compile for minutes)
+    done = eval_on("fake", "shared_queue", out, "--limit", "2", "--resume")
+    output, _ = done.communicate(timeout=120)
+    assert done.returncode == 0 and "0 run now, 2 resumed" in output, output
+    assert log.read_text(encoding="utf-8") == text
+
+
 def test_a_server_that_fails_to_start_is_one_message_and_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "run"
     run = eval_on("crash", "shared_queue", out, "--limit", "1")
