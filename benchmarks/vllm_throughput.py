@@ -86,13 +86,68 @@ def recording_agent(llm: Any, options: Any, seen: Seen) -> Any:
 
 
 def counters(llm: Any) -> dict[str, float]:
-    """The engine's own counters: prefix-cache queries and hits, generated tokens."""
+    """The engine's own counters: prefix-cache queries and hits, generated tokens, and
+    its steps (`vllm:iteration_tokens_total`: one observation per step, of the tokens
+    it scheduled)."""
     names = ("vllm:prefix_cache_queries", "vllm:prefix_cache_hits", "vllm:generation_tokens")
-    out = dict.fromkeys(names, 0.0)
+    out = dict.fromkeys((*names, "steps", "step_tokens"), 0.0)
     for metric in llm.get_metrics():
-        if metric.name in out:
+        if metric.name in names:
             out[metric.name] += float(getattr(metric, "value", 0) or 0)
+        elif metric.name == "vllm:iteration_tokens_total":
+            out["steps"] += float(metric.count)
+            out["step_tokens"] += float(metric.sum)
     return out
+
+
+class Probe:
+    """Where a run's time goes, for `--profile`: when each request reached the engine
+    (`add_request`, timed for both sides alike), the CPU seconds of this process (the
+    front end: museslang's episodes, or `LLM.chat`'s rendering; detokenizing) and of
+    the engine core's processes, and the engine's steps."""
+
+    def __init__(self, llm: Any) -> None:
+        import psutil
+
+        self.llm, self.me = llm, psutil.Process()
+        self.added: list[float] = []
+        engine = llm.llm_engine
+        self._add = engine.add_request
+
+        def add_request(*args: Any, **kwargs: Any) -> Any:
+            self.added.append(time.perf_counter())
+            return self._add(*args, **kwargs)
+
+        engine.add_request = add_request
+
+    def close(self) -> None:
+        """Put the engine's own `add_request` back."""
+        del self.llm.llm_engine.add_request
+
+    def _cpu(self) -> tuple[float, float]:
+        def used(p: Any) -> float:
+            with contextlib.suppress(Exception):
+                t = p.cpu_times()
+                return float(t.user + t.system)
+            return 0.0
+
+        return used(self.me), sum(used(c) for c in self.me.children(recursive=True))
+
+    def start(self) -> None:
+        self.added.clear()
+        self.t0, self.cpu0, self.c0 = time.perf_counter(), self._cpu(), counters(self.llm)
+
+    def line(self, label: str) -> str:
+        wall = time.perf_counter() - self.t0
+        front, core = (b - a for a, b in zip(self.cpu0, self._cpu(), strict=True))
+        d = delta(counters(self.llm), self.c0)
+        steps = d["steps"] or 1
+        last = self.added[-1] - self.t0 if self.added else 0.0
+        return (
+            f"  {label:16} {wall:6.1f} s; {len(self.added)} requests, the last added at "
+            f"{last:.2f} s; {d['steps']:.0f} engine steps, {d['step_tokens'] / steps:.0f} "
+            f"tokens each; CPU s: front end {front:.1f}, engine core {core:.1f}"
+        )
 
 
 def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
@@ -142,6 +197,11 @@ def hits(d: dict[str, float]) -> str:
     return f"{h:.0f}/{q:.0f} ({h / q:.0%})" if q else "0/0"
 
 
+def spread(rates: list[float]) -> str:
+    """Every run's rate, in the order run: the machine is shared, so the spread counts."""
+    return " / ".join(f"{r:.1f}" for r in rates)
+
+
 def batches(llm: Any, options: Any, sizes: list[int], reps: int, profile: bool) -> None:
     print(
         f"\n{'batch':>5} {'raw LLM.chat':>14} {'museslang vllm:':>16} {'ratio':>6}  "
@@ -150,25 +210,46 @@ def batches(llm: Any, options: Any, sizes: list[int], reps: int, profile: bool) 
     for size in sizes:
         episodes = episodes_for(size, FAMILIES, turns=1)
         best_raw = best_ours = 0.0
+        runs_raw: list[float] = []
+        runs_ours: list[float] = []
         hit_raw = hit_ours = ""
         for _ in range(reps):  # alternate, keep each side's best: the machine is shared
             llm.reset_prefix_cache()
             before = counters(llm)
             wall, made, seen, _ = museslang_run(llm, options, episodes)
+            runs_ours.append(made / wall)
             if made / wall > best_ours:
                 best_ours, hit_ours = made / wall, hits(delta(counters(llm), before))
             llm.reset_prefix_cache()
             before = counters(llm)
             rwall, rmade = raw_run(llm, seen)
+            runs_raw.append(rmade / rwall)
             if rmade / rwall > best_raw:
                 best_raw, hit_raw = rmade / rwall, hits(delta(counters(llm), before))
         print(
             f"{size:5} {best_raw:10.1f} t/s {best_ours:12.1f} t/s {best_ours / best_raw:6.2f}  "
-            f"{hit_raw:>22} {hit_ours:>18}",
+            f"{hit_raw:>22} {hit_ours:>18}  runs: raw {spread(runs_raw)}, "
+            f"museslang {spread(runs_ours)}",
             flush=True,
         )
     if profile:
         episodes = episodes_for(max(sizes), FAMILIES, turns=1)
+        from museslang.runtime.agents.vllm_engine import Occupancy, driver_for
+
+        probe = Probe(llm)
+        print(f"\nwhere the time goes, batch {max(sizes)}:")
+        driver_for(llm.llm_engine).occupancy = Occupancy()  # this run's steps only
+        llm.reset_prefix_cache()
+        probe.start()
+        _, _, seen, driver = museslang_run(llm, options, episodes)
+        print(probe.line("museslang vllm:"))
+        llm.reset_prefix_cache()
+        probe.start()
+        raw_run(llm, seen)
+        print(probe.line("raw LLM.chat"))
+        probe.close()
+        occ = driver.occupancy
+        print(f"  museslang's driver: {occ.mean:.1f} requests per step (peak {occ.peak})")
         llm.reset_prefix_cache()
         prof = cProfile.Profile()
         prof.enable()
@@ -183,6 +264,7 @@ def batches(llm: Any, options: Any, sizes: list[int], reps: int, profile: bool) 
 def multi_turn(llm: Any, options: Any, n: int) -> None:
     from museslang.runtime.agents.batch import BatchAgent, Generated, chat_messages
     from museslang.runtime.agents.chat_render import inline_tools, supports_tools
+    from museslang.runtime.agents.vllm_engine import Occupancy, driver_for
     from museslang.runtime.users import make_users
 
     template = llm.get_tokenizer().chat_template
@@ -219,6 +301,7 @@ def multi_turn(llm: Any, options: Any, n: int) -> None:
         ("lockstep LLM.chat", Lockstep()),
         ("museslang vllm:", recording_agent(llm, options, Seen())),
     ):
+        driver_for(llm.llm_engine).occupancy = Occupancy()  # this run's steps only
         llm.reset_prefix_cache()
         before = counters(llm)
         t0 = time.perf_counter()
