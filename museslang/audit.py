@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import success
 from museslang.runtime.mutations import Mutation, drop_each
-from museslang.runtime.transcript import EpisodeResult
 
 SURVIVED, NEVER = "E062", "E063"
 

@@ -369,7 +369,7 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename: an interrupted write leaves the old file intact."""
-    from museslang.runtime.store import write_atomic
+    from museslang.files import write_atomic
 
     path = Path(path)
     if path.is_dir():
@@ -513,6 +513,7 @@ def eval_cmd(
     import asyncio
 
     from museslang import __version__
+    from museslang.ir.results import MAX_TRIALS
     from museslang.metrics.registry import missing_metrics
     from museslang.registry import UnknownName
     from museslang.runtime.agents import DEFAULT_AGENT, known_agent, make_agent
@@ -520,7 +521,6 @@ def eval_cmd(
     from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.store import ResultsStore, StoreError
-    from museslang.runtime.transcript import MAX_TRIALS
     from museslang.runtime.users import known_users, make_users
     from museslang.safetext import redact_url
 
@@ -1339,16 +1339,15 @@ def show(
     failed: Annotated[bool, typer.Option("--failed", help="Only failed or errored ones.")] = False,
     metric: Annotated[
         list[str] | None,
-        typer.Option("--metric", help="A metric test, e.g. privacy<1 or accuracy>=0.5 "
-                     "(repeatable)."),
+        typer.Option(
+            "--metric", help="A metric test, e.g. privacy<1 or accuracy>=0.5 (repeatable)."
+        ),
     ] = None,
     grep: Annotated[
         str | None, typer.Option(help="Only episodes with a message containing TEXT.")
     ] = None,
     attack: Annotated[str | None, typer.Option(help="Only this attack (sweep axis).")] = None,
-    users: Annotated[
-        str | None, typer.Option(help="Only teams of N users, or N..M.")
-    ] = None,
+    users: Annotated[str | None, typer.Option(help="Only teams of N users, or N..M.")] = None,
     cell: Annotated[
         list[str] | None,
         typer.Option("--cell", help="Only this sweep cell value, AXIS=VALUE (repeatable)."),

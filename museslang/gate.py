@@ -26,6 +26,7 @@ from museslang.audit import audit as run_audit
 from museslang.audit import diagnose as diagnose_audit
 from museslang.compiler import CompileResult
 from museslang.ir.models import EpisodeGraph, Source
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.goals import goal_name, met
 from museslang.metrics.registry import success
 from museslang.prompts import MESSAGE_VARIABLES, unrendered
@@ -34,7 +35,6 @@ from museslang.runtime.agents import DEFAULT_AGENT, make_agent
 from museslang.runtime.engine import Engine
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.runner import to_result
-from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.users import make_users
 from museslang.source import Span
 

@@ -102,7 +102,7 @@ def run_episodes(episodes, agent: str = "reference:oracle", users: str = "script
 
 def result_with(episode, *actions, transcript=(), turns: int = 1):
     """A hand-built ok result of an episode: the actions and messages a test wants scored."""
-    from museslang.runtime.transcript import EpisodeResult
+    from museslang.ir.results import EpisodeResult
 
     return EpisodeResult(
         id=episode.id, scenario=episode.scenario, family=episode.family, cell=episode.cell,

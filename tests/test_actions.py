@@ -7,13 +7,8 @@ import json
 import pytest
 
 from museslang import families
-from museslang.runtime.actions import (
-    ActionError,
-    parse_text,
-    parse_tool_call,
-    text_protocol,
-    tool_schemas,
-)
+from museslang.actions import ActionError
+from museslang.runtime.action_text import parse_text, parse_tool_call, text_protocol, tool_schemas
 
 MEETING = families.get("meeting").actions
 QUEUE = families.get("shared_queue").actions

@@ -16,7 +16,7 @@ import pytest
 
 from museslang.compiler import compile_path
 from museslang.metrics.registry import score
-from museslang.runtime.actions import parse_text
+from museslang.runtime.action_text import parse_text
 from museslang.runtime.engine import Agent, AgentTurn, Engine, EpisodeView
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.runner import to_result

@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.families.meeting.muses_bench import GREETING
+from museslang.ir.results import AGENT
 from museslang.metrics import paper_table
 from museslang.runtime.chat import ChatClient, ChatError
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.transcript import AGENT
 from museslang.testing.faulty_server import FaultyServer, completion, http_response, once
 from museslang.testing.openai_stub import StubReply, StubServer
 from tests.conftest import run_episodes

@@ -20,8 +20,8 @@ from museslang.authored.evaluate import (
     show,
 )
 from museslang.ir import models as ir
-from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.explanation import Explanation, Failure, rank
+from museslang.ir.results import EpisodeResult
 
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!=", "in"}
 EPSILON = 1e-9

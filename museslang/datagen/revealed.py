@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, EpisodeResult, Message
 from museslang.registry import Registry
-from museslang.runtime.transcript import AGENT, EpisodeResult, Message
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from museslang import families
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import Stat, counts, stat_of
-from museslang.runtime.transcript import EpisodeResult
 from museslang.source import SourceError, read_bounded
 
 

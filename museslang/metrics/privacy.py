@@ -25,9 +25,9 @@ from collections.abc import Callable
 
 from museslang import families
 from museslang.ir.models import SENSITIVITIES, EpisodeGraph
+from museslang.ir.results import EpisodeResult, Leak
 from museslang.metrics.leak_record import JUDGE, Protected, pair, protected, records
 from museslang.metrics.registry import Value, lookup, metric
-from museslang.runtime.transcript import EpisodeResult, Leak
 
 CHANNELS = ("message", "content", "final", "tool_argument")
 SENSITIVITY_WEIGHTS = dict(zip(SENSITIVITIES, (1, 2, 3), strict=True))

@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 Value = float | list[float] | None
 T = TypeVar("T")

@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import CROSS_EPISODE
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 NAME = CROSS_EPISODE[0]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.paper_table import Row, Run, split
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.registry import common_outputs
@@ -23,7 +24,6 @@ from museslang.metrics.summary import Stat, pass_hat_k, stat_of
 from museslang.registry import Registry
 from museslang.report import svg
 from museslang.report.browser import Browser, RunTruth, collect
-from museslang.runtime.transcript import EpisodeResult
 
 
 @dataclass

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import ActorRate
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.runner import RunOutcome, RunPlan, collect
-from museslang.runtime.transcript import EpisodeResult
 
 LOCAL = "local"  # `--ray` with no address: start a Ray instance in this process
 RETRIES_ELSEWHERE = 3  # per call: other actors tried when its actor cannot come back

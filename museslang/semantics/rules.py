@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from museslang import families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
+from museslang.ir.results import AGENT, BROADCAST
 from museslang.prompts import (
     PromptError,
     find_template,
@@ -20,7 +21,6 @@ from museslang.prompts import (
     template_source,
 )
 from museslang.registry import Registry
-from museslang.runtime.transcript import AGENT, BROADCAST
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,

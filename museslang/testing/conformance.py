@@ -26,9 +26,9 @@ from pathlib import Path
 from museslang.audit import audit
 from museslang.compiler import compile_path, to_json
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.lower.seeds import draw
 from museslang.metrics.registry import lookup, success
-from museslang.runtime.transcript import EpisodeResult
 
 
 @dataclass(frozen=True)

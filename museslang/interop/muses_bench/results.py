@@ -20,8 +20,8 @@ from typing import Any
 
 from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from typing import Protocol
 from museslang import families
 from museslang.instructions.verifiers import request
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.ir.results import Message
 from museslang.registry import Registry
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.transcript import Message
 from museslang.runtime.users import USERS
 
 
