@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from museslang import families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
-from museslang.metrics.registry import success
+from museslang.metrics.scoring import success
 from museslang.runtime.mutations import Mutation, drop_each
 
 SURVIVED, NEVER = "E062", "E063"

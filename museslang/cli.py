@@ -514,7 +514,7 @@ def eval_cmd(
 
     from museslang import __version__
     from museslang.ir.results import MAX_TRIALS
-    from museslang.metrics.registry import missing_metrics
+    from museslang.metrics.scoring import missing_metrics
     from museslang.registry import UnknownName
     from museslang.runtime.agents import DEFAULT_AGENT, known_agent, make_agent
     from museslang.runtime.chat import ChatError

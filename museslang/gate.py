@@ -8,7 +8,7 @@ perfectly on such an episode, so every model run on it measures the spec, not
 the model. The run is offline and fast (the oracle reads the ground truth),
 so it is done before anything expensive is.
 
-"Pass" is the family's success-type metric at 1.0 (`metrics.registry.SUCCESS`).
+"Pass" is the family's success-type metric at 1.0 (`metrics.scoring.success`).
 Each failure is blamed on the compiled object at fault (a user, a resource, an
 order, or the scenario), whose source span the diagnostic points at; failures
 with the same blame and reason across sweep cells are reported once.
@@ -28,7 +28,7 @@ from museslang.compiler import CompileResult
 from museslang.ir.models import EpisodeGraph, Source
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.goals import goal_name, met
-from museslang.metrics.registry import success
+from museslang.metrics.scoring import success
 from museslang.prompts import MESSAGE_VARIABLES, unrendered
 from museslang.registry import Registry
 from museslang.runtime.agents import DEFAULT_AGENT, make_agent

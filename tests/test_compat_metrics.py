@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from museslang.compiler import compile_path
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.runtime.action_text import parse_text
 from museslang.runtime.engine import Agent, AgentTurn, Engine, EpisodeView
 from museslang.runtime.options import BackendOptions

@@ -12,7 +12,7 @@ from museslang.compiler import check_path, compile_path
 from museslang.gate import failures
 from museslang.interop.muses_bench import import_records
 from museslang.ir.results import AGENT, Message
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 
 
 def _write(tmp_path: Path, text: str) -> Path:

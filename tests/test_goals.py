@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.ir.results import AGENT, ActionRecord, Message
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.metrics.summary import summarise
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from museslang.compiler import compile_path
 from museslang.instructions.compose import compose, satisfied
 from museslang.instructions.conflicts import Rule, conflict
 from museslang.ir.results import ActionRecord
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.runtime.action_text import parse_text
 from tests.conftest import ROOT, result_with, run_episodes
 from tests.test_verifiers import CASES

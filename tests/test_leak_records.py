@@ -15,7 +15,7 @@ from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.ir.results import AGENT, ActionRecord, Message, Reply
 from museslang.judge import Judge, make_model, verdict
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.runner import score_result
 from museslang.testing.openai_stub import StubReply, StubServer

@@ -121,7 +121,7 @@ def test_parse_failure_rates_per_turn() -> None:
 
     from museslang.compiler import compile_path
     from museslang.ir.results import Reply
-    from museslang.metrics.registry import score
+    from museslang.metrics.scoring import score
 
     episode = compile_path(Path("specs/meeting.muses")).compiled.episodes[0]
     replies = [

@@ -16,7 +16,7 @@ from museslang.families.shared_queue.truth import (
     QueueOrder,
 )
 from museslang.ir.results import ActionRecord
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from tests.conftest import ROOT, result_with, run_episodes
 
 

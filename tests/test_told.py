@@ -12,7 +12,7 @@ from museslang.authored.evaluate import OptionV, UserV, World, evaluate
 from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.ir.results import AGENT, Message
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.runtime.runner import score_result
 from tests.conftest import ROOT, result_with
 

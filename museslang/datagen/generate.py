@@ -23,7 +23,7 @@ from museslang.files import write_atomic
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.lower.seeds import draw
-from museslang.metrics.registry import success
+from museslang.metrics.scoring import success
 from museslang.runtime.trials import for_trial
 
 TRAIN, VAL, STATS = "train.jsonl", "val.jsonl", "generate.json"

@@ -18,7 +18,7 @@ from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.paper_table import Row, Run, split
 from museslang.metrics.paper_table import build as table_rows
-from museslang.metrics.registry import common_outputs
+from museslang.metrics.scoring import common_outputs
 from museslang.metrics.stability import stability
 from museslang.metrics.summary import Stat, pass_hat_k, stat_of
 from museslang.registry import Registry

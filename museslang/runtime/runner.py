@@ -17,7 +17,7 @@ from typing import Protocol
 from museslang.ir.models import CompiledSpec, EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.leak_record import records
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.metrics.stability import decision
 from museslang.metrics.summary import RunSummary, summarise
 from museslang.runtime.engine import Agent, Engine, EpisodeRun, UserBackend, describe_error

@@ -28,7 +28,7 @@ from museslang.compiler import compile_path, to_json
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.lower.seeds import draw
-from museslang.metrics.registry import lookup, success
+from museslang.metrics.scoring import lookup, success
 
 
 @dataclass(frozen=True)

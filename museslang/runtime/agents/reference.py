@@ -24,7 +24,7 @@ from museslang import families
 from museslang.actions import Action, SendMessage
 from museslang.ir.results import AGENT
 from museslang.registry import Registry
-from museslang.runtime.agents import AGENTS
+from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 

@@ -20,7 +20,7 @@ from museslang.resources import stdlib_root
 from museslang.runtime.chat import ChatClient
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.users import USERS
+from museslang.runtime.users.registry import USERS
 from museslang.runtime.users.scripted import ScriptedOrdersUser
 
 TEMPLATE = "prompts/user.j2"

@@ -20,7 +20,7 @@ from museslang.ir.results import Message
 from museslang.registry import Registry
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.users import USERS
+from museslang.runtime.users.registry import USERS
 
 
 class ScriptedOrdersUser:
