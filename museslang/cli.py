@@ -20,10 +20,10 @@ import typer
 if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays fast
     from museslang.ir.models import CompiledSpec, EpisodeGraph
     from museslang.metrics.summary import RunSummary
-    from museslang.runtime.cluster import ClusterOptions
+    from museslang.run.cluster import ClusterOptions
+    from museslang.run.runner import RunOutcome, RunPlan
     from museslang.runtime.engine import Agent, UserBackend
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import RunOutcome, RunPlan
 
 # options shared by several commands, declared once
 Users = Annotated[
@@ -516,11 +516,11 @@ def eval_cmd(
     from museslang.ir.results import MAX_TRIALS
     from museslang.metrics.scoring import missing_metrics
     from museslang.registry import UnknownName
+    from museslang.run.cluster import ClusterError
+    from museslang.run.store import ResultsStore, StoreError
     from museslang.runtime.agents import DEFAULT_AGENT, known_agent, make_agent
     from museslang.runtime.chat import ChatError
-    from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
-    from museslang.runtime.store import ResultsStore, StoreError
     from museslang.runtime.users import known_users, make_users
     from museslang.safetext import redact_url
 
@@ -626,7 +626,7 @@ def eval_cmd(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.trial < trials}
-    from museslang.runtime.runner import RunPlan
+    from museslang.run.runner import RunPlan
 
     plan = RunPlan(compiled, episodes, store, concurrency, done, trials, metrics, judge=judged)
     job = _Job(plan, cluster=cluster, options=options, names=(agent, users))
@@ -667,7 +667,7 @@ def eval_cmd(
     from museslang.metrics.paper_table import Run
 
     # the results are in memory: the report need not read the run back from disk
-    from museslang.runtime.store import stream_results
+    from museslang.run.store import stream_results
 
     truth = [({e.id: e for e in compiled.episodes}, "")]
     full = [stream_results(store.results_path)]  # the run kept small records of them
@@ -720,7 +720,7 @@ def _where(file: Path) -> str:
 
 def _belongs(episodes: list[EpisodeGraph]):
     """Why a stored result is not one this spec could have produced (for --resume)."""
-    from museslang.runtime.belongs import belongs
+    from museslang.run.belongs import belongs
 
     return belongs(episodes)
 
@@ -822,7 +822,7 @@ async def _run_eval(
         TimeRemainingColumn,
     )
 
-    from museslang.runtime.runner import run_all
+    from museslang.run.runner import run_all
 
     judge = job.plan.judge
     try:
@@ -884,7 +884,7 @@ def _judge(specs: list[str] | None, options: BackendOptions, base_url: str | Non
 
 
 async def _run_on_ray(job: _Job, plan: RunPlan) -> RunOutcome:
-    from museslang.runtime.cluster import run_on_ray
+    from museslang.run.cluster import run_on_ray
 
     assert job.cluster is not None and job.options is not None
     agent, users = job.names
@@ -900,7 +900,7 @@ def _cluster(
     users_base_url: str | None,
 ) -> ClusterOptions | None:
     """The --ray options, checked; None without --ray."""
-    from museslang.runtime.cluster import ClusterOptions
+    from museslang.run.cluster import ClusterOptions
 
     several = any("," in (u or "") for u in (base_url, users_base_url))
     if ray is None:
@@ -973,11 +973,11 @@ def generate(
     from museslang.datagen.generate import STATS, choose, write_dataset
     from museslang.datagen.teacher import GuidedAgent
     from museslang.registry import UnknownName
+    from museslang.run.cluster import ClusterError
+    from museslang.run.store import ResultsStore, StoreError
     from museslang.runtime.agents import known_agent, make_agent
     from museslang.runtime.chat import ChatError
-    from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
-    from museslang.runtime.store import ResultsStore, StoreError
     from museslang.runtime.users import known_users, make_users
 
     if n is not None and n < 1:
@@ -1035,7 +1035,7 @@ def generate(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.conversation}
-    from museslang.runtime.runner import RunPlan
+    from museslang.run.runner import RunPlan
 
     plan = RunPlan(compiled, episodes, store, concurrency, done, keep_conversation=True)
     job = _Job(plan, cluster=cluster, options=options, guided=True, names=(teacher, users))
@@ -1149,8 +1149,8 @@ def rescore(
     leak judge is asked again (the one model call rescore makes; --cache makes a repeat free);
     without it, the judge's stored verdicts are kept.
     """
-    from museslang.runtime.rescore import rescore as rescore_run
-    from museslang.runtime.store import StoreError
+    from museslang.run.rescore import rescore as rescore_run
+    from museslang.run.store import StoreError
 
     _scheme(metrics)
     if not run.is_dir():
@@ -1289,9 +1289,9 @@ def _runs(paths: list[Path], truth: list | None = None) -> list:
     its run as `--resume` checks it (what fails is left out, and said), and two runs that
     hold the same results refused. `truth` receives each run's episodes (`episodes_of`)."""
     from museslang.metrics.paper_table import Run
+    from museslang.run.belongs import belongs, repeats, vet
+    from museslang.run.store import StoreError, load_run
     from museslang.run_episodes import episodes_of
-    from museslang.runtime.belongs import belongs, repeats, vet
-    from museslang.runtime.store import StoreError, load_run
 
     loaded, read_runs = [], []
     for path in paths:
@@ -1373,7 +1373,7 @@ def show(
 
     from museslang import show as shown
     from museslang.report.episodes import Filters, metric_test, team_range
-    from museslang.runtime.store import StoreError
+    from museslang.run.store import StoreError
 
     if layout not in ("auto", "lanes", "timeline"):
         raise _fail(f"unknown --layout '{layout}' (auto, lanes or timeline)")
@@ -1617,8 +1617,8 @@ INSPECT = "inspect"  # `export inspect RUN -o DIR`: an Inspect AI eval log (expo
 
 def _export_inspect(run: Path, out: Path | None, spec: Path | None) -> None:
     from museslang.interop.inspect_log import write
+    from museslang.run.store import StoreError, load_run
     from museslang.run_episodes import episodes_of
-    from museslang.runtime.store import StoreError, load_run
 
     if not run.is_dir():
         raise _fail(f"{run} is not a run directory: inspect exports a run written by eval")
@@ -1647,7 +1647,7 @@ def _export_inspect(run: Path, out: Path | None, spec: Path | None) -> None:
 
 def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:
     from museslang.interop.muses_bench.results import write_run
-    from museslang.runtime.store import StoreError, load_run
+    from museslang.run.store import StoreError, load_run
 
     if out is None:
         raise _fail("a run is exported to a folder: give -o OUT")

@@ -31,10 +31,10 @@ from museslang.metrics.goals import goal_name, met
 from museslang.metrics.scoring import success
 from museslang.prompts import MESSAGE_VARIABLES, unrendered
 from museslang.registry import Registry
+from museslang.run.runner import to_result
 from museslang.runtime.agents import DEFAULT_AGENT, make_agent
 from museslang.runtime.engine import Engine
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import to_result
 from museslang.runtime.users import make_users
 from museslang.source import Span
 

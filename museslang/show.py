@@ -32,8 +32,8 @@ from museslang.report.episodes import (
     select,
 )
 from museslang.report.explain import number
+from museslang.run.store import load_run
 from museslang.run_episodes import episodes_of
-from museslang.runtime.store import load_run
 
 LANE_MIN = 26  # narrowest readable lane; narrower ones print as a timeline
 STYLE = {"passed": "bold green", "failed": "bold red", "errored": "bold yellow", "unscored": "bold"}

@@ -79,10 +79,10 @@ def run_episodes(episodes, agent: str = "reference:oracle", users: str = "script
     """Run episodes through the engine in-process and score them; returns results by id."""
     import asyncio
 
+    from museslang.run.runner import to_result
     from museslang.runtime.agents import make_agent
     from museslang.runtime.engine import Engine
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import to_result
     from museslang.runtime.users import make_users
 
     opts = BackendOptions(**options)

@@ -16,8 +16,8 @@ from museslang.ir.results import Finding, Intervention, Leak
 from museslang.report.browser import RunTruth, collect
 from museslang.report.episodes import look
 from museslang.report.explain import explain
+from museslang.run.store import load_run, read_run
 from museslang.run_episodes import episodes_of
-from museslang.runtime.store import load_run, read_run
 
 runner = CliRunner()
 MEETING = "meeting-u2-consensus-full-s1"  # the required attendee is passive: never speaks

@@ -16,8 +16,8 @@ from museslang.compiler import compile_path
 from museslang.ir.results import AGENT, ActionRecord, Message, Reply
 from museslang.judge import Judge, make_model, verdict
 from museslang.metrics.scoring import score
+from museslang.run.runner import score_result
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import score_result
 from museslang.testing.openai_stub import StubReply, StubServer
 from tests.conftest import ROOT, result_with
 

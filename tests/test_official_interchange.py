@@ -144,7 +144,7 @@ def test_20_an_exported_run_gives_the_official_aggregation_the_same_table(tmp_pa
 
 
 def paper_table_runs(out: Path) -> list:
-    from museslang.runtime.store import load_run
+    from museslang.run.store import load_run
 
     meta, results, _ = load_run(out)
     return [paper_table.Run(str(out), meta["agent"], meta["metrics"], results)]

@@ -13,7 +13,7 @@ from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.ir.results import AGENT, Message
 from museslang.metrics.scoring import score
-from museslang.runtime.runner import score_result
+from museslang.run.runner import score_result
 from tests.conftest import ROOT, result_with
 
 AUCTION = ROOT / "tests" / "fixtures" / "leaks" / "auction.muses"

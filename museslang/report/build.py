@@ -205,7 +205,7 @@ def build(
 ) -> Report:
     """The report of `runs`; `truth` gives each run's compiled episodes (or none, and why)
     for the episode browser's ground truth and explanations, and `full` its complete results
-    where `runs` holds only what a run keeps of them (museslang.runtime.kept)."""
+    where `runs` holds only what a run keeps of them (museslang.run.kept)."""
     agents = _agents(runs)
     report = Report(
         runs=[(r.path, r.agent, r.scheme, len(r.results)) for r in runs],

@@ -90,10 +90,10 @@ def conform(spec: Path, sample: int | None = None) -> list[Check]:
 def _play(episodes: list[EpisodeGraph], agent: str) -> list[EpisodeResult]:
     import asyncio
 
+    from museslang.run.runner import to_result
     from museslang.runtime.agents import make_agent
     from museslang.runtime.engine import Engine
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import to_result
     from museslang.runtime.users import make_users
 
     options = BackendOptions()

@@ -20,9 +20,9 @@ from museslang.metrics.leak_record import records
 from museslang.metrics.scoring import score
 from museslang.metrics.stability import decision
 from museslang.metrics.summary import RunSummary, summarise
+from museslang.run.kept import Keeper, Kept
+from museslang.run.store import ResultsStore
 from museslang.runtime.engine import Agent, Engine, EpisodeRun, UserBackend, describe_error
-from museslang.runtime.kept import Keeper, Kept
-from museslang.runtime.store import ResultsStore
 from museslang.runtime.trials import for_trial
 from museslang.safetext import redact_model
 
@@ -127,7 +127,7 @@ Execute = Callable[[int, int, int], Awaitable[EpisodeResult]]
 @dataclass
 class RunPlan:
     """What a run runs and where its results go, however it runs them (here, or on Ray
-    actors: `runtime.cluster`)."""
+    actors: `run.cluster`)."""
 
     compiled: CompiledSpec
     episodes: list[EpisodeGraph]

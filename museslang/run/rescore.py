@@ -18,8 +18,8 @@ from museslang.files import write_atomic
 from museslang.ir.models import CompiledSpec
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import RunSummary, summarise
-from museslang.runtime.runner import Judged, score_result
-from museslang.runtime.store import (
+from museslang.run.runner import Judged, score_result
+from museslang.run.store import (
     RUN,
     SUMMARY,
     ResultsStore,
