@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import Message
 from museslang.registry import Registry

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.scoring import success

@@ -1580,7 +1580,7 @@ def export_cmd(
         _export_run(file, out, spec)
         return
     compiled = _load_episodes(file, seed)
-    from museslang import families
+    from museslang import family as families
     from museslang.interop.muses_bench.common import FAMILIES as OFFICIAL
 
     families.load("muses_bench")  # each family's interop hook registers its official layout
@@ -1690,7 +1690,7 @@ def families_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from museslang import families
+    from museslang import family as families
 
     found = [families.get(n) for n in families.installed()]
     if as_json:

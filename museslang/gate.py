@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from museslang import families
+from museslang import family as families
 from museslang.audit import FamilyScore, sampled
 from museslang.audit import audit as run_audit
 from museslang.audit import diagnose as diagnose_audit

@@ -19,7 +19,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.results import AGENT, EpisodeResult
 from museslang.report.episodes import (
     Episode,

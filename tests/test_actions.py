@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from museslang import families
+from museslang import family as families
 from museslang.actions import ActionError
 from museslang.runtime.action_text import parse_text, parse_tool_call, text_protocol, tool_schemas
 

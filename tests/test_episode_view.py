@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang import families
+from museslang import family as families
 from museslang.cli import app
 from museslang.ir.results import Finding, Intervention, Leak
 from museslang.report.browser import RunTruth, collect

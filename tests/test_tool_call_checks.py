@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from museslang import families
+from museslang import family as families
 from museslang.compiler import compile_path
 from museslang.runtime.action_text import tool_schemas
 from museslang.runtime.agents.openai_agent import turn_from

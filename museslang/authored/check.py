@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from museslang import families
+from museslang import family as families
 from museslang.authored import constants
 from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds, outside

@@ -126,7 +126,7 @@ def explain_family(
 
 
 def explain(episode: ir.EpisodeGraph, result: EpisodeResult) -> Explanation:
-    """The hook installed families carry (museslang.families.Family.explain)."""
+    """The hook installed families carry (museslang.family.Family.explain)."""
     from museslang.authored.install import INSTALLED
 
     return explain_family(INSTALLED[episode.family], episode, result)

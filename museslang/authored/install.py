@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, create_model
 
-from museslang import families
+from museslang import family as families
 from museslang.authored import outcome, plays
 from museslang.authored.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
 from museslang.ir import models as ir
@@ -93,7 +93,7 @@ def _uninstall(name: str) -> None:
 
 # ---- the family --------------------------------------------------------------------------
 def _register_family(fam: ir.AuthoredFamily) -> None:
-    from museslang.families import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
+    from museslang.family import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
 
     single = fam.turns == "single_shot"
     enders = [a.name for a in fam.actions if a.ends]

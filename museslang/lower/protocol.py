@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from museslang import families
+from museslang import family as families
 from museslang.actions import kinds
 from museslang.ir import models as ir
 from museslang.semantics.model import ProtocolDef

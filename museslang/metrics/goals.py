@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import ConditionSpec, EpisodeGraph, GoalSpec
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import SENSITIVITIES, EpisodeGraph
 from museslang.ir.results import EpisodeResult, Leak
 from museslang.metrics.leak_record import JUDGE, Protected, pair, protected, records

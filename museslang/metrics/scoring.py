@@ -6,7 +6,7 @@ that defines a metric imports this module, and the registry stays at the bottom.
 
 from __future__ import annotations
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import CROSS_EPISODE, METRICS, Metric, Value, Values, find

@@ -22,7 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.files import write_atomic
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.metrics.paper_table import Row, Run, split

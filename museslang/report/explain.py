@@ -10,7 +10,7 @@ metrics alone, and says so.
 
 from __future__ import annotations
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.explanation import Explanation, Failure, Verdict
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.actions import EVERYONE, Action, Answer, Finish, SendMessage, kinds
 from museslang.diagnostics import InputError
 from museslang.ir.models import EpisodeGraph, Participant

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import AGENT, Message
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.actions import Action, SendMessage
 from museslang.ir.results import AGENT
 from museslang.registry import Registry

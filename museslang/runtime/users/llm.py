@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import Message
 from museslang.lower.seeds import derive_seed

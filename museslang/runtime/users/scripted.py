@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from museslang import families
+from museslang import family as families
 from museslang.instructions.verifiers import request
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import Message
