@@ -36,6 +36,7 @@ def declared() -> Registry[Family]:
     if not _state["declared"]:
         _state["declared"] = True
         from museslang import families as _folder  # the plug-in folder: read when first asked
+
         found: list[Family] = []
         for info in sorted(pkgutil.iter_modules(_folder.__path__), key=lambda m: m.name):
             if info.ispkg and not info.name.startswith("_"):  # `_*`: not a family
