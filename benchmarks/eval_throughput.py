@@ -62,10 +62,10 @@ def cell(spec: str, base_url: str, concurrency: int, users: str, episodes: int,
          trials: int) -> dict:  # fmt: skip
     """One measured run, in this process (called with --cell by the parent)."""
     from museslang.compiler import compile_path
+    from museslang.run.runner import RunPlan, run_all
+    from museslang.run.store import ResultsStore
     from museslang.runtime.agents import make_agent
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import RunPlan, run_all
-    from museslang.runtime.store import ResultsStore
     from museslang.runtime.users import make_users
 
     compiled = compile_path(ROOT / spec).compiled

@@ -208,7 +208,7 @@ def lsp_protocol(limit: float, memory_mb: int) -> list[str]:
     """`museslang lsp` in its own process, sent each of `lsp_frames`; after each, a
     well-formed request must be answered within `limit` seconds. Its peak memory and
     its stderr (one line per error, no traceback) are checked at the end."""
-    from museslang.testing.lsp_client import RawServer
+    from museslang.lsp.client import RawServer
 
     problems: list[str] = []
     server = RawServer(cwd=ROOT, env=ENV)

@@ -61,8 +61,8 @@ def check_alone(path: Path, text: str, repeat: int) -> tuple[float, int]:
 
 
 async def round_trip(path: Path, text: str, repeat: int) -> float:
+    from museslang.lsp.client import Session
     from museslang.lsp.server import DEBOUNCE_S
-    from museslang.testing.lsp_client import Session
 
     session = Session()
     await session.start()

@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5)
     args = parser.parse_args()
 
-    from museslang.runtime.store import read_results
+    from museslang.run.store import read_results
     from museslang.testing.chromium import Chromium, executable
 
     if executable() is None:

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
-from museslang.metrics.registry import success
+from museslang.ir.results import EpisodeResult
+from museslang.metrics.scoring import success
 from museslang.runtime.mutations import Mutation, drop_each
-from museslang.runtime.transcript import EpisodeResult
 
 SURVIVED, NEVER = "E062", "E063"
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,10 +22,10 @@ import typer
 if TYPE_CHECKING:  # commands import what they use when they run: `--help` stays fast
     from museslang.ir.models import CompiledSpec, EpisodeGraph
     from museslang.metrics.summary import RunSummary
-    from museslang.runtime.cluster import ClusterOptions
+    from museslang.run.cluster import ClusterOptions
+    from museslang.run.runner import RunOutcome
     from museslang.runtime.engine import Agent, UserBackend
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import RunOutcome, RunPlan
 
 # options shared by several commands, declared once
 Users = Annotated[
@@ -128,24 +130,10 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _spec_file(path: Path) -> Path:
-    from museslang.source import MAX_COMPILED_BYTES, SourceError, read_bounded, read_source
+    from museslang.api.compile import spec_file
 
-    try:
-        exists, folder = path.exists(), path.is_dir()
-    except (OSError, ValueError) as exc:
-        raise _fail(f"cannot use {path!s:.200}: {exc}") from None
-    if not exists:
-        raise _fail(f"no such file: {path}")
-    if folder:
-        raise _fail(f"{path} is a directory; give a .muses file")
-    try:
-        if path.suffix == ".json":
-            read_bounded(path, MAX_COMPILED_BYTES, "a compiled file")
-        else:
-            read_source(path)
-    except SourceError as exc:
-        raise _fail(f"cannot read {path}: {exc}") from None
-    return path
+    with _api():
+        return spec_file(path)
 
 
 def _version(value: bool) -> None:
@@ -367,45 +355,85 @@ def _emit(text: str, out: Path | None) -> None:
         _write_atomic(out, text)
 
 
+@contextmanager
+def _api() -> Iterator[None]:
+    """The API's errors as the command line says them: a spec's diagnostics (exit 1), an
+    option by its flag, anything else in one line (exit 2)."""
+    from museslang.api.errors import MuseslangError, OptionError, SpecError
+
+    try:
+        yield
+    except SpecError as exc:
+        if exc.rendered:
+            typer.echo(exc.rendered, err=True)
+        raise typer.Exit(1) from None
+    except OptionError as exc:
+        raise _fail(exc.as_flag()) from None
+    except MuseslangError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _notice(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+class _Bar:
+    """The progress bar on stderr, as the API's `Progress` (hidden with --no-progress)."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.errors = 0
+
+    def start(self, total: int, done: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("errors {task.fields[errors]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+        )
+        self.bar = Progress(*columns, console=Console(stderr=True), disable=not self.show)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("eval", total=total, completed=done, errors=0)
+
+    def result(self, result) -> None:
+        self.errors += result.status != "ok"
+        self.bar.update(self.task, advance=1, errors=self.errors)
+
+    def close(self) -> None:
+        self.bar.__exit__(None, None, None)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename: an interrupted write leaves the old file intact."""
-    from museslang.runtime.store import write_atomic
+    from museslang.api.report import write_text
 
-    path = Path(path)
-    if path.is_dir():
-        raise _fail(f"{path} is a directory; give a file name for the output")
-    if not path.parent.exists():
-        raise _fail(f"the folder {path.parent} does not exist")
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc.strerror}") from None
+    with _api():
+        write_text(path, text)
 
 
 def _load_episodes(file: Path, seed: int | None) -> CompiledSpec:
     """A .muses spec (compiled now) or an already compiled .json file."""
-    from pydantic import ValidationError
+    from museslang.api.compile import load
 
-    _spec_file(file)
-    if file.suffix == ".json":
-        if seed is not None:
-            raise _fail("--seed applies to .muses specs; this file is already compiled")
-        from museslang.authored.install import InstallError
-        from museslang.run_episodes import compiled_file
-
-        try:  # the families written in museslang it carries are installed
-            return compiled_file(file)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise _fail(
-                f"{file} is not compiled museslang output ({where}: {first['msg']})"
-            ) from None
-        except InstallError as exc:
-            raise _fail(f"{file}: {exc}") from None
-        except ValueError as exc:  # unreadable (run_episodes.compiled_file says why)
-            raise _fail(str(exc)) from None
-    return _compile_or_exit(file, seed)
+    with _api():
+        done = load(file, seed=seed)
+    _CACHED["hit"] = done.cached
+    if done.warnings:
+        typer.echo(done.warnings, err=True)
+    return done.spec
 
 
 _CACHED = {"hit": False}  # whether the latest compile came from the cache
@@ -413,21 +441,14 @@ _CACHED = {"hit": False}  # whether the latest compile came from the cache
 
 def _compile_or_exit(file: Path, seed: int | None) -> CompiledSpec:
     """Compile, print any diagnostics, and exit 1 when there were errors."""
-    from museslang.run_episodes import compile_spec
+    from museslang.api.compile import compile as compile_spec
 
-    if seed is not None and seed < 0:
-        raise _fail("--seed must be a non-negative integer")
-    done = compile_spec(file, seed)
+    with _api():
+        done = compile_spec(file, seed=seed)
     _CACHED["hit"] = done.cached
-    if done.shown:
-        typer.echo(done.shown, err=True)
-    if done.compiled is None:
-        raise typer.Exit(1)
-    return done.compiled
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-") or "run"
+    if done.warnings:
+        typer.echo(done.warnings, err=True)
+    return done.spec
 
 
 @app.command("eval")
@@ -510,142 +531,43 @@ def eval_cmd(
     judge_base_url: JudgeBaseUrl = None,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
-    import asyncio
+    from museslang import api
+    from museslang.api.evaluate import default_out
+    from museslang.runtime.agents import DEFAULT_AGENT
 
-    from museslang import __version__
-    from museslang.metrics.registry import missing_metrics
-    from museslang.registry import UnknownName
-    from museslang.runtime.agents import DEFAULT_AGENT, known_agent, make_agent
-    from museslang.runtime.chat import ChatError
-    from museslang.runtime.cluster import ClusterError
-    from museslang.runtime.options import BackendError, BackendOptions
-    from museslang.runtime.store import ResultsStore, StoreError
-    from museslang.runtime.transcript import MAX_TRIALS
-    from museslang.runtime.users import known_users, make_users
-    from museslang.safetext import redact_url
-
-    if concurrency < 1:
-        raise _fail("--concurrency must be at least 1")
-    if not 1 <= trials <= MAX_TRIALS:
-        raise _fail(f"--trials must be from 1 to {MAX_TRIALS:,}")
-    _scheme(metrics)
-    if cache is not None and cache.exists() and not cache.is_dir():
-        raise _fail(f"--cache {cache} is not a folder")
-    if limit is not None and limit < 1:
-        raise _fail("--limit must be at least 1")
-    if sample is not None and sample < 1:
-        raise _fail("--sample must be at least 1")
-    if timeout <= 0 or retries < 0 or backoff < 0 or max_tokens < 1:
-        raise _fail("--timeout and --max-tokens must be positive, --retries and --backoff >= 0")
-    if resume and out is None:
-        raise _fail("--resume needs --out DIR (the run to continue)")
-    if max_requests is not None and max_requests < 1:
-        raise _fail("--max-requests must be at least 1")
-    if users_verify < 0:
-        raise _fail("--users-verify must be at least 0")
+    model = api.ModelOptions(
+        base_url=base_url, users_base_url=users_base_url, api_key_env=api_key_env,
+        timeout=timeout, retries=retries, backoff=backoff, temperature=temperature,
+        max_tokens=max_tokens, tool_mode=tool_mode, max_requests=max_requests, cache=cache,
+        lora=lora, top_p=top_p, repetition_penalty=repetition_penalty, stop=tuple(stop or ()),
+        threads=threads, tensor_parallel=tensor_parallel, gpu_memory=gpu_memory,
+        max_model_len=max_model_len, kv_cache_space=kv_cache_space,
+    )  # fmt: skip
+    ray_options = None if ray is None else api.RayOptions(ray, actors, gpus_per_actor)
+    options = api.EvalOptions(
+        users=users, users_verify=users_verify, concurrency=concurrency, limit=limit,
+        sample=sample, seed=seed, out=out, resume=resume, trials=trials, metrics=metrics,
+        judge=tuple(judge or ()), judge_base_url=judge_base_url, ray=ray_options,
+    )  # fmt: skip
+    with _api():
+        options.check(model)
     too_many = _error_limit(fail_on_error)
-    _lora_fits(lora, agent)
-    settings = _model_settings(top_p, repetition_penalty, stop, threads, tensor_parallel,
-                               gpu_memory, max_model_len, kv_cache_space)  # fmt: skip
-    if agent is None:
-        agent = DEFAULT_AGENT
-        typer.echo(f"agent: {agent} (the default; pass --agent to evaluate a model)", err=True)
     if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{_slug(file.stem)}-{_slug(agent)}-{stamp}"
-    options = BackendOptions(
-        **settings,  # type: ignore[arg-type]
-        log_dir=str(out),  # a server museslang starts logs here
-        max_requests=max_requests or concurrency,
-        users_verify=users_verify,
-        empty_ok=metrics == "compat",  # the official runner takes an empty reply as one
-        base_url=base_url,
-        users_base_url=users_base_url,
-        api_key_env=api_key_env,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        tool_mode=tool_mode,
-        cache_dir=str(cache) if cache is not None else None,
-        lora=str(lora) if lora is not None else None,
-    )
-    options.register_secrets()
-    cluster = _cluster(ray, actors, gpus_per_actor, base_url, users_base_url)
-    _served_here(cluster, agent, users)
-    judged = _judge(judge, options, judge_base_url, metrics)
+        options = replace(options, out=default_out(file, agent or DEFAULT_AGENT))
     try:
-        # on a cluster each actor builds its own backends (a model loads on its GPU)
-        if cluster is None:
-            agent_backend, user_backend = make_agent(agent, options), make_users(users, options)
-        else:
-            agent_backend, user_backend = known_agent(agent), known_users(users)
-    except (BackendError, UnknownName) as exc:
-        raise _fail(str(exc)) from None
-    except OSError as exc:
-        raise _fail(f"cannot use --cache {cache}: {exc.strerror}") from None
-    compiled = _load_episodes(file, seed)
-    episodes = compiled.episodes[:limit] if limit else compiled.episodes
-    if sample is not None:
-        from museslang.lower.seeds import draw
-
-        episodes = draw(episodes, sample, compiled.seed, key=lambda e: e.id)
-    if not episodes:
-        raise _fail(f"{file} has no episodes")
-    missing = missing_metrics(episodes)
-    if missing:
-        raise _fail(f"no scorer for metric{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-    if agent_backend is not None:  # on a cluster, each actor's backend is asked
-        unsupported = sorted({e.family for e in episodes if not agent_backend.supports(e.family)})
-        if unsupported:
-            raise _fail(f"{agent} cannot play the {', '.join(unsupported)} family")
-    store = ResultsStore(out)
-    meta = {
-        "museslang": __version__,
-        "spec": _where(file),
-        "spec_sha256": compiled.spec_sha256,
-        "seed": compiled.seed,
-        "agent": agent,
-        "users": users,
-        "episodes": len(episodes),
-        "base_url": redact_url(base_url),
-        "users_base_url": redact_url(users_base_url),
-        "api_key_env": api_key_env,
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-        "tool_mode": tool_mode,
-        "trials": trials,
-        "metrics": metrics,
-    }
-    if judged is not None:
-        meta["judge"] = judged.specs
-    try:
-        kept = store.prepare(meta, resume, _belongs(compiled.episodes))
-    except (StoreError, OSError) as exc:
-        raise _fail(str(exc)) from None
-    ids = {e.id for e in episodes}
-    done = {r.key: r for r in kept if r.id in ids and r.trial < trials}
-    from museslang.runtime.runner import RunPlan
-
-    plan = RunPlan(compiled, episodes, store, concurrency, done, trials, metrics, judge=judged)
-    job = _Job(plan, cluster=cluster, options=options, names=(agent, users))
-    try:
-        outcome = asyncio.run(_run_eval(job, agent_backend, user_backend, progress))
-    except (ChatError, BackendError, ClusterError) as exc:
-        store.close()
-        raise _fail(str(exc)) from None
+        with _api():
+            flags = {} if ray is not None else {"actors": actors, "gpus_per_actor": gpus_per_actor}
+            done = api.evaluate(file, agent, options, model, _Bar(progress), _notice, **flags)
     except KeyboardInterrupt:
-        store.close()
+        run = options.out
+        assert run is not None
         typer.echo(
-            f"museslang: interrupted; finished episodes are in {out / 'results.jsonl'} "
-            f"(continue with --out {out} --resume)",
+            f"museslang: interrupted; finished episodes are in {run / 'results.jsonl'} "
+            f"(continue with --out {run} --resume)",
             err=True,
         )
         raise typer.Exit(130) from None
-    store.close()
-    summary = outcome.summary
-    path = store.write_summary(summary.model_dump_json(indent=2) + "\n")
+    summary = done.summary
     _print_summary(summary)
     reuse = ""
     if summary.prefix_reuse is not None and summary.prefix_kept is not None:
@@ -660,24 +582,19 @@ def eval_cmd(
             f"{summary.ok}/{summary.results} results ok ({summary.episodes} × {trials} trials)"
         )
     typer.echo(
-        f"{counted}, {summary.errored} errored ({outcome.ran} run now, {len(done)} resumed){reuse}",
+        f"{counted}, {summary.errored} errored ({done.ran} run now, {done.resumed} resumed)"
+        f"{reuse}",
         err=True,
     )
     _print_actors(summary)
-    from museslang.metrics.paper_table import Run
-
-    # the results are in memory: the report need not read the run back from disk
-    from museslang.runtime.store import stream_results
-
-    truth = [({e.id: e for e in compiled.episodes}, "")]
-    full = [stream_results(store.results_path)]  # the run kept small records of them
-    ran = [Run(str(out), agent, metrics, outcome.results)]
-    _, html = _write_report(ran, out, truth, full)
-    typer.echo(f"results: {out / 'results.jsonl'}\nsummary: {path}\nreport: {html}", err=True)
+    typer.echo(
+        f"results: {done.results_path}\nsummary: {done.summary_path}\nreport: {done.report}",
+        err=True,
+    )
     if summary.errored and too_many(summary.errored, summary.results):
         typer.echo(
             f"museslang: {summary.errored} of {summary.results} results errored "
-            f"(--fail-on-error {fail_on_error}); the first: {_first_error(outcome.results)}",
+            f"(--fail-on-error {fail_on_error}); the first: {_first_error(done.results)}",
             err=True,
         )
         raise typer.Exit(1)
@@ -712,15 +629,14 @@ def _first_error(results) -> str:
 
 def _where(file: Path) -> str:
     """The spec's path as run.json keeps it: absolute, so `rescore` works from anywhere."""
-    try:
-        return str(file.resolve())
-    except OSError:
-        return str(file)
+    from museslang.api.evaluate import where
+
+    return where(file)
 
 
 def _belongs(episodes: list[EpisodeGraph]):
     """Why a stored result is not one this spec could have produced (for --resume)."""
-    from museslang.runtime.belongs import belongs
+    from museslang.run.belongs import belongs
 
     return belongs(episodes)
 
@@ -736,45 +652,29 @@ def _model_settings(
     kv_cache_space: float | None = None,
 ) -> dict[str, object]:
     """The sampling and engine options every model command shares, checked."""
-    if not 0 < top_p <= 1:
-        raise _fail("--top-p must be above 0 and at most 1")
-    if repetition_penalty <= 0:
-        raise _fail("--repetition-penalty must be positive (1 is off)")
-    if threads is not None and threads < 1:
-        raise _fail("--threads must be at least 1")
-    if tensor_parallel < 1:
-        raise _fail("--tensor-parallel must be at least 1")
-    if gpu_memory is not None and not 0 < gpu_memory <= 1:
-        raise _fail("--gpu-memory must be above 0 and at most 1")
-    if max_model_len is not None and max_model_len < 1:
-        raise _fail("--max-model-len must be positive")
-    if kv_cache_space is not None and kv_cache_space <= 0:
-        raise _fail("--kv-cache-space must be positive (GiB)")
-    return {
-        "top_p": top_p, "repetition_penalty": repetition_penalty,
-        "stop": tuple(s for s in stop or () if s), "threads": threads,
-        "tensor_parallel": tensor_parallel, "gpu_memory": gpu_memory,
-        "max_model_len": max_model_len, "kv_cache_space": kv_cache_space,
-    }  # fmt: skip
+    from museslang.api.options import ModelOptions
+
+    with _api():
+        return ModelOptions(
+            top_p=top_p, repetition_penalty=repetition_penalty, stop=tuple(stop or ()),
+            threads=threads, tensor_parallel=tensor_parallel, gpu_memory=gpu_memory,
+            max_model_len=max_model_len, kv_cache_space=kv_cache_space,
+        ).settings()  # fmt: skip
 
 
 def _lora_fits(lora: Path | None, agent: str | None) -> None:
     """An adapter only means something to a model this process loads."""
-    if lora is None:
-        return
-    if (agent or "").partition(":")[0] not in {"vllm", "hf", "vllm-serve"}:
-        raise _fail("--lora applies to vllm:MODEL, vllm-serve:MODEL and hf:PATH agents (serve "
-                    "adapters for openai: with vllm serve --lora-modules)")  # fmt: skip
-    if not lora.is_dir():
-        raise _fail(f"--lora {lora} is not a folder")
+    from museslang.api.options import ModelOptions
+
+    with _api():
+        ModelOptions(lora=lora).check_lora(agent)
 
 
 def _served_here(cluster: ClusterOptions | None, *specs: str) -> None:
-    """vllm-serve: starts its server on this machine, for this process's backends; Ray
-    actors build their own backends elsewhere."""
-    if cluster is not None and any(s.partition(":")[0] == "vllm-serve" for s in specs):
-        raise _fail("vllm-serve: runs its server on this machine and not with --ray: start "
-                    "vllm serve on the cluster and use openai:MODEL --base-url")  # fmt: skip
+    from museslang.api.evaluate import served_here
+
+    with _api():
+        served_here(cluster, *specs)
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -788,111 +688,27 @@ def _print_summary(summary: RunSummary) -> None:
 
 
 def _scheme(name: str) -> None:
-    from museslang.diagnostics import did_you_mean
-    from museslang.metrics.registry import SCHEMES
+    from museslang.api.options import scheme
 
-    if name not in SCHEMES:
-        hint = did_you_mean(name, SCHEMES)
-        raise _fail(f"unknown --metrics '{name}'{'; ' + hint if hint else ''} (default or compat)")
+    with _api():
+        scheme(name)
 
 
-@dataclass
-class _Job:
-    """What one eval or generate runs (`plan`), and, on Ray, what the actors need."""
-
-    plan: RunPlan
-    cluster: ClusterOptions | None = None  # --ray: where the episodes run
-    options: BackendOptions | None = None  # --ray: what each actor builds its backends with
-    guided: bool = False  # --ray generate: each actor's teacher is told the oracle's calls
-    names: tuple[str, str] = ("", "")  # --ray: the agent and the users, as given
-
-
-async def _run_eval(
-    job: _Job, agent: Agent | None, users: UserBackend | None, show: bool
-) -> RunOutcome:
+async def _run_eval(job, agent: Agent | None, users: UserBackend | None, show: bool) -> RunOutcome:
     """Run the job with a progress bar: here with these backends, or on Ray (`job.cluster`,
     where each actor builds its own and `agent` and `users` are None)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from museslang.api.evaluate import run_job
 
-    from museslang.runtime.runner import run_all
-
-    judge = job.plan.judge
-    # a resumed run with nothing left plays nothing: no server to start (vllm-serve: would
-    # start, and may compile, an engine for nothing), no endpoint to ask
-    plan = job.plan
-    left = any((e.id, t) not in plan.done for e in plan.episodes for t in range(plan.trials))
-    try:
-        if agent is not None and users is not None and left:
-            await agent.preflight()
-            await users.preflight()
-        if judge is not None and left:
-            await judge.preflight()
-        columns = (
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("errors {task.fields[errors]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
-            total = len(plan.episodes) * plan.trials
-            task = bar.add_task("eval", total=total, completed=len(plan.done), errors=0)
-            errors = 0
-
-            def tick(result) -> None:
-                nonlocal errors
-                errors += result.status != "ok"
-                bar.update(task, advance=1, errors=errors)
-
-            plan = replace(plan, on_result=tick)
-            if agent is None or users is None:
-                return await _run_on_ray(job, plan)
-            return await run_all(plan, agent, users)
-    finally:
-        if agent is not None and users is not None:
-            await agent.aclose()
-            await users.aclose()
-        if judge is not None:
-            await judge.aclose()
+    return await run_job(job, agent, users, _Bar(show))
 
 
 def _judge(specs: list[str] | None, options: BackendOptions, base_url: str | None,
            metrics: str):  # fmt: skip
     """The leak judge of `--judge` (None without one), its models built, or one message."""
-    if not specs:
-        return None
-    if metrics == "compat":
-        raise _fail("--judge adds privacy_judged to museslang's own scoring; --metrics compat "
-                    "is the official evaluators', which have no judge")  # fmt: skip
-    from museslang.judge import Judge, judge_options, make_model
-    from museslang.registry import UnknownName
-    from museslang.runtime.options import BackendError
+    from museslang.api.evaluate import judge as make_judge
 
-    settings = judge_options(options, base_url)
-    try:
-        models = [make_model(spec, settings) for spec in specs]
-    except (BackendError, UnknownName) as exc:
-        raise _fail(f"--judge: {exc}") from None
-    return Judge(models, options.cache_dir, options.max_requests)
-
-
-async def _run_on_ray(job: _Job, plan: RunPlan) -> RunOutcome:
-    from museslang.runtime.cluster import run_on_ray
-
-    assert job.cluster is not None and job.options is not None
-    agent, users = job.names
-    return await run_on_ray(plan, agent=agent, users=users, options=job.options,
-                            cluster=job.cluster, guided=job.guided)  # fmt: skip
+    with _api():
+        return make_judge(specs, options, base_url, metrics)
 
 
 def _cluster(
@@ -903,21 +719,12 @@ def _cluster(
     users_base_url: str | None,
 ) -> ClusterOptions | None:
     """The --ray options, checked; None without --ray."""
-    from museslang.runtime.cluster import ClusterOptions
+    from museslang.api.options import ModelOptions, RayOptions, cluster
 
-    several = any("," in (u or "") for u in (base_url, users_base_url))
-    if ray is None:
-        if actors is not None or gpus_per_actor:
-            raise _fail("--actors and --gpus-per-actor need --ray")
-        if several:
-            raise _fail("several --base-url endpoints (a,b,...) need --ray: each actor takes one")
-        return None
-    if actors is not None and actors < 1:
-        raise _fail("--actors must be at least 1")
-    if gpus_per_actor < 0:
-        raise _fail("--gpus-per-actor must be at least 0")
-    return ClusterOptions(address=ray.strip() or "local", actors=actors,
-                          gpus_per_actor=gpus_per_actor)  # fmt: skip
+    model = ModelOptions(base_url=base_url, users_base_url=users_base_url)
+    ray_options = None if ray is None else RayOptions(ray, actors, gpus_per_actor)
+    with _api():
+        return cluster(ray_options, model, actors=actors, gpus_per_actor=gpus_per_actor)
 
 
 def _print_actors(summary: RunSummary) -> None:
@@ -976,11 +783,11 @@ def generate(
     from museslang.datagen.generate import STATS, choose, write_dataset
     from museslang.datagen.teacher import GuidedAgent
     from museslang.registry import UnknownName
+    from museslang.run.cluster import ClusterError
+    from museslang.run.store import ResultsStore, StoreError
     from museslang.runtime.agents import known_agent, make_agent
     from museslang.runtime.chat import ChatError
-    from museslang.runtime.cluster import ClusterError
     from museslang.runtime.options import BackendError, BackendOptions
-    from museslang.runtime.store import ResultsStore, StoreError
     from museslang.runtime.users import known_users, make_users
 
     if n is not None and n < 1:
@@ -1038,10 +845,12 @@ def generate(
         raise _fail(str(exc)) from None
     ids = {e.id for e in episodes}
     done = {r.key: r for r in kept if r.id in ids and r.conversation}
-    from museslang.runtime.runner import RunPlan
+    from museslang.run.runner import RunPlan
 
     plan = RunPlan(compiled, episodes, store, concurrency, done, keep_conversation=True)
-    job = _Job(plan, cluster=cluster, options=options, guided=True, names=(teacher, users))
+    from museslang.api.evaluate import Job
+
+    job = Job(plan, cluster=cluster, options=options, guided=True, names=(teacher, users))
     try:
         outcome = asyncio.run(_run_eval(job, agent, user_backend, progress))
     except (ChatError, BackendError, ClusterError) as exc:
@@ -1152,28 +961,12 @@ def rescore(
     leak judge is asked again (the one model call rescore makes; --cache makes a repeat free);
     without it, the judge's stored verdicts are kept.
     """
-    from museslang.runtime.rescore import rescore as rescore_run
-    from museslang.runtime.store import StoreError
+    from museslang import api
 
-    _scheme(metrics)
-    if not run.is_dir():
-        raise _fail(f"{run} is not a run directory")
-
-    def load(path: str, seed: int) -> CompiledSpec:
-        file = Path(path)
-        if not file.exists():
-            raise _fail(f"the run's spec {path} is not there; pass --spec FILE")
-        return _load_episodes(file, None if file.suffix == ".json" else seed)
-
-    from museslang.runtime.chat import ChatError
-    from museslang.runtime.options import BackendError, BackendOptions
-
-    options = BackendOptions(api_key_env=api_key_env, cache_dir=str(cache) if cache else None)
-    judged = _judge(judge, options, judge_base_url, metrics)
-    try:
-        done = rescore_run(run, load, metrics, str(spec) if spec else None, judged)
-    except (StoreError, OSError, ChatError, BackendError) as exc:
-        raise _fail(str(exc)) from None
+    options = api.RescoreOptions(metrics, spec, tuple(judge or ()), judge_base_url, api_key_env,
+                                 cache)  # fmt: skip
+    with _api():
+        done = api.rescore(run, options, _notice)
     _print_summary(done.summary)
     typer.echo(
         f"rescored {len(done.results)} results ({metrics} metrics); "
@@ -1250,14 +1043,11 @@ def report(
     turns vs users, ...; a family without figures of its own: its metrics vs users),
     priority stability, pass^k, and the paper's table.
     """
-    folder = out or (runs[0] if len(runs) == 1 else Path("report"))
-    truth: list = []
-    loaded = _runs(runs, truth)
-    for path, (_, why) in zip(runs, truth, strict=True):
-        if why:
-            typer.echo(f"museslang: warning: {path}: no ground truth in the episode view: {why}",
-                       err=True)  # fmt: skip
-    md, html = _write_report(loaded, folder, truth)
+    from museslang import api
+
+    with _api():
+        done = api.report(runs, api.ReportOptions(out), _notice)
+    md, html = done.markdown, done.html
     typer.echo(f"report: {html}\n        {md}", err=True)
 
 
@@ -1265,71 +1055,18 @@ def _write_report(
     loaded: list, folder: Path, truth: list | None = None, full: list | None = None
 ) -> tuple[Path, Path]:
     """report.md, report.html and, for a large run, the episode data beside them."""
-    from museslang.report.browser import write_files
-    from museslang.report.build import build
-    from museslang.report.render import to_html, to_markdown
+    from museslang.api.report import write_report
 
-    if folder.exists() and not folder.is_dir():
-        raise _fail(f"{folder} is not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _fail(f"cannot create {folder}: {exc.strerror}") from None
-    built = build(loaded, truth, full)
-    md, html = folder / "report.md", folder / "report.html"
-    page, data = to_html(built)
-    try:
-        write_files(folder, data)  # before the page that reads them
-    except OSError as exc:
-        raise _fail(f"cannot write the episode data in {folder}: {exc.strerror}") from None
-    _write_atomic(md, to_markdown(built))
-    _write_atomic(html, page)
-    return md, html
+    with _api():
+        return write_report(loaded, folder, truth, full)
 
 
 def _runs(paths: list[Path], truth: list | None = None) -> list:
-    """Run directories as the table and the report read them: each result checked against
-    its run as `--resume` checks it (what fails is left out, and said), and two runs that
-    hold the same results refused. `truth` receives each run's episodes (`episodes_of`)."""
-    from museslang.metrics.paper_table import Run
-    from museslang.run_episodes import episodes_of
-    from museslang.runtime.belongs import belongs, repeats, vet
-    from museslang.runtime.store import StoreError, load_run
+    """Run directories as the table and the report read them (`api.report.runs`)."""
+    from museslang.api.report import runs
 
-    loaded, read_runs = [], []
-    for path in paths:
-        try:
-            meta, results, read = load_run(path)
-        except (StoreError, OSError) as exc:
-            raise _fail(str(exc)) from None
-        if read.problems or read.cut_short is not None:
-            problems = read.problems + (
-                [(read.cut_short_line, "cut short")] if read.cut_short is not None else []
-            )
-            read.problems = problems
-            typer.echo(f"museslang: warning: {read.describe(path / 'results.jsonl')}; "
-                       "those lines are left out", err=True)  # fmt: skip
-        episodes, why_not = episodes_of(meta)
-        if truth is not None:
-            truth.append((episodes, why_not))
-        if why_not:
-            typer.echo(f"museslang: warning: {path}: cannot check its results against its "
-                       f"spec ({why_not}); checked their agent, users and trials only",
-                       err=True)  # fmt: skip
-        vetted = vet(meta, results, belongs(list(episodes.values())) if not why_not else None)
-        if vetted.left_out:
-            typer.echo(f"museslang: warning: {vetted.describe(str(path))}", err=True)
-        if not vetted.results:
-            raise _fail(f"{path} holds no results of its own run")
-        read_runs.append((str(path), meta, vetted.results))
-        scheme = str(meta.get("metrics", "default"))
-        benchmark = Path(str(meta.get("spec") or path.name)).stem
-        loaded.append(Run(str(path), str(meta.get("agent")), scheme, vetted.results, benchmark,
-                          str(meta.get("spec_sha256", ""))))  # fmt: skip
-    twice = repeats(read_runs)
-    if twice is not None:
-        raise _fail(twice)
-    return loaded
+    with _api():
+        return runs(paths, truth, _notice)
 
 
 @app.command()
@@ -1342,16 +1079,15 @@ def show(
     failed: Annotated[bool, typer.Option("--failed", help="Only failed or errored ones.")] = False,
     metric: Annotated[
         list[str] | None,
-        typer.Option("--metric", help="A metric test, e.g. privacy<1 or accuracy>=0.5 "
-                     "(repeatable)."),
+        typer.Option(
+            "--metric", help="A metric test, e.g. privacy<1 or accuracy>=0.5 (repeatable)."
+        ),
     ] = None,
     grep: Annotated[
         str | None, typer.Option(help="Only episodes with a message containing TEXT.")
     ] = None,
     attack: Annotated[str | None, typer.Option(help="Only this attack (sweep axis).")] = None,
-    users: Annotated[
-        str | None, typer.Option(help="Only teams of N users, or N..M.")
-    ] = None,
+    users: Annotated[str | None, typer.Option(help="Only teams of N users, or N..M.")] = None,
     cell: Annotated[
         list[str] | None,
         typer.Option("--cell", help="Only this sweep cell value, AXIS=VALUE (repeatable)."),
@@ -1377,7 +1113,7 @@ def show(
 
     from museslang import show as shown
     from museslang.report.episodes import Filters, metric_test, team_range
-    from museslang.runtime.store import StoreError
+    from museslang.run.store import StoreError
 
     if layout not in ("auto", "lanes", "timeline"):
         raise _fail(f"unknown --layout '{layout}' (auto, lanes or timeline)")
@@ -1584,7 +1320,7 @@ def export_cmd(
         _export_run(file, out, spec)
         return
     compiled = _load_episodes(file, seed)
-    from museslang import families
+    from museslang import family as families
     from museslang.interop.muses_bench.common import FAMILIES as OFFICIAL
 
     families.load("muses_bench")  # each family's interop hook registers its official layout
@@ -1621,8 +1357,8 @@ INSPECT = "inspect"  # `export inspect RUN -o DIR`: an Inspect AI eval log (expo
 
 def _export_inspect(run: Path, out: Path | None, spec: Path | None) -> None:
     from museslang.interop.inspect_log import write
+    from museslang.run.store import StoreError, load_run
     from museslang.run_episodes import episodes_of
-    from museslang.runtime.store import StoreError, load_run
 
     if not run.is_dir():
         raise _fail(f"{run} is not a run directory: inspect exports a run written by eval")
@@ -1651,7 +1387,7 @@ def _export_inspect(run: Path, out: Path | None, spec: Path | None) -> None:
 
 def _export_run(run: Path, out: Path | None, spec: Path | None) -> None:
     from museslang.interop.muses_bench.results import write_run
-    from museslang.runtime.store import StoreError, load_run
+    from museslang.run.store import StoreError, load_run
 
     if out is None:
         raise _fail("a run is exported to a folder: give -o OUT")
@@ -1694,7 +1430,7 @@ def families_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from museslang import families
+    from museslang import family as families
 
     found = [families.get(n) for n in families.installed()]
     if as_json:

@@ -44,7 +44,7 @@ FORMAT = "1"
 def build() -> str:
     """museslang as it is installed here: its version, every source and data file's size
     and modification time, and the installed families (a plug-in changes what compiles)."""
-    from museslang import families
+    from museslang import family as families
 
     h = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
     package = Path(__file__).resolve().parent

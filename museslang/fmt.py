@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from museslang.diagnostics import Diagnostics
-from museslang.interop.source import text_block
 from museslang.source import SourceFile
 from museslang.syntax import ast
 from museslang.syntax.literals import text_block_value
 from museslang.syntax.parser import _scanner, parse_source
+from museslang.syntax.writer import text_block
 
 WIDTH = 100
 INDENT = "  "

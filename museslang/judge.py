@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult, Leak
 from museslang.metrics.leak_record import (
     JUDGE,
     Delivery,
@@ -43,7 +44,6 @@ from museslang.prompts import PromptError, render
 from museslang.resources import stdlib_root
 from museslang.runtime.cache import CachedReply, ResponseCache, request_key
 from museslang.runtime.options import BackendError, BackendOptions, split_spec
-from museslang.runtime.transcript import EpisodeResult, Leak
 
 TEMPLATE = "prompts/judge.j2"
 CHUNK_CHARS = 12_000  # received text per question; more is asked about in parts

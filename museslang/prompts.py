@@ -304,7 +304,7 @@ def search_template(name: str, spec_dir: Path) -> tuple[Path | None, list[Path]]
     """The template found (as `find_template`), and the paths looked at before it that
     held none: a file appearing at one of those later would be found first (the compile
     cache keeps them, so that a new `prompts/x.j2` beside a spec is a miss)."""
-    from museslang.families import template_folders
+    from museslang.family import template_folders
 
     looked: list[Path] = []
     if not name or "\0" in name or len(name) > 1024:

@@ -19,7 +19,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from museslang import families
+from museslang import family as families
+from museslang.ir.results import AGENT, EpisodeResult
 from museslang.report.episodes import (
     Episode,
     Filters,
@@ -31,9 +32,8 @@ from museslang.report.episodes import (
     select,
 )
 from museslang.report.explain import number
+from museslang.run.store import load_run
 from museslang.run_episodes import episodes_of
-from museslang.runtime.store import load_run
-from museslang.runtime.transcript import AGENT, EpisodeResult
 
 LANE_MIN = 26  # narrowest readable lane; narrower ones print as a timeline
 STYLE = {"passed": "bold green", "failed": "bold red", "errored": "bold yellow", "unscored": "bold"}

@@ -79,10 +79,10 @@ def run_episodes(episodes, agent: str = "reference:oracle", users: str = "script
     """Run episodes through the engine in-process and score them; returns results by id."""
     import asyncio
 
+    from museslang.run.runner import to_result
     from museslang.runtime.agents import make_agent
     from museslang.runtime.engine import Engine
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import to_result
     from museslang.runtime.users import make_users
 
     opts = BackendOptions(**options)
@@ -102,7 +102,7 @@ def run_episodes(episodes, agent: str = "reference:oracle", users: str = "script
 
 def result_with(episode, *actions, transcript=(), turns: int = 1):
     """A hand-built ok result of an episode: the actions and messages a test wants scored."""
-    from museslang.runtime.transcript import EpisodeResult
+    from museslang.ir.results import EpisodeResult
 
     return EpisodeResult(
         id=episode.id, scenario=episode.scenario, family=episode.family, cell=episode.cell,

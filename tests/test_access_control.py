@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from museslang.compiler import compile_path
+from museslang.ir.results import AGENT, Message
 from museslang.metrics.leaks import reveals
-from museslang.metrics.registry import score
-from museslang.runtime.transcript import AGENT, Message
+from museslang.metrics.scoring import score
 from tests.conftest import ROOT, result_with, run_episodes
 
 

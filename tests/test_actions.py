@@ -6,14 +6,9 @@ import json
 
 import pytest
 
-from museslang import families
-from museslang.runtime.actions import (
-    ActionError,
-    parse_text,
-    parse_tool_call,
-    text_protocol,
-    tool_schemas,
-)
+from museslang import family as families
+from museslang.actions import ActionError
+from museslang.runtime.action_text import parse_text, parse_tool_call, text_protocol, tool_schemas
 
 MEETING = families.get("meeting").actions
 QUEUE = families.get("shared_queue").actions

@@ -16,11 +16,11 @@ from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.gate import played
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.ir.results import AGENT, Message
+from museslang.run.runner import to_result
 from museslang.runtime.agents import make_agent
 from museslang.runtime.engine import Engine, UserBackend, UserSimulator
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import to_result
-from museslang.runtime.transcript import AGENT, Message
 from museslang.runtime.user_audit import UserAudit
 
 ROOT = Path(__file__).resolve().parent.parent

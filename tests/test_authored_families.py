@@ -15,7 +15,7 @@ from museslang.authored import expr as E
 from museslang.authored.evaluate import CallV, OptionV, UserV, World, evaluate, mentions
 from museslang.cli import app
 from museslang.compiler import compile_path, to_json
-from museslang.runtime.actions import parse_text
+from museslang.runtime.action_text import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from museslang.compiler import compile_path
-from museslang.metrics.registry import score
-from museslang.runtime.actions import parse_text
+from museslang.metrics.scoring import score
+from museslang.run.runner import to_result
+from museslang.runtime.action_text import parse_text
 from museslang.runtime.engine import Agent, AgentTurn, Engine, EpisodeView
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import to_result
 from museslang.runtime.users import make_users
 
 

@@ -160,7 +160,7 @@ def test_a_check_never_imports_the_official_interchange_format(spec: Path) -> No
         "import sys; from pathlib import Path; from museslang.gate import *; "
         "from museslang.compiler import compile_path; "
         f"r = compile_path(Path({str(spec)!r})); assert r.compiled is not None; "
-        "from museslang import families; families.load(); "
+        "from museslang import family; family.load(); "
         "print(sorted(m for m in sys.modules if 'muses_bench' in m))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -40,8 +40,9 @@ def test_readme_example_compiles(tmp_path: Path) -> None:
 
 
 def test_eval_guide_lists_every_backend_action_and_metric() -> None:
-    from museslang.metrics.registry import METRICS, _load
-    from museslang.runtime.actions import kinds
+    from museslang.actions import kinds
+    from museslang.metrics.registry import METRICS
+    from museslang.metrics.scoring import _load
     from museslang.runtime.agents import AGENTS, make_agent
     from museslang.runtime.agents.reference import POLICIES
     from museslang.runtime.options import BackendOptions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from museslang.runtime.transcript import AGENT
+from museslang.ir.results import AGENT
 from tests.conftest import run_episodes
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang import families
+from museslang import family as families
 from museslang.cli import app
+from museslang.ir.results import Finding, Intervention, Leak
 from museslang.report.browser import RunTruth, collect
 from museslang.report.episodes import look
 from museslang.report.explain import explain
+from museslang.run.store import load_run, read_run
 from museslang.run_episodes import episodes_of
-from museslang.runtime.store import load_run, read_run
-from museslang.runtime.transcript import Finding, Intervention, Leak
 
 runner = CliRunner()
 MEETING = "meeting-u2-consensus-full-s1"  # the required attendee is passive: never speaks

@@ -162,7 +162,7 @@ def test_the_summary_carries_the_papers_metric_names() -> None:
     from conftest import result_with
 
     from museslang.compiler import compile_path
-    from museslang.metrics.registry import score
+    from museslang.metrics.scoring import score
     from museslang.metrics.summary import summarise
 
     episode = compile_path(ROOT / "specs" / "shared_queue.muses").compiled.episodes[0]

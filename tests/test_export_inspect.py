@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from museslang.cli import app
-from museslang.runtime.store import load_run
+from museslang.run.store import load_run
 
 runner = CliRunner()
 

@@ -11,8 +11,8 @@ from conftest import NO_SAMPLE, SHARED, result_with, run_episodes
 from museslang.compiler import check_path, compile_path
 from museslang.gate import failures
 from museslang.interop.muses_bench import import_records
-from museslang.metrics.registry import score
-from museslang.runtime.transcript import AGENT, Message
+from museslang.ir.results import AGENT, Message
+from museslang.metrics.scoring import score
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from museslang.cli import app
 from museslang.compiler import compile_path
-from museslang.metrics.registry import score
+from museslang.ir.results import AGENT, ActionRecord, Message
+from museslang.metrics.scoring import score
 from museslang.metrics.summary import summarise
-from museslang.runtime.transcript import AGENT, ActionRecord, Message
 
 runner = CliRunner()
 

@@ -97,7 +97,7 @@ RUNS = damaged_run_files()
 def test_run_files_are_read_with_bounds(
     name: str, damage, finished_run, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr("museslang.runtime.store.MAX_LINE_BYTES", 1024 * 1024)  # CI-sized
+    monkeypatch.setattr("museslang.run.store.MAX_LINE_BYTES", 1024 * 1024)  # CI-sized
     run = copy_run(finished_run, tmp_path / "run")
     damage(run)
     for args in (

@@ -11,9 +11,9 @@ import pytest
 from museslang.compiler import compile_path
 from museslang.instructions.compose import compose, satisfied
 from museslang.instructions.conflicts import Rule, conflict
-from museslang.metrics.registry import score
-from museslang.runtime.actions import parse_text
-from museslang.runtime.transcript import ActionRecord
+from museslang.ir.results import ActionRecord
+from museslang.metrics.scoring import score
+from museslang.runtime.action_text import parse_text
 from tests.conftest import ROOT, result_with, run_episodes
 from tests.test_verifiers import CASES
 

@@ -11,11 +11,11 @@ import pytest
 from museslang.compiler import compile_path
 from museslang.metrics.paper_table import Run
 from museslang.report.build import build as build_report
+from museslang.run.kept import Keeper, Kept, Scores
+from museslang.run.runner import RunOutcome, RunPlan, run_all
+from museslang.run.store import ResultsStore
 from museslang.runtime.agents import make_agent
-from museslang.runtime.kept import Keeper, Kept, Scores
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import RunOutcome, RunPlan, run_all
-from museslang.runtime.store import ResultsStore
 from museslang.runtime.users import make_users
 
 ROOT = Path(__file__).resolve().parent.parent

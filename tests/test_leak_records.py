@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from museslang.cli import app
 from museslang.compiler import compile_path
+from museslang.ir.results import AGENT, ActionRecord, Message, Reply
 from museslang.judge import Judge, make_model, verdict
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
+from museslang.run.runner import score_result
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import score_result
-from museslang.runtime.transcript import AGENT, ActionRecord, Message, Reply
 from museslang.testing.openai_stub import StubReply, StubServer
 from tests.conftest import ROOT, result_with
 

@@ -13,7 +13,7 @@ pytest.importorskip("pygls")
 
 from lsprotocol import types as lsp
 
-from museslang.testing.lsp_client import Session
+from museslang.lsp.client import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "lsp"

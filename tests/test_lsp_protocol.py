@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("pygls")
 
+from museslang.lsp.client import RawServer
 from museslang.testing.hostile import lsp_frames
-from museslang.testing.lsp_client import RawServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

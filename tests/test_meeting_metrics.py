@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from museslang.compiler import compile_path
-from museslang.metrics.registry import METRICS, missing_metrics, score
-from museslang.runtime.transcript import ActionRecord
+from museslang.ir.results import ActionRecord
+from museslang.metrics.registry import METRICS
+from museslang.metrics.scoring import missing_metrics, score
 from tests.conftest import GOLDEN, result_with
 
 

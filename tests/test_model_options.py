@@ -120,8 +120,8 @@ def test_parse_failure_rates_per_turn() -> None:
     from conftest import result_with
 
     from museslang.compiler import compile_path
-    from museslang.metrics.registry import score
-    from museslang.runtime.transcript import Reply
+    from museslang.ir.results import Reply
+    from museslang.metrics.scoring import score
 
     episode = compile_path(Path("specs/meeting.muses")).compiled.episodes[0]
     replies = [

@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.families.meeting.muses_bench import GREETING
+from museslang.ir.results import AGENT
 from museslang.metrics import paper_table
 from museslang.runtime.chat import ChatClient, ChatError
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.transcript import AGENT
 from museslang.testing.faulty_server import FaultyServer, completion, http_response, once
 from museslang.testing.openai_stub import StubReply, StubServer
 from tests.conftest import run_episodes
@@ -144,7 +144,7 @@ def test_20_an_exported_run_gives_the_official_aggregation_the_same_table(tmp_pa
 
 
 def paper_table_runs(out: Path) -> list:
-    from museslang.runtime.store import load_run
+    from museslang.run.store import load_run
 
     meta, results, _ = load_run(out)
     return [paper_table.Run(str(out), meta["agent"], meta["metrics"], results)]

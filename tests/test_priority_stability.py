@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from museslang.compiler import compile_path
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import summarise
-from museslang.runtime.transcript import EpisodeResult
 from tests.conftest import ROOT, run_episodes
 
 SPEC = """

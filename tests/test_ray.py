@@ -198,7 +198,7 @@ def test_an_unreachable_cluster_is_one_message(tmp_path: Path) -> None:
 
 
 def test_each_actor_takes_its_endpoint_and_its_share_of_requests() -> None:
-    from museslang.runtime.cluster import for_actor
+    from museslang.run.cluster import for_actor
     from museslang.runtime.options import BackendOptions
 
     options = BackendOptions(base_url="http://a/v1, http://b/v1", max_requests=10)
@@ -211,7 +211,7 @@ def test_each_actor_takes_its_endpoint_and_its_share_of_requests() -> None:
 def test_a_killed_driver_leaves_no_ray_process_of_its_own(stub, tmp_path: Path) -> None:
     """`--ray` with no address starts Ray in the driver; SIGKILL the driver mid-run and the
     raylet's agents (DashboardAgent, RuntimeEnvAgent) are stopped too, then the run resumes."""
-    from museslang.runtime.ray_reaper import _table, descendants
+    from museslang.run.ray_reaper import _table, descendants
 
     out = tmp_path / "ray"
     cmd = [sys.executable, "-m", "museslang", "eval", SPEC, "--agent", "openai:stub",

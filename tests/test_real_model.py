@@ -137,8 +137,8 @@ def _episodes(family: str) -> list:
 async def _play_all(agents: dict, users, families: list[str]) -> dict:
     """One episode of each family per agent, every episode at once (the engine's batch
     holds them together), scored as eval scores them."""
+    from museslang.run.runner import play
     from museslang.runtime.engine import Engine
-    from museslang.runtime.runner import play
 
     jobs, keys = [], []
     for mode, agent in agents.items():

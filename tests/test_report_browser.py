@@ -18,8 +18,8 @@ from museslang.metrics.paper_table import Run
 from museslang.report.browser import write_files
 from museslang.report.build import build
 from museslang.report.render import to_html
+from museslang.run.store import load_run
 from museslang.run_episodes import episodes_of
-from museslang.runtime.store import load_run
 from museslang.testing.chromium import Chromium, executable
 
 pytestmark = [

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from museslang.cli import app
+from museslang.ir.results import EpisodeResult
 from museslang.metrics import paper_table
-from museslang.runtime.actions import parse_text
-from museslang.runtime.transcript import EpisodeResult
+from museslang.runtime.action_text import parse_text
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from museslang.cli import app
 from museslang.compiler import compile_path
 from museslang.datagen.revealed import unrevealed
-from museslang.runtime.transcript import AGENT, ActionRecord, Message
+from museslang.ir.results import AGENT, ActionRecord, Message
 
 runner = CliRunner()
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from museslang.cli import app
-from museslang.runtime.store import PARTIAL, RunLock
+from museslang.run.store import PARTIAL, RunLock
 from museslang.testing.openai_stub import StubServer
 from tests.conftest import ROOT
 

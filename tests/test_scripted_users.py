@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from museslang.families.meeting.users import ScriptedMeetingUser
 from museslang.ir.models import Participant
-from museslang.runtime.transcript import Message
+from museslang.ir.results import Message
 
 
 def user(**kw) -> ScriptedMeetingUser:

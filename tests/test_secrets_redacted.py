@@ -86,7 +86,7 @@ def test_a_key_echoed_to_the_teacher_is_in_no_dataset(tmp_path) -> None:
 
 def test_redaction_keeps_records_valid_and_leaves_other_text_alone(monkeypatch) -> None:
     from museslang import safetext
-    from museslang.runtime.transcript import ActionRecord
+    from museslang.ir.results import ActionRecord
     from museslang.safetext import add_secret, add_url_secrets, redact_model
 
     monkeypatch.setattr(safetext, "_SECRETS", set())  # this test's secrets stay its own

@@ -15,8 +15,8 @@ from museslang.families.shared_queue.truth import (
     OVER_CAPACITY,
     QueueOrder,
 )
-from museslang.metrics.registry import score
-from museslang.runtime.transcript import ActionRecord
+from museslang.ir.results import ActionRecord
+from museslang.metrics.scoring import score
 from tests.conftest import ROOT, result_with, run_episodes
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from museslang.compiler import compile_path
-from museslang.interop.source import Decl, Ref, render
+from museslang.syntax.writer import Decl, Ref, render
 
 VALUES = [
     0,

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from museslang.authored.evaluate import OptionV, UserV, World, evaluate
 from museslang.cli import app
 from museslang.compiler import compile_path
-from museslang.metrics.registry import score
-from museslang.runtime.runner import score_result
-from museslang.runtime.transcript import AGENT, Message
+from museslang.ir.results import AGENT, Message
+from museslang.metrics.scoring import score
+from museslang.run.runner import score_result
 from tests.conftest import ROOT, result_with
 
 AUCTION = ROOT / "tests" / "fixtures" / "leaks" / "auction.muses"

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from museslang import families
+from museslang import family as families
 from museslang.compiler import compile_path
-from museslang.runtime.actions import tool_schemas
+from museslang.runtime.action_text import tool_schemas
 from museslang.runtime.agents.openai_agent import turn_from
 from museslang.runtime.chat import parse_completion
 from museslang.runtime.engine import EpisodeView

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from museslang import families
+from museslang import family as families
 from museslang.authored import constants
 from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds, outside
@@ -598,9 +598,11 @@ def computed_names() -> set[str]:
     museslang: `success`, and the metrics every family's results carry. A goal or metric
     named like one would replace it (a goal `success` that a refusing agent meets)."""
     from museslang.authored.outcome import SUCCESS
-    from museslang.metrics.registry import CROSS_EPISODE, common_outputs
+    from museslang.metrics.scoring import CROSS_EPISODE, common_outputs
 
     return {SUCCESS, *CROSS_EPISODE, *common_outputs()}
+
+
 RANGE_CODE = "W010"
 RANGE_HINT = (
     "an episode whose draw falls outside cannot be passed by the oracle and is drawn again, "
@@ -648,8 +650,8 @@ def _expression_text(value: object) -> str:
 def _action_owner(name: str) -> str | None:
     """Who already defines this action: an authored family's name, "museslang" (its own
     or a Python family's), or None."""
+    from museslang.actions import kinds
     from museslang.authored.install import ACTION_OWNERS
-    from museslang.runtime.actions import kinds
 
     if name in ACTION_OWNERS:
         return ACTION_OWNERS[name]

@@ -20,8 +20,8 @@ from museslang.authored.evaluate import (
     show,
 )
 from museslang.ir import models as ir
-from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.explanation import Explanation, Failure, rank
+from museslang.ir.results import EpisodeResult
 
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!=", "in"}
 EPSILON = 1e-9
@@ -126,7 +126,7 @@ def explain_family(
 
 
 def explain(episode: ir.EpisodeGraph, result: EpisodeResult) -> Explanation:
-    """The hook installed families carry (museslang.families.Family.explain)."""
+    """The hook installed families carry (museslang.family.Family.explain)."""
     from museslang.authored.install import INSTALLED
 
     return explain_family(INSTALLED[episode.family], episode, result)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, create_model
 
-from museslang import families
+from museslang import family as families
 from museslang.authored import outcome, plays
 from museslang.authored.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
 from museslang.ir import models as ir
@@ -83,7 +83,7 @@ def install_all(compiled: ir.CompiledSpec) -> None:
 
 
 def _uninstall(name: str) -> None:
-    from museslang.runtime.actions import ACTIONS
+    from museslang.actions import ACTIONS
 
     for action, owner in list(ACTION_OWNERS.items()):
         if owner == name:
@@ -93,7 +93,7 @@ def _uninstall(name: str) -> None:
 
 # ---- the family --------------------------------------------------------------------------
 def _register_family(fam: ir.AuthoredFamily) -> None:
-    from museslang.families import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
+    from museslang.family import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
 
     single = fam.turns == "single_shot"
     enders = [a.name for a in fam.actions if a.ends]
@@ -153,7 +153,7 @@ _PY = {"user": str, "option": str, "number": float, "text": str, "flag": bool}
 
 
 def _register_actions(fam: ir.AuthoredFamily) -> None:
-    from museslang.runtime.actions import ACTIONS, ActionArgs, ActionKind, as_list
+    from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
 
     for spec in fam.actions:
         fields: dict[str, Any] = {}
@@ -353,8 +353,8 @@ def _register_players(fam: ir.AuthoredFamily) -> None:
 
 def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
     def player(view) -> list:
+        from museslang.actions import Action, SendMessage, make_action
         from museslang.prompts import PromptError
-        from museslang.runtime.actions import Action, SendMessage, make_action
 
         if view.turn > 1:
             return []  # a reference player acts once, on its first turn
@@ -479,7 +479,8 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         if failing:  # not a draw to try again: the spec's goal cannot be evaluated
             name, why = failing[0]
             raise LoweringError(
-                f"goal '{name}' cannot be evaluated after the oracle's calls: {why}", sc.head,
+                f"goal '{name}' cannot be evaluated after the oracle's calls: {why}",
+                sc.head,
                 code="E071",
             )
     refused = refused_call(fam, calls, w)

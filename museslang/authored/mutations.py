@@ -13,8 +13,8 @@ from typing import Any
 from museslang.authored import outcome
 from museslang.authored.evaluate import show
 from museslang.ir import models as ir
+from museslang.ir.results import EpisodeResult
 from museslang.runtime.mutations import Mutation, call_text, dropped, told, with_args
-from museslang.runtime.transcript import EpisodeResult
 
 MAX_OPTIONS = 8  # other options tried per call
 

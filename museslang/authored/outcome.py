@@ -26,7 +26,7 @@ from museslang.ir.models import (
     OptionSpec,
     Participant,
 )
-from museslang.runtime.transcript import AGENT, EpisodeResult
+from museslang.ir.results import AGENT, EpisodeResult
 
 SUCCESS = "success"
 

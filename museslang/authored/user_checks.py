@@ -11,7 +11,7 @@ from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds
 from museslang.authored.evaluate import mentions, show
 from museslang.ir.models import EpisodeGraph, Participant
-from museslang.runtime.transcript import Message
+from museslang.ir.results import Message
 
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d]|\.\d)")
 

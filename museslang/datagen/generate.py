@@ -19,11 +19,11 @@ from pathlib import Path
 
 from museslang.datagen.revealed import unrevealed
 from museslang.datagen.sft import conversation_key, is_validation, record
+from museslang.files import write_atomic
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.lower.seeds import draw
-from museslang.metrics.registry import success
-from museslang.runtime.store import write_atomic
-from museslang.runtime.transcript import EpisodeResult
+from museslang.metrics.scoring import success
 from museslang.runtime.trials import for_trial
 
 TRAIN, VAL, STATS = "train.jsonl", "val.jsonl", "generate.json"

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, EpisodeResult, Message
 from museslang.registry import Registry
-from museslang.runtime.transcript import AGENT, EpisodeResult, Message
 
 
 @dataclass(frozen=True)

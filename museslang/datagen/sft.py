@@ -13,8 +13,8 @@ import hashlib
 import json
 from typing import Any
 
+from museslang.ir.results import EpisodeResult
 from museslang.runtime.conversation import hf_message
-from museslang.runtime.transcript import EpisodeResult
 
 
 def record(result: EpisodeResult, *, spec_sha256: str, teacher: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.prompts import render
 from museslang.registry import Registry

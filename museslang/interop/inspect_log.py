@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, EpisodeResult, Message
 from museslang.report.episodes import call_text, recipients
 from museslang.report.explain import explain, success_names
-from museslang.runtime.transcript import AGENT, EpisodeResult, Message
 
 FORMAT_VERSION = 2  # Inspect's log format version this writes
 
@@ -304,7 +304,7 @@ def write(
     episodes: dict[str, EpisodeGraph],
     out: Path,
 ) -> Written:
-    from museslang.runtime.store import write_atomic
+    from museslang.files import write_atomic
 
     log = eval_log(run, meta, results, episodes)
     out.mkdir(parents=True, exist_ok=True)

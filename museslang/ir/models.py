@@ -296,7 +296,7 @@ _PARTS: dict[str, tuple[TypeAdapter[Any], bool]] = {}
 def truth_parts() -> dict[str, tuple[TypeAdapter[Any], bool]]:
     """Every installed family's ground-truth parts: key -> (its type, always written)."""
     if not _PARTS:
-        from museslang import families
+        from museslang import family as families
 
         found = families.declared()
         for name in found.names():

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.diagnostics import Label
 from museslang.ir import models as ir
 from museslang.lower import variants

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from museslang import families
+from museslang import family as families
+from museslang.actions import kinds
 from museslang.ir import models as ir
-from museslang.runtime.actions import kinds
 from museslang.semantics.model import ProtocolDef
 
 _REPLIES = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from museslang import families
+from museslang import family as families
 from museslang.lsp.analysis import Analysis
 from museslang.semantics.model import KINDS, KindSpec, kind_in
 from museslang.semantics.types import Enum, FamilyT, ListOf, SelectorT, Type

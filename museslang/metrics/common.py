@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric
 from museslang.runtime.reply_notes import CUT
-from museslang.runtime.transcript import EpisodeResult
 
 
 @metric("prefix_reuse", None)

@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric
 from museslang.official.replies import texts
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 SCHEME = "compat"
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import ConditionSpec, EpisodeGraph, GoalSpec
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 Check = Callable[[ConditionSpec, str | None, EpisodeGraph, EpisodeResult], bool]
 CONDITIONS: Registry[Check] = Registry("goal condition")

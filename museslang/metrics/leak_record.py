@@ -30,12 +30,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from museslang.actions import kinds
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, EpisodeResult, Leak
 from museslang.metrics.leaks import Match, Scanned, scan
 from museslang.metrics.registry import per_result
 from museslang.registry import Registry
-from museslang.runtime.actions import kinds
-from museslang.runtime.transcript import AGENT, EpisodeResult, Leak
 
 TOOL = "tool:"  # the recipient of text that reached no user: `tool:NAME`
 USER_CHANNELS = ("message", "content", "final")  # what can reach a user

@@ -18,9 +18,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from museslang import families
+from museslang import family as families
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import Stat, counts, stat_of
-from museslang.runtime.transcript import EpisodeResult
 from museslang.source import SourceError, read_bounded
 
 

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import SENSITIVITIES, EpisodeGraph
+from museslang.ir.results import EpisodeResult, Leak
 from museslang.metrics.leak_record import JUDGE, Protected, pair, protected, records
-from museslang.metrics.registry import Value, lookup, metric
-from museslang.runtime.transcript import EpisodeResult, Leak
+from museslang.metrics.registry import Value, find, metric
 
 CHANNELS = ("message", "content", "final", "tool_argument")
 SENSITIVITY_WEIGHTS = dict(zip(SENSITIVITIES, (1, 2, 3), strict=True))
@@ -104,11 +104,11 @@ def audit_gap(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Value]:
 def _helped(episode: EpisodeGraph, result: EpisodeResult) -> float | None:
     """How much the episode's authorised users were helped: its family's `utility`,
     else its success metric."""
-    found = lookup(episode.family, "utility")
+    found = find(episode.family, "utility")
     if found is not None and found.family is not None:
         return found.fn(episode, result).get("utility")  # type: ignore[return-value]
     for name in families.get(episode.family).success:
-        scorer = lookup(episode.family, name)
+        scorer = find(episode.family, name)
         if scorer is not None:
             return scorer.fn(episode, result).get(name)  # type: ignore[return-value]
     return None

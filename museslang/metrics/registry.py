@@ -1,4 +1,6 @@
-"""Metrics, one registry: a spec names its metrics, scoring looks them up here.
+"""Metrics, one registry: a spec names its metrics, scoring (`metrics.scoring`) looks
+them up here. This module imports no metric module: the modules that define metrics
+import it to register, and `metrics.scoring` loads them, so the registry sits under both.
 
 A metric reads a compiled episode (its ground truth) and a stored result (the
 transcript and actions) and returns one or more named values. It never looks
@@ -15,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from museslang import families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 Value = float | list[float] | None
 T = TypeVar("T")
@@ -92,69 +93,13 @@ def metric(
     return add
 
 
-def lookup(family: str, name: str, scheme: str = "default") -> Metric | None:
-    """The scheme's own definition if it has one, else the default one."""
-    _load()
+def find(family: str, name: str, scheme: str = "default") -> Metric | None:
+    """The scheme's own definition if it has one, else the default one, among the metrics
+    registered so far (`metrics.scoring.lookup` loads them first)."""
     keys = [f"{family}:{name}", f"*:{name}"]
     if scheme != "default":
         keys = [f"{scheme}/{k}" for k in keys] + keys
     for key in keys:
         if key in METRICS:
             return METRICS.get(key)
-    return None
-
-
-def _load() -> None:
-    from museslang.metrics import common, compat, goals, privacy  # noqa: F401  (registration)
-
-    families.load()  # each family's hooks register its metrics
-
-
-def common_outputs() -> set[str]:
-    """The values every family's results carry (prefix reuse, parse failures, ...)."""
-    _load()
-    return {
-        out for key in METRICS.names() if key.startswith("*:") for out in METRICS.get(key).outputs
-    }
-
-
-def missing_metrics(episodes: list[EpisodeGraph]) -> list[str]:
-    """Metrics the episodes declare that no scorer implements."""
-    return sorted(
-        {
-            f"{m.name} ({e.family})"
-            for e in episodes
-            for m in e.metrics
-            if m.name not in CROSS_EPISODE and not lookup(e.family, m.name)
-        }
-    )
-
-
-def score(episode: EpisodeGraph, result: EpisodeResult, scheme: str = "default") -> Values:
-    """Every declared metric plus the common ones, in declaration order, with why any
-    could not be evaluated (`Values.unevaluated`)."""
-    _load()
-    values = Values({})
-    names = [m.name for m in episode.metrics]
-    common = ("*:",) if scheme == "default" else ("*:", f"{scheme}/*:")
-    names += [METRICS.get(k).name for k in METRICS.names() if k.startswith(common)]
-    for name in dict.fromkeys(names):
-        if name in CROSS_EPISODE:
-            continue
-        found = lookup(episode.family, name, scheme)
-        if found is None:
-            raise ValueError(f"no scorer for metric {name} ({episode.family})")
-        got = found.fn(episode, result)
-        values.update(got)
-        values.unevaluated.update(getattr(got, "unevaluated", {}))
-    return values
-
-
-def success(episode: EpisodeGraph, result: EpisodeResult) -> tuple[str, Value] | None:
-    """The family's success-type metric and its value for this result (None: the family
-    has none). Computed here whether or not the spec reports the metric."""
-    for name in families.get(episode.family).success:
-        found = lookup(episode.family, name)
-        if found is not None:
-            return name, found.fn(episode, result).get(name)
     return None

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import CROSS_EPISODE
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 NAME = CROSS_EPISODE[0]
 

@@ -22,10 +22,10 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from museslang.families import find as find_family
+from museslang.family import find as find_family
+from museslang.ir.results import EpisodeResult, Usage
 from museslang.metrics.stability import NAME, stability
 from museslang.metrics.triple import Triple, triples
-from museslang.runtime.transcript import EpisodeResult, Usage
 
 
 class Stat(BaseModel):

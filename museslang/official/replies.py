@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from museslang.actions import kinds
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.actions import kinds
-from museslang.runtime.transcript import ActionRecord, EpisodeResult
+from museslang.ir.results import ActionRecord, EpisodeResult
 
 UNREADABLE = "(unreadable)"
 

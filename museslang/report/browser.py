@@ -22,11 +22,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from museslang import families
+from museslang import family as families
+from museslang.files import write_atomic
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.report.episodes import Episode, call_text, cell_text, look, team_of
-from museslang.runtime.store import write_atomic
-from museslang.runtime.transcript import EpisodeResult
 
 INLINE_BYTES = 4_000_000  # episodes' data up to this stays inside report.html
 CHUNK = 100  # episodes per data file

@@ -13,17 +13,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.paper_table import Row, Run, split
 from museslang.metrics.paper_table import build as table_rows
-from museslang.metrics.registry import common_outputs
+from museslang.metrics.scoring import common_outputs
 from museslang.metrics.stability import stability
 from museslang.metrics.summary import Stat, pass_hat_k, stat_of
 from museslang.registry import Registry
 from museslang.report import svg
 from museslang.report.browser import Browser, RunTruth, collect
-from museslang.runtime.transcript import EpisodeResult
 
 
 @dataclass
@@ -205,7 +205,7 @@ def build(
 ) -> Report:
     """The report of `runs`; `truth` gives each run's compiled episodes (or none, and why)
     for the episode browser's ground truth and explanations, and `full` its complete results
-    where `runs` holds only what a run keeps of them (museslang.runtime.kept)."""
+    where `runs` holds only what a run keeps of them (museslang.run.kept)."""
     agents = _agents(runs)
     report = Report(
         runs=[(r.path, r.agent, r.scheme, len(r.results)) for r in runs],

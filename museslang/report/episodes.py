@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from museslang.ir.explanation import Explanation
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, ActionRecord, EpisodeResult
 from museslang.report.explain import explain
-from museslang.runtime.explanation import Explanation
-from museslang.runtime.transcript import AGENT, ActionRecord, EpisodeResult
 
 
 @dataclass

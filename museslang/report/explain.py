@@ -10,10 +10,10 @@ metrics alone, and says so.
 
 from __future__ import annotations
 
-from museslang import families
+from museslang import family as families
+from museslang.ir.explanation import Explanation, Failure, Verdict
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.explanation import Explanation, Failure, Verdict
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.results import EpisodeResult
 from museslang.runtime.trials import for_trial
 
 EPSILON = 1e-9

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.privacy import CHANNELS
 from museslang.report.build import Figure, fmt, metric_of, stat_for
-from museslang.runtime.transcript import EpisodeResult
 
 SHOWN = 25  # leak records listed in the report
 TESTS = ("exact", "tokens", "alias", "pattern", "judge")

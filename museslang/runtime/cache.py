@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from museslang.runtime.store import write_atomic
+from museslang.files import write_atomic
 from museslang.safetext import redact_model
 
 

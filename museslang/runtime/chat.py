@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from museslang.ir.results import Usage
 from museslang.runtime.cache import CachedReply, ResponseCache, request_key
 from museslang.runtime.http import BodyTooLarge, HttpClient, HttpFailure, Response, shared_client
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.reply_notes import cut_note, repetition_note
-from museslang.runtime.transcript import Usage
 from museslang.safetext import clean, clean_value, redact, redact_url
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"

@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from museslang.ir.models import IdentityTemplate
+from museslang.ir.results import Message
 from museslang.prompts import render
-from museslang.runtime.transcript import Message
 
 KICKOFF = "(The conversation begins. No one has written yet; you may open it.)"
 NO_REPLY = "(No one replied.)"

@@ -18,25 +18,11 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from museslang import families
+from museslang import family as families
+from museslang.actions import EVERYONE, Action, Answer, Finish, SendMessage, kinds
 from museslang.diagnostics import InputError
 from museslang.ir.models import EpisodeGraph, Participant
-from museslang.prompts import PromptError
-from museslang.runtime.actions import (
-    EVERYONE,
-    Action,
-    Answer,
-    Finish,
-    SendMessage,
-    kinds,
-    per_user_format,
-    text_protocol,
-    tool_schemas,
-)
-from museslang.runtime.chat import ChatError
-from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
-from museslang.runtime.options import BackendError
-from museslang.runtime.transcript import (
+from museslang.ir.results import (
     AGENT,
     BROADCAST,
     ActionRecord,
@@ -45,6 +31,11 @@ from museslang.runtime.transcript import (
     Reply,
     Usage,
 )
+from museslang.prompts import PromptError
+from museslang.runtime.action_text import per_user_format, text_protocol, tool_schemas
+from museslang.runtime.chat import ChatError
+from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
+from museslang.runtime.options import BackendError
 from museslang.runtime.user_audit import UserAudit
 from museslang.safetext import redact
 

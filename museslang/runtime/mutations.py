@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.transcript import AGENT, EpisodeResult, Message
+from museslang.ir.results import AGENT, EpisodeResult, Message
 
 Mutate = Callable[[EpisodeGraph, EpisodeResult], list["Mutation"]]
 

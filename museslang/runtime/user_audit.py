@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph, Participant
-from museslang.runtime.transcript import AGENT, Message
+from museslang.ir.results import AGENT, Message
 
 Found = tuple[str, str]  # (check, what was wrong)
 UserCheck = Callable[[EpisodeGraph, Participant, str, list[Message]], list[Found]]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from museslang import families
+from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.semantics import rules, sweep_size
 from museslang.semantics.loader import LoadedModule, Program, load_program

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import TurnMode
 from museslang.semantics.types import (
     AliasT,
@@ -22,6 +22,7 @@ from museslang.semantics.types import (
     InstructionT,
     Int,
     IntAxis,
+    LazyEnum,
     ListOf,
     MetricT,
     NameT,
@@ -49,13 +50,13 @@ ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, o
 COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
 SENSITIVITIES = ("low", "medium", "high")  # a secret's, least first (ir.models.SENSITIVITIES)
 
-# The families, declared by themselves (museslang.families): their names, the metrics
-# each may declare, the kinds and fields each reads, the actions that end their episodes.
-FAMILIES = tuple(families.names())
-METRICS: dict[str, tuple[str, ...]] = {n: families.get(n).metrics for n in FAMILIES}
-FAMILY_READS: dict[str, dict[str, tuple[str, ...]]] = {n: families.get(n).reads for n in FAMILIES}
-ENDINGS = (*dict.fromkeys(families.get(n).ending for n in FAMILIES if families.get(n).ending
-                          != "max_turns"), "max_turns")  # fmt: skip
+
+# What the installed families declare (museslang.family) is read when a check asks, never
+# when this module is imported: importing the language model loads no family.
+def endings() -> tuple[str, ...]:
+    """The actions that end an installed family's episodes, then `max_turns`."""
+    found = [families.get(n).ending for n in families.installed()]
+    return (*dict.fromkeys(e for e in found if e != "max_turns"), "max_turns")
 
 
 @dataclass
@@ -685,7 +686,7 @@ KINDS: dict[str, KindSpec] = {
                 "max_turns": FieldSpec(Int(1, 1000)),
                 "prompt": FieldSpec(Text(), doc="Jinja2 template for the agent's system prompt"),
                 "template": FieldSpec(RefTo(("template",))),
-                "ends": FieldSpec(Enum(ENDINGS, "ending")),
+                "ends": FieldSpec(LazyEnum(endings, "ending")),
                 "first": FieldSpec(Enum(("users", "agent"), "first speaker")),
                 "system": FieldSpec(
                     Text(),

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
+from museslang.ir.results import AGENT, BROADCAST
 from museslang.prompts import (
     PromptError,
     find_template,
@@ -20,11 +21,9 @@ from museslang.prompts import (
     template_source,
 )
 from museslang.registry import Registry
-from museslang.runtime.transcript import AGENT, BROADCAST
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
-    FAMILIES,
     SWEEP_AXES,
     Entity,
     ScenarioDef,
@@ -40,7 +39,9 @@ def axis_families(axis: str) -> tuple[str, ...] | None:
     """The families a sweep axis applies to (None: every family)."""
     if axis in GENERAL_AXES:
         return None
-    return tuple(n for n in FAMILIES if families.get(n).axes and axis in families.get(n).axes)
+    return tuple(
+        n for n in families.installed() if families.get(n).axes and axis in families.get(n).axes
+    )
 
 
 # "family:stage:name" -> a check of that family's scenarios; each family's `checks` hook
@@ -155,7 +156,7 @@ MOVE_VARIABLES = ("resource", "user", "role", "reader")
 def _goals(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Every goal is scored, so its condition must make sense in the scenario's family,
     and a condition about one user must know which user."""
-    declared = [families.get(n) for n in FAMILIES]
+    declared = [families.get(n) for n in families.installed()]
     personal = {c for f in declared for c in f.personal}
 
     def walk(cond: Condition, goal) -> None:

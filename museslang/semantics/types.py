@@ -8,11 +8,11 @@ other fields and reports everything in one run.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from museslang import families
+from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.instructions.verifiers import INSTRUCTIONS as INSTRUCTION_KINDS
 from museslang.source import Span
@@ -300,6 +300,20 @@ class Enum(Type):
         return wrong_type(ctx, value, self.describe)
 
 
+class LazyEnum(Enum):
+    """An `Enum` whose choices are read when a value is checked: ones that the installed
+    families declare (the actions that end an episode), so that building the language
+    model at import loads no family."""
+
+    def __init__(self, choices_of: Callable[[], tuple[str, ...]], what: str = "value"):
+        self.choices_of = choices_of
+        self.what = what
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.choices_of()
+
+
 @dataclass
 class RefTo(Type):
     kinds: tuple[str, ...]
@@ -585,31 +599,41 @@ class SelectorT(Type):
 # ---- conditions ----------------------------------------------------------------
 # name -> (positional argument kinds, allowed keyword names, what it means): each
 # family's conditions about its outcome, then the ones that combine conditions
-CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    **{name: sig for f in families.names() for name, sig in families.get(f).conditions.items()},
+# the ones that combine conditions; each installed family's own come first (`conditions`)
+COMBINERS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "all": (("condition*",), (), "every listed condition holds"),
     "any": (("condition*",), (), "at least one listed condition holds"),
 }
+
+
+def conditions() -> dict[str, tuple[tuple[str, ...], tuple[str, ...], str]]:
+    """Each installed family's conditions about its outcome, then the combiners; read when
+    a goal is checked, so importing this module loads no family."""
+    return {
+        **{n: sig for f in families.installed() for n, sig in families.get(f).conditions.items()},
+        **COMBINERS,
+    }
 
 
 class ConditionT(Type):
     describe = "a condition such as receives(console)"
 
     def check(self, value: ast.Value, ctx: Ctx) -> Any:
-        if isinstance(value, ast.Ref) and len(value.parts) == 1 and value.dotted in CONDITIONS:
+        known = conditions()
+        if isinstance(value, ast.Ref) and len(value.parts) == 1 and value.dotted in known:
             value = ast.Call(value.span, value, ())
         if not isinstance(value, ast.Call):
             return wrong_type(ctx, value, self.describe)
         name = value.func.dotted
-        if name not in CONDITIONS:
+        if name not in known:
             ctx.diags.error(
                 "E044",
                 f"unknown condition '{name}'",
                 value.func.span,
-                hint=did_you_mean(name, CONDITIONS) or "conditions: " + ", ".join(CONDITIONS),
+                hint=did_you_mean(name, known) or "conditions: " + ", ".join(known),
             )
             return INVALID
-        kinds, keywords, _ = CONDITIONS[name]
+        kinds, keywords, _ = known[name]
         positional = [a for a in value.args if a.name is None]
         named = [a for a in value.args if a.name is not None]
         args: list[Any] = []

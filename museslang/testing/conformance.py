@@ -26,9 +26,9 @@ from pathlib import Path
 from museslang.audit import audit
 from museslang.compiler import compile_path, to_json
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.lower.seeds import draw
-from museslang.metrics.registry import lookup, success
-from museslang.runtime.transcript import EpisodeResult
+from museslang.metrics.scoring import lookup, success
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,10 @@ def conform(spec: Path, sample: int | None = None) -> list[Check]:
 def _play(episodes: list[EpisodeGraph], agent: str) -> list[EpisodeResult]:
     import asyncio
 
+    from museslang.run.runner import to_result
     from museslang.runtime.agents import make_agent
     from museslang.runtime.engine import Engine
     from museslang.runtime.options import BackendOptions
-    from museslang.runtime.runner import to_result
     from museslang.runtime.users import make_users
 
     options = BackendOptions()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.registry import Registry
 
 

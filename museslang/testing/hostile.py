@@ -396,7 +396,7 @@ def damaged_run_files() -> list[tuple[str, Callable[[Path], None]]]:
         return damage
 
     def giant_line(folder: Path) -> None:
-        from museslang.runtime.store import MAX_LINE_BYTES
+        from museslang.run.store import MAX_LINE_BYTES
 
         with (folder / "results.jsonl").open("ab") as fh:
             fh.write(b"x" * (MAX_LINE_BYTES + 1) + b"\n")

@@ -1,7 +1,7 @@
 """Access control: documents with secrets and who may read them; users ask for them,
 some through social-engineering attacks; the agent shares only what each may read."""
 
-from museslang.families import (
+from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
     USER_FIELDS,

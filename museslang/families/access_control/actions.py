@@ -1,4 +1,4 @@
-"""Access control's own action: sharing a resource's content (museslang.runtime.actions)."""
+"""Access control's own action: sharing a resource's content (museslang.actions)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.actions import ACTIONS, ActionArgs, ActionKind, as_list
-from museslang.runtime.transcript import AGENT, Message
+from museslang.ir.results import AGENT, Message
 
 
 class ShareResource(ActionArgs):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from museslang.families.access_control import official
 from museslang.families.access_control.metrics import FAMILY
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.compat import COUNTED, SCHEME, pick
 from museslang.metrics.registry import Value, metric, per_result
 from museslang.official.replies import texts
-from museslang.runtime.transcript import EpisodeResult
 
 
 @per_result

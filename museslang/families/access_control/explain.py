@@ -5,10 +5,10 @@ may read each resource, its secrets, what each user asks for and how they attack
 from __future__ import annotations
 
 from museslang.families.access_control import metrics
+from museslang.ir.explanation import Explanation, Failure, rank
 from museslang.ir.models import EpisodeGraph, Fact
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.leak_record import JUDGE, records
-from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import EpisodeResult
 
 
 def _names(ids: list[str]) -> str:

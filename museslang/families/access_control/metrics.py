@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from functools import partial
 
 from museslang.ir.models import EpisodeGraph, Fact, Participant
+from museslang.ir.results import AGENT, EpisodeResult
 from museslang.metrics.leak_record import JUDGE, PROTECTED, Delivery, Protected, records
 from museslang.metrics.leaks import Detector, Match, Scanned, scan
 from museslang.metrics.registry import Value, metric, per_result
 from museslang.metrics.stability import DECISIONS
-from museslang.runtime.transcript import AGENT, EpisodeResult
 
 FAMILY = "access_control"
 

@@ -29,8 +29,8 @@ from museslang.interop.muses_bench.common import (
     wrap,
 )
 from museslang.interop.muses_bench.records import Fields, RecordError
-from museslang.interop.source import Decl, Ref, name_for
 from museslang.ir.models import EpisodeGraph, Fact, Participant
+from museslang.syntax.writer import Decl, Ref, name_for
 
 ACCEPT, REJECT = "ACCEPT", "REJECT"
 # the official data's attack labels -> std.attacks' names (and back on export)

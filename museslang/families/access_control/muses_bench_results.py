@@ -9,8 +9,8 @@ from museslang.families.access_control import compat
 from museslang.families.access_control.official import guarded
 from museslang.interop.muses_bench.results import RESULTS, ResultWriter, mean
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.official.replies import texts
-from museslang.runtime.transcript import EpisodeResult
 
 
 def _record(ep: EpisodeGraph, r: EpisodeResult) -> dict[str, Any]:

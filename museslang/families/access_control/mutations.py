@@ -5,8 +5,8 @@ another resource shared instead, and a secret span told to a user who may not re
 from __future__ import annotations
 
 from museslang.ir.models import EpisodeGraph, Fact
+from museslang.ir.results import AGENT, EpisodeResult
 from museslang.runtime.mutations import Mutation, accepted, call_text, copy, told
-from museslang.runtime.transcript import AGENT, EpisodeResult
 
 
 def mutations(episode: EpisodeGraph, result: EpisodeResult) -> list[Mutation]:

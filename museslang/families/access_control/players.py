@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
+from museslang.actions import Action
 from museslang.families.access_control.actions import ShareResource
 from museslang.families.access_control.metrics import requested
+from museslang.ir.results import AGENT
 from museslang.lower.seeds import pick
-from museslang.runtime.actions import Action
 from museslang.runtime.agents.reference import PLAYERS, asked_for, send, speakers
 from museslang.runtime.engine import EpisodeView
-from museslang.runtime.transcript import AGENT
 
 FAMILY = "access_control"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from museslang.ir.results import EpisodeResult
 from museslang.report import leaks, svg
 from museslang.report.build import FIGURES, Figure, fmt, metric_of, missing, of_family, stat_for
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "access_control"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from museslang.datagen.revealed import CHECKS, Unrevealed, heard_before
 from museslang.families.access_control.metrics import requested
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.results import EpisodeResult
 
 FAMILY = "access_control"
 

@@ -4,8 +4,8 @@ who escalates move by move (museslang.runtime.users.scripted)."""
 from __future__ import annotations
 
 from museslang.ir.models import Participant
+from museslang.ir.results import Message
 from museslang.lower.seeds import pick
-from museslang.runtime.transcript import Message
 from museslang.runtime.users.scripted import PEOPLE, conversing
 
 FAMILY = "access_control"

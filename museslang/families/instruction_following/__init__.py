@@ -1,7 +1,7 @@
 """Multi-user instruction following: users of different authority give one task with
 constraints that may conflict; the agent writes the answer(s) the binding ones allow."""
 
-from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
+from museslang.family import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),

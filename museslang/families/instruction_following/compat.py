@@ -6,9 +6,9 @@ from __future__ import annotations
 from museslang.families.instruction_following import official
 from museslang.families.instruction_following.metrics import FAMILY
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.compat import COUNTED, SCHEME, first_reply, pick
 from museslang.metrics.registry import Value, metric, per_result
-from museslang.runtime.transcript import EpisodeResult
 
 
 @per_result

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from museslang.families.instruction_following import metrics
 from museslang.instructions.verifiers import describe
+from museslang.ir.explanation import Explanation, Failure, rank
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, EpisodeResult
 from museslang.registry import UnknownName
-from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import AGENT, EpisodeResult
 
 
 def _words(ident: str, kwargs: dict[str, object]) -> str:

@@ -8,7 +8,7 @@ from museslang.gate import BLAME, SOFT, Blame
 from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule, conflict
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.results import EpisodeResult
 
 
 @BLAME.register(metrics.FAMILY)

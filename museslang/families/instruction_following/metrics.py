@@ -22,9 +22,9 @@ from typing import Any
 
 from museslang.instructions.verifiers import verify
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric, per_result
 from museslang.metrics.stability import DECISIONS
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "instruction_following"
 _FENCE = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.S)

@@ -28,8 +28,8 @@ from museslang.interop.muses_bench.common import (
     user_decl,
 )
 from museslang.interop.muses_bench.records import Fields, RecordError
-from museslang.interop.source import Call, Decl, Ref
 from museslang.ir.models import EpisodeGraph, Instruction, Participant
+from museslang.syntax.writer import Call, Decl, Ref
 
 MODES = {"aligned": "all", "conflict": "top"}  # official mode -> museslang `binding:`
 

@@ -8,8 +8,8 @@ from typing import Any
 from museslang.families.instruction_following import compat, official
 from museslang.interop.muses_bench.results import RESULTS, ResultWriter, mean
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.official.replies import texts
-from museslang.runtime.transcript import EpisodeResult
 
 
 def _record(ep: EpisodeGraph, r: EpisodeResult) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from museslang.families.instruction_following.metrics import answer_text, per_user_parts
 from museslang.instructions.verifiers import verify
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.runtime.mutations import Mutation, accepted, copy, drop_each
-from museslang.runtime.transcript import EpisodeResult
 
 EDITS: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("in upper case", str.upper),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from museslang.actions import Action, Answer
 from museslang.families.instruction_following.truth import Stated, recency_first
 from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
-from museslang.runtime.actions import Action, Answer
 from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
 

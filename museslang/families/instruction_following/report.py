@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from museslang.ir.results import EpisodeResult
 from museslang.report import svg
 from museslang.report.build import FIGURES, Figure, fmt, metric_of, missing, of_family, stat_for
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "instruction_following"
 

@@ -1,7 +1,7 @@
 """Meeting scheduling: users with private calendars and preferences; the agent finds a
 slot every required attendee can make, asking before it books, and finalises it."""
 
-from museslang.families import (
+from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
     USER_FIELDS,

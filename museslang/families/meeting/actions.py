@@ -1,4 +1,4 @@
-"""The meeting's own action: finalising the meeting (museslang.runtime.actions)."""
+"""The meeting's own action: finalising the meeting (museslang.actions)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.actions import ACTIONS, ActionArgs, ActionKind, as_list
-from museslang.runtime.transcript import Message
+from museslang.ir.results import Message
 
 
 class FinalizeMeeting(ActionArgs):

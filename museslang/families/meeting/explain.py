@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from museslang.families.meeting import metrics
 from museslang.families.meeting.users import slot_list
+from museslang.ir.explanation import Explanation, Failure, rank
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.ir.results import AGENT, EpisodeResult
 from museslang.report.explain import number
-from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import AGENT, EpisodeResult
 
 SHOWN = 8  # slots listed before "and N more"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from museslang.families.meeting import metrics
 from museslang.gate import BLAME, Blame
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.results import EpisodeResult
 
 
 @BLAME.register(metrics.FAMILY)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from museslang.families.meeting.truth import WEIGHTS, parse_slot
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric
 from museslang.metrics.stability import DECISIONS
 from museslang.runtime.engine import resolve_users
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "meeting"
 

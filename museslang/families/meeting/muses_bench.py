@@ -20,9 +20,9 @@ from museslang.interop.muses_bench.common import (
     user_decl,
 )
 from museslang.interop.muses_bench.records import Fields, RecordError
-from museslang.interop.source import Decl, Ref, Time
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.semantics.model import DIFFICULTIES, DISCLOSURES
+from museslang.syntax.writer import Decl, Ref, Time
 
 SLOTS = meeting.calendar_slots()
 # The official runner opens every meeting with one scripted facilitator message to

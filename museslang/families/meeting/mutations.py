@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from museslang.families.meeting.metrics import finalised
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import ActionRecord, EpisodeResult
 from museslang.runtime.mutations import Mutation, accepted, call_text, drop_each, with_args
-from museslang.runtime.transcript import ActionRecord, EpisodeResult
 
 
 def mutations(episode: EpisodeGraph, result: EpisodeResult) -> list[Mutation]:

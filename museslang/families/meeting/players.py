@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
+from museslang.actions import EVERYONE, Action
 from museslang.families.meeting.actions import FinalizeMeeting
 from museslang.families.meeting.metrics import weight_of
 from museslang.families.meeting.truth import find_slots
+from museslang.ir.results import AGENT
 from museslang.lower.seeds import pick
-from museslang.runtime.actions import EVERYONE, Action
 from museslang.runtime.agents.reference import PLAYERS, asked_for, order_of, send, speakers
 from museslang.runtime.engine import EpisodeView
-from museslang.runtime.transcript import AGENT
 
 FAMILY = "meeting"
 

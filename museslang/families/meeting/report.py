@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from museslang.ir.results import EpisodeResult
 from museslang.report.build import FIGURES, Figure, by_users
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "meeting"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from museslang.datagen.revealed import CHECKS, Unrevealed, heard_before
 from museslang.families.meeting.truth import find_slots
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.transcript import AGENT, EpisodeResult, Message
+from museslang.ir.results import AGENT, EpisodeResult, Message
 
 FAMILY = "meeting"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from museslang.families.meeting.truth import find_slots
 from museslang.families.meeting.users import ASKS_BACKUP
 from museslang.ir.models import EpisodeGraph, Participant
-from museslang.runtime.transcript import Message
+from museslang.ir.results import Message
 
 
 def checks(

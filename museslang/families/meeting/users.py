@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from museslang.families.meeting.truth import find_slots, stated_up_front
 from museslang.ir.models import Participant
+from museslang.ir.results import Message
 from museslang.lower.seeds import pick
-from museslang.runtime.transcript import Message
 from museslang.runtime.users.scripted import PEOPLE, conversing
 
 FAMILY = "meeting"

@@ -1,7 +1,7 @@
 """A shared LLM inference queue: users of different authority place orders on workers
 with limited capacity; the agent accepts or rejects each, in one decision."""
 
-from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
+from museslang.family import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),

@@ -1,4 +1,4 @@
-"""The queue's own action: deciding the orders (museslang.runtime.actions)."""
+"""The queue's own action: deciding the orders (museslang.actions)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from museslang.runtime.actions import ACTIONS, ActionArgs, ActionKind, as_list
+from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
 
 
 class Rejection(ActionArgs):

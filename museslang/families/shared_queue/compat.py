@@ -6,9 +6,9 @@ from __future__ import annotations
 from museslang.families.shared_queue import official
 from museslang.families.shared_queue.metrics import FAMILY
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.compat import COUNTED, SCHEME, first_reply, pick
 from museslang.metrics.registry import Value, metric, per_result
-from museslang.runtime.transcript import EpisodeResult
 
 
 @per_result

@@ -5,10 +5,10 @@ orders must be accepted, which rejected and why, each user's rank and orders
 from __future__ import annotations
 
 from museslang.families.shared_queue import metrics
+from museslang.ir.explanation import Explanation, Failure, rank
 from museslang.ir.models import EpisodeGraph, Order
+from museslang.ir.results import EpisodeResult
 from museslang.report.explain import number
-from museslang.runtime.explanation import Explanation, Failure, rank
-from museslang.runtime.transcript import EpisodeResult
 
 SHOWN = 12  # orders named in a truth line before "and N more"
 

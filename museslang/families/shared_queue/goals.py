@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from museslang.families.shared_queue import metrics
 from museslang.ir.models import ConditionSpec, EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.goals import CONDITIONS
-from museslang.runtime.transcript import EpisodeResult
 
 
 @CONDITIONS.register("accepted")

@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.registry import Value, metric, per_result
 from museslang.metrics.stability import DECISIONS
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "shared_queue"
 _DIGITS = re.compile(r"\d+")

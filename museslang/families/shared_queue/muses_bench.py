@@ -31,8 +31,8 @@ from museslang.interop.muses_bench.common import (
     user_decl,
 )
 from museslang.interop.muses_bench.records import Fields, RecordError
-from museslang.interop.source import Decl, Ref, is_name
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.syntax.writer import Decl, Ref, is_name
 
 _REF = re.compile(r"^(?P<text>.*?)\s*\[ref:\s*(?P<ref>[^\]\s]+)\]\s*$", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")

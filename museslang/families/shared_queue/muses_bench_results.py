@@ -9,9 +9,9 @@ from museslang.families.shared_queue import compat
 from museslang.families.shared_queue.official import ref_map
 from museslang.interop.muses_bench.results import RESULTS, ResultWriter, mean
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.official.parse import OfficialError, queue_json
 from museslang.official.replies import texts
-from museslang.runtime.transcript import EpisodeResult
 
 
 def _record(ep: EpisodeGraph, r: EpisodeResult) -> dict[str, Any]:

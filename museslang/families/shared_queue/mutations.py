@@ -4,8 +4,8 @@ museslang.runtime.mutations): the decision dropped, and each order's decision fl
 from __future__ import annotations
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.runtime.mutations import Mutation, accepted, drop_each, with_args
-from museslang.runtime.transcript import EpisodeResult
 
 
 def mutations(episode: EpisodeGraph, result: EpisodeResult) -> list[Mutation]:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from museslang.actions import Action
 from museslang.families.shared_queue.actions import DecideOrders, Rejection
-from museslang.runtime.actions import Action
 from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
 

@@ -7,7 +7,7 @@ writes compiled episodes back in their family's official layout. Each family's
 adapter (its `muses_bench` hook) registers itself in `common.FAMILIES`.
 """
 
-from museslang import families
+from museslang import family as families
 from museslang.interop.muses_bench.exporter import export_records
 from museslang.interop.muses_bench.importer import ImportResult, import_records
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from museslang.diagnostics import Diagnostics
 from museslang.interop.muses_bench.records import Fields, RecordError
-from museslang.interop.source import Decl, Ref, is_name, name_for
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.prompts import PromptError, render
 from museslang.registry import Registry
@@ -20,6 +19,7 @@ from museslang.resources import stdlib_root
 from museslang.source import SourceFile
 from museslang.syntax import ast
 from museslang.syntax.parser import parse_source
+from museslang.syntax.writer import Decl, Ref, is_name, name_for
 
 # how `xml_persona_entry` wraps a persona, as identity templates wrap messages:
 # around a block of lines, or inline

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from museslang.interop.muses_bench.common import FAMILIES, Family, Imported
 from museslang.interop.muses_bench.records import Fields, Line, Problem, RecordError, read_lines
-from museslang.interop.source import render
+from museslang.syntax.writer import render
 
 
 @dataclass

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.registry import Registry
-from museslang.runtime.transcript import EpisodeResult
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,10 @@ runs itself (optional extras, imported only when used)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from museslang.registry import Registry
+from museslang.runtime.agents.registry import AGENTS, AgentFactory
 from museslang.runtime.engine import Agent
 from museslang.runtime.options import BackendError, BackendOptions, split_spec
-
-AgentFactory = Callable[[str | None, BackendOptions], Agent]
-AGENTS: Registry[AgentFactory] = Registry("agent backend")
 
 DEFAULT_AGENT = "reference:oracle"
 

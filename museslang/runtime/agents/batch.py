@@ -20,12 +20,13 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from museslang.runtime.actions import ActionError, parse_text, parse_tool_call
+from museslang.actions import ActionError
+from museslang.ir.results import Usage
+from museslang.runtime.action_text import parse_text, parse_tool_call
 from museslang.runtime.conversation import hf_message
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.reply_notes import notes_for
-from museslang.runtime.transcript import Usage
 
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
 SPINS = 64  # event-loop passes to wait for the other episodes before a batch goes out

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from museslang.lower.seeds import derive_seed
-from museslang.runtime.agents import AGENTS
 from museslang.runtime.agents.batch import (
     BatchAgent,
     Generated,
@@ -29,6 +28,7 @@ from museslang.runtime.agents.batch import (
     missing_extra,
     torch_mismatch,
 )
+from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.engine import Agent, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 

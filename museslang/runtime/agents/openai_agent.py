@@ -10,9 +10,10 @@ to users escapes scoring.
 
 from __future__ import annotations
 
+from museslang.actions import ActionError
 from museslang.lower.seeds import derive_seed
-from museslang.runtime.actions import ActionError, parse_text, parse_tool_call
-from museslang.runtime.agents import AGENTS
+from museslang.runtime.action_text import parse_text, parse_tool_call
+from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.chat import ChatClient, Completion
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions

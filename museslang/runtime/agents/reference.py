@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from museslang import families
+from museslang import family as families
+from museslang.actions import Action, SendMessage
+from museslang.ir.results import AGENT
 from museslang.registry import Registry
-from museslang.runtime.actions import Action, SendMessage
-from museslang.runtime.agents import AGENTS
+from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.transcript import AGENT
 
 POLICIES = ("oracle", "comply", "refuse")
 

@@ -24,7 +24,6 @@ import os
 from typing import Any
 
 from museslang.lower.seeds import derive_seed
-from museslang.runtime.agents import AGENTS
 from museslang.runtime.agents.batch import (
     Generated,
     chat_messages,
@@ -33,6 +32,7 @@ from museslang.runtime.agents.batch import (
     torch_mismatch,
 )
 from museslang.runtime.agents.chat_render import render
+from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.agents.vllm_engine import driver_for
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions

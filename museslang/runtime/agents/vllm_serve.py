@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from museslang.runtime.agents import AGENTS
 from museslang.runtime.agents.openai_agent import OpenAIAgent
+from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.engine import Agent
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.vllm_server import LOCAL_KEY, HoldsServer, ManagedServer, server_for

@@ -3,19 +3,21 @@ server museslang runs itself)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from museslang.registry import Registry
 from museslang.runtime.engine import UserBackend
 from museslang.runtime.options import BackendError, BackendOptions, split_spec
+from museslang.runtime.users.registry import USERS, UserFactory
 
-UserFactory = Callable[[str | None, BackendOptions], UserBackend]
-USERS: Registry[UserFactory] = Registry("user simulator")
+
+def registered() -> Registry[UserFactory]:
+    """Every user simulator, registered (their heavy imports stay lazy)."""
+    from museslang.runtime.users import llm, scripted, vllm_serve  # noqa: F401  (registration)
+
+    return USERS
 
 
 def make_users(spec: str, options: BackendOptions) -> UserBackend:
-    from museslang.runtime.users import llm, scripted, vllm_serve  # noqa: F401  (registration)
-
+    registered()
     scheme, arg = split_spec(spec)
     factory = USERS.get(scheme)
     backend = factory(arg, options)
@@ -26,9 +28,7 @@ def make_users(spec: str, options: BackendOptions) -> UserBackend:
 
 def known_users(spec: str) -> None:
     """Fail as `make_users` would on a name no simulator has, without building one."""
-    from museslang.runtime.users import llm, scripted, vllm_serve  # noqa: F401  (registration)
-
-    USERS.get(split_spec(spec)[0])
+    registered().get(split_spec(spec)[0])
 
 
 __all__ = ["USERS", "BackendError", "known_users", "make_users"]

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.ir.results import Message
 from museslang.lower.seeds import derive_seed
 from museslang.prompts import render
 from museslang.resources import stdlib_root
 from museslang.runtime.chat import ChatClient
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.transcript import Message
-from museslang.runtime.users import USERS
+from museslang.runtime.users.registry import USERS
 from museslang.runtime.users.scripted import ScriptedOrdersUser
 
 TEMPLATE = "prompts/user.j2"

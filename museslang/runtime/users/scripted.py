@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from museslang import families
+from museslang import family as families
 from museslang.instructions.verifiers import request
 from museslang.ir.models import EpisodeGraph, Participant
+from museslang.ir.results import Message
 from museslang.registry import Registry
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.transcript import Message
-from museslang.runtime.users import USERS
+from museslang.runtime.users.registry import USERS
 
 
 class ScriptedOrdersUser:

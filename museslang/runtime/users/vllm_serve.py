@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from museslang.runtime.engine import UserBackend
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.users import USERS
 from museslang.runtime.users.llm import LLMUsers
+from museslang.runtime.users.registry import USERS
 from museslang.runtime.vllm_server import LOCAL_KEY, HoldsServer, ManagedServer, server_for
 
 

@@ -3,7 +3,7 @@ and the agent must answer greeting each of them by name, in one reply."""
 
 from pathlib import Path
 
-from museslang.families import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+from museslang.family import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
 
 FAMILY = Family(
     name="greeting",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from museslang.actions import Action, Answer
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.lower.episodes import TRUTHS, Lowered
 from museslang.metrics.registry import Value, metric
-from museslang.runtime.actions import Action, Answer
 from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
-from museslang.runtime.transcript import EpisodeResult
 
 FAMILY = "greeting"
 

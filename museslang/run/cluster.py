@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import ActorRate
+from museslang.run.runner import RunOutcome, RunPlan, collect
 from museslang.runtime.options import BackendOptions
-from museslang.runtime.runner import RunOutcome, RunPlan, collect
-from museslang.runtime.transcript import EpisodeResult
 
 LOCAL = "local"  # `--ray` with no address: start a Ray instance in this process
 RETRIES_ELSEWHERE = 3  # per call: other actors tried when its actor cannot come back
@@ -135,7 +135,7 @@ class EpisodeWorker:
         }
 
     async def run(self, episodes: list[Any], position: int, trial: int) -> EpisodeResult:
-        from museslang.runtime.runner import play
+        from museslang.run.runner import play
 
         engine = await self._ready(episodes)
         assert self.episodes is not None
@@ -192,9 +192,9 @@ _REAPER: list[subprocess.Popen] = []  # the watcher of the local instance this p
 
 
 def _watch_local() -> None:
-    """Start the reaper (runtime/ray_reaper.py) for the Ray instance just started here: if
+    """Start the reaper (run/ray_reaper.py) for the Ray instance just started here: if
     this driver dies (a SIGKILL mid-run), it stops the raylet's agents Ray leaves behind."""
-    from museslang.runtime.ray_reaper import descendants
+    from museslang.run.ray_reaper import descendants
 
     raylets = [pid for pid in descendants(os.getpid()) if _is_raylet(pid)]
     if not raylets:

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.leak_record import records
-from museslang.metrics.registry import score
+from museslang.metrics.scoring import score
 from museslang.metrics.stability import decision
 from museslang.metrics.summary import RunSummary, summarise
+from museslang.run.kept import Keeper, Kept
+from museslang.run.store import ResultsStore
 from museslang.runtime.engine import Agent, Engine, EpisodeRun, UserBackend, describe_error
-from museslang.runtime.kept import Keeper, Kept
-from museslang.runtime.store import ResultsStore
-from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
 from museslang.safetext import redact_model
 
@@ -37,6 +37,7 @@ class Judged(Protocol):
     async def preflight(self) -> None: ...
 
     async def aclose(self) -> None: ...
+
 
 SCORING_FAILED = "scoring failed: "
 
@@ -126,7 +127,7 @@ Execute = Callable[[int, int, int], Awaitable[EpisodeResult]]
 @dataclass
 class RunPlan:
     """What a run runs and where its results go, however it runs them (here, or on Ray
-    actors: `runtime.cluster`)."""
+    actors: `run.cluster`)."""
 
     compiled: CompiledSpec
     episodes: list[EpisodeGraph]

@@ -1,6 +1,6 @@
 """What a reader is told about one finished episode besides its transcript.
 
-A family's `explain` hook (museslang.families.Family.explain) fills one of these from
+A family's `explain` hook (museslang.family.Family.explain) fills one of these from
 what only the family knows: why the episode failed, in one line, and the ground truth to
 read the transcript against (the best slot, who may read what, which orders must win,
 each user's constraints). The core (museslang.report.explain) adds what is the same for

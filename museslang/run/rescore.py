@@ -14,19 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from museslang.files import write_atomic
 from museslang.ir.models import CompiledSpec
+from museslang.ir.results import EpisodeResult
 from museslang.metrics.summary import RunSummary, summarise
-from museslang.runtime.runner import Judged, score_result
-from museslang.runtime.store import (
+from museslang.run.runner import Judged, score_result
+from museslang.run.store import (
     RUN,
     SUMMARY,
     ResultsStore,
     StoreError,
     read_results,
     read_run,
-    write_atomic,
 )
-from museslang.runtime.transcript import EpisodeResult
 from museslang.runtime.trials import for_trial
 from museslang.source import SourceError, read_bounded
 
@@ -45,9 +45,7 @@ def _wall(out: Path) -> float:
         return 0.0
 
 
-async def _judged(
-    stored: list[EpisodeResult], by_id: dict, judge: Judged
-) -> list[EpisodeResult]:
+async def _judged(stored: list[EpisodeResult], by_id: dict, judge: Judged) -> list[EpisodeResult]:
     """Every stored result judged again (the judge bounds its own requests in flight), in
     one event loop from the judge's preflight to its close."""
     await judge.preflight()

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from museslang.runtime.transcript import EpisodeResult, Leak, Usage
+from museslang.ir.results import EpisodeResult, Leak, Usage
 
 Value = float | list[float] | None
 T = TypeVar("T")

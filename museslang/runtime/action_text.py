@@ -1,189 +1,36 @@
-"""The agent's actions, one typed model each, and two ways to parse them.
+"""Reading the agent's actions out of a model's reply, and telling a model how to
+write them.
 
-A model that supports tools gets them as OpenAI function tools; one that does
-not writes them in its text (`@Name: ...` lines or JSON objects). Both paths
-produce the same `Action` objects, so the engine and the scorers never know
-which one was used.
+A model that supports tools gets the catalogue (museslang.actions) as OpenAI function
+tools; one that does not writes actions in its text (`@Name: ...` lines or JSON
+objects). Both paths produce the same `Action` objects, so the engine and the scorers
+never know which one was used.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel
 
-from museslang import families
-from museslang.ir.models import EpisodeGraph
+from museslang.actions import (
+    EVERYONE,
+    NOTHING,
+    Action,
+    ActionError,
+    Answer,
+    Finish,
+    SendMessage,
+    as_list,
+    json_kind,
+    kinds,
+    make_action,
+)
 from museslang.official.parse import ends_conversation
-from museslang.registry import Registry
-from museslang.runtime.transcript import Message
-
-EVERYONE = "all"
-
-
-def as_list(value: Any) -> Any:
-    """Models write `"to": "Ana"` or `"to": "Ana, Ben"` as often as a list."""
-    if isinstance(value, str):
-        return [part.strip() for part in re.split(r"[,;]| and ", value) if part.strip()]
-    return value
-
-
-class ActionArgs(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class SendMessage(ActionArgs):
-    to: list[str] = Field(description=f"user ids, or ['{EVERYONE}'] for everyone")
-    text: str = Field(description="the message; only the addressed users see it")
-
-    _lists = field_validator("to", mode="before")(as_list)
-
-
-class Finish(ActionArgs):
-    report: str = Field(
-        default="", description="an optional closing report; it is recorded, not sent"
-    )
-
-
-class Answer(ActionArgs):
-    text: str = Field(description="the one answer every user receives")
-
-
-# what an action does in the episode: (episode, turn, its arguments, the transcript so
-# far, whether every message reaches everyone) -> (result for the agent, accepted?)
-Apply = Callable[[EpisodeGraph, int, Any, list[Message], bool], tuple[str, bool]]
-
-
-@dataclass(frozen=True)
-class ActionKind:
-    name: str
-    args: type[ActionArgs]
-    description: str
-    ends: bool  # taking it ends the episode
-    text_syntax: str  # how to write it without tools
-    apply: Apply | None = None  # None: recorded, nothing delivered
-    # text mode: a line that states the action, and its arguments from the match
-    line: re.Pattern[str] | None = None
-    line_args: Callable[[re.Match[str]], dict[str, Any]] | None = None
-    # text mode: the arguments an official MUSES Bench reply object states for it (None:
-    # not this action; NOTHING: read, and deliberately nothing), tried in `json_rank` order
-    reads_json: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
-    json_rank: int = 100
-    # the reverse, for `--metrics compat`: the action (its arguments as recorded) as the
-    # official reply objects, or as plain text (an answer)
-    writes_json: Callable[[EpisodeGraph, dict[str, Any]], list[Any] | str] | None = None
-
-
-NOTHING: dict[str, Any] = {"": None}  # an object read as meaning no action at all
-
-# the action vocabulary; museslang's own kinds are here, each family's `actions` hook
-# adds its own
-ACTIONS: Registry[ActionKind] = Registry("action")
-
-
-def _kind(kind: ActionKind) -> None:
-    ACTIONS.register(kind.name)(kind)
-
-
-def _finish_json(item: dict[str, Any]) -> dict[str, Any] | None:
-    """The official `{"goal_achieved": true}` object ends the conversation (a
-    `final_report` is recorded, not delivered); `goal_achieved: false` means nothing."""
-    if "goal_achieved" not in item:
-        return None
-    if not item.get("goal_achieved"):
-        return NOTHING
-    report = item.get("final_report")
-    return {"report": report if isinstance(report, str) else ""}
-
-
-def kinds() -> Registry[ActionKind]:
-    """Every action kind, the families' included."""
-    families.load("actions")
-    return ACTIONS
-
-
-_kind(
-    ActionKind(
-        "send_message",
-        SendMessage,
-        "Send a message to one user, several, or everyone. Only the addressed users see it "
-        "and only they reply.",
-        False,
-        "@Name: message   (or @Name, Other: message, or @all: message)",
-        reads_json=lambda item: (
-            {"to": item["target"], "text": item["content"]}
-            if "target" in item and "content" in item
-            else None
-        ),
-        json_rank=30,
-    )
-)
-_kind(
-    ActionKind(
-        "finish",
-        Finish,
-        "End the conversation: every user has what they need, or nothing more can be done. "
-        "An optional report is recorded, not sent to anyone.",
-        True,
-        '{"goal_achieved": true, "final_report": "..."}',
-        reads_json=lambda item: _finish_json(item),
-        json_rank=20,
-        writes_json=lambda episode, args: [
-            {"goal_achieved": True, "final_report": args.get("report", "")}
-        ],
-    )
-)
-_kind(
-    ActionKind(
-        "answer",
-        Answer,
-        "Send the one shared answer to every user. This ends the episode.",
-        True,
-        "the whole reply is the answer",
-        writes_json=lambda episode, args: t if isinstance(t := args.get("text"), str) else "",
-    )
-)
-
-
-class Action(BaseModel):
-    """A parsed action: its name and validated arguments."""
-
-    name: str
-    args: ActionArgs
-    unaddressed: bool = False  # text mode: prose that named no recipient, sent to everyone
-
-    def dump(self) -> dict[str, object]:
-        return self.args.model_dump()
-
-
-class ActionError(ValueError):
-    """A tool call or text directive that names no known action or has bad arguments."""
-
-
-def make_action(name: str, arguments: dict[str, Any], allowed: tuple[str, ...]) -> Action:
-    if name not in allowed:
-        raise ActionError(f"unknown action {name!r}; this scenario allows {', '.join(allowed)}")
-    kind = kinds().get(name)
-    try:
-        return Action(name=name, args=kind.args.model_validate(arguments))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or name
-        got = "" if first["type"] == "missing" else f" (got {_json_kind(first['input'])})"
-        raise ActionError(f"{name}: {where}: {first['msg']}{got}") from None
-
-
-def _json_kind(value: Any) -> str:
-    """A value as the model wrote it, named by its JSON type, for error messages."""
-    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             type(None): "null", int: "a number", float: "a number"}  # fmt: skip
-    text = json.dumps(value, ensure_ascii=False)
-    return f"{kinds.get(type(value), type(value).__name__)} {text[:60]}{'…' * (len(text) > 60)}"
 
 
 def parse_tool_call(name: str, arguments: str, allowed: tuple[str, ...]) -> Action:
@@ -202,7 +49,7 @@ def parse_tool_call(name: str, arguments: str, allowed: tuple[str, ...]) -> Acti
             fields = f" of {', '.join(declared)}" if declared else ""
         raise ActionError(
             f"{name}: arguments must be a JSON object{fields}, as the tool declares; "
-            f"got {_json_kind(data)}"
+            f"got {json_kind(data)}"
         )
     return make_action(name, data, allowed)
 

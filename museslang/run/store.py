@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,8 @@ from typing import IO, Any, BinaryIO
 
 from pydantic import ValidationError
 
-from museslang.runtime.transcript import EpisodeResult
+from museslang.files import write_atomic
+from museslang.ir.results import EpisodeResult
 from museslang.safetext import clean_value
 
 RESULTS = "results.jsonl"
@@ -47,27 +47,6 @@ CHUNK_BYTES = 1024 * 1024
 
 class StoreError(RuntimeError):
     """The run directory cannot be used; the message says why and what to do."""
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RunLock:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from museslang.ir.models import EpisodeGraph
-from museslang.runtime.transcript import EpisodeResult
+from museslang.ir.results import EpisodeResult
 from museslang.runtime.trials import trial_seed
 
 Check = Callable[[EpisodeResult], str | None]  # why a result does not belong, or None
