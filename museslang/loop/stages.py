@@ -314,7 +314,12 @@ def merge_datasets(parts: list[Path], out: Path, max_users: int | None, per_fami
     `per_family` examples per family (drawn by the seed), so no family drowns the others."""
     counts: dict[str, dict[str, int]] = {}
     for split in ("train", "val"):
-        rows = [row for part in parts for row in _read_jsonl(part / f"{split}.jsonl")]
+        rows, seen = [], set()
+        for row in (row for part in parts for row in _read_jsonl(part / f"{split}.jsonl")):
+            text = json.dumps(row.get("messages"), sort_keys=True)
+            if text not in seen:  # two teachers or seeds can write the same conversation
+                seen.add(text)
+                rows.append(row)
         if max_users is not None:
             rows = [r for r in rows if _users(r) <= max_users]
         by_family: dict[str, list[dict[str, Any]]] = {}
