@@ -83,6 +83,7 @@ def test_the_example_experiment_reads() -> None:
     assert plan.recipe.lora_dropout == 0.05 and plan.recipe.lora_targets == "all-linear"
     assert [p.name for p in plan.held_out_specs()] == ["budget.muses"]
     assert plan.agent("base") == f"vllm:{plan.base}"
+    assert plan.base == str(Path("~/.cache/museslang/models/smollm2-135m-instruct").expanduser())
 
 
 def test_overlapping_seeds_are_refused_with_the_line(tmp_path: Path) -> None:

@@ -275,6 +275,10 @@ def read_plan(path: Path) -> Plan:
     r.keys(data, _TOP, "")
     out = (path.parent / r.get(data, "out", str, "")).resolve()
     base = r.get(data, "base", str, "")
+    if base.startswith("~"):  # a local folder: as the shell would read it
+        base = str(Path(base).expanduser())
+    elif base.startswith("."):  # relative to the experiment file, as every path in it
+        base = str((path.parent / base).resolve())
     backend = r.choice(r.get(data, "backend", str, "", None, "vllm"), BACKENDS, "backend")
     tool_mode = r.choice(r.get(data, "tool_mode", str, "", None, "text"), TOOL_MODES, "tool_mode")
     if not isinstance(data.get("data"), dict):
