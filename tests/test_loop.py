@@ -147,6 +147,10 @@ class Recorder:
         self.fail: str | None = None
 
     def generate(self, **kw):
+        if kw.get("lora") is not None:  # rejection sampling: the adapter plays
+            self.calls.append("sample")
+            assert kw["temperature"] == 0.7 and kw["val"] == 0.0
+            return cli.generate(**{**kw, "teacher": "reference:oracle", "lora": None})
         self.calls.append("generate")
         if self.fail == "generate" and len([c for c in self.calls if c == "generate"]) == 2:
             raise StageFailed("stopped")
@@ -247,6 +251,38 @@ def test_a_changed_input_reruns_that_stage_and_those_after(tmp_path: Path) -> No
     assert any("] generate: done already" in line for line in said)
     assert any("] eval-base: done already" in line for line in said)
     assert len([p for p in plan.out.iterdir() if p.name.startswith("train-")]) == 2
+
+
+def test_rejection_sampling_trains_again_on_the_perfect_plays(tmp_path: Path) -> None:
+    path = experiment(tmp_path)
+    path.write_text(path.read_text().replace("steps = 2\n", 'steps = 2\nkind = "rft"\n'))
+    plan = read_plan(path)
+    rec = Recorder()
+    said: list[str] = []
+    stages = Loop(plan, rec.commands(), said.append, progress=False).run()
+    assert rec.calls.count("train") == 2 and rec.calls.count("sample") == 2
+    assert [n for n in stages if n != "trained"] == [
+        "generate",
+        "train",
+        "sample1",
+        "train1",
+        "eval-base",
+        "eval-trained",
+        "table",
+    ]
+    assert stages["trained"] is stages["train1"]
+    assert stages["eval-trained"].info["lora"] == str(stages["train1"].folder)
+    teacher = (stages["generate"].folder / "train.jsonl").read_text().splitlines()
+    both = (stages["train1"].folder / "data" / "train.jsonl").read_text().splitlines()
+    sampled = json.loads((stages["sample1"].folder / MARKER).read_text())["info"]
+    assert sampled["kept"] == sampled["episodes"] == 16  # the oracle plays perfectly
+    assert len(both) > len(teacher) and both[: len(teacher)] == teacher
+    assert any("the adapter played 16/16 training episodes perfectly" in x for x in said)
+    results = (stages["table"].folder / "results.md").read_text()
+    assert "## Training cost" in results
+    rerun: list[str] = []
+    Loop(plan, rec.commands(), rerun.append, progress=False).run()
+    assert sum("done already" in x for x in rerun) == 7
 
 
 def test_the_cli_runs_the_loop_until_a_stage(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from museslang.diagnostics import did_you_mean
 
 TOOL_MODES = ("text", "tools")
 BACKENDS = ("vllm", "hf")
-RECIPES = ("sft",)
+RECIPES = ("sft", "rft")
 MODEL_AGENTS = ("base", "trained")  # the two agents the loop itself defines
 
 
@@ -58,6 +58,12 @@ class Recipe:
     max_length: int = 2048
     assistant_only: bool = True
     seed: int = 0
+    # rejection-sampling fine-tuning (kind = "rft"): after the SFT round, each round plays
+    # the training episodes with the current adapter, keeps the plays scored perfect and
+    # trains again from the base on the teacher's examples and every kept play
+    rft_rounds: int = 1
+    rft_temperature: float = 0.7
+    rft_n: int | None = None  # episodes per spec and seed to sample (default: the spec's n)
 
 
 @dataclass(frozen=True)
@@ -304,6 +310,9 @@ def read_plan(path: Path) -> Plan:
     defaults = Recipe()
     values: dict[str, Any] = {}
     for name, default in defaults.__dict__.items():
+        if name == "rft_n":
+            values[name] = r.positive(r.get(rec, name, int, "recipe", None, None), name, "recipe")
+            continue
         if name == "lora_targets":
             value = r.get(rec, name, (str, list), "recipe", None, default, "text or a list")
             values[name] = tuple(value) if isinstance(value, list) else value
@@ -311,8 +320,17 @@ def read_plan(path: Path) -> Plan:
         kind = type(default)
         values[name] = r.get(rec, name, kind, "recipe", None, default)
     recipe = Recipe(**values)
+    r.positive(recipe.rft_temperature, "rft_temperature", "recipe", zero=True)
     r.choice(recipe.kind, RECIPES, "kind", "recipe")
-    for name in ("lora_r", "lora_alpha", "learning_rate", "batch_size", "max_length", "epochs"):
+    for name in (
+        "lora_r",
+        "lora_alpha",
+        "learning_rate",
+        "batch_size",
+        "max_length",
+        "epochs",
+        "rft_rounds",
+    ):
         r.positive(getattr(recipe, name), name, "recipe")
     if not 0 <= recipe.lora_dropout < 1:
         raise r.fail(

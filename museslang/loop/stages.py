@@ -108,10 +108,24 @@ class Loop:
             "tool_mode": p.tool_mode, "max_users": p.max_users, "per_family": p.per_family,
             "seed": p.recipe.seed,
         })  # fmt: skip
-        train = self._stage("train", {
-            "data": gen.key, "base": p.base, "recipe": asdict(p.recipe),
-        })  # fmt: skip
+        sft = {k: v for k, v in asdict(p.recipe).items() if not k.startswith("rft_")}
+        train = self._stage("train", {"data": gen.key, "base": p.base, "recipe": sft})
         out = {"generate": gen, "train": train}
+        if p.recipe.kind == "rft":
+            rft = {k: v for k, v in asdict(p.recipe).items() if k.startswith("rft_")}
+            for k in range(1, p.recipe.rft_rounds + 1):
+                sample = self._stage(f"sample{k}", {
+                    "adapter": train.key, "adapter_stage": train.name,
+                    "specs": _specs(p.train_specs), "rft": rft,
+                    "tool_mode": p.tool_mode,
+                })  # fmt: skip
+                train = self._stage(f"train{k}", {
+                    "data": gen.key, "samples": [s.key for n, s in out.items()
+                                                 if n.startswith("sample")] + [sample.key],
+                    "base": p.base, "recipe": sft,
+                })  # fmt: skip
+                out[f"sample{k}"], out[f"train{k}"] = sample, train
+        out["trained"] = train  # the adapter the trained agent is: the last round's
         ev = asdict(p.evaluation)
         ev.pop("agents")
         for label in p.evaluation.agents:
@@ -128,14 +142,19 @@ class Loop:
         })  # fmt: skip
         return out
 
+    def order(self, stages: dict[str, Stage]) -> list[str]:
+        """The stages to run, in order: training only when the trained model is compared."""
+        needs_train = "trained" in self.plan.evaluation.agents
+        training = ("train", "sample", "trained")
+        return [n for n in stages if n != "trained" and (needs_train or not n.startswith(training))]
+
     # --- running -------------------------------------------------------------------------
     def run(self, stop_after: str | None = None) -> dict[str, Stage]:
         """Every stage in order (up to `stop_after`); the shared engine starts at the first
         model evaluation to run, when the adapter it may serve exists."""
         stages = self.plan_stages()
         self.plan.out.mkdir(parents=True, exist_ok=True)
-        needs_train = "trained" in self.plan.evaluation.agents
-        names = [n for n in stages if n != "train" or needs_train]
+        names = self.order(stages)
         with contextlib.ExitStack() as stack:
             engine = False
             for i, name in enumerate(names, 1):
@@ -161,8 +180,10 @@ class Loop:
         stage.folder.mkdir(parents=True, exist_ok=True)
         if stage.name == "generate":
             stage.info = self._generate(stage)
-        elif stage.name == "train":
-            stage.info = self._train(stage, stages["generate"])
+        elif stage.name.startswith("train"):
+            stage.info = self._train(stage, stages)
+        elif stage.name.startswith("sample"):
+            stage.info = self._sample(stage, stages)
         elif stage.name.startswith("eval-"):
             stage.info = self._evaluate(stage, stages)
         else:
@@ -206,7 +227,35 @@ class Loop:
         return merge_datasets(parts, stage.folder, p.max_users, p.per_family, p.recipe.seed)
 
     # --- train ---------------------------------------------------------------------------
-    def _train(self, stage: Stage, data: Stage) -> dict[str, Any]:
+    def _sample(self, stage: Stage, stages: dict[str, Stage]) -> dict[str, Any]:
+        """Rejection sampling: the current adapter plays the training episodes (sampled at
+        `rft_temperature`, with the teacher's guidance, which the recorded conversation
+        never holds) and `generate` keeps the plays its scorer rates perfect."""
+        p, r = self.plan, self.plan.recipe
+        adapter = stages[stage.inputs["adapter_stage"]].folder
+        kept = total = 0
+        for spec in p.train_specs:
+            for seed in spec.seeds:
+                sub = stage.folder / f"{spec.file.stem}-s{seed}"
+                if not (sub / "generate.json").exists():
+                    self.echo(f"  sample {spec.file.name} seed {seed} with the adapter")
+                    try:
+                        self._call(
+                            f"sample {spec.file.name} seed {seed}", self.commands.generate,
+                            file=spec.file, teacher=p.agent("trained"), out=sub,
+                            n=r.rft_n or spec.n, seed=seed, val=0.0, tool_mode=p.tool_mode,
+                            resume=(sub / "episodes").exists(), lora=adapter,
+                            temperature=r.rft_temperature, progress=self.progress,
+                        )  # fmt: skip
+                    except StageFailed:
+                        if not (sub / "generate.json").exists():
+                            raise  # not "none was perfect": a real failure
+                stats = json.loads((sub / "generate.json").read_text(encoding="utf-8"))
+                kept, total = kept + int(stats["kept"]), total + int(stats["episodes"])
+        self.echo(f"  the adapter played {kept}/{total} training episodes perfectly")
+        return {"kept": kept, "episodes": total}
+
+    def _train(self, stage: Stage, stages: dict[str, Stage]) -> dict[str, Any]:
         from museslang.train import TrainSettings
 
         train = self.commands.train
@@ -226,8 +275,21 @@ class Loop:
             else list(r.lora_targets),
             assistant_only=r.assistant_only, seed=r.seed, cpu=not _gpu(),
         )  # fmt: skip
+        data = stages["generate"].folder
+        samples = [s for s in stages.values() if s.key in stage.inputs.get("samples", [])]
+        if samples:  # an RFT round: the teacher's examples and every kept play so far
+            data = stage.folder / "data"
+            data.mkdir()
+            teacher = _read_jsonl(stages["generate"].folder / "train.jsonl")
+            own = [row for s in samples for part in sorted(s.folder.iterdir()) if part.is_dir()
+                   for row in _read_jsonl(part / "train.jsonl")]  # fmt: skip
+            (data / "train.jsonl").write_text(
+                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in teacher + own),
+                encoding="utf-8",
+            )
+            shutil.copy(stages["generate"].folder / "val.jsonl", data / "val.jsonl")
         start = time.monotonic()
-        done = train(data.folder, self.plan.base, stage.folder, settings)
+        done = train(data, self.plan.base, stage.folder, settings)
         minutes = (time.monotonic() - start) / 60
         summary_path = stage.folder / "museslang-train.json"
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
@@ -239,7 +301,7 @@ class Loop:
     def _evaluate(self, stage: Stage, stages: dict[str, Stage]) -> dict[str, Any]:
         p, e = self.plan, self.plan.evaluation
         label = next(n for n, s in stages.items() if s is stage).removeprefix("eval-")
-        lora = stages["train"].folder if label == "trained" else None
+        lora = stages["trained"].folder if label == "trained" else None
         runs = []
         for spec in p.eval_specs:
             for seed in spec.seeds:
@@ -268,7 +330,7 @@ class Loop:
         if self.plan.backend != "vllm" or not pending or self.commands.engine is None:
             yield None
             return
-        adapter = stages["train"].folder if "eval-trained" in pending else None
+        adapter = stages["trained"].folder if "eval-trained" in pending else None
         with self.commands.engine(self.plan, adapter):
             yield None
 
@@ -282,8 +344,14 @@ class Loop:
                 info = json.loads((s.folder / MARKER).read_text(encoding="utf-8"))["info"]
                 runs[name.removeprefix("eval-")] = [s.folder / r for r in info["runs"]]
         train_info = None
-        if (stages["train"].folder / MARKER).exists():
-            train_info = json.loads((stages["train"].folder / MARKER).read_text())["info"]
+        if (stages["trained"].folder / MARKER).exists():
+            train_info = json.loads((stages["trained"].folder / MARKER).read_text())["info"]
+            rounds = [n for n in stages if n.startswith("sample")]
+            if rounds:  # the cost of every round, and what each sampling kept
+                names = [n for n in self.order(stages) if n.startswith(("train", "sample"))]
+                infos = [json.loads((stages[n].folder / MARKER).read_text())["info"] for n in names]
+                minutes = round(sum(i.get("minutes", 0) for i in infos), 2)
+                train_info = {**train_info, "rounds": infos, "minutes": minutes}
         loaded = {label: self.commands.load_runs(paths) for label, paths in runs.items()}
         held = {f.stem for f in self.plan.held_out_specs()}
         return write_results(stage.folder, loaded, train_info, held, self.commands.write_report)
