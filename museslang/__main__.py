@@ -1,3 +1,4 @@
 from museslang.cli import main
 
-main()
+if __name__ == "__main__":  # vLLM's engine process imports the main module again
+    main()

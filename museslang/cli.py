@@ -820,6 +820,10 @@ def generate(
     try:
         if cluster is None:
             agent = GuidedAgent(make_agent(teacher, options))
+            if tool_mode == "text" and agent.uses_tools:  # an acting teacher: write its text
+                from museslang.datagen.text_teacher import TextTeacher
+
+                agent = TextTeacher(agent)
             user_backend = make_users(users, options)
         else:  # each actor builds and guides its own teacher
             agent, user_backend = known_agent(teacher), known_users(users)
@@ -938,6 +942,52 @@ def train_cmd(
         f"{'hf' if cpu or base.endswith('.gguf') else 'vllm'}:{base} --lora {done.out})",
         err=True,
     )
+
+
+@app.command("loop")
+def loop_cmd(
+    file: Annotated[Path, typer.Argument(help="An experiment file (TOML): docs/training.md.")],
+    until: Annotated[
+        str | None,
+        typer.Option(help="Stop after this stage: generate, train, eval-LABEL or table."),
+    ] = None,
+    progress: ShowProgress = True,
+) -> None:
+    """The whole loop from one declared experiment: generate -> train -> eval(base) ->
+    eval(trained) -> table and report.
+
+    Each stage's outputs go to OUT/STAGE-KEY, keyed by a hash of its inputs: run the
+    same file again to continue after a failure or Ctrl-C (finished stages are skipped);
+    a changed input re-runs that stage and those after it. Needs the [train] extra and
+    the backend's ([vllm] or [hf]) for models.
+    """
+    from museslang.loop.engine import shared_vllm
+    from museslang.loop.plan import PlanError, read_plan
+    from museslang.loop.stages import Commands, Loop, StageFailed
+    from museslang.runtime.options import BackendError
+
+    try:
+        plan = read_plan(file)
+    except PlanError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    commands = Commands(generate=generate, evaluate=eval_cmd, load_runs=_runs,
+                        write_report=_write_report, engine=shared_vllm)  # fmt: skip
+    loop = Loop(plan, commands, lambda line: typer.echo(line, err=True), progress)
+    known = list(loop.plan_stages())
+    if until is not None and until not in known:
+        raise _fail(f"--until: no stage '{until}' (stages: {', '.join(known)})")
+    try:
+        stages = Loop(plan, commands, loop.echo, progress).run(until)
+    except (StageFailed, BackendError) as exc:
+        raise _fail(f"{exc}; run the same command again to continue", 1) from None
+    except KeyboardInterrupt:
+        typer.echo("museslang: interrupted; run the same command again to continue", err=True)
+        raise typer.Exit(130) from None
+    table = stages["table"].folder
+    if (table / "DONE.json").exists():
+        typer.echo((table / "results.md").read_text(encoding="utf-8"))
+        typer.echo(f"results: {table / 'results.md'}\nreport: {table / 'report.html'}", err=True)
 
 
 @app.command()

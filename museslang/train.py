@@ -32,6 +32,10 @@ class TrainSettings:
     lora_rank: int = 16
     seed: int = 0
     cpu: bool = False
+    lora_alpha: int | None = None  # default: twice the rank
+    lora_dropout: float = 0.05
+    lora_targets: str | list[str] = "all-linear"
+    assistant_only: bool = False  # loss on the assistant's replies only
 
 
 def _as_text(example: dict) -> dict:
@@ -41,6 +45,36 @@ def _as_text(example: dict) -> dict:
     if tools:
         return {"messages": inline_tools(messages, tools)}
     return {"messages": [{**m, "content": m.get("content") or ""} for m in messages]}
+
+
+def assistant_tokens(tokenizer, example: dict, max_length: int) -> dict:
+    """Token ids and a mask of the assistant's replies, for a loss on those alone (TRL folds
+    `assistant_masks` into the labels of a tokenised dataset). The chat template renders
+    each prefix of the conversation; a message's text is what its prefix adds, so any
+    append-only template works without `{% generation %}` markers (SmolLM2's has none)."""
+    messages = example["messages"]
+    tools = example.get("tools") or None
+    texts = [tokenizer.apply_chat_template(messages[: i + 1], tools=tools, tokenize=False)
+             for i in range(len(messages))]  # fmt: skip
+    full = texts[-1]
+    spans, start = [], 0
+    for message, text in zip(messages, texts, strict=True):
+        if not full.startswith(text):
+            raise BackendError("the chat template is not append-only: assistant_only needs one "
+                               "whose rendering of a conversation extends its prefix")  # fmt: skip
+        if message["role"] == "assistant":
+            spans.append((start, len(text)))
+        start = len(text)
+    encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
+    ids = encoded["input_ids"][:max_length]
+    offsets = encoded["offset_mapping"][: len(ids)]
+    mask = [int(any(a <= s < b for a, b in spans)) for s, _ in offsets]
+    return {"input_ids": ids, "assistant_masks": mask}
+
+
+def _last(log: list[dict], key: str):
+    values = [entry[key] for entry in log if key in entry]
+    return values[-1] if values else None
 
 
 @dataclass
@@ -86,13 +120,18 @@ def train(data: Path, base: str, out: Path, settings: TrainSettings) -> Trained:
         ds = ds.map(
             _as_text, remove_columns=[c for c in ("tools",) if c in ds["train"].column_names]
         )
+    if settings.assistant_only:
+        ds = ds.map(
+            lambda example: assistant_tokens(tokenizer, example, settings.max_length),
+            remove_columns=ds["train"].column_names,
+        ).filter(lambda example: 1 in example["assistant_masks"])  # none cut off entirely
     peft = None
     if settings.lora:
         peft = LoraConfig(
             r=settings.lora_rank,
-            lora_alpha=2 * settings.lora_rank,
-            lora_dropout=0.05,
-            target_modules="all-linear",
+            lora_alpha=settings.lora_alpha or 2 * settings.lora_rank,
+            lora_dropout=settings.lora_dropout,
+            target_modules=settings.lora_targets,
             task_type="CAUSAL_LM",
         )
     args = SFTConfig(
@@ -137,6 +176,9 @@ def train(data: Path, base: str, out: Path, settings: TrainSettings) -> Trained:
         "train_loss": done.train_loss,
         "eval_loss": done.eval_loss,
         "finite": math.isfinite(done.train_loss),
+        "examples": len(ds["train"]),
+        "tokens": _last(trainer.state.log_history, "num_tokens"),
+        "assistant_only": settings.assistant_only,
         "log": trainer.state.log_history,
     }
     (out / "museslang-train.json").write_text(
