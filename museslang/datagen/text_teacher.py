@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from museslang.runtime.actions import Action, parse_text
+from museslang.actions import Action
+from museslang.runtime.action_text import parse_text
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from museslang import families
+from museslang import family as families
 from museslang.metrics import paper_table
 from museslang.metrics.summary import Stat, stat_of
 
