@@ -16,7 +16,7 @@ from museslang.ir.models import EpisodeGraph
 from museslang.prompts import render
 from museslang.registry import Registry
 from museslang.resources import stdlib_root
-from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
+from museslang.runtime.engine import Agent, AgentTurn, EpisodeView, WrappingAgent
 
 TEMPLATE = "prompts/teacher.j2"
 
@@ -39,24 +39,14 @@ def guidance(episode: EpisodeGraph, template: str) -> str:
     return render(template, guidance_variables(episode)).strip()
 
 
-class GuidedAgent(Agent):
+class GuidedAgent(WrappingAgent):
     """Wraps a teacher backend; every request carries the episode's guidance."""
 
     def __init__(self, inner: Agent) -> None:
-        self.inner = inner
-        self.spec = inner.spec
+        super().__init__(inner)
         self.uses_tools = inner.uses_tools
         self.template = (stdlib_root() / TEMPLATE).read_text(encoding="utf-8")
         self._cache: dict[str, str] = {}
-
-    def supports(self, family: str) -> bool:
-        return self.inner.supports(family)
-
-    async def preflight(self) -> None:
-        await self.inner.preflight()
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
     async def act(self, view: EpisodeView) -> AgentTurn:
         episode = view.episode

@@ -21,7 +21,7 @@ from typing import Any
 
 from museslang.actions import Action
 from museslang.runtime.action_text import parse_text
-from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
+from museslang.runtime.engine import Agent, AgentTurn, EpisodeView, WrappingAgent
 
 
 class TextUnreadable(RuntimeError):
@@ -62,24 +62,14 @@ def _short_ids(view: EpisodeView, action: Action) -> Action:
     return Action(name=action.name, args=type(action.args).model_validate(args))
 
 
-class TextTeacher(Agent):
+class TextTeacher(WrappingAgent):
     """Wraps an acting teacher; each turn's actions come back as text-protocol replies."""
 
     uses_tools = False
 
     def __init__(self, inner: Agent, *, short_ids: bool = True) -> None:
-        self.inner = inner
-        self.spec = inner.spec
+        super().__init__(inner)
         self.short_ids = short_ids
-
-    def supports(self, family: str) -> bool:
-        return self.inner.supports(family)
-
-    async def preflight(self) -> None:
-        await self.inner.preflight()
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
     async def act(self, view: EpisodeView) -> AgentTurn:
         turn = await self.inner.act(view)

@@ -89,6 +89,25 @@ class Agent(ABC):
         return None
 
 
+class WrappingAgent(Agent):
+    """An agent that plays through another one (a teacher's guidance added to its prompt,
+    its actions rewritten as text): what a wrapper does not change, the inner agent
+    answers, so its families, its preflight and its shutdown stay the inner agent's."""
+
+    def __init__(self, inner: Agent) -> None:
+        self.inner = inner
+        self.spec = inner.spec
+
+    def supports(self, family: str) -> bool:
+        return self.inner.supports(family)
+
+    async def preflight(self) -> None:
+        await self.inner.preflight()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 class UserSimulator(ABC):
     """Plays every user of one episode."""
 
