@@ -18,23 +18,9 @@ from typing import Any
 
 from museslang import family as families
 from museslang.metrics import paper_table
-from museslang.metrics.summary import Stat, stat_of
+from museslang.metrics.summary import Stat
 
 COLUMNS = ("success", "parse_failures", "cut_replies")
-
-
-def _stat(runs: list[paper_table.Run], family: str, metric: str, success: bool) -> Stat | None:
-    per_episode: dict[str, list[float | list[float]]] = {}
-    for run in runs:
-        for r in run.results:
-            if r.family != family:
-                continue
-            values = per_episode.setdefault(f"{run.path}\x1f{r.id}", [])
-            value = r.metrics.get(metric)
-            if isinstance(value, int | float):
-                values.append(float(value))
-    stat = stat_of(per_episode, success=success)
-    return stat if stat.n else None
 
 
 def _cell(stat: Stat | None) -> str:
@@ -53,12 +39,12 @@ def figures(loaded: dict[str, list[paper_table.Run]]) -> dict[str, dict[str, dic
         mine: dict[str, dict[str, Any]] = {}
         for family in fams:
             name = families.success_metric(family)
-            success = _stat(runs, family, name, True)
+            success = paper_table.episode_stat(runs, family, name, True)
             row: dict[str, Any] = {"metric": name, "benchmarks": sorted(
                 {run.benchmark for run in runs if family in run.families})}  # fmt: skip
             row["success"] = success.model_dump() if success else None
             for column in COLUMNS[1:]:
-                stat = _stat(runs, family, column, False)
+                stat = paper_table.episode_stat(runs, family, column)
                 row[column] = stat.model_dump() if stat else None
             mine[family] = row
         out[label] = mine

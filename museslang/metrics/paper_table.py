@@ -178,7 +178,10 @@ def load_names(path: Path) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def _cell(runs: list[Run], family: str, name: str) -> Stat | None:
+def episode_stat(runs: list[Run], family: str, name: str, success: bool = False) -> Stat | None:
+    """One metric of one family over runs, a value list per episode (trials pool by
+    episode, so the standard error is over episodes); results the run's scheme does not
+    count are left out. None when no episode has the metric."""
     per_episode: dict[str, list[float | list[float]]] = {}
     for run in runs:
         for r in run.results:
@@ -188,7 +191,7 @@ def _cell(runs: list[Run], family: str, name: str) -> Stat | None:
             value = r.metrics.get(name)
             if isinstance(value, int | float):
                 values.append(float(value))
-    stat = stat_of(per_episode, success=False)
+    stat = stat_of(per_episode, success=success)
     return stat if stat.n else None
 
 
@@ -222,11 +225,14 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
         for part in parts:
             row = Row(agent, list(dict.fromkeys(r.path for _, r in part)), name=name,
                       group=group)  # fmt: skip
+            of: dict[str, list[Run]] = {}
+            for family, run in part:
+                of.setdefault(family, []).append(run)
             for heading, family, metric in columns():
-                row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
+                row.cells[heading] = episode_stat(of.get(family, []), family, metric)
             row.cells[AVG] = _average([row.cells[h] for h, _, _ in columns()])
             for heading, family, metric in extra:
-                row.cells[heading] = _cell([r for f, r in part if f == family], family, metric)
+                row.cells[heading] = episode_stat(of.get(family, []), family, metric)
             for family in attacked:
                 row.cells |= _triple_cells([r for f, r in part if f == family], family)
             if simulated:
