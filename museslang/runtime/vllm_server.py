@@ -39,7 +39,13 @@ from typing import Any
 
 from museslang.runtime.agents.chat_render import TOOLS_HEADER, supports_tools
 from museslang.runtime.options import BackendError, BackendOptions
-from museslang.runtime.vllm_options import cpu_env, engine_lora_rank, server_flags, vllm_hint
+from museslang.runtime.vllm_options import (
+    cpu_env,
+    engine_lora_rank,
+    installed_device,
+    server_flags,
+    vllm_hint,
+)
 
 SERVER_MODULE = "vllm.entrypoints.openai.api_server"
 START_S = 900.0  # the first start compiles (28-180 s seen on two busy cores)
@@ -189,7 +195,7 @@ class ManagedServer:
             "127.0.0.1",
             "--port",
             str(self.port),
-            *server_flags(self.options),
+            *server_flags(self.options, installed_device()),
             "--enable-auto-tool-choice",
             "--tool-call-parser",
             parser,
