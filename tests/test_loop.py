@@ -207,7 +207,8 @@ def test_every_stage_writes_its_outputs(tmp_path: Path) -> None:
     results = (out["table"] / "results.md").read_text()
     assert "| budget (held-out spec) | base |" in results
     assert "| shared queue | trained | accuracy | 1.000" in results
-    assert "2 steps" in results and "1234 tokens" in results
+    assert "2 steps" in results and "1,234 tokens seen" in results
+    assert "training loss 1.500, validation loss 1.250" in results
     assert (out["table"] / "table.md").exists() and (out["table"] / "report.html").exists()
     table = (out["table"] / "table.md").read_text()
     assert "| trained |" in table and "| base |" in table

@@ -83,12 +83,19 @@ def write_results(folder: Path, loaded: dict[str, list[paper_table.Run]],
                          f"{_cell(stats['cut_replies'])} | {n} |")  # fmt: skip
     if train:
         lines += ["", "## Training cost", "",
-                  f"{train.get('steps')} steps, {train.get('examples')} examples, "
-                  f"{train.get('tokens')} tokens seen, {train.get('minutes')} min; "
-                  f"training loss {train.get('train_loss')}, validation loss "
-                  f"{train.get('eval_loss')}"]  # fmt: skip
+                  f"{_number(train.get('steps'))} steps, {_number(train.get('examples'))} "
+                  f"examples, {_number(train.get('tokens'))} tokens seen, "
+                  f"{_number(train.get('minutes'), '.1f')} min; training loss "
+                  f"{_number(train.get('train_loss'), '.3f')}, validation loss "
+                  f"{_number(train.get('eval_loss'), '.3f')}"]  # fmt: skip
     (folder / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     body = {"figures": figs, "train": train, "held_out": sorted(held_out)}
     (folder / "results.json").write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     write_report(everything, folder)
     return {"table": str(folder / "table.md"), "results": str(folder / "results.md")}
+
+
+def _number(value: Any, spec: str = ",.0f") -> str:
+    """A training figure as people read it (225,276 tokens, loss 0.904), or – when the
+    trainer did not report it."""
+    return format(value, spec) if isinstance(value, int | float) else "–"
