@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 
 from museslang import family as families
-from museslang.authored import constants
-from museslang.authored import expr as E
 from museslang.authored.bounds import Bounds, outside
-from museslang.authored.evaluate import show
-from museslang.authored.search import MAX_SEARCH, choices, search_size, searchable
-from museslang.authored.types import (
+from museslang.diagnostics import Diagnostics, Label, did_you_mean
+from museslang.expr import constants
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import show
+from museslang.expr.search import MAX_SEARCH, choices, search_size, searchable
+from museslang.expr.types import (
     BOOL,
     FACT_TYPES,
     NONE,
@@ -34,7 +35,6 @@ from museslang.authored.types import (
     element,
     fits,
 )
-from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
 from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef

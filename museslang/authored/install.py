@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, Field, create_model
 
 from museslang import family as families
 from museslang.authored import outcome, plays
-from museslang.authored.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
+from museslang.expr.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
 from museslang.ir import models as ir
 from museslang.source import Span
 
@@ -265,15 +265,15 @@ def _register_metrics(fam: ir.AuthoredFamily) -> None:
 
 def _register_leaks(fam: ir.AuthoredFamily) -> None:
     """What the family protects: each user's private facts, from every other user (the
-    leak records read `told`'s rule, museslang.authored.told)."""
+    leak records read `told`'s rule, museslang.expr.told)."""
     from museslang.metrics.leak_record import PROTECTED
 
     PROTECTED.replace(fam.name, lambda episode, result: _protected(fam, episode, result))
 
 
 def _protected(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result) -> list:
-    from museslang.authored.evaluate import told_in
-    from museslang.authored.told import Fact
+    from museslang.expr.evaluate import told_in
+    from museslang.expr.told import Fact
     from museslang.metrics.leak_record import Protected
 
     w = outcome.played(fam, episode, result)

@@ -149,7 +149,7 @@ class _Checker:
         fam = self.authored.get(id(scenario.family))
         if fam is None:
             return False
-        from museslang.authored.cost import check_scenario
+        from museslang.expr.cost import check_scenario
 
         check_scenario(fam, scenario.family.entity, scenario, self.diags)  # type: ignore[arg-type]
         scenario.family = fam.name  # type: ignore[attr-defined]
