@@ -68,7 +68,7 @@ def install(fam: ir.AuthoredFamily) -> None:
 def install_all(compiled: ir.CompiledSpec) -> None:
     """Install a compiled file's families, once they check as a spec's would (verify); one
     name defined twice, differently, is refused (which one would a metric score?)."""
-    from museslang.authored.verify import problems
+    from museslang.semantics.written.verify import problems
 
     found = problems(compiled)
     if found:
@@ -438,7 +438,7 @@ def _register_lowering(fam: ir.AuthoredFamily) -> None:
 
     TRUTHS.replace(fam.name, lambda lowered: _truth(fam, lowered))
     POPULATIONS.replace(fam.name, lambda drawn: _population(fam, drawn))
-    from museslang.authored import scenario
+    from museslang.semantics.written import scenario
 
     SCENARIO_CHECKS.replace(
         f"{fam.name}:fields:facts", lambda sc, diags: scenario.check_facts(fam, sc, diags)

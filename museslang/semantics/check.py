@@ -112,8 +112,8 @@ class _Checker:
         and each it imports alike (a `family meeting` in an imported module is the same
         error as in the main file, not silently skipped); each one that checks is
         installed (museslang.authored). Two declarations of one family name are an error."""
-        from museslang.authored.check import FamilyChecker
         from museslang.authored.install import install
+        from museslang.semantics.written.check import FamilyChecker
 
         self.authored: dict[int, object] = {}
         wanted = [s for scope in self.scopes.values() for s in scope.local.values()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from museslang import family as families
-from museslang.authored.bounds import Bounds, outside
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.expr import constants
 from museslang.expr import nodes as E
@@ -39,6 +38,7 @@ from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
 from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef
 from museslang.semantics.types import NamedAt
+from museslang.semantics.written.bounds import Bounds, outside
 from museslang.source import Span
 
 RESERVED_USER = ("id", "name", "role", "authority", "required")
@@ -488,7 +488,7 @@ class FamilyChecker:
     # ---- ranges -----------------------------------------------------------------------
     def _ranges(self, fam: ir.AuthoredFamily) -> None:
         """W010 where a draw can push an oracle call, or the value a goal holds an action's
-        parameter to, outside the parameter's declared range (authored/bounds.py)."""
+        parameter to, outside the parameter's declared range (semantics/written/bounds.py)."""
         actions = {a.name: a for a in fam.actions}
         for pd, play in zip(
             [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)],
