@@ -1,9 +1,11 @@
 """Installing a family written in museslang: the same registries a Python family's hooks
 fill, filled from its checked declaration.
 
-`install` is called when a spec that declares the family is checked, and when a compiled
-file that carries it is loaded, so `eval`, `rescore` and `report` of a compiled spec need
-no source. Installing again (another spec, an edited family) replaces what was there.
+`install` is called when a spec that declares the family is compiled (a check installs
+nothing: it binds `family_value` to the scenarios, museslang.family.written), and when a
+compiled file that carries it is loaded, so `eval`, `rescore` and `report` of a compiled
+spec need no source. Installing again (another spec, an edited family) replaces what was
+there.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, create_model
 
@@ -21,6 +24,9 @@ from museslang.authored import outcome, plays
 from museslang.expr.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
 from museslang.ir import models as ir
 from museslang.source import Span
+
+if TYPE_CHECKING:
+    from museslang.family import Family
 
 ORIGIN = families.WRITTEN
 INSTALLED: dict[str, ir.AuthoredFamily] = {}
@@ -93,11 +99,24 @@ def _uninstall(name: str) -> None:
 
 # ---- the family --------------------------------------------------------------------------
 def _register_family(fam: ir.AuthoredFamily) -> None:
+    families.FAMILIES.replace(fam.name, family_value(fam))
+
+
+def family_value(fam: ir.AuthoredFamily) -> Family:
+    """The family's `Family` value, built from its declaration alone and registered
+    nowhere (`museslang.family.written`, which a check binds to its scenarios); equal
+    declarations give the same object."""
+    return _family_value(fam.model_dump_json())
+
+
+@lru_cache(maxsize=64)
+def _family_value(decl: str) -> Family:
     from museslang.family import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
 
+    fam = ir.AuthoredFamily.model_validate_json(decl)
     single = fam.turns == "single_shot"
     enders = [a.name for a in fam.actions if a.ends]
-    family = Family(
+    return Family(
         name=fam.name,
         summary=fam.summary,
         reads={
@@ -123,7 +142,6 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
         mutations="museslang.authored.mutations:mutations",
         user_checks="museslang.authored.user_checks:checks",
     )
-    families.FAMILIES.replace(fam.name, family)
 
 
 def _prompt_variables(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph) -> dict[str, Any]:
@@ -434,15 +452,9 @@ def render_located(fam: ir.AuthoredFamily, key: str, template: str, values: dict
 # ---- lowering ----------------------------------------------------------------------------
 def _register_lowering(fam: ir.AuthoredFamily) -> None:
     from museslang.lower.episodes import POPULATIONS, TRUTHS
-    from museslang.semantics.rules import SCENARIO_CHECKS
 
     TRUTHS.replace(fam.name, lambda lowered: _truth(fam, lowered))
     POPULATIONS.replace(fam.name, lambda drawn: _population(fam, drawn))
-    from museslang.semantics.written import scenario
-
-    SCENARIO_CHECKS.replace(
-        f"{fam.name}:fields:facts", lambda sc, diags: scenario.check_facts(fam, sc, diags)
-    )
 
 
 def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from museslang.family.model import (
     USER_FIELDS,
     Family,
 )
+from museslang.family.scope import overlay, using, written
 
 __all__ = [
     "BROKEN",
@@ -54,7 +55,10 @@ __all__ = [
     "installed",
     "load",
     "names",
+    "overlay",
     "own_modules",
     "success_metric",
     "template_folders",
+    "using",
+    "written",
 ]

@@ -49,9 +49,16 @@ TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
 
 class FamilyChecker:
     def __init__(
-        self, fd: FamilyDef, diags: Diagnostics, source_of, lines_of=lambda file: []
+        self,
+        fd: FamilyDef,
+        diags: Diagnostics,
+        source_of,
+        lines_of=lambda file: [],
+        owners: dict[str, str] | None = None,
     ) -> None:
         self.lines_of = lines_of  # a spec file's lines, to place carets in text blocks
+        # action name -> the family written in the same spec that declared it first
+        self.owners = owners if owners is not None else {}
         self.fd = fd
         self.diags = diags
         self.source_of = source_of
@@ -176,7 +183,7 @@ class FamilyChecker:
                 )
             self._phrasings(f)
         for a in fd.actions:
-            owner = _action_owner(a.name or "")
+            owner = _action_owner(a.name or "", self.owners)
             if owner is not None and owner != fd.name:
                 self._error(
                     f"action '{a.name}' is already "
@@ -647,12 +654,14 @@ def _expression_text(value: object) -> str:
     return str(value)
 
 
-def _action_owner(name: str) -> str | None:
-    """Who already defines this action: an authored family's name, "museslang" (its own
-    or a Python family's), or None."""
+def _action_owner(name: str, owners: dict[str, str]) -> str | None:
+    """Who already defines this action: a family written in the same spec, "museslang"
+    (its own or a Python family's), or None. A kind a family written in another spec
+    installed earlier in this process is no one's here: a check's answer never depends on
+    what the process compiled before."""
     from museslang.actions import kinds
     from museslang.authored.install import ACTION_OWNERS
 
-    if name in ACTION_OWNERS:
-        return ACTION_OWNERS[name]
-    return "museslang" if name in kinds() else None
+    if name in owners:
+        return owners[name]
+    return "museslang" if name in kinds() and name not in ACTION_OWNERS else None
