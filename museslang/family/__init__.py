@@ -31,6 +31,8 @@ from museslang.family.model import (
     SCENARIO_FIELDS,
     USER_FIELDS,
     Family,
+    Parts,
+    TruthPart,
 )
 from museslang.family.scope import overlay, using, written
 
@@ -46,6 +48,8 @@ __all__ = [
     "USER_FIELDS",
     "WRITTEN",
     "Family",
+    "Parts",
+    "TruthPart",
     "declared",
     "display",
     "explainer",
