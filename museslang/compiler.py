@@ -75,6 +75,7 @@ def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResul
         return result
     t0 = time.perf_counter()
     checked = result.checked
+    _install(checked)
     program = checked.program
 
     def source_of(span: Span) -> ir.Source:
@@ -131,6 +132,15 @@ def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResul
         episodes=episodes,
     )
     return result
+
+
+def _install(checked) -> None:
+    """The families written in the spec, installed now that it checked: lowering and
+    everything after it find them in the registries (the check only bound them)."""
+    from museslang.authored.install import install
+
+    for fam in {sc.authored.name: sc.authored for sc in checked.scenarios if sc.authored}.values():
+        install(fam)
 
 
 def spec_hash(program) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang.authored import expr as E
-from museslang.authored.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate
-from museslang.authored.search import search_space
 from museslang.cli import app
 from museslang.compiler import compile_path
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate
+from museslang.expr.search import search_space
 from museslang.ir.models import ActionSpec, ParamSpec
 
 ROOT = Path(__file__).resolve().parent.parent

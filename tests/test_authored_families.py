@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang.authored import expr as E
-from museslang.authored.evaluate import CallV, OptionV, UserV, World, evaluate, mentions
 from museslang.cli import app
 from museslang.compiler import compile_path, to_json
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import CallV, OptionV, UserV, World, evaluate, mentions
 from museslang.runtime.action_text import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""What `told(v, x)` means (museslang.authored.told, docs/families.md): a value stated to
+"""What `told(v, x)` means (museslang.expr.told, docs/families.md): a value stated to
 user v, not a coincidence; and the leak records families written in museslang get."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang.authored.evaluate import OptionV, UserV, World, evaluate
 from museslang.cli import app
 from museslang.compiler import compile_path
+from museslang.expr.evaluate import OptionV, UserV, World, evaluate
 from museslang.ir.results import AGENT, Message
 from museslang.metrics.scoring import score
 from museslang.run.runner import score_result

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from museslang.authored.evaluate import OptionV, UserV, World, evaluate, holds
 from museslang.cli import app
 from museslang.compiler import compile_path
+from museslang.expr.evaluate import OptionV, UserV, World, evaluate, holds
 from museslang.lower.seeds import derive_seed
 
 ROOT = Path(__file__).resolve().parent.parent

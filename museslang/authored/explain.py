@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from museslang.authored import expr as E
 from museslang.authored import outcome
-from museslang.authored.evaluate import (
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import (
     EvalError,
     Evaluator,
     World,

@@ -1,9 +1,11 @@
 """Installing a family written in museslang: the same registries a Python family's hooks
 fill, filled from its checked declaration.
 
-`install` is called when a spec that declares the family is checked, and when a compiled
-file that carries it is loaded, so `eval`, `rescore` and `report` of a compiled spec need
-no source. Installing again (another spec, an edited family) replaces what was there.
+`install` is called when a spec that declares the family is compiled (a check installs
+nothing: it binds `family_value` to the scenarios, museslang.family.written), and when a
+compiled file that carries it is loaded, so `eval`, `rescore` and `report` of a compiled
+spec need no source. Installing again (another spec, an edited family) replaces what was
+there.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, create_model
 
 from museslang import family as families
 from museslang.authored import outcome, plays
-from museslang.authored.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
+from museslang.expr.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
 from museslang.ir import models as ir
 from museslang.source import Span
+
+if TYPE_CHECKING:
+    from museslang.family import Family
 
 ORIGIN = families.WRITTEN
 INSTALLED: dict[str, ir.AuthoredFamily] = {}
@@ -68,7 +74,7 @@ def install(fam: ir.AuthoredFamily) -> None:
 def install_all(compiled: ir.CompiledSpec) -> None:
     """Install a compiled file's families, once they check as a spec's would (verify); one
     name defined twice, differently, is refused (which one would a metric score?)."""
-    from museslang.authored.verify import problems
+    from museslang.semantics.written.verify import problems
 
     found = problems(compiled)
     if found:
@@ -93,11 +99,24 @@ def _uninstall(name: str) -> None:
 
 # ---- the family --------------------------------------------------------------------------
 def _register_family(fam: ir.AuthoredFamily) -> None:
+    families.FAMILIES.replace(fam.name, family_value(fam))
+
+
+def family_value(fam: ir.AuthoredFamily) -> Family:
+    """The family's `Family` value, built from its declaration alone and registered
+    nowhere (`museslang.family.written`, which a check binds to its scenarios); equal
+    declarations give the same object."""
+    return _family_value(fam.model_dump_json())
+
+
+@lru_cache(maxsize=64)
+def _family_value(decl: str) -> Family:
     from museslang.family import CONVERSATION_PROTOCOL, ONE_SHOT_PROTOCOL, Family
 
+    fam = ir.AuthoredFamily.model_validate_json(decl)
     single = fam.turns == "single_shot"
     enders = [a.name for a in fam.actions if a.ends]
-    family = Family(
+    return Family(
         name=fam.name,
         summary=fam.summary,
         reads={
@@ -123,7 +142,6 @@ def _register_family(fam: ir.AuthoredFamily) -> None:
         mutations="museslang.authored.mutations:mutations",
         user_checks="museslang.authored.user_checks:checks",
     )
-    families.FAMILIES.replace(fam.name, family)
 
 
 def _prompt_variables(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph) -> dict[str, Any]:
@@ -265,15 +283,15 @@ def _register_metrics(fam: ir.AuthoredFamily) -> None:
 
 def _register_leaks(fam: ir.AuthoredFamily) -> None:
     """What the family protects: each user's private facts, from every other user (the
-    leak records read `told`'s rule, museslang.authored.told)."""
+    leak records read `told`'s rule, museslang.expr.told)."""
     from museslang.metrics.leak_record import PROTECTED
 
     PROTECTED.replace(fam.name, lambda episode, result: _protected(fam, episode, result))
 
 
 def _protected(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph, result) -> list:
-    from museslang.authored.evaluate import told_in
-    from museslang.authored.told import Fact
+    from museslang.expr.evaluate import told_in
+    from museslang.expr.told import Fact
     from museslang.metrics.leak_record import Protected
 
     w = outcome.played(fam, episode, result)
@@ -434,15 +452,9 @@ def render_located(fam: ir.AuthoredFamily, key: str, template: str, values: dict
 # ---- lowering ----------------------------------------------------------------------------
 def _register_lowering(fam: ir.AuthoredFamily) -> None:
     from museslang.lower.episodes import POPULATIONS, TRUTHS
-    from museslang.semantics.rules import SCENARIO_CHECKS
 
     TRUTHS.replace(fam.name, lambda lowered: _truth(fam, lowered))
     POPULATIONS.replace(fam.name, lambda drawn: _population(fam, drawn))
-    from museslang.authored import scenario
-
-    SCENARIO_CHECKS.replace(
-        f"{fam.name}:fields:facts", lambda sc, diags: scenario.check_facts(fam, sc, diags)
-    )
 
 
 def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from museslang.authored import outcome
-from museslang.authored.evaluate import show
+from museslang.expr.evaluate import show
 from museslang.ir import models as ir
 from museslang.ir.results import EpisodeResult
 from museslang.runtime.mutations import Mutation, call_text, dropped, told, with_args

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from museslang.authored.evaluate import (
+from museslang.expr.evaluate import (
     CallV,
     EvalError,
     OptionV,

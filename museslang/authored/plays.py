@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from museslang.authored import expr as E
-from museslang.authored.evaluate import OptionV, UserV, World, evaluate, parsed
 from museslang.authored.outcome import SUCCESS, call_value, scores
-from museslang.authored.search import CALL_STEPS, MAX_SEARCH, search_space
 from museslang.diagnostics import InputError
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import OptionV, UserV, World, evaluate, parsed
+from museslang.expr.search import CALL_STEPS, MAX_SEARCH, search_space
 from museslang.ir.models import AuthoredFamily, PlaySpec
 
 
@@ -59,7 +59,7 @@ def _each(binding: str | None, w: World) -> list[dict[str, Any]]:
     node = parsed(f"count({binding}: true)")
     assert isinstance(node, E.Call) and node.binding is not None
     b = node.binding
-    from museslang.authored.evaluate import Evaluator
+    from museslang.expr.evaluate import Evaluator
 
     ev = Evaluator(w)
     out = []

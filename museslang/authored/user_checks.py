@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from museslang.authored import expr as E
-from museslang.authored.bounds import Bounds
-from museslang.authored.evaluate import mentions, show
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import mentions, show
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import Message
+from museslang.semantics.written.bounds import Bounds
 
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d]|\.\d)")
 

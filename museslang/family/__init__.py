@@ -31,7 +31,10 @@ from museslang.family.model import (
     SCENARIO_FIELDS,
     USER_FIELDS,
     Family,
+    Parts,
+    TruthPart,
 )
+from museslang.family.scope import overlay, using, written
 
 __all__ = [
     "BROKEN",
@@ -45,6 +48,8 @@ __all__ = [
     "USER_FIELDS",
     "WRITTEN",
     "Family",
+    "Parts",
+    "TruthPart",
     "declared",
     "display",
     "explainer",
@@ -54,7 +59,10 @@ __all__ = [
     "installed",
     "load",
     "names",
+    "overlay",
     "own_modules",
     "success_metric",
     "template_folders",
+    "using",
+    "written",
 ]

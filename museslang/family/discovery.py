@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from museslang.family.model import Family
+from museslang.family.scope import overlay
 from museslang.registry import Registry
 
 ENTRY_POINTS = "museslang.families"
@@ -98,12 +99,17 @@ def template_folders() -> list[Path]:
 
 
 def get(name: str) -> Family:
-    return declared().get(name)
+    """The family: one `using` lays over the installed ones first, else an installed one."""
+    over = overlay().get(name)
+    return over if over is not None else declared().get(name)
 
 
 def find(name: str) -> Family | None:
     """The family, or None for a name nothing installed declares (results written by a
     family that is not installed here are still read and summarised)."""
+    over = overlay().get(name)
+    if over is not None:
+        return over
     found = declared()
     return found.get(name) if name in found else None
 

@@ -6,7 +6,7 @@ without importing the plug-in folder (`museslang.families`), which sits above th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,26 @@ USER_FIELDS = ("role", "authority", "persona", "behaviour", "template", "goal", 
 CONVERSATION_PROTOCOL = ("turns", "max_turns", "prompt", "template", "ends", "first", "system",
                          "greeting")  # fmt: skip
 ONE_SHOT_PROTOCOL = ("turns", "ends", "max_turns", "prompt", "template", "system")
+
+
+@dataclass(frozen=True)
+class TruthPart:
+    """One part of a compiled episode's ground truth: its model (the type itself, one
+    pydantic validates: an ir.models.IRModel subclass, `dict[str, list[str]]`), and
+    whether it is written even when empty (null), as IR 1 always wrote the MUSES
+    families' parts."""
+
+    model: Any
+    always: bool = False
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A family's typed parts of the compiled IR: `truth` maps a key of the episode's
+    ground truth (`truth.meeting`) to its part. Checked when a compiled file is read
+    (ir.models.GroundTruth)."""
+
+    truth: Mapping[str, TruthPart] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,9 +85,9 @@ class Family:
     # the module lending museslang's own robustness tests its specs, records, fuzz
     # strategy and stub replies (museslang.testing.corpus); never imported at run time
     corpus: str | None = None
-    # its parts of a compiled episode's ground truth: (key, "module:type", always written
-    # even when empty); read when a compiled file is loaded (ir.models.GroundTruth)
-    truth: tuple[tuple[str, str, bool], ...] = ()
+    # its typed parts of the compiled IR (the ground truth's keys and their models), as
+    # values: read when a compiled file is loaded (ir.models.GroundTruth)
+    parts: Parts = field(default_factory=Parts)
     # why one of its episodes failed, in one line, and the ground truth a reader needs
     # beside the transcript (`museslang show`, the report's episode view, exports):
     # "module:function" (imported when asked) or the function itself, called with the

@@ -10,7 +10,6 @@ declaration order, never in hash order, so compiled output is byte-stable.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Literal
 
 from pydantic import (
@@ -245,7 +244,7 @@ class AuthoredTruth(_Model):
 
 class GroundTruth(BaseModel):
     """What the compiler derived, one part per family under the family's own keys
-    (`Family.truth`: the feasible choices, who may read what, which orders win,
+    (`Family.parts.truth`: the feasible choices, who may read what, which orders win,
     which constraints bind), and `authored` for families written in museslang.
 
     A part is checked against its family's model when a compiled file is read; a key
@@ -300,10 +299,8 @@ def truth_parts() -> dict[str, tuple[TypeAdapter[Any], bool]]:
 
         found = families.declared()
         for name in found.names():
-            for key, where, always in found.get(name).truth:
-                module, _, attr = where.partition(":")
-                kind = getattr(importlib.import_module(module), attr)
-                _PARTS[key] = (TypeAdapter(kind), always)
+            for key, part in found.get(name).parts.truth.items():
+                _PARTS[key] = (TypeAdapter(part.model), part.always)
     return _PARTS
 
 

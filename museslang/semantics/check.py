@@ -90,12 +90,16 @@ class _Checker:
                 if isinstance(entity, ScenarioDef) and key == self.program.main:
                     scenarios.append(entity)
         self._authored_families(scenarios)
-        for scenario in scenarios:
-            if not self._bind_family(scenario):
-                continue
-            rules.check_scenario(scenario, self.program, self.diags)
-        self._episode_ids(scenarios)
-        sweep_size.check(scenarios, self.diags)
+        # the families written in this spec are looked up through an overlay while their
+        # scenarios are checked: checking registers nothing (compile installs them)
+        written = [families.written(f) for f in self.authored.values() if f is not None]
+        with families.using(written):
+            for scenario in scenarios:
+                if not self._bind_family(scenario):
+                    continue
+                rules.check_scenario(scenario, self.program, self.diags)
+            self._episode_ids(scenarios)
+            sweep_size.check(scenarios, self.diags)
         self._unused()
         if not scenarios and not self.diags.has_errors and not self._main_is_library():
             main = self.program.modules[self.program.main]
@@ -110,16 +114,17 @@ class _Checker:
     def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
         """Check every `family` declaration of every module the spec loads, the main one
         and each it imports alike (a `family meeting` in an imported module is the same
-        error as in the main file, not silently skipped); each one that checks is
-        installed (museslang.authored). Two declarations of one family name are an error."""
-        from museslang.authored.check import FamilyChecker
-        from museslang.authored.install import install
+        error as in the main file, not silently skipped); each one that checks is bound to
+        the scenarios that use it, never installed. Two declarations of one family name are
+        an error, and so is one action name in two of them."""
+        from museslang.semantics.written.check import FamilyChecker
 
         self.authored: dict[int, object] = {}
         wanted = [s for scope in self.scopes.values() for s in scope.local.values()
                   if s.kind == "family"]  # fmt: skip
         wanted += [sc.family for sc in scenarios if isinstance(sc.family, Symbol)]
         first: dict[str, Symbol] = {}
+        owners: dict[str, str] = {}  # action name -> the family of this spec declaring it
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
                 continue
@@ -128,10 +133,11 @@ class _Checker:
                 self._twice(sym, prior, f"family '{sym.name}'", "a spec's families share one name")
                 self.authored[id(sym)] = None
                 continue
-            fam = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines).run()
+            checker = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines, owners)
+            fam = checker.run()
             self.authored[id(sym)] = fam
             if fam is not None:
-                install(fam)
+                owners.update((a.name, fam.name) for a in fam.actions if a.name not in owners)
 
     def _lines(self, file: str) -> list[str]:
         module = self.program.modules.get(file)
@@ -149,7 +155,7 @@ class _Checker:
         fam = self.authored.get(id(scenario.family))
         if fam is None:
             return False
-        from museslang.authored.cost import check_scenario
+        from museslang.expr.cost import check_scenario
 
         check_scenario(fam, scenario.family.entity, scenario, self.diags)  # type: ignore[arg-type]
         scenario.family = fam.name  # type: ignore[attr-defined]

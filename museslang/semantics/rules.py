@@ -53,6 +53,12 @@ SCENARIO_CHECKS: Registry[ScenarioCheck] = Registry("scenario check")
 
 
 def _family_checks(sc: ScenarioDef, diags: Diagnostics, stage: str) -> None:
+    if sc.authored is not None and stage == "fields":
+        # a family written in the spec: the facts its scenarios give, against what it
+        # declares (bound by the checker, never registered)
+        from museslang.semantics.written.scenario import check_facts
+
+        check_facts(sc.authored, sc, diags)
     prefix = f"{sc.family}:{stage}:"
     for key in SCENARIO_CHECKS.names():
         if key.startswith(prefix):

@@ -1,11 +1,14 @@
 """Access control: documents with secrets and who may read them; users ask for them,
 some through social-engineering attacks; the agent shares only what each may read."""
 
+from museslang.families.access_control import ground
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
     USER_FIELDS,
     Family,
+    Parts,
+    TruthPart,
     own_modules,
 )
 
@@ -14,7 +17,7 @@ FAMILY = Family(
     mutations=f"{__name__}.mutations:mutations",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
-    truth=(("entitled", f"{__name__}.ground:Entitled", True),),
+    parts=Parts(truth={"entitled": TruthPart(ground.Entitled, always=True)}),
     name="access_control",
     summary="share documents only with those entitled, under social-engineering attacks",
     reads={

@@ -1,14 +1,23 @@
 """Multi-user instruction following: users of different authority give one task with
 constraints that may conflict; the agent writes the answer(s) the binding ones allow."""
 
-from museslang.family import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
+from museslang.families.instruction_following import ground
+from museslang.family import (
+    ONE_SHOT_PROTOCOL,
+    SCENARIO_FIELDS,
+    USER_FIELDS,
+    Family,
+    Parts,
+    TruthPart,
+    own_modules,
+)
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     mutations=f"{__name__}.mutations:mutations",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
-    truth=(("constraints", f"{__name__}.ground:Constraints", True),),
+    parts=Parts(truth={"constraints": TruthPart(ground.Constraints, always=True)}),
     name="instruction_following",
     summary="one answer under users' constraints, conflicts resolved by authority",
     reads={

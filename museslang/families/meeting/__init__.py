@@ -1,11 +1,14 @@
 """Meeting scheduling: users with private calendars and preferences; the agent finds a
 slot every required attendee can make, asking before it books, and finalises it."""
 
+from museslang.families.meeting import ground
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
     USER_FIELDS,
     Family,
+    Parts,
+    TruthPart,
     own_modules,
 )
 
@@ -15,7 +18,7 @@ FAMILY = Family(
     user_checks=f"{__name__}.user_checks:checks",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
-    truth=(("meeting", f"{__name__}.ground:MeetingTruth", True),),
+    parts=Parts(truth={"meeting": TruthPart(ground.MeetingTruth, always=True)}),
     name="meeting",
     summary="schedule one meeting: private calendars, required and optional attendees",
     reads={

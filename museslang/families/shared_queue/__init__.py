@@ -1,14 +1,23 @@
 """A shared LLM inference queue: users of different authority place orders on workers
 with limited capacity; the agent accepts or rejects each, in one decision."""
 
-from museslang.family import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family, own_modules
+from museslang.families.shared_queue import ground
+from museslang.family import (
+    ONE_SHOT_PROTOCOL,
+    SCENARIO_FIELDS,
+    USER_FIELDS,
+    Family,
+    Parts,
+    TruthPart,
+    own_modules,
+)
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     mutations=f"{__name__}.mutations:mutations",
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
-    truth=(("queue", f"{__name__}.ground:QueueTruth", True),),
+    parts=Parts(truth={"queue": TruthPart(ground.QueueTruth, always=True)}),
     name="shared_queue",
     summary="accept or reject orders on a shared queue by authority, capacity and harm",
     reads={

@@ -3,7 +3,15 @@ and the agent must answer greeting each of them by name, in one reply."""
 
 from pathlib import Path
 
-from museslang.family import ONE_SHOT_PROTOCOL, SCENARIO_FIELDS, USER_FIELDS, Family
+from museslang.family import (
+    ONE_SHOT_PROTOCOL,
+    SCENARIO_FIELDS,
+    USER_FIELDS,
+    Family,
+    Parts,
+    TruthPart,
+)
+from museslang_greeting.ground import Greeting
 
 FAMILY = Family(
     name="greeting",
@@ -22,5 +30,5 @@ FAMILY = Family(
     max_turns=1,
     templates=str(Path(__file__).parent),
     hooks=("museslang_greeting.hooks",),
-    truth=(("greeting", "museslang_greeting.ground:Greeting", False),),
+    parts=Parts(truth={"greeting": TruthPart(Greeting)}),
 )

@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from museslang.authored import expr as E
-from museslang.authored.evaluate import STEPS, parsed
-from museslang.authored.search import CALL_STEPS, MAX_SEARCH, search_size
 from museslang.diagnostics import Diagnostics, Label
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import STEPS, parsed
+from museslang.expr.search import CALL_STEPS, MAX_SEARCH, search_size
 from museslang.ir import models as ir
 from museslang.semantics.model import FamilyDef, ScenarioDef
 from museslang.source import Span

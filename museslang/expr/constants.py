@@ -14,9 +14,9 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from museslang.authored import expr as E
-from museslang.authored.evaluate import EvalError, Evaluator, World, number
-from museslang.authored.types import DRAWS
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import EvalError, Evaluator, World, number
+from museslang.expr.types import DRAWS
 
 _NOT = object()  # not a constant
 

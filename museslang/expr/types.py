@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from museslang.authored import expr as E
 from museslang.diagnostics import did_you_mean
+from museslang.expr import nodes as E
 from museslang.ir.models import AuthoredFamily
 
 NUMBER, BOOL, TEXT, USER, OPTION, NONE = "number", "bool", "text", "user", "option", "none"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from museslang.authored import expr as E
+from museslang.expr import nodes as E
 from museslang.ir.models import AuthoredFamily
 
 Range = tuple[float, float]  # low, high (either may be infinite)

@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from museslang.authored import constants, cost
-from museslang.authored import expr as E
-from museslang.authored.scenario import fits_type, too_large
-from museslang.authored.search import MAX_SEARCH, search_size, searchable
-from museslang.authored.types import (
+from museslang.expr import constants, cost
+from museslang.expr import nodes as E
+from museslang.expr.search import MAX_SEARCH, search_size, searchable
+from museslang.expr.types import (
     BOOL,
     FACT_TYPES,
     NUMBER,
@@ -35,6 +34,7 @@ from museslang.authored.types import (
 )
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template
+from museslang.semantics.written.scenario import fits_type, too_large
 
 
 def problems(compiled: ir.CompiledSpec) -> list[str]:

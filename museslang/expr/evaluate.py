@@ -17,12 +17,14 @@ import math
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from museslang.authored import expr as E
-from museslang.authored.told import Fact, find, numbers_in, numbers_written
 from museslang.diagnostics import InputError
-from museslang.metrics.leaks import Match
+from museslang.expr import nodes as E
+from museslang.expr.told import Fact, find, numbers_in, numbers_written
+
+if TYPE_CHECKING:
+    from museslang.metrics.leaks import Match
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,7 @@ class Evaluator:
         return min(numbers) if fn == "min" else max(numbers)
 
     def _told(self, who: Any, value: Any, fact: Fact | None) -> bool:
-        """museslang.authored.told states the rule."""
+        """museslang.expr.told states the rule."""
         if not isinstance(who, UserV) or value is None:
             return False
         text = self.world.told.get(who.id, "")
@@ -336,7 +338,7 @@ def fact_of(node: E.Node, ev: Evaluator, scope: dict[str, Any]) -> Fact | None:
 
 
 def known_to(w: World, who: str) -> frozenset[str]:
-    """The numbers user `who` has another reason to hear (museslang.authored.told, rule
+    """The numbers user `who` has another reason to hear (museslang.expr.told, rule
     3): their own facts, every fact that is not private, what they wrote, and the
     arguments of accepted calls about them."""
     values: list[Any] = []

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from museslang.authored import expr as E
 from museslang.diagnostics import Diagnostics, did_you_mean
+from museslang.expr import nodes as E
 from museslang.ir.models import AuthoredFamily
 from museslang.semantics.model import Entity, ScenarioDef
 

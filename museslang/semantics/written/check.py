@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 
 from museslang import family as families
-from museslang.authored import constants
-from museslang.authored import expr as E
-from museslang.authored.bounds import Bounds, outside
-from museslang.authored.evaluate import show
-from museslang.authored.search import MAX_SEARCH, choices, search_size, searchable
-from museslang.authored.types import (
+from museslang.diagnostics import Diagnostics, Label, did_you_mean
+from museslang.expr import constants
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import show
+from museslang.expr.search import MAX_SEARCH, choices, search_size, searchable
+from museslang.expr.types import (
     BOOL,
     FACT_TYPES,
     NONE,
@@ -34,11 +34,11 @@ from museslang.authored.types import (
     element,
     fits,
 )
-from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
 from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef
 from museslang.semantics.types import NamedAt
+from museslang.semantics.written.bounds import Bounds, outside
 from museslang.source import Span
 
 RESERVED_USER = ("id", "name", "role", "authority", "required")
@@ -49,9 +49,16 @@ TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
 
 class FamilyChecker:
     def __init__(
-        self, fd: FamilyDef, diags: Diagnostics, source_of, lines_of=lambda file: []
+        self,
+        fd: FamilyDef,
+        diags: Diagnostics,
+        source_of,
+        lines_of=lambda file: [],
+        owners: dict[str, str] | None = None,
     ) -> None:
         self.lines_of = lines_of  # a spec file's lines, to place carets in text blocks
+        # action name -> the family written in the same spec that declared it first
+        self.owners = owners if owners is not None else {}
         self.fd = fd
         self.diags = diags
         self.source_of = source_of
@@ -176,7 +183,7 @@ class FamilyChecker:
                 )
             self._phrasings(f)
         for a in fd.actions:
-            owner = _action_owner(a.name or "")
+            owner = _action_owner(a.name or "", self.owners)
             if owner is not None and owner != fd.name:
                 self._error(
                     f"action '{a.name}' is already "
@@ -488,7 +495,7 @@ class FamilyChecker:
     # ---- ranges -----------------------------------------------------------------------
     def _ranges(self, fam: ir.AuthoredFamily) -> None:
         """W010 where a draw can push an oracle call, or the value a goal holds an action's
-        parameter to, outside the parameter's declared range (authored/bounds.py)."""
+        parameter to, outside the parameter's declared range (semantics/written/bounds.py)."""
         actions = {a.name: a for a in fam.actions}
         for pd, play in zip(
             [p for p in self.fd.plays if any(q.name == p.name for q in fam.plays)],
@@ -647,12 +654,14 @@ def _expression_text(value: object) -> str:
     return str(value)
 
 
-def _action_owner(name: str) -> str | None:
-    """Who already defines this action: an authored family's name, "museslang" (its own
-    or a Python family's), or None."""
+def _action_owner(name: str, owners: dict[str, str]) -> str | None:
+    """Who already defines this action: a family written in the same spec, "museslang"
+    (its own or a Python family's), or None. A kind a family written in another spec
+    installed earlier in this process is no one's here: a check's answer never depends on
+    what the process compiled before."""
     from museslang.actions import kinds
     from museslang.authored.install import ACTION_OWNERS
 
-    if name in ACTION_OWNERS:
-        return ACTION_OWNERS[name]
-    return "museslang" if name in kinds() else None
+    if name in owners:
+        return owners[name]
+    return "museslang" if name in kinds() and name not in ACTION_OWNERS else None
