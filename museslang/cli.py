@@ -37,6 +37,14 @@ Users = Annotated[
 ]
 Concurrency = Annotated[int, typer.Option(help="Episodes run at once.")]
 Seed = Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")]
+Tags = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        help="Only the episodes of scenarios with this tag (`tags: [...]`); repeat it for "
+        "those with any of several. A tag no episode has is an error.",
+    ),
+]
 SweepSeed = Annotated[
     int | None, typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's).")
 ]
@@ -486,6 +494,7 @@ def eval_cmd(
         typer.Option(help="Run N episodes drawn across the sweep by the seed (not the first N)."),
     ] = None,
     seed: Seed = None,
+    tag: Tags = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Run directory (default: runs/SPEC-AGENT-TIME)."),
@@ -548,6 +557,7 @@ def eval_cmd(
         users=users, users_verify=users_verify, concurrency=concurrency, limit=limit,
         sample=sample, seed=seed, out=out, resume=resume, trials=trials, metrics=metrics,
         judge=tuple(judge or ()), judge_base_url=judge_base_url, ray=ray_options,
+        tags=tuple(tag or ()),
     )  # fmt: skip
     with _api():
         options.check(model)
@@ -750,6 +760,7 @@ def generate(
         int | None, typer.Option("--n", help="Episodes to play, drawn by the seed (default: all).")
     ] = None,
     seed: Seed = None,
+    tag: Tags = None,
     val: Annotated[float, typer.Option(help="Share of episodes for validation.")] = 0.1,
     concurrency: Concurrency = 16,
     resume: Annotated[bool, typer.Option(help="Continue a generation in --out.")] = False,
@@ -830,7 +841,12 @@ def generate(
     except (BackendError, UnknownName) as exc:
         raise _fail(str(exc)) from None
     compiled = _load_episodes(file, seed)
-    episodes = choose(compiled.episodes, n, compiled.seed)
+    from museslang.ir.tags import UnknownTag, with_tags
+
+    try:
+        episodes = choose(with_tags(compiled.episodes, tag or ()), n, compiled.seed)
+    except UnknownTag as exc:
+        raise _fail(str(exc)) from None
     if not episodes:
         raise _fail(f"{file} has no episodes")
     if agent is not None:  # on a cluster, each actor's teacher is asked
@@ -842,6 +858,7 @@ def generate(
         "museslang": __version__, "spec": _where(file), "spec_sha256": compiled.spec_sha256,
         "seed": compiled.seed, "agent": teacher, "users": users, "episodes": len(episodes),
         "metrics": "default", "purpose": "generate", "temperature": temperature,
+        **({"tags": list(tag)} if tag else {}),
     }  # fmt: skip
     try:
         kept = store.prepare(meta, resume, _belongs(compiled.episodes))

@@ -161,6 +161,7 @@ def test_the_families_guide_example_extends_the_shipped_trip(tmp_path: Path) -> 
     prompt = episodes[0]["agent_prompt"]
     assert "crete (Crete beach resort): price=1900, week=w3" in prompt
     assert "lisbon (Lisbon city break): price=700" in prompt  # inherited as it was
+    assert all(e["tags"] == ["season"] for e in episodes)
 
 
 def test_the_parent_is_a_reference_an_editor_can_follow(tmp_path: Path) -> None:

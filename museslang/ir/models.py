@@ -352,6 +352,11 @@ class EpisodeGraph(_Model):
     extra: dict[str, object] = Field(
         default_factory=dict, description="imported record fields museslang does not model"
     )
+    tags: list[str] = Field(
+        default_factory=list,
+        description="its scenario's tags, which `eval --tag` and `generate --tag` select by",
+        exclude_if=lambda v: not v,
+    )
     source: Source
 
 

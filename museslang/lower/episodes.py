@@ -250,6 +250,7 @@ def _draw(
             for m in metric_names
         ],
         extra=dict(sc.extra),
+        tags=list(dict.fromkeys(sc.tags)),
         source=lc.source_of(sc.head),
     )
     return episode

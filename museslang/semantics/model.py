@@ -34,6 +34,7 @@ from museslang.semantics.types import (
     RefTo,
     SelectorT,
     Slot,
+    TagT,
     Text,
     TextOrRef,
     Type,
@@ -49,6 +50,8 @@ BINDING = ("authority", "all", "top")  # which instruction-following constraints
 ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, or one each
 COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
 SENSITIVITIES = ("low", "medium", "high")  # a secret's, least first (ir.models.SENSITIVITIES)
+# fields of every scenario, whatever its family: they choose episodes, no family reads them
+UNIVERSAL_FIELDS: dict[str, tuple[str, ...]] = {"scenario": ("tags",)}
 
 
 # What the installed families declare (museslang.family) is read when a check asks, never
@@ -341,6 +344,7 @@ class ScenarioDef(Entity):
     answer: str = "shared"
     extra: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
     users: list[UserDef] = field(default_factory=list)
     resources: list[ResourceDef] = field(default_factory=list)
     orders: list[OrderDef] = field(default_factory=list)
@@ -551,6 +555,11 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 "facts": FieldSpec(
                     ObjectT(), doc="a family written in museslang: the scenario's facts"
+                ),
+                "tags": FieldSpec(
+                    ListOf(TagT()),
+                    doc="words that select the scenario's episodes (`eval --tag T`, "
+                    "`generate --tag T`); every family takes them",
                 ),
             },
             children=(

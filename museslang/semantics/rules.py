@@ -25,6 +25,7 @@ from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
     SWEEP_AXES,
+    UNIVERSAL_FIELDS,
     Entity,
     ScenarioDef,
 )
@@ -116,7 +117,7 @@ def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
         if "*" in fields:
             continue
         for name, span in entity.field_spans.items():
-            if name not in fields:
+            if name not in fields and name not in UNIVERSAL_FIELDS.get(kind, ()):
                 diags.error(
                     "E024",
                     f"the {sc.family} family does not read a {kind}'s `{name}`",

@@ -8,6 +8,7 @@ other fields and reports everything in one run.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +18,8 @@ from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.instructions.verifiers import INSTRUCTIONS as INSTRUCTION_KINDS
 from museslang.source import Span
 from museslang.syntax import ast
+
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -160,6 +163,26 @@ class Text(Type):
         if isinstance(value, ast.Str):
             return value.value
         return wrong_type(ctx, value, "a string", 'write text in double quotes: "..."')
+
+
+class TagT(Type):
+    """A scenario's tag: a name (`smoke`) or a string of letters, digits and `_.-`
+    (`"ward-4"`), the word `--tag` selects it by."""
+
+    describe = "a tag: a name or a string such as \"ward-4\""
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 1:
+            return value.parts[0]
+        if isinstance(value, ast.Str):
+            if TAG.fullmatch(value.value):
+                return value.value
+            ctx.diags.error("E017", f"'{value.value}' cannot be a tag", value.span,
+                            hint="a tag is one word of letters, digits, '_', '.' or '-', as "
+                            "`--tag` is given it")  # fmt: skip
+            return INVALID
+        return wrong_type(ctx, value, "a tag (a name, or a string of one word)",
+                          'write a name such as smoke, or quote the word: "ward.4"')  # fmt: skip
 
 
 @dataclass
