@@ -40,16 +40,32 @@ class Planned:
     base: str | None = None
 
 
+def cells(sc: ScenarioDef) -> list[Cell]:
+    """The sweep's cells, row-major: the product of its axes; with `examples`, each row
+    crossed with the product of the axes written as fields (the rows' own axes vary only
+    row by row)."""
+    sw = sc.sweep
+    if sw is None:
+        return [Cell(())]
+    rows = sw.examples or [{}]
+    by_row = set(sw.example_axes)
+    axes = [(a, getattr(sw, a)) for a in SWEEP_AXES if getattr(sw, a) and a not in by_row]
+    out = []
+    for row in rows:
+        for combo in itertools.product(*[values for _, values in axes]):
+            given = {**row, **dict(zip([a for a, _ in axes], combo, strict=True))}
+            out.append(Cell(tuple((a, given[a]) for a in SWEEP_AXES if a in given)))
+    return out
+
+
 def plan(sc: ScenarioDef, base_seed: int | None) -> list[Planned]:
     """Every episode of a scenario, in a fixed order: cells row-major, then samples."""
     sw = sc.sweep
     seed = base_seed if base_seed is not None else (sw.seed if sw else 0)
-    axes = [(a, getattr(sw, a)) for a in SWEEP_AXES if sw is not None and getattr(sw, a)]
     samples = sw.samples if sw else 1
     shared = set(sw.same_seed) if sw else set()
     out: list[Planned] = []
-    for combo in itertools.product(*[values for _, values in axes]):
-        cell = Cell(tuple(zip([a for a, _ in axes], combo, strict=True)))
+    for cell in cells(sc):
         for sample in range(1, samples + 1):
             # axes in `same_seed` do not enter the seed: their variants share content
             seeded = [(a, cell.label(a, v)) for a, v in cell.values if a not in shared]

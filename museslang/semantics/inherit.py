@@ -10,7 +10,9 @@ The merge, member by member:
 - a nested declaration B writes with the kind and name of one of A's (`user Relative`,
   or the one `sweep`, `protocol`, `population` block) overrides it, merged the same way
   and in A's place, so the order of users (and so the episodes) stays A's;
-- any other nested declaration is added after A's.
+- any other nested declaration is added after A's;
+- a sweep's `examples` table B writes takes the place of the axes its rows give: A's
+  `users: 2..10` gives way to B's rows of team sizes (both at once would be E019).
 
 Every node keeps the span of the text it came from: an error in an inherited member
 points at A's line, one in an override at B's. A member B adds whose name is a near
@@ -61,7 +63,9 @@ def _merge_fields(
 
 def merge(parent: ast.Decl, child: ast.Decl, diags: Diagnostics, parent_name: str) -> ast.Decl:
     """`child` with `parent`'s members underneath it: the declaration the checker builds."""
-    fields = _merge_fields(parent.fields, child.fields)
+    covered = _table_axes(child)
+    fields = _merge_fields(tuple(f for f in parent.fields if f.key.name not in covered),
+                           child.fields)  # fmt: skip
     theirs = {_key(d): d for d in parent.children}
     mine: dict[tuple[str, str | None, str | None], ast.Decl] = {}
     added: list[ast.Decl] = []
@@ -82,6 +86,14 @@ def merge(parent: ast.Decl, child: ast.Decl, diags: Diagnostics, parent_name: st
         children=(*children, *added),
         label=child.label or parent.label,
     )
+
+
+def _table_axes(d: ast.Decl) -> set[str]:
+    """The axes the rows of a declaration's `examples` table give."""
+    table = next((f.value for f in d.fields if f.key.name == "examples"), None)
+    if not isinstance(table, ast.ListValue):
+        return set()
+    return {f.key.name for row in table.items if isinstance(row, ast.Object) for f in row.fields}
 
 
 def _near_miss(d: ast.Decl, parent: ast.Decl, diags: Diagnostics, parent_name: str) -> None:

@@ -226,6 +226,15 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 pop.head,
             )
         return
+    for axis in sw.given_twice:
+        diags.error(
+            "E019",
+            f"the sweep gives '{axis}' twice: as a field and in its examples",
+            sw.at(axis),
+            labels=[Label(sw.at("examples"), "the examples give it too")],
+            hint=f"keep one: the field crosses every row with its values; the rows give "
+            f"one each (delete `{axis}:` here, or the rows' `{axis}`)",
+        )
     used_axes = [a for a in SWEEP_AXES if getattr(sw, a) is not None]
     for axis in used_axes:
         takers = axis_families(axis)
@@ -261,7 +270,7 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
             sw.at("difficulty"),
             hint="add a `population { ... }` block",
         )
-    if pop is not None and sw.users is None:
+    if pop is not None and sw.users is None and not diags.errors_within(sw.at("examples")):
         diags.error(
             "E043",
             "a population needs `users:` in the sweep to say how many users to draw",

@@ -60,6 +60,9 @@ class ToAst(Transformer):
         names = [t for t in children if isinstance(t, Token) and t.type == "NAME"]
         return ast.Ref(_span(self.src, names[0], names[-1]), tuple(str(n) for n in names))
 
+    def parent(self, children: list) -> ast.Ref:
+        return self.dotted(children)
+
     def decl(self, children: list) -> ast.Decl:
         kind_tok, name_tok, _extends, parent, label_tok, lbrace = children[:6]
         rbrace = children[-1]
