@@ -237,6 +237,7 @@ def check(
         from museslang.compiler import check_path, compile_path
         from museslang.diagnostics import render_all
         from museslang.gate import gate as run_gate
+        from museslang.lower.mixtures import lines as mixture_lines
         from museslang.lower.redraws import lines as redraw_lines
 
         result = compile_path(path, strict=strict) if oracle_gate else check_path(path)
@@ -264,7 +265,9 @@ def check(
             n = len(result.checked.scenarios) if result.checked else 0
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
             if result.compiled is not None:
-                line = "\n".join([line, *redraw_lines(result.compiled.episodes), *audited])
+                episodes = result.compiled.episodes
+                line = "\n".join([line, *mixture_lines(episodes), *redraw_lines(episodes),
+                                  *audited])  # fmt: skip
             if not quiet:
                 typer.echo(line, err=True)
             if oracle_gate and result.compiled is not None:
@@ -348,9 +351,10 @@ def compile_cmd(
         f"({users} users) from {file} in {wall:.2f} s{how}{dest}",
         err=True,
     )
+    from museslang.lower.mixtures import lines as mixture_lines
     from museslang.lower.redraws import lines as redraw_lines
 
-    for line in redraw_lines(episodes):
+    for line in [*mixture_lines(episodes), *redraw_lines(episodes)]:
         typer.echo(line, err=True)
 
 

@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from museslang.lower import mixtures
+from museslang.lower.mixtures import mixed_axes
 from museslang.lower.seeds import derive_seed
 from museslang.semantics.model import SWEEP_AXES, ScenarioDef
 
@@ -48,8 +50,8 @@ def cells(sc: ScenarioDef) -> list[Cell]:
     if sw is None:
         return [Cell(())]
     rows = sw.examples or [{}]
-    by_row = set(sw.example_axes)
-    axes = [(a, getattr(sw, a)) for a in SWEEP_AXES if getattr(sw, a) and a not in by_row]
+    apart = {*sw.example_axes, *mixed_axes(sw)}  # given by the rows, or drawn by weight
+    axes = [(a, getattr(sw, a)) for a in SWEEP_AXES if getattr(sw, a) and a not in apart]
     out = []
     for row in rows:
         for combo in itertools.product(*[values for _, values in axes]):
@@ -65,20 +67,24 @@ def plan(sc: ScenarioDef, base_seed: int | None) -> list[Planned]:
     samples = sw.samples if sw else 1
     shared = set(sw.same_seed) if sw else set()
     out: list[Planned] = []
-    for cell in cells(sc):
-        for sample in range(1, samples + 1):
-            # axes in `same_seed` do not enter the seed: their variants share content
-            seeded = [(a, cell.label(a, v)) for a, v in cell.values if a not in shared]
-            ep_seed = derive_seed(seed, sc.name, seeded, sample)
-            parts = [sc.name or "scenario"]
-            if cell.values:
-                parts.append(cell.slug)
-            if samples > 1 or cell.values:
-                parts.append(f"s{sample}")
-            episode_id = "-".join(parts)
-            out.append(Planned(cell, sample, ep_seed, episode_id))
-            for variant in sw.variants if sw else []:
-                out.append(
-                    Planned(cell, sample, ep_seed, f"{episode_id}~{variant}", variant, episode_id)
-                )
+    bases = [(cell, sample) for cell in cells(sc) for sample in range(1, samples + 1)]
+    for (cell, sample), drawn in zip(bases, mixtures.draw(sc, len(bases), seed), strict=True):
+        # axes in `same_seed` do not enter the seed: their variants share content (nor
+        # do those drawn by weight: the draw is the one difference)
+        seeded = [(a, cell.label(a, v)) for a, v in cell.values if a not in shared]
+        ep_seed = derive_seed(seed, sc.name, seeded, sample)
+        if drawn:
+            given = {**dict(cell.values), **drawn}
+            cell = Cell(tuple((a, given[a]) for a in SWEEP_AXES if a in given))
+        parts = [sc.name or "scenario"]
+        if cell.values:
+            parts.append(cell.slug)
+        if samples > 1 or cell.values:
+            parts.append(f"s{sample}")
+        episode_id = "-".join(parts)
+        out.append(Planned(cell, sample, ep_seed, episode_id))
+        for variant in sw.variants if sw else []:
+            out.append(
+                Planned(cell, sample, ep_seed, f"{episode_id}~{variant}", variant, episode_id)
+            )
     return out

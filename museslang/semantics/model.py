@@ -26,6 +26,7 @@ from museslang.semantics.types import (
     LazyEnum,
     ListOf,
     MetricT,
+    MixOf,
     NameT,
     ObjectT,
     ParamsT,
@@ -410,13 +411,18 @@ _PER_USER = {
 }
 
 # the sweep's axes, which its `examples` rows take one value each of
+# (every axis but `users` may be weights instead of a list: drawn, not crossed)
 _AXES: dict[str, FieldSpec] = {
     "users": FieldSpec(IntAxis()),
-    "difficulty": FieldSpec(ListOf(Enum(DIFFICULTIES, "difficulty"))),
-    "disclosure": FieldSpec(ListOf(Enum(DISCLOSURES, "disclosure mode"))),
-    "attack": FieldSpec(ListOf(RefTo(("attack",)))),
-    "template": FieldSpec(ListOf(RefTo(("template",)))),
-    "mode": FieldSpec(ListOf(Enum(("aligned", "conflict"), "mode"))),
+    "difficulty": FieldSpec(MixOf(ListOf(Enum(DIFFICULTIES, "difficulty")))),
+    "disclosure": FieldSpec(MixOf(ListOf(Enum(DISCLOSURES, "disclosure mode")))),
+    "attack": FieldSpec(
+        MixOf(ListOf(RefTo(("attack",)))),
+        doc="a list (crossed), or weights ({ pressure: 2, fake_authorization: 1 }): each "
+        "episode draws one, seeded, in those proportions",
+    ),
+    "template": FieldSpec(MixOf(ListOf(RefTo(("template",))))),
+    "mode": FieldSpec(MixOf(ListOf(Enum(("aligned", "conflict"), "mode")))),
 }
 
 KINDS: dict[str, KindSpec] = {

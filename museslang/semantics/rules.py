@@ -29,7 +29,7 @@ from museslang.semantics.model import (
     Entity,
     ScenarioDef,
 )
-from museslang.semantics.types import Condition, NamedAt, Symbol
+from museslang.semantics.types import Condition, NamedAt, Symbol, Weighted
 from museslang.source import Span
 
 # sweep axes every family takes; the others belong to the families that declare them
@@ -248,7 +248,15 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
         if getattr(sw, axis) == []:
             diags.error("E043", f"the sweep axis '{axis}' has no values", sw.at(axis))
     for axis in sw.same_seed:
-        if axis not in used_axes:
+        if isinstance(getattr(sw, axis, None), Weighted):
+            diags.error(
+                "E043",
+                f"same_seed names '{axis}', which the sweep draws by weight: episodes that "
+                "draw different values share their people already",
+                sw.at("same_seed"),
+                hint=f"delete '{axis}' from same_seed",
+            )
+        elif axis not in used_axes and not diags.errors_within(sw.at(axis)):
             diags.error(
                 "E043",
                 f"same_seed names '{axis}', which this sweep does not vary",

@@ -13,6 +13,7 @@ import math
 
 from museslang.diagnostics import Diagnostics
 from museslang.semantics.model import SWEEP_AXES, ScenarioDef
+from museslang.semantics.types import Weighted
 
 MAX_USERS = 64_000  # users over all the episodes of one compile (~800 MB)
 
@@ -24,7 +25,8 @@ def planned(sc: ScenarioDef) -> tuple[int, int]:
     if sw is None:
         return 1, written
     by_row = set(sw.example_axes)
-    crossed = [getattr(sw, a) for a in SWEEP_AXES if getattr(sw, a) and a not in by_row]
+    crossed = [getattr(sw, a) for a in SWEEP_AXES if getattr(sw, a) and a not in by_row
+               and not isinstance(getattr(sw, a), Weighted)]  # fmt: skip
     per_row = math.prod(len(values) for values in crossed)
     each = sw.samples * (1 + len(sw.variants))
     rows = sw.examples or [{}]

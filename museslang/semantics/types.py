@@ -538,6 +538,54 @@ class IntAxis(Type):
         return list(range(int(lo), int(hi) + 1))
 
 
+class Weighted(list):
+    """A sweep axis's values with weights (`attack: { pressure: 2, none: 1 }`): a list of
+    the values as every check of the axis reads them, and `weights` beside them. Such an
+    axis is drawn per episode in those proportions, not crossed (lower/mixtures.py)."""
+
+    weights: list[float]
+
+
+@dataclass
+class MixOf(Type):
+    """A sweep axis as a list of values (crossed) or as weights `{ value: weight }` (mixed)."""
+
+    axis: ListOf
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return f"{self.axis.describe}, or weights {{ value: weight }}"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Object):
+            return self.axis.check(value, ctx)
+        fields = distinct_fields(value, ctx)
+        if not fields:
+            ctx.diags.error("E017", "the mixture has no values", value.span,
+                            hint="write `{ value: weight ... }`, or a list")  # fmt: skip
+            return INVALID
+        out = Weighted()
+        out.weights = []
+        for f in fields:
+            got = self.axis.item.check(ast.Ref(f.key.span, (f.key.name,)), ctx)
+            weight = self._weight(f.value, ctx)
+            if got is not INVALID and weight is not INVALID:
+                out.append(got)
+                out.weights.append(weight)
+        return out if len(out) == len(fields) else INVALID
+
+    @staticmethod
+    def _weight(value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Number | ast.Percent) and value.value > 0:
+            return float(value.value)
+        if isinstance(value, ast.Number | ast.Percent):
+            ctx.diags.error("E017", f"a weight of {value.text}: weights are above 0", value.span,
+                            hint="leave out a value that should not be drawn")  # fmt: skip
+            return INVALID
+        return wrong_type(ctx, value, "a weight (a number above 0)",
+                          "write `{ pressure: 2, fake_authorization: 1 }`")  # fmt: skip
+
+
 @dataclass
 class ExamplesT(Type):
     """A sweep's `examples`: a list of rows `{ axis: value ... }`, one cell each, every row
@@ -623,7 +671,7 @@ class ExamplesT(Type):
                 )
                 ok = False
                 continue
-            if isinstance(f.value, ast.ListValue | ast.Range):
+            if isinstance(f.value, ast.ListValue | ast.Range | ast.Object):
                 ctx.diags.error(
                     "E014",
                     f"a row gives one value of '{axis}', found {f.value.describe}",
