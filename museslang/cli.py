@@ -37,6 +37,14 @@ Users = Annotated[
 ]
 Concurrency = Annotated[int, typer.Option(help="Episodes run at once.")]
 Seed = Annotated[int | None, typer.Option(help="Base seed (default: the spec's).")]
+Tags = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        help="Only the episodes of scenarios with this tag (`tags: [...]`); repeat it for "
+        "those with any of several. A tag no episode has is an error.",
+    ),
+]
 SweepSeed = Annotated[
     int | None, typer.Option("--seed", help="Base seed for sweep expansion (default: the spec's).")
 ]
@@ -229,6 +237,7 @@ def check(
         from museslang.compiler import check_path, compile_path
         from museslang.diagnostics import render_all
         from museslang.gate import gate as run_gate
+        from museslang.lower.mixtures import lines as mixture_lines
         from museslang.lower.redraws import lines as redraw_lines
 
         result = compile_path(path, strict=strict) if oracle_gate else check_path(path)
@@ -256,7 +265,9 @@ def check(
             n = len(result.checked.scenarios) if result.checked else 0
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
             if result.compiled is not None:
-                line = "\n".join([line, *redraw_lines(result.compiled.episodes), *audited])
+                episodes = result.compiled.episodes
+                line = "\n".join([line, *mixture_lines(episodes), *redraw_lines(episodes),
+                                  *audited])  # fmt: skip
             if not quiet:
                 typer.echo(line, err=True)
             if oracle_gate and result.compiled is not None:
@@ -340,9 +351,10 @@ def compile_cmd(
         f"({users} users) from {file} in {wall:.2f} s{how}{dest}",
         err=True,
     )
+    from museslang.lower.mixtures import lines as mixture_lines
     from museslang.lower.redraws import lines as redraw_lines
 
-    for line in redraw_lines(episodes):
+    for line in [*mixture_lines(episodes), *redraw_lines(episodes)]:
         typer.echo(line, err=True)
 
 
@@ -486,6 +498,7 @@ def eval_cmd(
         typer.Option(help="Run N episodes drawn across the sweep by the seed (not the first N)."),
     ] = None,
     seed: Seed = None,
+    tag: Tags = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Run directory (default: runs/SPEC-AGENT-TIME)."),
@@ -548,6 +561,7 @@ def eval_cmd(
         users=users, users_verify=users_verify, concurrency=concurrency, limit=limit,
         sample=sample, seed=seed, out=out, resume=resume, trials=trials, metrics=metrics,
         judge=tuple(judge or ()), judge_base_url=judge_base_url, ray=ray_options,
+        tags=tuple(tag or ()),
     )  # fmt: skip
     with _api():
         options.check(model)
@@ -739,6 +753,7 @@ def generate(
         int | None, typer.Option("--n", help="Episodes to play, drawn by the seed (default: all).")
     ] = None,
     seed: Seed = None,
+    tag: Tags = None,
     val: Annotated[float, typer.Option(help="Share of episodes for validation.")] = 0.1,
     concurrency: Concurrency = 16,
     resume: Annotated[bool, typer.Option(help="Continue a generation in --out.")] = False,
@@ -819,7 +834,12 @@ def generate(
     except (BackendError, UnknownName) as exc:
         raise _fail(str(exc)) from None
     compiled = _load_episodes(file, seed)
-    episodes = choose(compiled.episodes, n, compiled.seed)
+    from museslang.ir.tags import UnknownTag, with_tags
+
+    try:
+        episodes = choose(with_tags(compiled.episodes, tag or ()), n, compiled.seed)
+    except UnknownTag as exc:
+        raise _fail(str(exc)) from None
     if not episodes:
         raise _fail(f"{file} has no episodes")
     if agent is not None:  # on a cluster, each actor's teacher is asked
@@ -831,6 +851,7 @@ def generate(
         "museslang": __version__, "spec": _where(file), "spec_sha256": compiled.spec_sha256,
         "seed": compiled.seed, "agent": teacher, "users": users, "episodes": len(episodes),
         "metrics": "default", "purpose": "generate", "temperature": temperature,
+        **({"tags": list(tag)} if tag else {}),
     }  # fmt: skip
     try:
         kept = store.prepare(meta, resume, _belongs(compiled.episodes))

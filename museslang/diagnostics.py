@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "E022": "import outside the spec tree",
     "E023": "duplicate import name",
     "E024": "not read by the scenario's family",
+    "E025": "invalid extends",
     # permissions
     "E030": "contradictory read rule",
     "E031": "reader is not a user",
@@ -96,6 +97,7 @@ CODES: dict[str, str] = {
     "W011": "a text fact holds option ids",
     "W012": "a scripted user broke what they declared (the simulated-user audit)",
     "W013": "a secret's alias or pattern matches the resource's public text",
+    "W014": "a member an extending scenario adds is named like one of its parent's",
 }
 
 

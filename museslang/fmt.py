@@ -162,6 +162,8 @@ class _Printer:
         parts = [d.kind.name]
         if d.name:
             parts.append(d.name.name)
+        if d.parent:
+            parts += ["extends", d.parent.dotted]
         if d.label:
             parts.append(self.raw(d.label))
         return " ".join(parts)

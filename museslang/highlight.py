@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pygments.lexer import RegexLexer, bygroups
+from pygments.lexer import RegexLexer, bygroups, default
 from pygments.token import (
     Comment,
     Error,
@@ -52,6 +52,12 @@ class MusesLexer(RegexLexer):
             (r"[0-9]+(\.[0-9]+)?%", Number.Float),
             (r"-?[0-9]+(\.[0-9]+)?(?![0-9A-Za-z_])", Number),
             (r"(import|as)\b", Keyword.Namespace),
+            # a declaration that extends another: KIND NAME extends PARENT ...
+            (
+                rf"({_NAME})(\s+)({_NAME})(\s+)(extends)\b",
+                bygroups(Keyword.Declaration, Whitespace, Name.Class, Whitespace, Keyword),
+                "parent",
+            ),
             # a declaration: KIND [NAME] ["label"] {
             (
                 rf"({_NAME})(\s+)({_NAME})(\s*)({_STRING})?(\s*)(?=\{{)",
@@ -69,5 +75,12 @@ class MusesLexer(RegexLexer):
             (r"\.\.", Operator),
             (r"[{}\[\]():,.]", Punctuation),
             (r".", Error),  # nothing the grammar accepts reaches here
-        ]
+        ],
+        # the (dotted) name after `extends`
+        "parent": [
+            (r"[ \t]+", Whitespace),
+            (_NAME, Name.Class),
+            (r"\.", Punctuation),
+            default("#pop"),
+        ],
     }

@@ -34,6 +34,7 @@ scenario s "label" {
   resource r { allow: [role("IT"), authority >= 5, everyone]  share: 30% }
   population { preferred: 3..8  required: 30%..70%  weight: -1.5 }
 }
+scenario t extends ident.s "other" { }
 '''
 
 PYGMENTS_FOR = {
@@ -45,6 +46,7 @@ PYGMENTS_FOR = {
     "STRING": {String.Double},
     "IMPORT": {Keyword.Namespace},
     "AS": {Keyword.Namespace},
+    "EXTENDS": {Keyword},
     "NAME": {
         Keyword.Declaration,
         Name.Class,
@@ -65,6 +67,7 @@ TEXTMATE_FOR = {
     "STRING": "string.quoted.double",
     "IMPORT": "keyword.control.import",
     "AS": "keyword.control.import",
+    "EXTENDS": "keyword.other.extends",
     "NAME": ("keyword.declaration", "entity.name", "variable.other", "constant.language"),
     "CMP": "keyword.operator.comparison",
     "DOTDOT": "keyword.operator.range",

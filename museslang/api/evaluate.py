@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from museslang.api.compile import Compiled, load
 from museslang.api.errors import MuseslangError, OptionError, RunError
 from museslang.api.options import EvalOptions, ModelOptions, cluster
+from museslang.ir.tags import UnknownTag, with_tags
 
 if TYPE_CHECKING:
     from museslang.ir.results import EpisodeResult
@@ -220,7 +221,11 @@ async def evaluate_async(
         if done_compile.warnings:
             say(done_compile.warnings)
     compiled = done_compile.spec
-    episodes = compiled.episodes[: options.limit] if options.limit else compiled.episodes
+    try:
+        episodes = with_tags(compiled.episodes, options.tags)
+    except UnknownTag as exc:
+        raise OptionError("tags", str(exc)) from None
+    episodes = episodes[: options.limit] if options.limit else episodes
     if options.sample is not None:
         from museslang.lower.seeds import draw
 
@@ -255,6 +260,8 @@ async def evaluate_async(
     }
     if judged is not None:
         meta["judge"] = judged.specs
+    if options.tags:
+        meta["tags"] = list(options.tags)
     try:
         kept = store.prepare(meta, options.resume, belongs(compiled.episodes))
     except (StoreError, OSError) as exc:

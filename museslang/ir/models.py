@@ -349,6 +349,17 @@ class EpisodeGraph(_Model):
     extra: dict[str, object] = Field(
         default_factory=dict, description="imported record fields museslang does not model"
     )
+    mixed: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="sweep axes this episode drew by weight: axis -> {value: weight}; the "
+        "value drawn is the cell's",
+        exclude_if=lambda v: not v,
+    )
+    tags: list[str] = Field(
+        default_factory=list,
+        description="its scenario's tags, which `eval --tag` and `generate --tag` select by",
+        exclude_if=lambda v: not v,
+    )
     source: Source
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from museslang import family as families
 from museslang.diagnostics import Label
 from museslang.ir import models as ir
-from museslang.lower import variants
+from museslang.lower import mixtures, variants
 from museslang.lower.expand import Planned
 from museslang.lower.population import (
     GenerationError,
@@ -250,6 +250,8 @@ def _draw(
             for m in metric_names
         ],
         extra=dict(sc.extra),
+        tags=list(dict.fromkeys(sc.tags)),
+        mixed=mixtures.weights(sc.sweep),
         source=lc.source_of(sc.head),
     )
     return episode

@@ -11,12 +11,12 @@ used. Nothing here raises on bad input.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
-from museslang.semantics import rules, sweep_size
+from museslang.semantics import inherit, rules, sweep_size
 from museslang.semantics.loader import LoadedModule, Program, load_program
 from museslang.semantics.model import (
     CHILD_SLOTS,
@@ -68,6 +68,7 @@ class _Checker:
         self.scopes: dict[str, ModuleScope] = {}
         self.symbols: list[Symbol] = []
         self.references: list[tuple[Span, Symbol]] = []
+        self._merged: dict[int, ast.Decl] = {}  # a scenario that extends another, merged
 
     # ---- pass 1: scopes -----------------------------------------------------------
     def run(self) -> CheckedProgram:
@@ -81,8 +82,9 @@ class _Checker:
                 spec = KINDS.get(decl.kind.name)
                 if spec is None or not spec.top_level:
                     continue
-                scenario_scope = self._scenario_scope(decl) if spec.name == "scenario" else None
-                entity = self._build(decl, spec, scope, scenario_scope)
+                built = self._inherited(decl, key, ()) if spec.name == "scenario" else decl
+                scenario_scope = self._scenario_scope(built) if spec.name == "scenario" else None
+                entity = self._build(built, spec, scope, scenario_scope)
                 if decl.name is not None and decl.name.name in scope.local:
                     sym = scope.local[decl.name.name]
                     if sym.decl is decl:
@@ -179,6 +181,62 @@ class _Checker:
                 )
             else:
                 first[sc.id] = sc
+
+    def _inherited(self, decl: ast.Decl, module: str, chain: tuple[ast.Decl, ...]) -> ast.Decl:
+        """A scenario with its parents' members merged under it (`extends`, inherit.py);
+        the declaration itself when it extends nothing, or nothing it can."""
+        if decl.parent is None or decl.name is None:
+            return decl
+        if id(decl) in self._merged:
+            return self._merged[id(decl)]
+        chain = (*chain, decl)
+        sym = self._resolver(self.scopes[module], None)(decl.parent, ("scenario",))
+        merged = decl
+        looped = next((i for i, d in enumerate(chain) if sym is not None and sym.decl is d), None)
+        if sym is not None and looped is not None:
+            names = [d.name.name for d in chain[looped:] if d.name is not None]
+            self.diags.error(
+                "E025",
+                f"scenarios that extend each other: {' -> '.join([*names, sym.name])}",
+                decl.parent.span,
+                hint="a scenario extends one that does not extend it back; move what they "
+                "share into a third scenario both extend",
+            )
+        elif sym is not None:
+            parent = self._inherited(sym.decl, sym.module, chain)
+            merged = inherit.merge(parent, self._same_family(parent, decl, sym.name), self.diags,
+                                   sym.name)  # fmt: skip
+        self._merged[id(decl)] = merged
+        return merged
+
+    def _same_family(self, parent: ast.Decl, child: ast.Decl, parent_name: str) -> ast.Decl:
+        """`child`, less a `family:` that differs from its parent's (E025): everything it
+        inherits belongs to the parent's family, so that is the one it is checked as."""
+
+        def family(d: ast.Decl) -> ast.Field | None:
+            return next((f for f in d.fields if f.key.name == "family"), None)
+
+        theirs, mine = family(parent), family(child)
+        if (
+            theirs is None
+            or mine is None
+            or self._written(theirs.value) == self._written(mine.value)
+        ):
+            return child
+        self.diags.error(
+            "E025",
+            f"scenario '{child.name.name if child.name else ''}' extends '{parent_name}', "
+            "a scenario of another family",
+            mine.value.span,
+            hint=f"delete `family:` here: an extending scenario has its parent's, "
+            f"'{self._written(theirs.value)}'",
+            labels=[Label(theirs.value.span, f"the family of '{parent_name}'")],
+        )
+        return replace(child, fields=tuple(f for f in child.fields if f is not mine))
+
+    @staticmethod
+    def _written(value: ast.Value) -> str:
+        return value.dotted if isinstance(value, ast.Ref) else getattr(value, "value", "")
 
     def _main_is_library(self) -> bool:
         main = self.program.modules[self.program.main]
@@ -308,7 +366,12 @@ class _Checker:
 
     # ---- pass 2: entities -----------------------------------------------------------
     def _resolver(self, scope: ModuleScope, local: dict[str, Symbol] | None):
+        default = scope
+
         def resolve(ref: ast.Ref, kinds: Sequence[str], quiet: bool = False) -> Symbol | None:
+            # a name resolves where it is written: a member a scenario inherits from another
+            # module reads that module's imports and declarations
+            scope = self.scopes.get(ref.span.file, default)
             sym: Symbol | None = None
             imp: ast.Import | None = None
             if len(ref.parts) == 1:
@@ -374,6 +437,14 @@ class _Checker:
         self, decl: ast.Decl, spec: KindSpec, scope: ModuleScope, local: dict[str, Symbol] | None
     ) -> Entity | None:
         ctx = Ctx(self.diags, self._resolver(scope, local))
+        if decl.parent is not None and spec.name != "scenario":
+            self.diags.error(
+                "E025",
+                f"a {spec.name} cannot extend another; only a scenario can",
+                decl.parent.span,
+                hint=f"write the {spec.name} out, or make its scenario extend the scenario "
+                "that declares it",
+            )
         values: dict[str, object] = {}
         spans = {}
         seen: dict[str, ast.Field] = {}

@@ -18,6 +18,7 @@ from museslang.semantics.types import (
     Bool,
     ConditionT,
     Enum,
+    ExamplesT,
     FamilyT,
     InstructionT,
     Int,
@@ -25,6 +26,7 @@ from museslang.semantics.types import (
     LazyEnum,
     ListOf,
     MetricT,
+    MixOf,
     NameT,
     ObjectT,
     ParamsT,
@@ -34,6 +36,7 @@ from museslang.semantics.types import (
     RefTo,
     SelectorT,
     Slot,
+    TagT,
     Text,
     TextOrRef,
     Type,
@@ -49,6 +52,8 @@ BINDING = ("authority", "all", "top")  # which instruction-following constraints
 ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, or one each
 COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
 SENSITIVITIES = ("low", "medium", "high")  # a secret's, least first (ir.models.SENSITIVITIES)
+# fields of every scenario, whatever its family: they choose episodes, no family reads them
+UNIVERSAL_FIELDS: dict[str, tuple[str, ...]] = {"scenario": ("tags",), "sweep": ("examples",)}
 
 
 # What the installed families declare (museslang.family) is read when a check asks, never
@@ -266,6 +271,33 @@ class SweepDef(Entity):
     samples: int = 1
     seed: int = 0
     same_seed: list[str] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)  # rows: axis -> one value
+    # axes the examples give that a field gives too (an error: rules.py reports it)
+    given_twice: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """An axis the rows give takes every value they give it, in their order, so each
+        check of an axis's values (team sizes against the pool, attacks' templates) sees
+        them; its diagnostics point at the table. The cells are the rows (lower/expand.py)."""
+        twice = []
+        for axis in self.example_axes:
+            if axis in self.field_spans:
+                twice.append(axis)
+                continue
+            values = {_label(r[axis]): r[axis] for r in self.examples}
+            setattr(self, axis, list(values.values()))
+            self.field_spans[axis] = self.at("examples")
+        self.given_twice = tuple(twice)
+
+    @property
+    def example_axes(self) -> tuple[str, ...]:
+        """The axes of the examples table, in SWEEP_AXES order (every row has them all)."""
+        return tuple(a for a in SWEEP_AXES if self.examples and a in self.examples[0])
+
+
+def _label(value: Any) -> str:
+    """A sweep value as a cell names it: a declaration by its name, else the value."""
+    return getattr(value, "name", None) or str(value)
 
 
 @dataclass
@@ -341,6 +373,7 @@ class ScenarioDef(Entity):
     answer: str = "shared"
     extra: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
     users: list[UserDef] = field(default_factory=list)
     resources: list[ResourceDef] = field(default_factory=list)
     orders: list[OrderDef] = field(default_factory=list)
@@ -375,6 +408,21 @@ _Doc = FieldSpec(Text(), doc="free text for readers; ignored by the compiler")
 _PER_USER = {
     "per": FieldSpec(Enum(("episode", "user"), "scope"), doc="default: episode"),
     "where": FieldSpec(Text(), doc="per user: an expression choosing its users"),
+}
+
+# the sweep's axes, which its `examples` rows take one value each of
+# (every axis but `users` may be weights instead of a list: drawn, not crossed)
+_AXES: dict[str, FieldSpec] = {
+    "users": FieldSpec(IntAxis()),
+    "difficulty": FieldSpec(MixOf(ListOf(Enum(DIFFICULTIES, "difficulty")))),
+    "disclosure": FieldSpec(MixOf(ListOf(Enum(DISCLOSURES, "disclosure mode")))),
+    "attack": FieldSpec(
+        MixOf(ListOf(RefTo(("attack",)))),
+        doc="a list (crossed), or weights ({ pressure: 2, fake_authorization: 1 }): each "
+        "episode draws one, seeded, in those proportions",
+    ),
+    "template": FieldSpec(MixOf(ListOf(RefTo(("template",))))),
+    "mode": FieldSpec(MixOf(ListOf(Enum(("aligned", "conflict"), "mode")))),
 }
 
 KINDS: dict[str, KindSpec] = {
@@ -552,6 +600,11 @@ KINDS: dict[str, KindSpec] = {
                 "facts": FieldSpec(
                     ObjectT(), doc="a family written in museslang: the scenario's facts"
                 ),
+                "tags": FieldSpec(
+                    ListOf(TagT()),
+                    doc="words that select the scenario's episodes (`eval --tag T`, "
+                    "`generate --tag T`); every family takes them",
+                ),
             },
             children=(
                 "user",
@@ -638,7 +691,7 @@ KINDS: dict[str, KindSpec] = {
             },
             named=False,
             top_level=False,
-            doc='a secret span of the resource\'s content, written as its label (`secret '
+            doc="a secret span of the resource's content, written as its label (`secret "
             '"HIV status: positive" { ... }`), with what else discloses it',
         ),
         KindSpec(
@@ -754,12 +807,12 @@ KINDS: dict[str, KindSpec] = {
             "sweep",
             SweepDef,
             {
-                "users": FieldSpec(IntAxis()),
-                "difficulty": FieldSpec(ListOf(Enum(DIFFICULTIES, "difficulty"))),
-                "disclosure": FieldSpec(ListOf(Enum(DISCLOSURES, "disclosure mode"))),
-                "attack": FieldSpec(ListOf(RefTo(("attack",)))),
-                "template": FieldSpec(ListOf(RefTo(("template",)))),
-                "mode": FieldSpec(ListOf(Enum(("aligned", "conflict"), "mode"))),
+                **_AXES,
+                "examples": FieldSpec(
+                    ExamplesT({axis: f.type for axis, f in _AXES.items()}),
+                    doc="a table of cells, one row each ({ users: 3, attack: pressure }), "
+                    "every row with the same axes; crossed with the axes written as fields",
+                ),
                 "variants": FieldSpec(
                     ListOf(Enum(VARIANTS, "variant")),
                     doc="also emit each episode with users reordered, renamed, or another "

@@ -25,10 +25,11 @@ from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
     SWEEP_AXES,
+    UNIVERSAL_FIELDS,
     Entity,
     ScenarioDef,
 )
-from museslang.semantics.types import Condition, NamedAt, Symbol
+from museslang.semantics.types import Condition, NamedAt, Symbol, Weighted
 from museslang.source import Span
 
 # sweep axes every family takes; the others belong to the families that declare them
@@ -122,7 +123,7 @@ def _family_reads(sc: ScenarioDef, diags: Diagnostics) -> None:
         if "*" in fields:
             continue
         for name, span in entity.field_spans.items():
-            if name not in fields:
+            if name not in fields and name not in UNIVERSAL_FIELDS.get(kind, ()):
                 diags.error(
                     "E024",
                     f"the {sc.family} family does not read a {kind}'s `{name}`",
@@ -231,6 +232,15 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
                 pop.head,
             )
         return
+    for axis in sw.given_twice:
+        diags.error(
+            "E019",
+            f"the sweep gives '{axis}' twice: as a field and in its examples",
+            sw.at(axis),
+            labels=[Label(sw.at("examples"), "the examples give it too")],
+            hint=f"keep one: the field crosses every row with its values; the rows give "
+            f"one each (delete `{axis}:` here, or the rows' `{axis}`)",
+        )
     used_axes = [a for a in SWEEP_AXES if getattr(sw, a) is not None]
     for axis in used_axes:
         takers = axis_families(axis)
@@ -244,7 +254,15 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
         if getattr(sw, axis) == []:
             diags.error("E043", f"the sweep axis '{axis}' has no values", sw.at(axis))
     for axis in sw.same_seed:
-        if axis not in used_axes:
+        if isinstance(getattr(sw, axis, None), Weighted):
+            diags.error(
+                "E043",
+                f"same_seed names '{axis}', which the sweep draws by weight: episodes that "
+                "draw different values share their people already",
+                sw.at("same_seed"),
+                hint=f"delete '{axis}' from same_seed",
+            )
+        elif axis not in used_axes and not diags.errors_within(sw.at(axis)):
             diags.error(
                 "E043",
                 f"same_seed names '{axis}', which this sweep does not vary",
@@ -266,7 +284,7 @@ def _sweep(sc: ScenarioDef, diags: Diagnostics) -> None:
             sw.at("difficulty"),
             hint="add a `population { ... }` block",
         )
-    if pop is not None and sw.users is None:
+    if pop is not None and sw.users is None and not diags.errors_within(sw.at("examples")):
         diags.error(
             "E043",
             "a population needs `users:` in the sweep to say how many users to draw",

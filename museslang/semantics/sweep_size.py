@@ -13,6 +13,7 @@ import math
 
 from museslang.diagnostics import Diagnostics
 from museslang.semantics.model import SWEEP_AXES, ScenarioDef
+from museslang.semantics.types import Weighted
 
 MAX_USERS = 64_000  # users over all the episodes of one compile (~800 MB)
 
@@ -23,14 +24,19 @@ def planned(sc: ScenarioDef) -> tuple[int, int]:
     written = len(sc.users)
     if sw is None:
         return 1, written
-    axes = [getattr(sw, a) for a in SWEEP_AXES if getattr(sw, a)]
-    cells = math.prod(len(values) for values in axes)
+    by_row = set(sw.example_axes)
+    crossed = [getattr(sw, a) for a in SWEEP_AXES if getattr(sw, a) and a not in by_row
+               and not isinstance(getattr(sw, a), Weighted)]  # fmt: skip
+    per_row = math.prod(len(values) for values in crossed)
     each = sw.samples * (1 + len(sw.variants))
-    episodes = cells * each
-    if sc.population is not None and sw.users:
-        per_size = cells // len(sw.users) * each  # episodes of each team size
-        return episodes, sum(max(n, written) for n in sw.users) * per_size
-    return episodes, episodes * written
+    rows = sw.examples or [{}]
+    episodes = len(rows) * per_row * each
+    if sc.population is None or not sw.users:
+        return episodes, episodes * written
+    if "users" in by_row:  # each row its team size
+        return episodes, sum(max(r["users"], written) for r in rows) * per_row * each
+    per_size = len(rows) * per_row // len(sw.users) * each  # episodes of each team size
+    return episodes, sum(max(n, written) for n in sw.users) * per_size
 
 
 def check(scenarios: list[ScenarioDef], diags: Diagnostics) -> None:

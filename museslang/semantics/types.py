@@ -8,6 +8,7 @@ other fields and reports everything in one run.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +18,8 @@ from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.instructions.verifiers import INSTRUCTIONS as INSTRUCTION_KINDS
 from museslang.source import Span
 from museslang.syntax import ast
+
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -160,6 +163,26 @@ class Text(Type):
         if isinstance(value, ast.Str):
             return value.value
         return wrong_type(ctx, value, "a string", 'write text in double quotes: "..."')
+
+
+class TagT(Type):
+    """A scenario's tag: a name (`smoke`) or a string of letters, digits and `_.-`
+    (`"ward-4"`), the word `--tag` selects it by."""
+
+    describe = 'a tag: a name or a string such as "ward-4"'
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Ref) and len(value.parts) == 1:
+            return value.parts[0]
+        if isinstance(value, ast.Str):
+            if TAG.fullmatch(value.value):
+                return value.value
+            ctx.diags.error("E017", f"'{value.value}' cannot be a tag", value.span,
+                            hint="a tag is one word of letters, digits, '_', '.' or '-', as "
+                            "`--tag` is given it")  # fmt: skip
+            return INVALID
+        return wrong_type(ctx, value, "a tag (a name, or a string of one word)",
+                          'write a name such as smoke, or quote the word: "ward.4"')  # fmt: skip
 
 
 @dataclass
@@ -513,6 +536,159 @@ class IntAxis(Type):
             return INVALID
         lo, hi = got
         return list(range(int(lo), int(hi) + 1))
+
+
+class Weighted(list):
+    """A sweep axis's values with weights (`attack: { pressure: 2, none: 1 }`): a list of
+    the values as every check of the axis reads them, and `weights` beside them. Such an
+    axis is drawn per episode in those proportions, not crossed (lower/mixtures.py)."""
+
+    weights: list[float]
+
+
+@dataclass
+class MixOf(Type):
+    """A sweep axis as a list of values (crossed) or as weights `{ value: weight }` (mixed)."""
+
+    axis: ListOf
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return f"{self.axis.describe}, or weights {{ value: weight }}"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Object):
+            return self.axis.check(value, ctx)
+        fields = distinct_fields(value, ctx)
+        if not fields:
+            ctx.diags.error("E017", "the mixture has no values", value.span,
+                            hint="write `{ value: weight ... }`, or a list")  # fmt: skip
+            return INVALID
+        out = Weighted()
+        out.weights = []
+        for f in fields:
+            got = self.axis.item.check(ast.Ref(f.key.span, (f.key.name,)), ctx)
+            weight = self._weight(f.value, ctx)
+            if got is not INVALID and weight is not INVALID:
+                out.append(got)
+                out.weights.append(weight)
+        return out if len(out) == len(fields) else INVALID
+
+    @staticmethod
+    def _weight(value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Number | ast.Percent) and value.value > 0:
+            return float(value.value)
+        if isinstance(value, ast.Number | ast.Percent):
+            ctx.diags.error("E017", f"a weight of {value.text}: weights are above 0", value.span,
+                            hint="leave out a value that should not be drawn")  # fmt: skip
+            return INVALID
+        return wrong_type(ctx, value, "a weight (a number above 0)",
+                          "write `{ pressure: 2, fake_authorization: 1 }`")  # fmt: skip
+
+
+@dataclass
+class ExamplesT(Type):
+    """A sweep's `examples`: a list of rows `{ axis: value ... }`, one cell each, every row
+    giving the same axes (a table's columns), one value per axis, no row twice."""
+
+    axes: dict[str, Type]  # sweep axis -> the type of its field (a list of values)
+    describe = "a list of rows { axis: value }"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.ListValue):
+            return wrong_type(
+                ctx, value, self.describe, "write `examples: [{ users: 3, attack: pressure }, ...]`"
+            )
+        if not value.items:
+            ctx.diags.error(
+                "E017",
+                "the examples table has no rows",
+                value.span,
+                hint="give a row per cell, or delete the field",
+            )
+            return INVALID
+        rows: list[dict[str, Any]] = []
+        columns: tuple[str, ...] | None = None
+        seen: dict[tuple, ast.Value] = {}
+        for item in value.items:
+            row = self._row(item, ctx)
+            if row is None:
+                continue
+            cells, keys = row
+            if columns is None:
+                columns = keys
+            elif set(keys) != set(columns):
+                missing = [a for a in columns if a not in keys]
+                extra = [a for a in keys if a not in columns]
+                what = (f"misses {', '.join(missing)}" if missing else "") + (
+                    (" and " if missing and extra else "") + f"adds {', '.join(extra)}"
+                    if extra
+                    else ""
+                )
+                ctx.diags.error(
+                    "E015",
+                    f"this row {what}: every row gives the axes of the "
+                    f"first ({', '.join(columns)})",
+                    item.span,
+                    labels=[Label(value.items[0].span, "the first row")],
+                    hint="a row per cell, each with a value for every axis",
+                )
+                continue
+            key = tuple(sorted((a, getattr(v, "name", None) or str(v)) for a, v in cells.items()))
+            if key in seen:
+                ctx.diags.error(
+                    "E019",
+                    "this row is given twice",
+                    item.span,
+                    labels=[Label(seen[key].span, "first given here")],
+                    hint="delete it; for more episodes of a cell, raise `samples`",
+                )
+                continue
+            seen[key] = item
+            rows.append(cells)
+        return rows
+
+    def _row(self, item: ast.Value, ctx: Ctx) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+        if not isinstance(item, ast.Object):
+            wrong_type(ctx, item, "a row { axis: value }", "write `{ users: 3, attack: pressure }`")
+            return None
+        if not item.fields:
+            ctx.diags.error(
+                "E017", "an empty row", item.span, hint="give the row a value for each axis"
+            )
+            return None
+        cells: dict[str, Any] = {}
+        ok = True
+        for f in distinct_fields(item, ctx):
+            axis = f.key.name
+            kind = self.axes.get(axis)
+            if kind is None:
+                ctx.diags.error(
+                    "E011",
+                    f"'{axis}' is not a sweep axis",
+                    f.key.span,
+                    hint=did_you_mean(axis, self.axes) or "axes: " + ", ".join(self.axes),
+                )
+                ok = False
+                continue
+            if isinstance(f.value, ast.ListValue | ast.Range | ast.Object):
+                ctx.diags.error(
+                    "E014",
+                    f"a row gives one value of '{axis}', found {f.value.describe}",
+                    f.value.span,
+                    hint="write one row per value (or sweep the axis as a field "
+                    "beside the table, for every row)",
+                )
+                ok = False
+                continue
+            got = kind.check(f.value, ctx)
+            if got is INVALID or not got:
+                ok = False
+                continue
+            cells[axis] = got[0]
+        if not ok:
+            return None
+        return cells, tuple(a for a in self.axes if a in cells)
 
 
 class ObjectT(Type):

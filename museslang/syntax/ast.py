@@ -175,7 +175,8 @@ class Field(Node):
 
 @dataclass(frozen=True)
 class Decl(Node):
-    """`KIND [NAME] ["label"] { members }`; `head` spans the part before `{`."""
+    """`KIND [NAME] [extends PARENT] ["label"] { members }`; `head` spans the part before
+    `{`. `parent` is the declaration it extends, as written (resolved by the checker)."""
 
     kind: Ident
     name: Ident | None
@@ -183,6 +184,7 @@ class Decl(Node):
     fields: tuple[Field, ...]
     children: tuple[Decl, ...]
     head: Span
+    parent: Ref | None = None
 
     @property
     def title(self) -> str:

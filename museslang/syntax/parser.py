@@ -52,6 +52,7 @@ TERMINAL_WORDS: dict[str, str] = {
     "TIME": "a time such as Tue 9:30",
     "IMPORT": "'import'",
     "AS": "'as'",
+    "EXTENDS": "'extends'",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
     "LSQB": "'['",
@@ -67,6 +68,7 @@ TERMINAL_WORDS: dict[str, str] = {
 }
 _VALUE_STARTS = {"STRING", "TEXT", "NUMBER", "PERCENT", "DURATION", "TIME", "NAME", "LSQB"}
 _ORDER = list(TERMINAL_WORDS)
+_KEYWORDS = {"IMPORT", "AS", "EXTENDS"}  # reserved only where their construct can start
 
 
 def describe_token(tok: Token) -> str:
@@ -87,7 +89,7 @@ def describe_expected(expected: set[str]) -> str:
     words: list[str] = []
     names = set(expected)
     if "NAME" in names:
-        names -= {"IMPORT", "AS"}  # keywords are names in most places
+        names -= _KEYWORDS  # keywords are names in most places
     if names >= _VALUE_STARTS:
         words.append("a value")
         names -= _VALUE_STARTS - {"NAME"}
@@ -181,8 +183,8 @@ class _Driver:
 
     def _feed(self, tok: Token) -> None:
         # Keywords are only reserved where they could start their construct:
-        # elsewhere `import` / `as` are ordinary names.
-        if tok.type in {"IMPORT", "AS"} and not self._accepts(tok.type) and self._accepts("NAME"):
+        # elsewhere `import` / `as` / `extends` are ordinary names.
+        if tok.type in _KEYWORDS and not self._accepts(tok.type) and self._accepts("NAME"):
             tok = Token(
                 "NAME",
                 tok.value,
@@ -352,6 +354,8 @@ class _Driver:
             hint = "give the field a value"
         elif tok.type == "NAME" and "LBRACE" in exp and prev is not None and prev.type == "STRING":
             hint = "a field is written `name: value`; add ':' after the field name"
+        elif tok.type == "EXTENDS" and prev is not None and prev.type == "STRING":
+            hint = 'the parent comes before the title: `scenario B extends A "Title" {`'
         elif tok.type == "CMP":
             hint = "a comparison has one operator and a value: write `authority >= 5`"
         self.diags.error("E001", message, span, hint=hint)

@@ -60,10 +60,13 @@ class ToAst(Transformer):
         names = [t for t in children if isinstance(t, Token) and t.type == "NAME"]
         return ast.Ref(_span(self.src, names[0], names[-1]), tuple(str(n) for n in names))
 
+    def parent(self, children: list) -> ast.Ref:
+        return self.dotted(children)
+
     def decl(self, children: list) -> ast.Decl:
-        kind_tok, name_tok, label_tok, lbrace = children[:4]
+        kind_tok, name_tok, _extends, parent, label_tok, lbrace = children[:6]
         rbrace = children[-1]
-        members = children[4:-1]
+        members = children[6:-1]
         kind = ast.Ident(_tspan(self.src, kind_tok), str(kind_tok))
         name = (
             ast.Ident(_tspan(self.src, name_tok), str(name_tok)) if name_tok is not None else None
@@ -73,7 +76,7 @@ class ToAst(Transformer):
             if label_tok is not None
             else None
         )
-        head_end = label or name or kind
+        head_end = label or parent or name or kind
         head = Span(
             self.src.display,
             kind.span.line,
@@ -85,7 +88,14 @@ class ToAst(Transformer):
         fields = tuple(m for m in members if isinstance(m, ast.Field))
         children_decls = tuple(m for m in members if isinstance(m, ast.Decl))
         return ast.Decl(
-            _span(self.src, kind_tok, last), kind, name, label, fields, children_decls, head
+            _span(self.src, kind_tok, last),
+            kind,
+            name,
+            label,
+            fields,
+            children_decls,
+            head,
+            parent if isinstance(parent, ast.Ref) else None,
         )
 
     def field(self, children: list) -> ast.Field:
