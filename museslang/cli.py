@@ -741,7 +741,8 @@ def generate(
         str,
         typer.Option(
             help="The agent that demonstrates: reference:oracle (offline), "
-            "openai:MODEL, vllm:MODEL, vllm-serve:MODEL or hf:PATH."
+            "openai:MODEL, vllm:MODEL, vllm-serve:MODEL or hf:PATH; several, comma-separated, "
+            "take conversations in turn (one drawn per conversation by the seed)."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, val.jsonl.")],
@@ -774,13 +775,20 @@ def generate(
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
+    turn_mix: Annotated[str | None, typer.Option(
+        help="Agent turns per conversation, drawn by the seed: LOW[-HIGH]:WEIGHT,... or "
+        "'official' (1:20,2-5:40,6-10:40); default: the spec's turn limit.")] = None,
+    data_format: Annotated[str, typer.Option(
+        "--format", help="chat (museslang's chat+tools records) or muses-bench (the official "
+        "per-user-role {\"messages\"} records its train.py reads).")] = "chat",
 ) -> None:
     """Synthetic training data: the teacher plays episodes with the ground truth as privileged
     guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
     import asyncio
 
     from museslang import __version__
-    from museslang.datagen.generate import STATS, choose, write_dataset
+    from museslang.datagen.generate import FORMATS, STATS, choose, write_dataset
+    from museslang.datagen.mixes import MixError, TurnMix
     from museslang.datagen.teacher import GuidedAgent
     from museslang.registry import UnknownName
     from museslang.run.cluster import ClusterError
@@ -790,6 +798,17 @@ def generate(
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.users import known_users, make_users
 
+    if data_format not in FORMATS:
+        raise _fail(f"--format {data_format}: choose {' or '.join(FORMATS)}")
+    try:
+        mix = TurnMix.parse(turn_mix) if turn_mix is not None else None
+    except MixError as exc:
+        raise _fail(str(exc)) from None
+    teachers = [t.strip() for t in teacher.split(",") if t.strip()]
+    if not teachers:
+        raise _fail("--teacher names no agent")
+    if len(teachers) > 1 and ray is not None:
+        raise _fail("several --teacher agents cannot run on --ray yet; give one")
     if n is not None and n < 1:
         raise _fail("--n must be at least 1")
     if not 0 <= val < 1:
@@ -819,11 +838,18 @@ def generate(
     _served_here(cluster, teacher, users)
     try:
         if cluster is None:
-            agent = GuidedAgent(make_agent(teacher, options))
-            if tool_mode == "text" and agent.uses_tools:  # an acting teacher: write its text
-                from museslang.datagen.text_teacher import TextTeacher
+            guided = []
+            for one in teachers:
+                agent = GuidedAgent(make_agent(one, options))
+                if tool_mode == "text" and agent.uses_tools:  # an acting teacher: its text
+                    from museslang.datagen.text_teacher import TextTeacher
 
-                agent = TextTeacher(agent)
+                    agent = TextTeacher(agent)
+                guided.append(agent)
+            if len(guided) > 1:
+                from museslang.datagen.teacher_mix import TeacherMix
+
+                agent = TeacherMix(guided, seed or 0)
             user_backend = make_users(users, options)
         else:  # each actor builds and guides its own teacher
             agent, user_backend = known_agent(teacher), known_users(users)
@@ -833,6 +859,8 @@ def generate(
     episodes = choose(compiled.episodes, n, compiled.seed)
     if not episodes:
         raise _fail(f"{file} has no episodes")
+    if mix is not None:  # the same draw on a resumed run: seed and episode id only
+        episodes = mix.apply(episodes, compiled.seed)
     if agent is not None:  # on a cluster, each actor's teacher is asked
         unsupported = sorted({e.family for e in episodes if not agent.supports(e.family)})
         if unsupported:
@@ -843,6 +871,8 @@ def generate(
         "seed": compiled.seed, "agent": teacher, "users": users, "episodes": len(episodes),
         "metrics": "default", "purpose": "generate", "temperature": temperature,
     }  # fmt: skip
+    if mix is not None:  # a resumed run must draw the same turns
+        meta["turn_mix"] = turn_mix
     try:
         kept = store.prepare(meta, resume, _belongs(compiled.episodes))
     except (StoreError, OSError) as exc:
@@ -867,14 +897,21 @@ def generate(
     store.close()
     store.write_summary(outcome.summary.model_dump_json(indent=2) + "\n")
     by_id = {e.id: e for e in episodes}
+    from museslang.datagen.teacher_mix import TeacherMix
+
+    mixed = isinstance(agent, TeacherMix)
+    played = {e.id: agent.pick(e.id).spec for e in episodes} if mixed else None
     stats = write_dataset(
         outcome.results, by_id, out, spec_sha256=compiled.spec_sha256, teacher=teacher,
-        val_share=val,
+        val_share=val, teachers=played, form=data_format,
     )  # fmt: skip
     typer.echo(f"played {outcome.ran} episodes now, {len(done)} resumed", err=True)
     _print_actors(outcome.summary)
     for family, c in stats.by_family.items():
         typer.echo(f"{family}: kept {c.get('kept', 0)}/{c['total']}", err=True)
+        for problem, seen in stats.counted.get(family, {}).items():
+            typer.echo(f"  {problem}: {seen['total']:g} in {seen['conversations']:g} "
+                       "conversations (dropped)", err=True)  # fmt: skip
     typer.echo(
         f"kept {stats.kept}/{stats.total} episodes ({stats.ratio:.1%}; {stats.errored} errored, "
         f"{stats.duplicates} duplicate conversations and {stats.unrevealed} acting on unrevealed "
