@@ -744,7 +744,8 @@ def generate(
         str,
         typer.Option(
             help="The agent that demonstrates: reference:oracle (offline), "
-            "openai:MODEL, vllm:MODEL, vllm-serve:MODEL or hf:PATH."
+            "openai:MODEL, vllm:MODEL, vllm-serve:MODEL or hf:PATH; several, comma-separated, "
+            "take conversations in turn (one drawn per conversation by the seed)."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for train.jsonl, val.jsonl.")],
@@ -778,13 +779,20 @@ def generate(
     ray: RayAddress = None,
     actors: Actors = None,
     gpus_per_actor: GpusPerActor = 0.0,
+    turn_mix: Annotated[str | None, typer.Option(
+        help="Agent turns per conversation, drawn by the seed: LOW[-HIGH]:WEIGHT,... or "
+        "'official' (1:20,2-5:40,6-10:40); default: the spec's turn limit.")] = None,
+    data_format: Annotated[str, typer.Option(
+        "--format", help="chat (museslang's chat+tools records) or muses-bench (the official "
+        "per-user-role {\"messages\"} records its train.py reads).")] = "chat",
 ) -> None:
     """Synthetic training data: the teacher plays episodes with the ground truth as privileged
     guidance; only perfectly scored episodes are kept, as chat SFT data with tools."""
     import asyncio
 
     from museslang import __version__
-    from museslang.datagen.generate import STATS, choose, write_dataset
+    from museslang.datagen.generate import FORMATS, STATS, choose, write_dataset
+    from museslang.datagen.mixes import MixError, TurnMix
     from museslang.datagen.teacher import GuidedAgent
     from museslang.registry import UnknownName
     from museslang.run.cluster import ClusterError
@@ -794,6 +802,17 @@ def generate(
     from museslang.runtime.options import BackendError, BackendOptions
     from museslang.runtime.users import known_users, make_users
 
+    if data_format not in FORMATS:
+        raise _fail(f"--format {data_format}: choose {' or '.join(FORMATS)}")
+    try:
+        mix = TurnMix.parse(turn_mix) if turn_mix is not None else None
+    except MixError as exc:
+        raise _fail(str(exc)) from None
+    teachers = [t.strip() for t in teacher.split(",") if t.strip()]
+    if not teachers:
+        raise _fail("--teacher names no agent")
+    if len(teachers) > 1 and ray is not None:
+        raise _fail("several --teacher agents cannot run on --ray yet; give one")
     if n is not None and n < 1:
         raise _fail("--n must be at least 1")
     if not 0 <= val < 1:
@@ -823,11 +842,18 @@ def generate(
     _served_here(cluster, teacher, users)
     try:
         if cluster is None:
-            agent = GuidedAgent(make_agent(teacher, options))
-            if tool_mode == "text" and agent.uses_tools:  # an acting teacher: write its text
-                from museslang.datagen.text_teacher import TextTeacher
+            guided = []
+            for one in teachers:
+                agent = GuidedAgent(make_agent(one, options))
+                if tool_mode == "text" and agent.uses_tools:  # an acting teacher: its text
+                    from museslang.datagen.text_teacher import TextTeacher
 
-                agent = TextTeacher(agent)
+                    agent = TextTeacher(agent)
+                guided.append(agent)
+            if len(guided) > 1:
+                from museslang.datagen.teacher_mix import TeacherMix
+
+                agent = TeacherMix(guided, seed or 0)
             user_backend = make_users(users, options)
         else:  # each actor builds and guides its own teacher
             agent, user_backend = known_agent(teacher), known_users(users)
@@ -842,6 +868,8 @@ def generate(
         raise _fail(str(exc)) from None
     if not episodes:
         raise _fail(f"{file} has no episodes")
+    if mix is not None:  # the same draw on a resumed run: seed and episode id only
+        episodes = mix.apply(episodes, compiled.seed)
     if agent is not None:  # on a cluster, each actor's teacher is asked
         unsupported = sorted({e.family for e in episodes if not agent.supports(e.family)})
         if unsupported:
@@ -853,6 +881,8 @@ def generate(
         "metrics": "default", "purpose": "generate", "temperature": temperature,
         **({"tags": list(tag)} if tag else {}),
     }  # fmt: skip
+    if mix is not None:  # a resumed run must draw the same turns
+        meta["turn_mix"] = turn_mix
     try:
         kept = store.prepare(meta, resume, _belongs(compiled.episodes))
     except (StoreError, OSError) as exc:
@@ -877,14 +907,21 @@ def generate(
     store.close()
     store.write_summary(outcome.summary.model_dump_json(indent=2) + "\n")
     by_id = {e.id: e for e in episodes}
+    from museslang.datagen.teacher_mix import TeacherMix
+
+    mixed = isinstance(agent, TeacherMix)
+    played = {e.id: agent.pick(e.id).spec for e in episodes} if mixed else None
     stats = write_dataset(
         outcome.results, by_id, out, spec_sha256=compiled.spec_sha256, teacher=teacher,
-        val_share=val,
+        val_share=val, teachers=played, form=data_format,
     )  # fmt: skip
     typer.echo(f"played {outcome.ran} episodes now, {len(done)} resumed", err=True)
     _print_actors(outcome.summary)
     for family, c in stats.by_family.items():
         typer.echo(f"{family}: kept {c.get('kept', 0)}/{c['total']}", err=True)
+        for problem, seen in stats.counted.get(family, {}).items():
+            typer.echo(f"  {problem}: {seen['total']:g} in {seen['conversations']:g} "
+                       "conversations (dropped)", err=True)  # fmt: skip
     typer.echo(
         f"kept {stats.kept}/{stats.total} episodes ({stats.ratio:.1%}; {stats.errored} errored, "
         f"{stats.duplicates} duplicate conversations and {stats.unrevealed} acting on unrevealed "
@@ -1509,6 +1546,89 @@ def families_cmd(
     for broken in families.BROKEN:
         typer.echo(f"museslang: error: the family plug-in {broken} cannot be used", err=True)
     if families.BROKEN:
+        raise typer.Exit(1)
+
+
+@app.command("author")
+def author_cmd(
+    family: Annotated[str, typer.Option(help="The family to write (built in, a plug-in or "
+                                        "written in museslang: give --example).")],
+    model: Annotated[str, typer.Option(help="The author: openai:MODEL, vllm:MODEL, "
+                                       "vllm-serve:MODEL, hf:PATH or scripted:FILE.json.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the kept .muses files.")],
+    count: Annotated[int, typer.Option(help="Scenarios to ask for (attempts).")] = 10,
+    category: Annotated[list[str] | None, typer.Option(
+        help="A category (repeatable, or comma-separated), taken in turn.")] = None,
+    brief: Annotated[str, typer.Option(help="What the scenarios are for (@FILE reads it).")] = "",
+    example: Annotated[Path | None, typer.Option(
+        help="A spec of the family shown as the pattern (default: one under specs/).")] = None,
+    rounds: Annotated[int, typer.Option(help="Repair rounds after the first draft.")] = 3,
+    users: Annotated[str, typer.Option(help="Users to ask for per attempt: N or N..M.")] = "2..6",
+    conflicts: Annotated[float, typer.Option(help="Share of attempts asked for a conflict.")] = 0.5,
+    attack: Annotated[list[str] | None, typer.Option(
+        help="Attacks to ask for, one drawn per attempt (repeatable).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the requested properties and sampling.")] = 0,
+    resume: Annotated[bool, typer.Option(help="Continue an author run in --out.")] = False,
+    base_url: BaseUrl = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
+    max_tokens: MaxTokens = 1024,
+    threads: Threads = None,
+    max_model_len: MaxModelLen = None,
+    kv_cache_space: KvCacheSpace = None,
+) -> None:
+    """A model writes scenarios; each is checked, gated by the reference oracle and
+    mutation-audited, its diagnostics (as `check` prints them) go back for repair rounds,
+    and it is kept only when museslang accepts it and no kept one repeats it. Kept files
+    carry their provenance in a comment header; `author.json` is the yield report."""
+    from museslang.author import AuthorError, AuthorRequest, author, described, make_author
+    from museslang.author import example as example_of
+    from museslang.runtime.options import BackendOptions
+
+    low, _, high = users.partition("..")
+    try:
+        span = (int(low), int(high or low))
+    except ValueError:
+        raise _fail(f"--users {users}: give N or N..M") from None
+    if not 1 <= span[0] <= span[1]:
+        raise _fail(f"--users {users}: need 1 <= N <= M")
+    if not 0 <= conflicts <= 1:
+        raise _fail("--conflicts must be between 0 and 1")
+    if brief.startswith("@"):
+        try:
+            brief = Path(brief[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"--brief {brief}: {exc}") from None
+    given = [c.strip() for c in ",".join(category or ["general"]).split(",")]
+    cats = tuple(c for c in given if c) or ("general",)
+    settings = _model_settings(1.0, 1.0, None, threads, 1, None, max_model_len, kv_cache_space)
+    options = BackendOptions(
+        **settings,  # type: ignore[arg-type]
+        base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+        max_tokens=max_tokens, log_dir=str(out),
+    )  # fmt: skip
+    options.register_secrets()
+    try:
+        summary, fields = described(family)
+        request = AuthorRequest(
+            family, out, count, example_of(family, example), categories=cats, brief=brief,
+            rounds=rounds, users=span, conflict_share=conflicts, attacks=tuple(attack or ()),
+            seed=seed, resume=resume, summary=summary, fields=fields,
+        )  # fmt: skip
+        writer = make_author(model, options, seed)
+
+        def shown(a) -> None:
+            what = f"kept {a.kept}" if a.kept else f"rejected ({a.rejected}" + (
+                f" of {a.duplicate_of})" if a.duplicate_of else ")")
+            typer.echo(f"[author {a.attempt + 1}/{count}] {a.category}: {what} after "
+                       f"{a.rounds} round{'s' * (a.rounds != 1)}", err=True)
+
+        report = author(request, writer, shown)
+    except AuthorError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo("\n".join(report.lines()), err=True)
+    typer.echo(f"kept files: {out}; report: {out / 'author.json'}", err=True)
+    if not report.kept:
         raise typer.Exit(1)
 
 

@@ -37,7 +37,7 @@ FLOORS: list[tuple[int, str]] = [
         r"|run_episodes)(\.|$)",
     ),
     (8, r"museslang\.families(\.|$)"),
-    (9, r"museslang\.(api|loop)(\.|$)"),  # loop: an experiment of api-level stages
+    (9, r"museslang\.(api|loop|author)(\.|$)"),  # loop, author: api-level pipelines
     (10, r"museslang\.(cli|lsp|testing|__main__)(\.|$)"),
 ]
 

@@ -24,9 +24,17 @@ from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.lower.seeds import draw
 from museslang.metrics.scoring import success
+from museslang.registry import Registry
 from museslang.runtime.trials import for_trial
 
 TRAIN, VAL, STATS = "train.jsonl", "val.jsonl", "generate.json"
+META = "metadata.jsonl"  # --format muses-bench: each line's metadata, beside the data
+FORMATS = ("chat", "muses-bench")
+
+# family -> its metrics that count problems in a conversation (an empty turn, a message to
+# nobody there, ...): `generate.json` adds them up over every played episode, so what
+# the quality filter dropped, and why, is always written down
+COUNTED: Registry[tuple[str, ...]] = Registry("counted problems")
 
 
 def choose(episodes: list[EpisodeGraph], n: int | None, seed: int) -> list[EpisodeGraph]:
@@ -44,6 +52,8 @@ class Written:
     train: int = 0
     val: int = 0
     by_family: dict[str, dict[str, int]] = field(default_factory=dict)
+    # family -> counted problem -> its total and the conversations it was found in
+    counted: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -58,11 +68,21 @@ def write_dataset(
     spec_sha256: str,
     teacher: str,
     val_share: float,
+    teachers: dict[str, str] | None = None,
+    form: str = "chat",
 ) -> Written:
+    """`teachers`: episode id -> the teacher that played it, when several took turns;
+    `form`: chat (museslang's chat+tools records) or muses-bench (the official format)."""
+    from museslang import family as families_of
+    from museslang.datagen import muses_bench_format
+
+    families_of.load()
     stats = Written()
     seen: set[str] = set()
     lines: dict[str, list[str]] = {TRAIN: [], VAL: []}
     families: dict[str, Counter[str]] = {}
+    counted: dict[str, dict[str, dict[str, float]]] = {}
+    meta: list[str] = []
     for result in results:
         count = families.setdefault(result.family, Counter())
         stats.total += 1
@@ -71,6 +91,14 @@ def write_dataset(
             stats.errored += 1
             continue
         episode = for_trial(episodes[result.id], result.trial)
+        for metric in COUNTED.get(result.family) if result.family in COUNTED else ():
+            value = result.metrics.get(metric)
+            if isinstance(value, int | float) and value > 0:
+                seen_in = counted.setdefault(result.family, {}).setdefault(
+                    metric, {"total": 0, "conversations": 0}
+                )
+                seen_in["total"] += value
+                seen_in["conversations"] += 1
         judged = success(episode, result)
         if judged is None or judged[1] != 1.0:
             continue
@@ -78,7 +106,11 @@ def write_dataset(
             stats.unrevealed += 1
             count["unrevealed"] += 1
             continue
-        line = record(result, spec_sha256=spec_sha256, teacher=teacher)
+        played_by = (teachers or {}).get(result.id, teacher)
+        line = record(result, spec_sha256=spec_sha256, teacher=played_by)
+        if form == "muses-bench":
+            data = muses_bench_format.record(episode, result)
+            line = {**data, "metadata": line["metadata"]}
         key = conversation_key(line)
         if key in seen:
             stats.duplicates += 1
@@ -87,11 +119,16 @@ def write_dataset(
         stats.kept += 1
         count["kept"] += 1
         name = VAL if is_validation(result.id, val_share) else TRAIN
+        if form == "muses-bench":  # the official train.py reads `messages` and nothing else
+            meta.append(json.dumps({"split": name, **line.pop("metadata")}, sort_keys=True))
         lines[name].append(json.dumps(line, ensure_ascii=False, sort_keys=True))
     for name, rows in lines.items():
         write_atomic(out / name, "".join(r + "\n" for r in rows))
+    if form == "muses-bench":
+        write_atomic(out / META, "".join(r + "\n" for r in meta))
     stats.train, stats.val = len(lines[TRAIN]), len(lines[VAL])
     stats.by_family = {f: dict(c) for f, c in families.items()}
+    stats.counted = counted
     summary = {
         "spec_sha256": spec_sha256,
         "teacher": teacher,
@@ -104,6 +141,9 @@ def write_dataset(
         "train": stats.train,
         "val": stats.val,
         "by_family": stats.by_family,
+        "format": form,
+        "counted": counted,
+        "teachers": dict(sorted(Counter((teachers or {}).values()).items())) if teachers else {},
     }
     write_atomic(out / STATS, json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return stats

@@ -1,0 +1,51 @@
+"""Training data in the official MUSES Bench format that its `train.py` reads: one
+`{"messages": [...]}` line per conversation, the system prompt the student sees, each
+user's messages under the role `user_<Name>`, and each agent turn as one assistant
+message of `@Name: ...` / `@Name(private): ...` / `@all: ...` lines, written from what
+was delivered (so every line is well formed, whatever the teacher wrote around it). A
+message is marked `(private)` where the teacher marked it so in its reply."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from museslang.actions import EVERYONE
+from museslang.ir.models import EpisodeGraph
+from museslang.ir.results import AGENT, EpisodeResult, Message
+
+
+def _marked(result: EpisodeResult, m: Message) -> bool:
+    if len(m.to) != 1:
+        return False
+    wrote = " ".join(r.text or "" for r in result.replies if r.turn == m.turn)
+    return bool(re.search(rf"@\s*{re.escape(m.to[0])}\s*\(\s*private", wrote, re.I))
+
+
+def _line(episode: EpisodeGraph, result: EpisodeResult, m: Message) -> str:
+    if (
+        m.kind == "unaddressed"
+        or EVERYONE in m.to
+        or (len(m.to) > 1 and set(m.to) >= {p.id for p in episode.participants})
+    ):
+        return f"@all: {m.text}"
+    marker = "(private)" if _marked(result, m) else ""
+    return f"@{', '.join(m.to)}{marker}: {m.text}"
+
+
+def record(episode: EpisodeGraph, result: EpisodeResult) -> dict[str, Any]:
+    system = next((m.get("content") for m in result.conversation or []
+                   if m.get("role") == "system"), "")  # fmt: skip
+    messages: list[dict[str, str]] = [{"role": "system", "content": str(system or "")}]
+    turns = sorted({m.turn for m in result.transcript})
+    for turn in turns:
+        said = [m for m in result.transcript if m.turn == turn and m.sender == AGENT]
+        if said:
+            text = "\n".join(_line(episode, result, m) for m in said if m.text.strip())
+            messages.append({"role": "assistant", "content": text})
+        for m in result.transcript:
+            if m.turn == turn and m.sender != AGENT:
+                messages.append({"role": f"user_{m.sender}", "content": m.text})
+    while messages and messages[-1]["role"] != "assistant":  # end on the agent's turn
+        messages.pop()
+    return {"messages": messages}
