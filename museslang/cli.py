@@ -1502,6 +1502,39 @@ def families_cmd(
         raise typer.Exit(1)
 
 
+@app.command("guards")
+def guards_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per guard.")] = False,
+) -> None:
+    """List the guards `eval --guard` can stack: museslang's own, those families bring and
+    those other packages register under the entry-point group `museslang.guards`
+    (docs/guards.md)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from museslang.runtime import guard as guards
+
+    found = [guards.declared().get(n) for n in guards.declared().names()]
+    if as_json:
+        for g in found:
+            typer.echo(json.dumps({"name": g.name, "origin": g.origin, "side": g.side,
+                                   "families": list(g.families),
+                                   "summary": g.summary}))  # fmt: skip
+    else:
+        table = Table(box=None, pad_edge=False)
+        for column in ("guard", "from", "acts on", "families", "what it does"):
+            table.add_column(column)
+        for g in found:
+            table.add_row(g.name, g.origin, g.side, ", ".join(g.families) or "all", g.summary)
+        Console(width=160).print(table)
+    for broken in guards.BROKEN:
+        typer.echo(f"museslang: error: the guard {broken} cannot be used", err=True)
+    if guards.BROKEN:
+        raise typer.Exit(1)
+
+
 _ADDRESS = re.compile(r"local|auto|\S+://\S+|[\w.\-]+:\d+")
 
 
