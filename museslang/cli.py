@@ -529,6 +529,14 @@ def eval_cmd(
     gpus_per_actor: GpusPerActor = 0.0,
     judge: Judges = None,
     judge_base_url: JudgeBaseUrl = None,
+    guard: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Guards between the agent and the users, stacked in order: NAME[,NAME...] "
+            "(repeatable; `museslang guards` lists them). The run's results, summary and "
+            "tables carry the setting as the `guards` axis."
+        ),
+    ] = None,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     from museslang import api
@@ -548,6 +556,7 @@ def eval_cmd(
         users=users, users_verify=users_verify, concurrency=concurrency, limit=limit,
         sample=sample, seed=seed, out=out, resume=resume, trials=trials, metrics=metrics,
         judge=tuple(judge or ()), judge_base_url=judge_base_url, ray=ray_options,
+        guard=tuple(guard or ()),
     )  # fmt: skip
     with _api():
         options.check(model)

@@ -169,6 +169,7 @@ class EvalOptions:
     judge_base_url: str | None = None
     ray: RayOptions | None = None
     report: bool = True  # write report.md and report.html into the run folder
+    guard: tuple[str, ...] = ()  # guard names, stacked in order (`--guard acl,spotlight`)
 
     def check(self, model: ModelOptions) -> None:
         """Every check `museslang eval` makes of its options, in its order."""

@@ -8,14 +8,19 @@ these, so a run without guards keeps exactly the metrics it always had."""
 from __future__ import annotations
 
 from museslang.ir.results import EpisodeResult
+from museslang.runtime.guard import AXIS, NONE
 
 INTERVENTIONS = "interventions"  # guard verdicts other than pass, per episode
 BLOCKED = "blocked_turns"  # agent turns in which a guard blocked something (or retried)
 
 
+def setting_of(result: EpisodeResult) -> str:
+    """The guard setting a result ran with (`acl+spotlight`), `none` without."""
+    return str(result.cell.get(AXIS, NONE))
+
+
 def guard_metrics(result: EpisodeResult) -> dict[str, float]:
-    guards = result.cell.get("guards")
-    if guards is None or guards == "none":
+    if setting_of(result) == NONE:
         return {}
     acted = result.interventions
     blocked = {i.turn for i in acted if i.action in ("block", "retry")}

@@ -34,6 +34,7 @@ from museslang.registry import Registry
 
 ENTRY_POINTS = "museslang.guards"
 MAX_RETRIES = 2  # a turn a guard asks again is asked at most this often, then blocked
+AXIS = "guards"  # the axis of an episode's cell that names its guard setting
 NONE = "none"  # the guard setting without any guard (a `guards:` axis value, `--guard none`)
 SEPARATOR = "+"  # a stack of guards as one setting: `acl+spotlight` (`--guard acl,spotlight`)
 # museslang's own guards, imported when first asked (the guards live above the runtime)
@@ -203,7 +204,7 @@ def stack(value: str | None) -> list[Guard]:
 def of_episode(episode: EpisodeGraph) -> str:
     """The guard setting an episode runs with: its cell's `guards` (a sweep axis of the
     spec, or `eval --guard`, `guarded`), else none."""
-    value = episode.cell.get("guards")
+    value = episode.cell.get(AXIS)
     return str(value) if value is not None else NONE
 
 
@@ -213,4 +214,4 @@ def guarded(episodes: list[EpisodeGraph], value: str) -> list[EpisodeGraph]:
     gets it with the episode)."""
     if value == NONE:
         return episodes
-    return [e.model_copy(update={"cell": {**e.cell, "guards": value}}) for e in episodes]
+    return [e.model_copy(update={"cell": {**e.cell, AXIS: value}}) for e in episodes]
