@@ -354,6 +354,7 @@ class Engine:
                 results: list[str] = []
                 again: list[str] = []  # guards that ask for the turn again, and why
                 last = tries >= MAX_RETRIES
+                guarded.ctx.tries = tries
                 for action in reply.actions:
                     if ending is not None:
                         note = "ignored: the episode had already ended"
@@ -415,7 +416,8 @@ class Engine:
         would deliver. Returns (result for the agent, accepted?, ends?, the action run)."""
         if not guarded.active:
             return (*self._apply(episode, turn, action, transcript), action)
-        action, refused = guarded.check_call(action, again, last)
+        rewrote: list[str] = []
+        action, refused = guarded.check_call(action, again, last, rewrote)
         if refused is not None:
             return refused, False, False, action
         mark = len(transcript)
@@ -423,6 +425,7 @@ class Engine:
         made = transcript[mark:]
         del transcript[mark:]
         kept, said = guarded.check_messages(made, mark, again, last)
+        said = rewrote + said
         transcript += kept
         if made and not kept:
             return f"not delivered: {'; '.join(said)}", False, False, action
@@ -569,8 +572,10 @@ class _Guarded:
                                      message=message))  # fmt: skip
         return f"guard {g.name}: {verdict.reason}"
 
-    def check_call(self, action: Action, again: list[str],
-                   last: bool) -> tuple[Action, str | None]:  # fmt: skip
+    def check_call(self, action: Action, again: list[str], last: bool,
+                   rewrote: list[str]) -> tuple[Action, str | None]:  # fmt: skip
+        """The call to run instead of `action` (what rewrote it goes in `rewrote`), or
+        why it is not run."""
         for g in self.active:
             v = g.call(self.ctx, action)
             if v.action == "pass":
@@ -578,6 +583,7 @@ class _Guarded:
             said = self._record(g, v, action.name, last=last)
             if v.action == "rewrite" and v.call is not None:
                 action = v.call
+                rewrote.append(said)
             elif v.action == "retry" and not last:
                 again.append(said)
                 return action, f"not run: {said}"

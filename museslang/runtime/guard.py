@@ -72,6 +72,7 @@ class GuardContext:
     transcript: list[Message]
     actions: list[ActionRecord]
     memos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tries: int = 0  # how often this turn has been asked again (a retry past MAX_RETRIES blocks)
 
     def memo(self, guard: Guard) -> dict[str, Any]:
         return self.memos.setdefault(guard.name, {})

@@ -40,4 +40,5 @@ FAMILY = Family(
     axes=("mode",),
     needs=("roles", "taskset"),
     verbatim_users=True,
+    guards=(f"{__name__}.guard:GUARD",),
 )
