@@ -542,6 +542,14 @@ def eval_cmd(
     gpus_per_actor: GpusPerActor = 0.0,
     judge: Judges = None,
     judge_base_url: JudgeBaseUrl = None,
+    guard: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Guards between the agent and the users, stacked in order: NAME[,NAME...] "
+            "(repeatable; `museslang guards` lists them). The run's results, summary and "
+            "tables carry the setting as the `guards` axis."
+        ),
+    ] = None,
 ) -> None:
     """Run a benchmark against an agent and score it; results go to a run directory."""
     from museslang import api
@@ -562,6 +570,7 @@ def eval_cmd(
         sample=sample, seed=seed, out=out, resume=resume, trials=trials, metrics=metrics,
         judge=tuple(judge or ()), judge_base_url=judge_base_url, ray=ray_options,
         tags=tuple(tag or ()),
+        guard=tuple(guard or ()),
     )  # fmt: skip
     with _api():
         options.check(model)
@@ -1629,6 +1638,39 @@ def author_cmd(
     typer.echo("\n".join(report.lines()), err=True)
     typer.echo(f"kept files: {out}; report: {out / 'author.json'}", err=True)
     if not report.kept:
+        raise typer.Exit(1)
+
+
+@app.command("guards")
+def guards_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per guard.")] = False,
+) -> None:
+    """List the guards `eval --guard` can stack: museslang's own, those families bring and
+    those other packages register under the entry-point group `museslang.guards`
+    (docs/guards.md)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from museslang.runtime import guard as guards
+
+    found = [guards.declared().get(n) for n in guards.declared().names()]
+    if as_json:
+        for g in found:
+            typer.echo(json.dumps({"name": g.name, "origin": g.origin, "side": g.side,
+                                   "families": list(g.families),
+                                   "summary": g.summary}))  # fmt: skip
+    else:
+        table = Table(box=None, pad_edge=False)
+        for column in ("guard", "from", "acts on", "families", "what it does"):
+            table.add_column(column)
+        for g in found:
+            table.add_row(g.name, g.origin, g.side, ", ".join(g.families) or "all", g.summary)
+        Console(width=160).print(table)
+    for broken in guards.BROKEN:
+        typer.echo(f"museslang: error: the guard {broken} cannot be used", err=True)
+    if guards.BROKEN:
         raise typer.Exit(1)
 
 

@@ -33,7 +33,7 @@ FLOORS: list[tuple[int, str]] = [
     (6, r"museslang\.metrics(\.|$)"),
     (
         7,
-        r"museslang\.(run|gate|audit|judge|datagen|report|interop|graph|show|train"
+        r"museslang\.(run|gate|audit|judge|guards|datagen|report|interop|graph|show|train"
         r"|run_episodes)(\.|$)",
     ),
     (8, r"museslang\.families(\.|$)"),

@@ -101,6 +101,29 @@ def served_here(ray: ClusterOptions | None, *specs: str) -> None:
                           "--base-url")  # fmt: skip
 
 
+def guard_setting(names: tuple[str, ...], episodes: list) -> str:
+    """`--guard` as one setting (`acl+spotlight`), checked: every name known, each
+    applying to a family of the run, and no `guards:` axis in the spec to contradict."""
+    from museslang.registry import UnknownName
+    from museslang.runtime.guard import AXIS, NONE, setting, stack
+
+    try:
+        value = setting(list(names))
+    except UnknownName as exc:
+        raise OptionError("guard", f"--guard: {exc}") from None
+    if value == NONE:
+        return value
+    if any(AXIS in e.cell for e in episodes):
+        raise OptionError("guard", "--guard: the spec sweeps its own `guards:` axis; run it "
+                          "without --guard, or remove the axis")  # fmt: skip
+    run = sorted({e.family for e in episodes})
+    for g in stack(value):
+        if not any(g.applies(f) for f in run):
+            raise OptionError("guard", f"--guard {g.name} applies to "
+                              f"{', '.join(g.families)}, not to {', '.join(run)}")  # fmt: skip
+    return value
+
+
 @dataclass
 class Job:
     """What one eval or generate runs (`plan`), and, on Ray, what the actors need."""
@@ -177,6 +200,7 @@ async def evaluate_async(
     from museslang.run.store import ResultsStore, StoreError, stream_results
     from museslang.runtime.agents import DEFAULT_AGENT, known_agent, make_agent
     from museslang.runtime.chat import ChatError
+    from museslang.runtime.guard import NONE, guarded
     from museslang.runtime.options import BackendError
     from museslang.runtime.users import known_users, make_users
     from museslang.safetext import redact_url
@@ -232,6 +256,8 @@ async def evaluate_async(
         episodes = draw(episodes, options.sample, compiled.seed, key=lambda e: e.id)
     if not episodes:
         raise MuseslangError(f"{file} has no episodes")
+    guards = guard_setting(options.guard, episodes)
+    episodes = guarded(episodes, guards)
     missing = missing_metrics(episodes)
     if missing:
         many = "s" if len(missing) > 1 else ""
@@ -258,6 +284,8 @@ async def evaluate_async(
         "trials": options.trials,
         "metrics": options.metrics,
     }
+    if guards != NONE:
+        meta["guards"] = guards
     if judged is not None:
         meta["judge"] = judged.specs
     if options.tags:

@@ -170,6 +170,7 @@ class EvalOptions:
     ray: RayOptions | None = None
     report: bool = True  # write report.md and report.html into the run folder
     tags: tuple[str, ...] = ()  # run only the episodes of scenarios with one of these tags
+    guard: tuple[str, ...] = ()  # guard names, stacked in order (`--guard acl,spotlight`)
 
     def check(self, model: ModelOptions) -> None:
         """Every check `museslang eval` makes of its options, in its order."""

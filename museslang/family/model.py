@@ -104,3 +104,6 @@ class Family:
     # an attack family's AgentDojo triple: (the attack axis, the utility metric, the metric
     # whose value above 0 means the attack succeeded), in summaries, tables and reports
     triple: tuple[str, str, str] | None = None
+    # the guards it brings (`museslang guards`, `eval --guard`): "module:attribute" (imported
+    # when guards are first looked up) or the museslang.runtime.guard.Guard itself
+    guards: tuple[Any, ...] = field(default=(), compare=False)

@@ -130,6 +130,9 @@ class Intervention(_Record):
     target: str | None = Field(
         default=None, description="what it acted on: a recipient, a tool call, a span"
     )
+    message: int | None = Field(
+        default=None, description="index into `transcript` of the message it delivered instead"
+    )
 
 
 class Usage(_Record):

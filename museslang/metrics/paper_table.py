@@ -15,11 +15,12 @@ import io
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from museslang import family as families
 from museslang.ir.results import EpisodeResult
+from museslang.metrics.guarded import BLOCKED, INTERVENTIONS, NONE, setting_of
 from museslang.metrics.summary import Stat, counts, stat_of
 from museslang.source import SourceError, read_bounded
 
@@ -52,6 +53,8 @@ def extra_columns(runs: list[Run]) -> list[tuple[str, str, str]]:
 AVG = "Avg"
 FORMATS = ("markdown", "latex", "csv")
 SIM_ERR = "Sim. err."
+# a guarded row's intervention rate: interventions per episode, turns blocked per episode
+GUARD_COLUMNS = (("Interv. per ep.", INTERVENTIONS), ("Blocked per ep.", BLOCKED))
 TRIPLE = (("benign_utility", "benign util."), ("utility_under_attack", "util. attack"),
           ("attack_success_rate", "ASR"))  # fmt: skip
 
@@ -96,6 +99,33 @@ def _triple_cells(runs: list[Run], family: str) -> dict[str, Stat | None]:
             for (key, words), v in zip(TRIPLE, pooled.values(), strict=True)}  # fmt: skip
 
 
+def _guard_cell(runs: list[Run], metric: str) -> Stat | None:
+    """A guard metric over every episode of the runs, whatever its family."""
+    per_episode: dict[str, list[float | list[float]]] = {}
+    for run in runs:
+        for r in run.results:
+            value = r.metrics.get(metric)
+            if counts(r, run.scheme) and isinstance(value, int | float):
+                per_episode.setdefault(f"{run.path}\x1f{r.id}", []).append(float(value))
+    stat = stat_of(per_episode, success=False)
+    return stat if stat.n else None
+
+
+def by_guard(run: Run) -> list[tuple[str, Run]]:
+    """A run as one part per guard setting its results ran with (`eval --guard` gives
+    one; a spec's `guards:` axis several): a model with a guard is another row."""
+    settings = list(dict.fromkeys(setting_of(r) for r in run.results)) or [NONE]
+    if len(settings) == 1:
+        return [(settings[0], run)]
+    return [(g, replace(run, results=[r for r in run.results if setting_of(r) == g]))
+            for g in settings]  # fmt: skip
+
+
+def with_guards(name: str, guards: str) -> str:
+    """An agent's name with the guard setting it ran under: `model + acl`."""
+    return name if guards == NONE else f"{name} + {guards}"
+
+
 def _rate(runs: list[Run]) -> Stat | None:
     per_episode: dict[str, list[float | list[float]]] = {}
     for run in runs:
@@ -131,6 +161,7 @@ class Row:
     name: str = ""  # the display name (default: the agent spec)
     group: str | None = None  # e.g. "Proprietary" / "Open weights", from a names file
     benchmarks: list[str] = field(default_factory=list)  # spec names, when an agent splits
+    guards: str = NONE  # the guard setting its runs ran with (`eval --guard`)
 
 
 @dataclass(frozen=True)
@@ -213,18 +244,21 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
     ran two different specs of one family (a custom spec beside the shipped one),
     pooling them would average two benchmarks into one number: they become separate
     rows, named `agent (spec, ...)`. Runs of the same spec pool (trials, resumed parts)."""
-    by_agent: dict[str, list[Run]] = {}
+    by_agent: dict[tuple[str, str], list[Run]] = {}
     for run in runs:
-        by_agent.setdefault(run.agent, []).append(run)
+        for guards, part in by_guard(run):
+            by_agent.setdefault((run.agent, guards), []).append(part)
     rows = []
     extra = extra_columns(runs)
     attacked, simulated = _attack_families(runs), _simulated(runs)
-    for agent, mine in by_agent.items():
+    guarded = any(guards != NONE for _, guards in by_agent)
+    for (agent, guards), mine in by_agent.items():
         name, group = (names or {}).get(agent, (agent, None))
+        name = with_guards(name, guards)
         parts = split(mine)
         for part in parts:
             row = Row(agent, list(dict.fromkeys(r.path for _, r in part)), name=name,
-                      group=group)  # fmt: skip
+                      group=group, guards=guards)  # fmt: skip
             of: dict[str, list[Run]] = {}
             for family, run in part:
                 of.setdefault(family, []).append(run)
@@ -237,6 +271,9 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
                 row.cells |= _triple_cells([r for f, r in part if f == family], family)
             if simulated:
                 row.cells[SIM_ERR] = _rate(list({id(r): r for _, r in part}.values()))
+            for heading, metric in GUARD_COLUMNS if guarded else ():
+                row.cells[heading] = _guard_cell(list({id(r): r for _, r in part}.values()),
+                                                 metric)  # fmt: skip
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
                 row.name = f"{name} ({', '.join(row.benchmarks)})"
@@ -268,10 +305,10 @@ def split(runs: list[Run]) -> list[list[tuple[str, Run]]]:
 
 def split_agents(rows: list[Row]) -> list[str]:
     """Agents that have more than one row (they ran several specs of one family)."""
-    count: dict[str, int] = {}
+    count: dict[tuple[str, str], int] = {}
     for r in rows:
-        count[r.agent] = count.get(r.agent, 0) + 1
-    return [a for a, n in count.items() if n > 1]
+        count[r.agent, r.guards] = count.get((r.agent, r.guards), 0) + 1
+    return list(dict.fromkeys(a for (a, _), n in count.items() if n > 1))
 
 
 def headings(rows: list[Row] | None = None) -> list[str]:
@@ -289,7 +326,8 @@ def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]
         if (c := r.cells[heading]) is not None and isinstance(c.mean, float)
     }
     distinct = sorted({v for v in shown.values() if v > 0}, reverse=True)
-    if len(rows) < 2 or heading == SIM_ERR or heading.endswith(" ASR"):  # lower is better
+    lower = heading in (SIM_ERR, *(h for h, _ in GUARD_COLUMNS)) or heading.endswith(" ASR")
+    if len(rows) < 2 or lower:  # lower is better (or neither)
         return {}
         return {}
     return {i: distinct.index(v) + 1 for i, v in shown.items() if v in distinct[:2]}
@@ -378,13 +416,15 @@ def to_csv(rows: list[Row], style: Style = PLAIN) -> str:
     scale = 100.0 if style.percent else 1.0
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    head = ["agent", "name", "group", "runs"]
+    guarded = any(r.guards != NONE for r in rows)
+    head = ["agent", "name", "group", "runs"] + (["guards"] if guarded else [])
     for h in headings(rows):
         key = h.lower().replace(". ", "_").replace(".", "").replace(" ", "_")
         head += [key, f"{key}_stderr", f"{key}_n"]
     writer.writerow(head)
     for row in rows:
         line: list[object] = [row.agent, row.name or row.agent, row.group or "", ";".join(row.runs)]
+        line += [row.guards] if guarded else []
         for h in headings(rows):
             cell = row.cells[h]
             if cell is None or not isinstance(cell.mean, float):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
-from museslang.metrics.paper_table import Row, Run, split
+from museslang.metrics.paper_table import Row, Run, by_guard, split, with_guards
 from museslang.metrics.paper_table import build as table_rows
 from museslang.metrics.scoring import common_outputs
 from museslang.metrics.stability import stability
@@ -53,11 +53,13 @@ def _counted(run: Run) -> list[EpisodeResult]:
 
 
 def _agents(runs: list[Run]) -> dict[str, list[EpisodeResult]]:
-    """Series by agent; an agent that ran two specs of one family gets a series per
-    benchmark (named as its rows in the paper's table), never one mixed series."""
+    """Series by agent and guard setting; an agent that ran two specs of one family gets
+    a series per benchmark (named as its rows in the paper's table), never one mixed
+    series."""
     by_agent: dict[str, list[Run]] = {}
     for run in runs:
-        by_agent.setdefault(run.agent, []).append(run)
+        for guards, part in by_guard(run):
+            by_agent.setdefault(with_guards(run.agent, guards), []).append(part)
     pooled: dict[str, list[EpisodeResult]] = {}
     for agent, mine in by_agent.items():
         parts = split(mine)
@@ -142,11 +144,12 @@ def by_users(
 def priority_stability(runs: list[Run]) -> Figure:
     title = "Priority stability: same decision on reordered, renamed and re-templated variants"
     per: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for run in runs:
-        stable = stability(_counted(run))
-        family = {r.key: r.family for r in run.results}
-        for key, value in stable.items():
-            per[run.agent][family[key]].append(value)
+    for whole in runs:
+        for guards, run in by_guard(whole):
+            stable = stability(_counted(run))
+            family = {r.key: r.family for r in run.results}
+            for key, value in stable.items():
+                per[with_guards(run.agent, guards)][family[key]].append(value)
     ran = sorted({f for fams in per.values() for f in fams})
     if not ran:
         return Figure(title, [], [], [], note="No run has metamorphic variants.")

@@ -75,11 +75,15 @@ def vet(meta: dict[str, Any], results: list[EpisodeResult], check: Check | None)
 
 def repeats(runs: list[tuple[str, dict[str, Any], list[EpisodeResult]]]) -> str | None:
     """Why two of these runs (path, run.json, results) must not be pooled, or None: one
-    holds a result of the other (the same agent, spec, episode, trial and seed)."""
+    holds a result of the other (the same agent, spec, episode, trial, seed and guard
+    setting: a run with a guard is another run of the same episodes)."""
+    from museslang.metrics.guarded import setting_of
+
     seen: dict[tuple, tuple[int, str]] = {}
     for index, (path, meta, results) in enumerate(runs):
         for r in results:
-            key = (meta.get("agent"), meta.get("spec_sha256"), r.id, r.trial, r.seed)
+            key = (meta.get("agent"), meta.get("spec_sha256"), r.id, r.trial, r.seed,
+                   setting_of(r))  # fmt: skip
             first = seen.setdefault(key, (index, path))
             if first[0] != index:
                 return (f"{path} repeats {first[1]}: both hold episode {r.id} trial {r.trial} "

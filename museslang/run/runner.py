@@ -16,6 +16,7 @@ from typing import Protocol
 
 from museslang.ir.models import CompiledSpec, EpisodeGraph
 from museslang.ir.results import EpisodeResult
+from museslang.metrics.guarded import guard_metrics
 from museslang.metrics.leak_record import records
 from museslang.metrics.scoring import score
 from museslang.metrics.stability import decision
@@ -79,6 +80,7 @@ def to_result(
         prefix_kept=min(run.prefix_kept) if run.prefix_kept else None,
         latency_s=round(run.latency_s, 6),
         findings=run.findings,
+        interventions=run.interventions,
     )
     if keep_conversation:
         result.conversation, result.tools = run.conversation, run.tools
@@ -98,6 +100,7 @@ def score_result(episode: EpisodeGraph, result: EpisodeResult, scheme: str) -> E
         values = score(episode, result, scheme)
         result.metrics, result.unevaluated = dict(values), dict(values.unevaluated)
         result.leaks = records(episode, result)
+        result.metrics |= guard_metrics(result)
         result.decision = decision(episode, result) if result.status == "ok" else None
     except Exception as exc:
         result.metrics, result.decision, result.unevaluated = {}, None, {}

@@ -246,7 +246,7 @@ class ResultsStore:
         if resume and has_results:
             before = read_run(self.out)  # a resume must know what the results belong to
             before.setdefault("metrics", "default")  # runs made before --metrics existed
-            for key in ("spec_sha256", "seed", "agent", "users", "metrics"):
+            for key in ("spec_sha256", "seed", "agent", "users", "metrics", "guards"):
                 if before.get(key) != meta.get(key):
                     raise StoreError(
                         f"cannot resume: {self.out} was run with {key} = {before.get(key)!r}, "

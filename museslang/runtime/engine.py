@@ -27,6 +27,7 @@ from museslang.ir.results import (
     BROADCAST,
     ActionRecord,
     Finding,
+    Intervention,
     Message,
     Reply,
     Usage,
@@ -35,6 +36,7 @@ from museslang.prompts import PromptError
 from museslang.runtime.action_text import per_user_format, text_protocol, tool_schemas
 from museslang.runtime.chat import ChatError
 from museslang.runtime.conversation import KICKOFF, NO_REPLY, AgentConversation, render_incoming
+from museslang.runtime.guard import MAX_RETRIES, Guard, GuardContext, of_episode, stack
 from museslang.runtime.options import BackendError
 from museslang.runtime.user_audit import UserAudit
 from museslang.safetext import redact
@@ -169,6 +171,7 @@ class EpisodeRun:
     replies: list[Reply] = field(default_factory=list)  # model agents: each reply as written
     conversation: list[dict[str, Any]] = field(default_factory=list)  # the agent's chat
     tools: list[dict[str, Any]] | None = None  # the tool schemas the agent was offered
+    interventions: list[Intervention] = field(default_factory=list)  # what guards did
 
 
 # what the agent is told about a protocol that is not the usual private channels
@@ -267,11 +270,14 @@ class Engine:
             system = f"{system.rstrip()}\n\n{per_user_format(tools=True)}\n"
         if episode.protocol.turns in TURN_NOTES:
             system = f"{system.rstrip()}\n\n{TURN_NOTES[episode.protocol.turns]}\n"
+        guarded = _Guarded(episode, of_episode(episode))
+        system = guarded.system(system)
         convo = AgentConversation(system)
         state = EpisodeRun([], [], None, 0, Usage(), Usage(), convo.reuse, convo.kept, 0.0)
         state.conversation, state.tools = convo.messages, tools
+        guarded.bind(state)
         try:
-            await self._run(episode, trial, allowed, tools, convo, state)
+            await self._run(episode, trial, allowed, tools, convo, state, guarded)
         except Exception as exc:
             state.error = describe_error(exc)
             state.ending = None
@@ -286,6 +292,7 @@ class Engine:
         tools: list[dict[str, Any]] | None,
         convo: AgentConversation,
         state: EpisodeRun,
+        guarded: _Guarded,
     ) -> None:
         sim = self.users.for_episode(episode, trial)
         state.user_usage = sim.usage
@@ -317,40 +324,65 @@ class Engine:
                     openings.append(Message(turn=0, sender=p.id, to=[AGENT], text=text))
         transcript += openings
         _place(state.findings, transcript)
-        convo.add_user(render_incoming(episode.identity, openings) if openings else KICKOFF)
+        convo.add_user(guarded.incoming(openings) if openings else KICKOFF)
 
         ending: str | None = None
         turn = 0
         while turn < proto.max_turns and ending is None:
             turn += 1
             state.turns = turn
-            view = EpisodeView(episode, turn, transcript, convo.request(), tools, allowed, trial)
-            reply = await self.agent.act(view)
-            usage.add(reply.usage)
-            message, call_ids = reply.message, reply.call_ids
-            if message is None:
-                message, call_ids = _tool_calls(reply.actions, turn)
-            else:
-                state.replies.append(_as_reply(turn, message, reply))
-            convo.add_assistant(message)
-            convo.replied()
-            notes: list[str] = [f"could not read an action: {e}" for e in reply.errors]
-            for e in reply.errors:
-                records.append(
-                    ActionRecord(turn=turn, name="(unreadable)", args={}, ok=False, note=e)
-                )
-            results: list[str] = []
-            for action in reply.actions:
-                if ending is not None:
-                    note = "ignored: the episode had already ended"
-                    records.append(self._record(turn, action, ok=False, note=note))
+            guarded.ctx.turn = turn
+            tries = 0
+            while True:
+                view = EpisodeView(episode, turn, transcript, convo.request(), tools, allowed,
+                                   trial)  # fmt: skip
+                reply = await self.agent.act(view)
+                usage.add(reply.usage)
+                message, call_ids = reply.message, reply.call_ids
+                if message is None:
+                    message, call_ids = _tool_calls(reply.actions, turn)
+                else:
+                    state.replies.append(_as_reply(turn, message, reply))
+                convo.add_assistant(message)
+                convo.replied()
+                notes: list[str] = [f"could not read an action: {e}" for e in reply.errors]
+                marks = len(transcript), len(records), len(state.interventions)
+                for e in reply.errors:
+                    records.append(
+                        ActionRecord(turn=turn, name="(unreadable)", args={}, ok=False, note=e)
+                    )
+                results: list[str] = []
+                again: list[str] = []  # guards that ask for the turn again, and why
+                last = tries >= MAX_RETRIES
+                guarded.ctx.tries = tries
+                for action in reply.actions:
+                    if ending is not None:
+                        note = "ignored: the episode had already ended"
+                        records.append(self._record(turn, action, ok=False, note=note))
+                        results.append(note)
+                        continue
+                    note, ok, ends, done = self._guarded_apply(
+                        episode, turn, action, transcript, guarded, again, last
+                    )
+                    records.append(self._record(turn, done, ok=ok, note=note))
                     results.append(note)
+                    if ends and ok:
+                        ending = "done"
+                if again and not last:
+                    # the whole turn is asked again: nothing of it was delivered
+                    tries += 1
+                    del transcript[marks[0] :]
+                    del records[marks[1] :]
+                    for undone in state.interventions[marks[2] :]:
+                        undone.message = None  # what it delivered was taken back
+                    ending = None
+                    why = "; ".join(again)
+                    for call in message.get("tool_calls") or []:
+                        convo.add_tool_result(call["id"], f"not run: {why}")
+                    convo.add_user(f"(Nothing of your last turn was delivered: {why}. "
+                                   "Please try again.)")  # fmt: skip
                     continue
-                note, ok, ends = self._apply(episode, turn, action, transcript)
-                records.append(self._record(turn, action, ok=ok, note=note))
-                results.append(note)
-                if ends and ok:
-                    ending = "done"
+                break
             if message.get("tool_calls"):
                 outcome = dict(zip(call_ids, results, strict=False)) | reply.failed
                 for call in message["tool_calls"]:
@@ -360,15 +392,46 @@ class Engine:
             replies = await self._replies(episode, sim, turn, transcript, audit, state)
             transcript += replies
             _place(state.findings, transcript)
-            incoming = render_incoming(episode.identity, replies) if replies else NO_REPLY
+            incoming = guarded.incoming(replies) if replies else NO_REPLY
             if notes and not message.get("tool_calls"):
                 incoming = "\n".join(f"({n})" for n in notes) + "\n\n" + incoming
-            convo.add_user(incoming)
+            convo.add_user(guarded.remind(incoming))
         state.ending = ending or "limit"
 
     @staticmethod
     def _record(turn: int, action: Action, *, ok: bool, note: str) -> ActionRecord:
         return ActionRecord(turn=turn, name=action.name, args=action.dump(), ok=ok, note=note)
+
+    def _guarded_apply(
+        self,
+        episode: EpisodeGraph,
+        turn: int,
+        action: Action,
+        transcript: list[Message],
+        guarded: _Guarded,
+        again: list[str],
+        last: bool,
+    ) -> tuple[str, bool, bool, Action]:
+        """One action through the episode's guards: the call first, then each message it
+        would deliver. Returns (result for the agent, accepted?, ends?, the action run)."""
+        if not guarded.active:
+            return (*self._apply(episode, turn, action, transcript), action)
+        rewrote: list[str] = []
+        action, refused = guarded.check_call(action, again, last, rewrote)
+        if refused is not None:
+            return refused, False, False, action
+        mark = len(transcript)
+        note, ok, ends = self._apply(episode, turn, action, transcript)
+        made = transcript[mark:]
+        del transcript[mark:]
+        kept, said = guarded.check_messages(made, mark, again, last)
+        said = rewrote + said
+        transcript += kept
+        if made and not kept:
+            return f"not delivered: {'; '.join(said)}", False, False, action
+        if said:
+            note = f"{note} ({'; '.join(said)})"
+        return note, ok, ends, action
 
     def _apply(
         self, episode: EpisodeGraph, turn: int, action: Action, transcript: list[Message]
@@ -470,3 +533,91 @@ def _place(findings: list[Finding], transcript: list[Message]) -> None:
                  if transcript[i].sender == f.user and transcript[i].turn == f.turn),
                 None,
             )  # fmt: skip
+
+
+class _Guarded:
+    """One episode's guards, with their context: what the engine asks them, in order."""
+
+    def __init__(self, episode: EpisodeGraph, setting: str) -> None:
+        self.episode = episode
+        self.setting = setting
+        self.active: list[Guard] = [g for g in stack(setting) if g.applies(episode.family)]
+        self.ctx = GuardContext(episode, 0, [], [])
+        self.log: list[Intervention] = []
+
+    def bind(self, state: EpisodeRun) -> None:
+        self.ctx.transcript, self.ctx.actions = state.transcript, state.actions
+        self.log = state.interventions
+
+    def system(self, prompt: str) -> str:
+        for g in self.active:
+            prompt = g.system(self.ctx, prompt)
+        return prompt
+
+    def incoming(self, messages: list[Message]) -> str:
+        shown = messages
+        for g in self.active:
+            shown = [m.model_copy(update={"text": g.incoming(self.ctx, m)}) for m in shown]
+        return render_incoming(self.episode.identity, shown)
+
+    def remind(self, text: str) -> str:
+        lines = [line for g in self.active if (line := g.reminder(self.ctx))]
+        return "\n\n".join([text, *lines]) if lines else text
+
+    def _record(self, g: Guard, verdict: Any, target: str | None, message: int | None = None,
+                last: bool = False) -> str:  # fmt: skip
+        act = "block" if verdict.action == "retry" and last else verdict.action
+        self.log.append(Intervention(turn=self.ctx.turn, guard=g.name, action=act,
+                                     reason=verdict.reason, target=verdict.target or target,
+                                     message=message))  # fmt: skip
+        return f"guard {g.name}: {verdict.reason}"
+
+    def check_call(self, action: Action, again: list[str], last: bool,
+                   rewrote: list[str]) -> tuple[Action, str | None]:  # fmt: skip
+        """The call to run instead of `action` (what rewrote it goes in `rewrote`), or
+        why it is not run."""
+        for g in self.active:
+            v = g.call(self.ctx, action)
+            if v.action == "pass":
+                continue
+            said = self._record(g, v, action.name, last=last)
+            if v.action == "rewrite" and v.call is not None:
+                action = v.call
+                rewrote.append(said)
+            elif v.action == "retry" and not last:
+                again.append(said)
+                return action, f"not run: {said}"
+            elif v.action in ("block", "retry"):
+                return action, f"blocked by {said}"
+        return action, None
+
+    def check_messages(self, made: list[Message], at: int, again: list[str],
+                       last: bool) -> tuple[list[Message], list[str]]:  # fmt: skip
+        """The messages to deliver instead of `made` (which would have stood at `at` in
+        the transcript), and what the guards said about them."""
+        kept: list[Message] = []
+        said: list[str] = []
+        rewrote: list[tuple[Intervention, Message]] = []  # placed once all guards are done
+        for m in made:
+            out = [m]
+            for g in self.active:
+                nxt: list[Message] = []
+                for one in out:
+                    v = g.message(self.ctx, one)
+                    if v.action == "pass":
+                        nxt.append(one)
+                        continue
+                    said.append(self._record(g, v, ", ".join(one.to), None, last))
+                    if v.action == "rewrite":
+                        nxt += v.messages
+                        # the copy it changed (a copy for entitled readers may come first)
+                        changed = [c for c in v.messages if c.text != one.text] or v.messages
+                        if changed:
+                            rewrote.append((self.log[-1], changed[0]))
+                    elif v.action == "retry" and not last:
+                        again.append(said[-1])
+                out = nxt
+            kept += out
+        for record, copy in rewrote:
+            record.message = next((at + i for i, k in enumerate(kept) if k is copy), None)
+        return kept, said

@@ -49,4 +49,5 @@ FAMILY = Family(
     axes=("mode",),
     needs=("roles", "taskset"),
     verbatim_users=True,
+    guards=(f"{__name__}.guard:GUARD",),
 )

@@ -63,4 +63,5 @@ FAMILY = Family(
     max_turns=1,
     needs=("roles", "workload"),
     verbatim_users=True,
+    guards=(f"{__name__}.guard:GUARD",),
 )
