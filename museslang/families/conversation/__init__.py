@@ -8,17 +8,20 @@ reaches anyone but its owner (each counted, `generate.json`)."""
 
 from pathlib import Path
 
+from museslang.families.conversation import ground
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
     USER_FIELDS,
     Family,
+    Parts,
+    TruthPart,
     own_modules,
 )
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
-    truth=(("conversation", f"{__name__}.ground:Conversation", True),),
+    parts=Parts(truth={"conversation": TruthPart(ground.Conversation, always=True)}),
     name="conversation",
     summary="open-domain multi-user conversation for SFT data: address each user, keep "
     "private details private",
