@@ -21,7 +21,7 @@ from museslang.family import (
 
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
-    parts=Parts(truth={"conversation": TruthPart(ground.Conversation, always=True)}),
+    parts=Parts(truth={"conversation": TruthPart(ground.Conversation)}),
     name="conversation",
     summary="open-domain multi-user conversation for SFT data: address each user, keep "
     "private details private",
