@@ -99,18 +99,6 @@ def _triple_cells(runs: list[Run], family: str) -> dict[str, Stat | None]:
             for (key, words), v in zip(TRIPLE, pooled.values(), strict=True)}  # fmt: skip
 
 
-def _guard_cell(runs: list[Run], metric: str) -> Stat | None:
-    """A guard metric over every episode of the runs, whatever its family."""
-    per_episode: dict[str, list[float | list[float]]] = {}
-    for run in runs:
-        for r in run.results:
-            value = r.metrics.get(metric)
-            if counts(r, run.scheme) and isinstance(value, int | float):
-                per_episode.setdefault(f"{run.path}\x1f{r.id}", []).append(float(value))
-    stat = stat_of(per_episode, success=False)
-    return stat if stat.n else None
-
-
 def by_guard(run: Run) -> list[tuple[str, Run]]:
     """A run as one part per guard setting its results ran with (`eval --guard` gives
     one; a spec's `guards:` axis several): a model with a guard is another row."""
@@ -209,14 +197,17 @@ def load_names(path: Path) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def episode_stat(runs: list[Run], family: str, name: str, success: bool = False) -> Stat | None:
-    """One metric of one family over runs, a value list per episode (trials pool by
-    episode, so the standard error is over episodes); results the run's scheme does not
-    count are left out. None when no episode has the metric."""
+def episode_stat(
+    runs: list[Run], family: str | None, name: str, success: bool = False
+) -> Stat | None:
+    """One metric of one family (None: of every family, as the guards' counts are) over
+    runs, a value list per episode (trials pool by episode, so the standard error is
+    over episodes); results the run's scheme does not count are left out. None when no
+    episode has the metric."""
     per_episode: dict[str, list[float | list[float]]] = {}
     for run in runs:
         for r in run.results:
-            if r.family != family or not counts(r, run.scheme):
+            if (family is not None and r.family != family) or not counts(r, run.scheme):
                 continue
             values = per_episode.setdefault(f"{run.path}\x1f{r.id}", [])
             value = r.metrics.get(name)
@@ -272,7 +263,7 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
             if simulated:
                 row.cells[SIM_ERR] = _rate(list({id(r): r for _, r in part}.values()))
             for heading, metric in GUARD_COLUMNS if guarded else ():
-                row.cells[heading] = _guard_cell(list({id(r): r for _, r in part}.values()),
+                row.cells[heading] = episode_stat(list({id(r): r for _, r in part}.values()), None,
                                                  metric)  # fmt: skip
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
