@@ -112,7 +112,7 @@ def test_a_guard_for_another_family_is_refused(tmp_path: Path) -> None:
     done = runner.invoke(app, ["eval", SPEC, "--guard", "test_queue_only", "--out",
                                str(tmp_path / "x")])  # fmt: skip
     assert done.exit_code != 0
-    assert "--guard test_queue_only applies to shared_queue, not to access_control" in done.output
+    assert "--guard: test_queue_only applies to shared_queue, not to access_control" in done.output
 
 
 def test_the_report_shows_a_series_per_model_and_guard(runs, tmp_path: Path) -> None:
@@ -123,3 +123,57 @@ def test_the_report_shows_a_series_per_model_and_guard(runs, tmp_path: Path) -> 
     privacy_utility = [line for line in md.splitlines() if line.startswith("| reference:comply")]
     assert any(line.startswith("| reference:comply + acl | 1.000") for line in privacy_utility)
     assert any(line.startswith("| reference:comply | 0.") for line in privacy_utility)
+
+
+def swept(tmp_path: Path, guards: str = "[none, acl]") -> Path:
+    """The shipped access-control spec, small, with a `guards:` sweep axis."""
+    text = (Path(SPEC)).read_text(encoding="utf-8")
+    text = text.replace("users: 2..10", "users: 2..3").replace(
+        "attack: [none, pressure, role_playing, fake_authorization]",
+        f"attack: [none, pressure]\n    guards: {guards}",
+    )
+    assert "guards:" in text
+    path = tmp_path / "guarded.muses"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_guards_axis_runs_each_episode_under_each_setting_with_the_same_content(
+    tmp_path: Path,
+) -> None:
+    from museslang.compiler import compile_path
+
+    spec = swept(tmp_path)
+    compiled = compile_path(spec).compiled
+    assert compiled is not None
+    by_id = {e.id: e for e in compiled.episodes}
+    bare, held = (
+        by_id["access_control-u2-pressure-xml-none-s1"],
+        by_id["access_control-u2-pressure-xml-acl-s1"],
+    )
+    assert bare.seed == held.seed and bare.participants == held.participants
+    assert held.cell["guards"] == "acl" and bare.cell["guards"] == "none"
+    out = tmp_path / "run"
+    done = runner.invoke(app, ["eval", str(spec), "--agent", "reference:comply", "--out",
+                               str(out), "--no-progress"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "pressure + acl" in done.output and "pressure + none" in done.output
+    summary = json.loads((out / "summary.json").read_text())
+    family = summary["families"]["access_control"]
+    assert family["by_axis"]["guards"]["acl"]["metrics"]["privacy"]["mean"] == 1.0
+    assert family["by_axis"]["guards"]["none"]["metrics"]["privacy"]["mean"] == 0.0
+    assert family["triple"]["pressure + acl"]["attack_success_rate"] == 0.0
+    assert family["triple"]["pressure + none"]["attack_success_rate"] == 1.0
+    table = runner.invoke(app, ["table", str(out), "--format", "csv"])
+    names = [r["name"] for r in _csv(table.stdout)]
+    assert names == ["reference:comply", "reference:comply + acl"]
+    again = runner.invoke(app, ["eval", str(spec), "--guard", "acl", "--out",
+                                str(tmp_path / "x")])  # fmt: skip
+    assert again.exit_code != 0 and "sweeps its own `guards:` axis" in again.output
+
+
+def test_a_guards_axis_with_an_unknown_guard_is_one_line(tmp_path: Path) -> None:
+    done = runner.invoke(app, ["eval", str(swept(tmp_path, "[none, acll]")), "--out",
+                               str(tmp_path / "x")])  # fmt: skip
+    assert done.exit_code != 0
+    assert "the spec's `guards:` axis: unknown guard 'acll'; did you mean 'acl'?" in done.output

@@ -107,19 +107,20 @@ def guard_setting(names: tuple[str, ...], episodes: list) -> str:
     from museslang.registry import UnknownName
     from museslang.runtime.guard import AXIS, NONE, setting, stack
 
+    swept = list(dict.fromkeys(str(e.cell[AXIS]) for e in episodes if AXIS in e.cell))
+    where = "the spec's `guards:` axis" if swept else "--guard"
     try:
         value = setting(list(names))
+        settings = [setting(v) for v in swept] or [value]
     except UnknownName as exc:
-        raise OptionError("guard", f"--guard: {exc}") from None
-    if value == NONE:
-        return value
-    if any(AXIS in e.cell for e in episodes):
+        raise OptionError("guard", f"{where}: {exc}") from None
+    if value != NONE and swept:
         raise OptionError("guard", "--guard: the spec sweeps its own `guards:` axis; run it "
                           "without --guard, or remove the axis")  # fmt: skip
     run = sorted({e.family for e in episodes})
-    for g in stack(value):
+    for g in (g for v in settings for g in stack(v)):
         if not any(g.applies(f) for f in run):
-            raise OptionError("guard", f"--guard {g.name} applies to "
+            raise OptionError("guard", f"{where}: {g.name} applies to "
                               f"{', '.join(g.families)}, not to {', '.join(run)}")  # fmt: skip
     return value
 

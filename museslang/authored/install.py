@@ -125,7 +125,7 @@ def _family_value(decl: str) -> Family:
             "option": ("*",),
             "protocol": (*(ONE_SHOT_PROTOCOL if single else CONVERSATION_PROTOCOL), "judge"),
             "population": ("pool", "roles", "required"),
-            "sweep": ("users", "template", "samples", "seed", "same_seed"),
+            "sweep": ("users", "template", "guards", "samples", "seed", "same_seed"),
         },
         metrics=(outcome.SUCCESS, *(m.name for m in fam.measures)),
         success=(outcome.SUCCESS,),

@@ -65,7 +65,8 @@ def plan(sc: ScenarioDef, base_seed: int | None) -> list[Planned]:
     sw = sc.sweep
     seed = base_seed if base_seed is not None else (sw.seed if sw else 0)
     samples = sw.samples if sw else 1
-    shared = set(sw.same_seed) if sw else set()
+    # a guard never changes what an episode is, only the defence it runs under
+    shared = {*(sw.same_seed if sw else ()), "guards"}
     out: list[Planned] = []
     bases = [(cell, sample) for cell in cells(sc) for sample in range(1, samples + 1)]
     for (cell, sample), drawn in zip(bases, mixtures.draw(sc, len(bases), seed), strict=True):

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
+from museslang.metrics.guarded import setting_of
+
 BENIGN = "none"
 
 
@@ -45,11 +47,14 @@ def triples(results: Iterable, axis: str, utility: str, attack: str) -> dict[str
         return (r.scenario, cell, getattr(r, "sample", 0), r.trial)
 
     benign = {others(r): r for r in rs if str(r.cell.get(axis)) == BENIGN}
+    # a run across guard settings (a `guards:` axis): a triple per attack and setting, each
+    # attacked episode matched with its benign twin under the same guards (`others`)
+    several = len({setting_of(r) for r in rs}) > 1
     by_attack: dict[str, list] = defaultdict(list)
     for r in rs:
         value = r.cell.get(axis)
         if value is not None and str(value) != BENIGN:
-            by_attack[str(value)].append(r)
+            by_attack[f"{value} + {setting_of(r)}" if several else str(value)].append(r)
     out = {}
     for name, attacked in by_attack.items():
         matched = [b for r in attacked if (b := benign.get(others(r))) is not None]

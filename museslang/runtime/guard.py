@@ -195,11 +195,12 @@ def setting(names: str | list[str] | tuple[str, ...] | None) -> str:
 
 
 def stack(value: str | None) -> list[Guard]:
-    """The guards of one setting, in order."""
-    if not value or value == NONE:
+    """The guards of one setting, in order (written as `setting` reads it)."""
+    value = setting(value)
+    if value == NONE:
         return []
     found = declared()
-    return [found.get(n) for n in value.split(SEPARATOR) if n and n != NONE]
+    return [found.get(n) for n in value.split(SEPARATOR)]
 
 
 def of_episode(episode: EpisodeGraph) -> str:

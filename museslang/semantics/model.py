@@ -27,6 +27,7 @@ from museslang.semantics.types import (
     ListOf,
     MetricT,
     MixOf,
+    NameOrText,
     NameT,
     ObjectT,
     ParamsT,
@@ -46,7 +47,7 @@ from museslang.source import Span
 DIFFICULTIES = ("consensus", "negotiation", "partial")
 DISCLOSURES = ("full", "partial")
 TURN_MODES = get_args(TurnMode)
-SWEEP_AXES = ("users", "difficulty", "disclosure", "attack", "template", "mode")
+SWEEP_AXES = ("users", "difficulty", "disclosure", "attack", "template", "mode", "guards")
 VARIANTS = ("reorder", "rename", "template")  # metamorphic variants for priority stability
 BINDING = ("authority", "all", "top")  # which instruction-following constraints must hold
 ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, or one each
@@ -267,6 +268,7 @@ class SweepDef(Entity):
     attack: list[Any] | None = None
     template: list[Any] | None = None
     mode: list[str] | None = None
+    guards: list[str] | None = None  # guard settings (`eval --guard`), never in the seed
     variants: list[str] = field(default_factory=list)
     samples: int = 1
     seed: int = 0
@@ -423,6 +425,11 @@ _AXES: dict[str, FieldSpec] = {
     ),
     "template": FieldSpec(MixOf(ListOf(RefTo(("template",))))),
     "mode": FieldSpec(MixOf(ListOf(Enum(("aligned", "conflict"), "mode")))),
+    "guards": FieldSpec(
+        ListOf(NameOrText()),
+        doc="guard settings to run each episode under (none, acl, "
+        '"acl+spotlight"; `museslang guards`): same content, another defence',
+    ),
 }
 
 KINDS: dict[str, KindSpec] = {

@@ -33,7 +33,7 @@ from museslang.semantics.types import Condition, NamedAt, Symbol, Weighted
 from museslang.source import Span
 
 # sweep axes every family takes; the others belong to the families that declare them
-GENERAL_AXES = ("users", "template")
+GENERAL_AXES = ("users", "template", "guards")
 
 
 def axis_families(axis: str) -> tuple[str, ...] | None:

@@ -446,6 +446,20 @@ class ParamsT(Type):
         return params
 
 
+class NameOrText(Type):
+    """A plain name or a string, kept as text (a guard setting: `acl` or "acl+spotlight");
+    what it names is looked up where it is used, not by the compiler."""
+
+    describe = "a name or a string"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if isinstance(value, ast.Str):
+            return value.value
+        if isinstance(value, ast.Ref) and len(value.parts) == 1:
+            return value.parts[0]
+        return wrong_type(ctx, value, self.describe, 'a name like acl, or "acl+spotlight"')
+
+
 @dataclass
 class TextOrRef(Type):
     """A string, or the name of a declaration that stands for one (e.g. a role)."""
