@@ -1101,6 +1101,14 @@ def table(
             '(["openai:gpt-4o"] name = "GPT-4o", group = "Proprietary").',
         ),
     ] = None,
+    pivot: Annotated[
+        str | None,
+        typer.Option(
+            "--pivot",
+            help="guards: the guard settings as columns (`Privacy [none]`, `Privacy [acl]`) "
+            "instead of a row per model x guard.",
+        ),
+    ] = None,
 ) -> None:
     """The paper's results table: one row per agent, its runs pooled.
 
@@ -1121,7 +1129,12 @@ def table(
             labels = paper_table.load_names(names)
         except (OSError, ValueError) as exc:
             raise _fail(f"--names: {exc}") from None
+    if pivot is not None and pivot != "guards":
+        hint = did_you_mean(pivot, ("guards",))
+        raise _fail(f"unknown --pivot '{pivot}'{'; ' + hint if hint else ''} (guards)")
     rows = paper_table.build(_runs(runs), labels)
+    if pivot == "guards":
+        rows = paper_table.pivot_guards(rows)
     _emit(paper_table.RENDER[fmt](rows, paper_table.Style(percent=percent)), out)
     split = paper_table.split_agents(rows)
     if split:

@@ -74,6 +74,26 @@ def test_the_table_shows_each_model_with_and_without_its_guard(runs) -> None:
     assert "Interv. per ep." in markdown.stdout and "ran several specs" not in markdown.output
 
 
+def test_the_table_can_pivot_the_guards_into_columns(runs) -> None:
+    paths = [str(runs[n]) for n in ("comply", "comply+acl", "refuse", "refuse+acl")]
+    flat = {r["name"]: r for r in _csv(runner.invoke(app, ["table", *paths, "-f", "csv"]).stdout)}
+    done = runner.invoke(app, ["table", *paths, "--format", "csv", "--pivot", "guards"])
+    assert done.exit_code == 0, done.output
+    rows = {r["name"]: r for r in _csv(done.stdout)}
+    assert list(rows) == ["reference:comply", "reference:refuse"]
+    comply = rows["reference:comply"]
+    assert "guards" not in comply and len(comply["runs"].split(";")) == 2
+    assert comply["privacy_none"] == flat["reference:comply"]["privacy"]
+    assert comply["privacy_acl"] == flat["reference:comply + acl"]["privacy"] == "1.0"
+    assert comply["utility_acl"] == comply["utility_none"]
+    assert comply["interv_per_ep_none"] == "" and float(comply["interv_per_ep_acl"]) > 0
+    markdown = runner.invoke(app, ["table", *paths, "--pivot", "guards"])
+    assert markdown.exit_code == 0 and "Privacy [acl]" in markdown.stdout
+    wrong = runner.invoke(app, ["table", *paths, "--pivot", "guard"])
+    assert wrong.exit_code != 0 and "unknown --pivot 'guard'" in wrong.output
+    assert "Traceback" not in wrong.output
+
+
 def _csv(text: str) -> list[dict[str, str]]:
     import csv
     import io

@@ -150,6 +150,7 @@ class Row:
     group: str | None = None  # e.g. "Proprietary" / "Open weights", from a names file
     benchmarks: list[str] = field(default_factory=list)  # spec names, when an agent splits
     guards: str = NONE  # the guard setting its runs ran with (`eval --guard`)
+    base: str = ""  # the display name without the guard setting (what `pivot` groups by)
 
 
 @dataclass(frozen=True)
@@ -244,12 +245,12 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
     attacked, simulated = _attack_families(runs), _simulated(runs)
     guarded = any(guards != NONE for _, guards in by_agent)
     for (agent, guards), mine in by_agent.items():
-        name, group = (names or {}).get(agent, (agent, None))
-        name = with_guards(name, guards)
+        plain, group = (names or {}).get(agent, (agent, None))
+        name = with_guards(plain, guards)
         parts = split(mine)
         for part in parts:
             row = Row(agent, list(dict.fromkeys(r.path for _, r in part)), name=name,
-                      group=group, guards=guards)  # fmt: skip
+                      group=group, guards=guards, base=plain)  # fmt: skip
             of: dict[str, list[Run]] = {}
             for family, run in part:
                 of.setdefault(family, []).append(run)
@@ -268,11 +269,42 @@ def build(runs: list[Run], names: dict[str, tuple[str, str | None]] | None = Non
             if len(parts) > 1:
                 row.benchmarks = list(dict.fromkeys(r.benchmark or r.path for _, r in part))
                 row.name = f"{name} ({', '.join(row.benchmarks)})"
+                row.base = f"{plain} ({', '.join(row.benchmarks)})"
             rows.append(row)
     if names:
         order = list(dict.fromkeys(g for _, g in names.values() if g is not None))
         rows.sort(key=lambda r: order.index(r.group) if r.group in order else len(order))
     return rows
+
+
+def pivot_guards(rows: list[Row]) -> list[Row]:
+    """The guard settings as columns instead of rows: one row per agent (and benchmark),
+    each column once per setting, `Privacy [none]` beside `Privacy [acl]`, so a defence's
+    effect reads along a row. A setting an agent did not run with is an empty cell."""
+    settings = list(dict.fromkeys([NONE, *(r.guards for r in rows)]))
+    if settings == [NONE]:
+        return rows
+    settings = [s for s in settings if any(r.guards == s for r in rows)]
+    grouped: dict[tuple[str, str], dict[str, Row]] = {}
+    for row in rows:
+        grouped.setdefault((row.agent, row.base or row.name), {})[row.guards] = row
+    out = []
+    for (agent, base), of in grouped.items():
+        first = next(iter(of.values()))
+        runs = list(dict.fromkeys(p for r in of.values() for p in r.runs))
+        pivoted = Row(agent, runs, name=base, group=first.group, benchmarks=first.benchmarks,
+                      base=base)  # fmt: skip
+        for heading in headings(rows):
+            for setting in settings:
+                row = of.get(setting)
+                pivoted.cells[f"{heading} [{setting}]"] = row.cells.get(heading) if row else None
+        out.append(pivoted)
+    return out
+
+
+def _metric_of(heading: str) -> str:
+    """A column's heading without the guard setting a pivot adds (`Privacy [acl]`)."""
+    return heading.split(" [", 1)[0]
 
 
 def split(runs: list[Run]) -> list[list[tuple[str, Run]]]:
@@ -317,7 +349,8 @@ def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]
         if (c := r.cells[heading]) is not None and isinstance(c.mean, float)
     }
     distinct = sorted({v for v in shown.values() if v > 0}, reverse=True)
-    lower = heading in (SIM_ERR, *(h for h, _ in GUARD_COLUMNS)) or heading.endswith(" ASR")
+    metric = _metric_of(heading)
+    lower = metric in (SIM_ERR, *(h for h, _ in GUARD_COLUMNS)) or metric.endswith(" ASR")
     if len(rows) < 2 or lower:  # lower is better (or neither)
         return {}
         return {}
@@ -410,7 +443,8 @@ def to_csv(rows: list[Row], style: Style = PLAIN) -> str:
     guarded = any(r.guards != NONE for r in rows)
     head = ["agent", "name", "group", "runs"] + (["guards"] if guarded else [])
     for h in headings(rows):
-        key = h.lower().replace(". ", "_").replace(".", "").replace(" ", "_")
+        key = h.lower().replace(" [", " ").replace("]", "")  # a pivot's `Privacy [acl]`
+        key = key.replace(". ", "_").replace(".", "").replace(" ", "_")
         head += [key, f"{key}_stderr", f"{key}_n"]
     writer.writerow(head)
     for row in rows:
