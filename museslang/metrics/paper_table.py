@@ -281,10 +281,10 @@ def pivot_guards(rows: list[Row]) -> list[Row]:
     """The guard settings as columns instead of rows: one row per agent (and benchmark),
     each column once per setting, `Privacy [none]` beside `Privacy [acl]`, so a defence's
     effect reads along a row. A setting an agent did not run with is an empty cell."""
-    settings = list(dict.fromkeys([NONE, *(r.guards for r in rows)]))
-    if settings == [NONE]:
+    settings = sorted(dict.fromkeys(r.guards for r in rows), key=lambda s: s != NONE)
+    if all(s == NONE for s in settings):
         return rows
-    settings = [s for s in settings if any(r.guards == s for r in rows)]
+    columns = headings(rows)
     grouped: dict[tuple[str, str], dict[str, Row]] = {}
     for row in rows:
         grouped.setdefault((row.agent, row.base or row.name), {})[row.guards] = row
@@ -294,7 +294,7 @@ def pivot_guards(rows: list[Row]) -> list[Row]:
         runs = list(dict.fromkeys(p for r in of.values() for p in r.runs))
         pivoted = Row(agent, runs, name=base, group=first.group, benchmarks=first.benchmarks,
                       base=base)  # fmt: skip
-        for heading in headings(rows):
+        for heading in columns:
             for setting in settings:
                 row = of.get(setting)
                 pivoted.cells[f"{heading} [{setting}]"] = row.cells.get(heading) if row else None
@@ -352,7 +352,6 @@ def ranks(rows: list[Row], heading: str, style: Style = PLAIN) -> dict[int, int]
     metric = _metric_of(heading)
     lower = metric in (SIM_ERR, *(h for h, _ in GUARD_COLUMNS)) or metric.endswith(" ASR")
     if len(rows) < 2 or lower:  # lower is better (or neither)
-        return {}
         return {}
     return {i: distinct.index(v) + 1 for i, v in shown.items() if v in distinct[:2]}
 
