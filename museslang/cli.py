@@ -1656,12 +1656,20 @@ def author_cmd(
 
 @app.command("guards")
 def guards_cmd(
+    spec: Annotated[
+        Path | None,
+        typer.Argument(help="A spec or compiled file: its families written in museslang "
+                       "are installed first, so the guards they declare are listed too."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per guard.")] = False,
 ) -> None:
-    """List the guards `eval --guard` can stack: museslang's own, those families bring and
-    those other packages register under the entry-point group `museslang.guards`
-    (docs/guards.md)."""
+    """List the guards `eval --guard` can stack: museslang's own, those families bring
+    (with SPEC, those its families written in museslang declare) and those other packages
+    register under the entry-point group `museslang.guards` (docs/guards.md)."""
     import json
+
+    if spec is not None:
+        _load_episodes(spec, None)
 
     from rich.console import Console
     from rich.table import Table

@@ -141,6 +141,8 @@ def _family_value(decl: str) -> Family:
         origin=ORIGIN,
         mutations="museslang.authored.mutations:mutations",
         user_checks="museslang.authored.user_checks:checks",
+        # its declared guards, made from the installed declaration when guards are read
+        guards=("museslang.guards.declared:written",) if fam.guards else (),
     )
 
 

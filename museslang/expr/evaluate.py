@@ -135,6 +135,9 @@ class Evaluator:
     def __init__(self, world: World) -> None:
         self.world = world
         self.missing = False  # a call that was never made was read (and not asked about)
+        # every `told` that held: (the user, where in what they were sent), for a guard
+        # that cuts what told (museslang.guards.declared)
+        self.told: list[tuple[str, Match]] = []
 
     def guarded(self, node: E.Node, scope: dict[str, Any]) -> Any:
         """Evaluate `node` where a missing call is expected (`called`, `default`, `== none`)."""
@@ -319,7 +322,10 @@ class Evaluator:
         if not isinstance(who, UserV) or value is None:
             return False
         text = self.world.told.get(who.id, "")
-        return told_in(self.world, who.id, text, value, fact) is not None
+        found = told_in(self.world, who.id, text, value, fact)
+        if found is not None:
+            self.told.append((who.id, found))
+        return found is not None
 
 
 def fact_of(node: E.Node, ev: Evaluator, scope: dict[str, Any]) -> Fact | None:

@@ -415,6 +415,19 @@ class PlaySpec(_Model):
     tell: str | None = Field(default=None, description="template sent to every user")
 
 
+class GuardSpec(_Model):
+    """A guard a family written in museslang declares: what must never become true, and
+    what is done to the message or call that would make it true (docs/guards.md)."""
+
+    name: str
+    summary: str = ""
+    never: str = Field(description="the expression that must never hold")
+    per: Literal["episode", "user"] = "episode"
+    where: str | None = Field(default=None, description="per user: which users it is about")
+    do: Literal["redact", "block", "retry"] = "block"
+    note: str | None = Field(default=None, description="what the agent is told")
+
+
 class AuthoredFamily(_Model):
     """A family written in museslang, carried in the compiled spec so that a compiled file
     runs, scores and re-scores without its source."""
@@ -432,6 +445,7 @@ class AuthoredFamily(_Model):
     opening: str | None = Field(default=None, description="scripted users' first message")
     reply: str | None = Field(default=None, description="scripted users' reply when addressed")
     plays: list[PlaySpec] = Field(default_factory=list)
+    guards: list[GuardSpec] = Field(default_factory=list, exclude_if=lambda v: not v)
     source: Source | None = None
     at: dict[str, Source] = Field(
         default_factory=dict,

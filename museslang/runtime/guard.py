@@ -12,16 +12,19 @@ policy repeated). The engine records every verdict but `pass` on the result
 (`EpisodeResult.interventions`); what a prompt-side guard does is the same on every turn
 and is not an intervention.
 
-Guards are plug-ins with one registry (`GUARDS`), filled from three places, all read the
+Guards are plug-ins with one registry (`GUARDS`), filled from three places, read the
 first time a guard is looked up: museslang's own (`BUILT_IN`, imported by name), the
-guards a family brings (`Family.guards`), and installed packages exposing a `Guard` under
-the entry-point group `museslang.guards`. A guard that fails to load is named in `BROKEN`
-(`museslang guards` lists it, exit 1) and the others keep working.
+guards a family brings (`Family.guards`; read again whenever a family is installed or
+changed, as one written in museslang is while a process runs), and installed packages
+exposing a `Guard` under the entry-point group `museslang.guards`. A guard that fails to
+load is named in `BROKEN` (`museslang guards` lists it, exit 1) and the others keep
+working.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
@@ -123,7 +126,11 @@ class Guard:
 
 GUARDS: Registry[Guard] = Registry("guard")
 BROKEN: list[str] = []  # guards that failed to load, and why
-_state = {"declared": False}
+_state: dict[str, Any] = {"declared": False}
+# family name -> (the Family value its guards were read from, the names they took): a
+# family written in museslang is installed while the process runs, and again with other
+# guards when its declaration changes, so its guards are read again whenever it does
+_brought: dict[str, tuple[Any, tuple[str, ...]]] = {}
 
 
 def _load(where: str) -> Any:
@@ -131,35 +138,58 @@ def _load(where: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-def _add(guard: Any, where: str, origin: str | None) -> None:
+def _add(guard: Any, where: str, origin: str | None) -> bool:
     if not isinstance(guard, Guard) or not guard.name:
         BROKEN.append(f"{where}: not a museslang Guard with a name")
-        return
+        return False
     if guard.name in GUARDS or guard.name == NONE:
         BROKEN.append(f"{where}: guard {guard.name!r} is declared twice")
-        return
+        return False
     if origin is not None:
         guard.origin = origin
     GUARDS.register(guard.name)(guard)
+    return True
+
+
+def _of_family(name: str, fam: Any) -> Iterator[tuple[Any, str]]:
+    """The guards a family brings, with where each comes from. A hook string names a
+    Guard, or a function that makes the family's guards from its Family value (a family
+    written in museslang declares its own: museslang.guards.declared)."""
+    for brought in fam.guards:
+        where = brought if isinstance(brought, str) else f"{name}:{brought.name}"
+        try:
+            found = _load(brought) if isinstance(brought, str) else brought
+            if callable(found) and not isinstance(found, Guard):
+                found = found(fam)
+        except Exception as exc:  # a family's broken guard must not stop the others
+            BROKEN.append(f"{where}: {type(exc).__name__}: {exc}")
+            continue
+        for guard in found if isinstance(found, list | tuple) else [found]:
+            yield guard, where
+
+
+def _families() -> None:
+    """Read the guards of every family whose value is new or changed since last time."""
+    for name in families.names():
+        fam = families.get(name)
+        seen = _brought.get(name)
+        if seen is not None and seen[0] is fam:
+            continue
+        for old in seen[1] if seen else ():
+            GUARDS.remove(old)
+        taken = tuple(g.name for g, where in _of_family(name, fam) if _add(g, where, fam.origin))
+        _brought[name] = (fam, taken)
 
 
 def declared() -> Registry[Guard]:
     """Every guard: museslang's own, those families bring, then installed packages'."""
     if _state["declared"]:
+        _families()
         return GUARDS
     _state["declared"] = True
     for where in BUILT_IN:
         _add(_load(where), where, None)
-    for name in families.names():
-        fam = families.get(name)
-        for brought in fam.guards:
-            where = brought if isinstance(brought, str) else f"{name}:{brought.name}"
-            try:
-                guard = _load(brought) if isinstance(brought, str) else brought
-            except Exception as exc:  # a family's broken guard must not stop the others
-                BROKEN.append(f"{where}: {type(exc).__name__}: {exc}")
-                continue
-            _add(guard, where, fam.origin)
+    _families()
     for ep in sorted(entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
         try:
             guard = ep.load()
@@ -172,8 +202,8 @@ def declared() -> Registry[Guard]:
 
 
 def install(guard: Guard) -> None:
-    """A guard made while a process runs (a family written in museslang declares one),
-    registered again each time its family is installed."""
+    """A guard made while a process runs (a notebook's, a test's), registered over any
+    guard of that name."""
     declared()
     GUARDS.replace(guard.name, guard)
 

@@ -345,6 +345,17 @@ class PlayDef(Entity):
 
 
 @dataclass
+class GuardDef(Entity):
+    title: str | None = None  # the label: one line for `museslang guards`
+    never: str | None = None
+    per: str = "episode"
+    where: str | None = None
+    do: str = "block"
+    note: str | None = None
+    doc: str | None = None
+
+
+@dataclass
 class FamilyDef(Entity):
     title: str | None = None  # the label: the one-line summary
     brief: str | None = None
@@ -359,6 +370,7 @@ class FamilyDef(Entity):
     goals: list[MeasureDef] = field(default_factory=list)
     measures: list[MeasureDef] = field(default_factory=list)
     plays: list[PlayDef] = field(default_factory=list)
+    guards: list[GuardDef] = field(default_factory=list)
 
 
 @dataclass
@@ -867,7 +879,7 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 "doc": _Doc,
             },
-            children=("fact", "action", "goal", "metric", "play"),
+            children=("fact", "action", "goal", "metric", "play", "guard"),
             doc="a scenario family written in museslang (docs/families.md)",
         ),
         KindSpec(
@@ -941,6 +953,31 @@ KINDS: dict[str, KindSpec] = {
             top_level=False,
             doc="a reference player (oracle, comply, refuse, ...) of the family",
         ),
+        KindSpec(
+            "guard",
+            GuardDef,
+            {
+                "never": FieldSpec(
+                    Text(),
+                    required=True,
+                    doc="expression: what must never become true; judged on each message "
+                    "alone and on each call with the calls before it",
+                ),
+                "per": FieldSpec(Enum(("episode", "user"), "scope"), doc="default: episode"),
+                "where": FieldSpec(
+                    Text(), doc="per user: expression choosing the users it is about"
+                ),
+                "do": FieldSpec(
+                    Enum(("redact", "block", "retry"), "guard action"),
+                    doc="redact what tells (messages), block, or ask the agent again "
+                    "(default: block)",
+                ),
+                "note": FieldSpec(Text(), doc="what the agent is told when the guard acts"),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a guard of the family: `eval --guard NAME` (docs/guards.md)",
+        ),
     ]
 }
 
@@ -985,6 +1022,7 @@ CHILD_SLOTS: dict[str, tuple[str, bool]] = {
     "family.goal": ("goals", True),
     "family.metric": ("measures", True),
     "family.play": ("plays", True),
+    "family.guard": ("guards", True),
 }
 
 METRIC_DOCS: dict[str, str] = {

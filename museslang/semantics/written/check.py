@@ -36,7 +36,7 @@ from museslang.expr.types import (
 )
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
-from museslang.semantics.model import ActionDef, FactDef, FamilyDef, MeasureDef
+from museslang.semantics.model import ActionDef, FactDef, FamilyDef, GuardDef, MeasureDef
 from museslang.semantics.types import NamedAt
 from museslang.semantics.written.bounds import Bounds, outside
 from museslang.source import Span
@@ -108,6 +108,7 @@ class FamilyChecker:
         )
         self._expressions(fam)
         fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
+        fam.guards = [g for g in (self._guard(fam, gd) for gd in fd.guards) if g is not None]
         texts = [(f"tell:{p.name}", p) for p in fd.plays if p.tell] + [
             (name, fd) for name in ("opening", "reply") if getattr(fd, name)
         ]
@@ -153,7 +154,7 @@ class FamilyChecker:
         seen: dict[tuple[str, str], Span] = {}
         groups = [(f"fact of {f.of}", f) for f in fd.facts] + [("action", a) for a in fd.actions]
         groups += [("measure", m) for m in (*fd.goals, *fd.measures)]
-        groups += [("play", p) for p in fd.plays]
+        groups += [("play", p) for p in fd.plays] + [("guard", g) for g in fd.guards]
         for group, entity in groups:
             key = (group, entity.name or "?")
             if key in seen:
@@ -393,6 +394,45 @@ class FamilyChecker:
                         else f"declare fact {other} before fact {f.name}"
                     )  # fmt: skip
                     self._error(message, span, hint)
+
+    def _guard(self, fam: ir.AuthoredFamily, gd: GuardDef) -> ir.GuardSpec | None:
+        """A declared guard: `never:` is a condition on the outcome, like a goal's, and
+        must read something the agent does, or it would act on every message or none."""
+        name = gd.name or "?"
+        if name == "none":
+            self._error("'none' is the guard setting without guards", gd.head,
+                        "give the guard another name")  # fmt: skip
+            return None
+        scope = {"u": USER} if gd.per == "user" else {}
+        if gd.where is not None:
+            if gd.per != "user":
+                self._error("`where:` chooses users: it needs `per: user`", gd.at("where"))
+                return None
+            if self.typed(fam, self.located(gd, "where"), scope, BOOL, "`where:`") is None:
+                return None
+        reads = Reads()
+        where = self.located(gd, "never")
+        if self.typed(fam, where, scope, BOOL, f"guard '{name}'", reads=reads) is None:
+            return None
+        if not reads.actions and not reads.told:
+            self._error(
+                f"guard '{name}' reads nothing the agent does: it would act on every message "
+                "or on none",
+                gd.at("never"),
+                "read what users were told (told(v, u.floor)) or a call (grant[u].amount)",
+                code="E074",
+            )
+            return None
+        if gd.do == "redact" and not reads.told:
+            self._error(
+                f"guard '{name}' redacts, but reads no `told`: there is nothing in a message "
+                "to cut",
+                gd.at("do"),
+                "use `do: block` or `do: retry` for a guard on calls",
+            )
+            return None
+        return ir.GuardSpec(name=name, summary=gd.title or gd.doc or "", never=gd.never or "",
+                            per=gd.per, where=gd.where, do=gd.do, note=gd.note)  # fmt: skip
 
     def _play(self, fam: ir.AuthoredFamily, pd) -> ir.PlaySpec | None:
         play = ir.PlaySpec(name=pd.name or "?", tell=pd.tell)

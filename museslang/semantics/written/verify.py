@@ -117,6 +117,11 @@ def _expressions(
         if m.where is not None:
             yield f"{m.kind} '{m.name}', where", m.where, scope, BOOL, False
         yield f"{m.kind} '{m.name}'", m.value, scope, BOOL if m.kind == "goal" else NUMBER, False
+    for g in fam.guards:
+        scope = {"u": USER} if g.per == "user" else {}
+        if g.where is not None:
+            yield f"guard '{g.name}', where", g.where, scope, BOOL, False
+        yield f"guard '{g.name}'", g.never, scope, BOOL, False
     actions = {a.name: a for a in fam.actions}
     for play in fam.plays:
         for i, call in enumerate(play.calls):

@@ -1,0 +1,164 @@
+"""Guards a family written in museslang declares: `guard NAME { never: "..." do: ... }`.
+
+The condition is the family's own expression language, the one its goals are written in,
+so a guard says in the spec's terms what must never happen (`any(v in users where v !=
+u: told(v, u.floor))`) instead of a pattern written by hand per benchmark. It is judged
+at the two moments the agent acts:
+
+- **a message**, before anyone gets it: the condition is evaluated as if this message
+  were the only one the agent had sent, one recipient at a time (the users' own messages
+  and the calls accepted so far stay as they were, so `told`'s rule 3 still knows what a
+  recipient had another reason to hear). Judging the message alone, not the episode so
+  far, keeps the guard acting after a first leak got past it: "already told someone"
+  must not let the same secret go to everyone else.
+- **a call of one of the family's actions**, before it runs: the condition is evaluated
+  with the call added to those accepted so far, and the guard acts only when it holds with
+  the call and did not without it (a grant that takes the total past the budget, not every
+  call after one that did).
+
+`do: redact` cuts what made `told` hold (each span `told` found, as `acl` cuts a secret)
+for the recipients it holds for and delivers the rest; the others get the message as
+written; a message with nothing left is not delivered to them. `block` stops the message
+or call and the agent reads the guard's `note:`; `retry` asks the agent to try the turn
+again (at most `runtime.guard.MAX_RETRIES` times, then it blocks). A condition that
+cannot be evaluated on the episode (a division by zero) does not act: a guard stands in
+front of the agent and never makes up a reason to stop it.
+
+What it cannot do, like every guard that reads text: see a value the model paraphrases
+beyond what `told` reads (declared phrasings, numbers in any notation; docs/guards.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from museslang.actions import Action
+from museslang.authored import outcome
+from museslang.authored.install import INSTALLED
+from museslang.expr.evaluate import EvalError, Evaluator, World, parsed
+from museslang.ir.models import AuthoredFamily, GuardSpec
+from museslang.ir.results import AGENT, Message
+from museslang.runtime.guard import PASS, Guard, GuardContext, Verdict
+
+WITHHELD = "[withheld]"
+MAX_CUTS = 64  # spans cut from one message before the guard withholds all of it
+
+
+class Declared(Guard):
+    """One `guard` declaration of one family, as a museslang Guard."""
+
+    def __init__(self, fam: AuthoredFamily, spec: GuardSpec) -> None:
+        self.fam = fam
+        self.spec = spec
+        self.name = spec.name
+        verb = {"redact": "cuts", "block": "blocks", "retry": "asks again about"}[spec.do]
+        self.summary = spec.summary or f"{verb} what would make `{spec.never}` hold"
+        self.families = (fam.name,)
+
+    # ---- evaluation -------------------------------------------------------------------
+    def _world(self, ctx: GuardContext) -> World:
+        """The episode so far as the family's expressions read it, prepared once a turn."""
+        memo = ctx.memo(self)
+        key = (ctx.turn, len(ctx.transcript), len(ctx.actions))
+        if memo.get("key") != key:
+            memo["key"] = key
+            memo["world"] = outcome.played(self.fam, ctx.episode, ctx.result())
+        return memo["world"]
+
+    def _holds(self, w: World) -> tuple[bool, list[tuple[str, Any]]]:
+        """Whether `never` holds (for any of its users, per user), and where `told` held."""
+        spec, found, held = self.spec, [], False
+        scopes: list[dict[str, Any]] = [{"u": u} for u in w.users] if spec.per == "user" else [{}]
+        for scope in scopes:
+            try:
+                if spec.where is not None and not Evaluator(w).eval(parsed(spec.where), scope):
+                    continue
+                ev = Evaluator(w)
+                value = ev.eval(parsed(spec.never), scope)
+            except (EvalError, ArithmeticError):
+                continue  # cannot be judged here: the guard does not act on it
+            if bool(value) and not ev.missing:
+                held = True
+                found += ev.told
+        return held, found
+
+    def _alone(self, w: World, user: str, text: str) -> World:
+        """The world as if `text`, sent to `user`, were all the agent had sent."""
+        return World(w.users, w.options, w.facts, calls=w.calls, told={user: text},
+                     keys=w.keys, heard=w.heard, private=w.private,
+                     phrasings=w.phrasings)  # fmt: skip
+
+    def _note(self, what: str) -> str:
+        return self.spec.note or f"{what} would make `{self.spec.never}` hold"
+
+    # ---- what the agent does ----------------------------------------------------------
+    def message(self, ctx: GuardContext, message: Message) -> Verdict:
+        if message.sender != AGENT or not message.to:
+            return PASS
+        w = self._world(ctx)
+        copies: dict[str, list[str]] = {}  # the text each recipient gets -> who
+        acted: list[str] = []
+        for user in message.to:
+            text = message.text
+            held, found = self._holds(self._alone(w, user, text))
+            if not held:
+                copies.setdefault(text, []).append(user)
+                continue
+            acted.append(user)
+            if self.spec.do != "redact":
+                continue
+            text = self._redact(w, user, text, found)
+            if text is not None:
+                copies.setdefault(text, []).append(user)
+        if not acted:
+            return PASS
+        target = ", ".join(acted)
+        if self.spec.do == "retry":
+            return Verdict("retry", self._note("this message"), target)
+        if self.spec.do == "block":
+            return Verdict("block", self._note("this message"), target)
+        kept = tuple(message.model_copy(update={"to": users, "text": text})
+                     for text, users in copies.items())  # fmt: skip
+        reason = self.spec.note or self.summary
+        if not kept:
+            return Verdict("block", reason, target)
+        return Verdict("rewrite", reason, target, messages=kept)
+
+    def _redact(self, w: World, user: str, text: str, found: list[tuple[str, Any]]) -> str | None:
+        """The text with every span `told` found for `user` cut out, until the condition
+        no longer holds; None when nothing worth sending is left."""
+        for _ in range(MAX_CUTS):
+            spans = sorted({m.span for who, m in found if who == user}, reverse=True)
+            if not spans:
+                return None  # it holds, but not by anything the text tells: withhold it
+            for start, end in spans:  # from the end, so earlier offsets stay right
+                text = text[:start] + WITHHELD + text[end:]
+            held, found = self._holds(self._alone(w, user, text))
+            if not held:
+                left = text.replace(WITHHELD, "").strip(" \n\t.,;:-")
+                return text if left else None
+        return None
+
+    def call(self, ctx: GuardContext, action: Action) -> Verdict:
+        if not any(a.name == action.name for a in self.fam.actions):
+            return PASS
+        w = self._world(ctx)
+        if self._holds(w)[0]:
+            return PASS  # it held before this call: the call is not what made it hold
+        try:
+            value = outcome.call_value(w, self.fam, action.name, action.dump())
+        except (KeyError, StopIteration, TypeError, ValueError):
+            return PASS  # a call the engine will refuse anyway
+        calls = {**w.calls, action.name: [*w.calls.get(action.name, []), value]}
+        after = World(w.users, w.options, w.facts, calls=calls, told=w.told, keys=w.keys,
+                      heard=w.heard, private=w.private, phrasings=w.phrasings)  # fmt: skip
+        if not self._holds(after)[0]:
+            return PASS
+        act = "retry" if self.spec.do == "retry" else "block"
+        return Verdict(act, self._note(f"the call {action.name}"), action.name)
+
+
+def written(family: Any) -> list[Guard]:
+    """The guards a family written in museslang declares (its `Family.guards` hook)."""
+    fam = INSTALLED.get(family.name)
+    return [Declared(fam, g) for g in fam.guards] if fam is not None else []
