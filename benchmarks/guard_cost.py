@@ -10,6 +10,14 @@ and utility means, so a defence's price and its effect read on one line.
     python benchmarks/guard_cost.py                                 # comply, access control
     python benchmarks/guard_cost.py --agent reference:refuse --sample 16
     python benchmarks/guard_cost.py --guards none acl acl+spotlight --reps 3
+    python benchmarks/guard_cost.py --stub     # against the client's CPU per request
+
+`--stub` measures the issue's target instead: the agent is `openai:` against museslang's
+local OpenAI-compatible stub answering at once (`museslang.testing.openai_stub`, started
+here), and each setting runs in its own process with the CPU counted around the run alone
+(compile and start-up left out). It prints the client's CPU per request bare (museslang,
+HTTP and JSON together) and what each guard adds per request, as a share of it (target:
+under 5%).
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def child_cpu() -> float:
@@ -67,7 +77,87 @@ def figures(out: Path) -> dict[str, float]:
     }
 
 
+def stub_cell(spec: str, base_url: str, sample: int, setting: str) -> dict[str, float]:
+    """One run in this process (called with --cell by the parent): CPU around the run."""
+    import asyncio
+
+    from eval_throughput import stats
+
+    from museslang.compiler import compile_path
+    from museslang.run.runner import RunPlan, run_all
+    from museslang.run.store import ResultsStore
+    from museslang.runtime.agents import make_agent
+    from museslang.runtime.guard import guarded
+    from museslang.runtime.options import BackendOptions
+    from museslang.runtime.users import make_users
+
+    compiled = compile_path(ROOT / spec).compiled
+    assert compiled is not None
+    step = max(1, len(compiled.episodes) // sample)
+    chosen = guarded(compiled.episodes[::step][:sample], setting)
+    options = BackendOptions(base_url=base_url, timeout=60, retries=0, max_requests=16)
+    agent, people = make_agent("openai:stub", options), make_users("scripted", options)
+    before = stats(base_url)["requests"]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ResultsStore(Path(tmp))
+        store.prepare({"spec_sha256": compiled.spec_sha256}, resume=False)
+
+        async def go():
+            try:
+                return await run_all(RunPlan(compiled, chosen, store, 16), agent, people)
+            finally:
+                await agent.aclose()
+                await people.aclose()
+
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        done = asyncio.run(go())
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        store.close()
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return {"cpu": cpu, "requests": stats(base_url)["requests"] - before - 1,
+            "episodes": len(done.results),
+            "interventions": sum(len(r.interventions) for r in done.results),
+            "errored": sum(r.status != "ok" for r in done.results)}  # fmt: skip
+
+
+def stub_main(args: argparse.Namespace, settings: list[str]) -> None:
+    from eval_throughput import serve
+
+    server, base_url = serve(0.0)
+    rows = []
+    try:
+        for setting in settings:
+            best = None
+            for _ in range(args.reps):
+                cmd = [sys.executable, __file__, "--cell", args.spec, base_url,
+                       str(args.sample), setting]  # fmt: skip
+                done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+                if done.returncode != 0:
+                    sys.exit(f"guard_cost: the {setting} run failed:\n{done.stderr[-2000:]}")
+                got = json.loads(done.stdout.strip().splitlines()[-1])
+                best = got if best is None or got["cpu"] < best["cpu"] else best
+            rows.append((setting, best))
+    finally:
+        server.terminate()
+    bare = rows[0][1]
+    per = bare["cpu"] / max(bare["requests"], 1) * 1000
+    print(f"openai:stub (0 ms) on {args.spec}, {bare['episodes']} episodes, "
+          f"{bare['requests']} requests bare; client CPU best of {args.reps}")  # fmt: skip
+    print("guards | CPU s | requests | ms/request | ms added/request | share of bare | "
+          "interv/ep | errored")
+    for setting, got in rows:
+        ms = got["cpu"] / max(got["requests"], 1) * 1000
+        print(" | ".join([setting, f"{got['cpu']:.2f}", str(got["requests"]), f"{ms:.2f}",
+                          f"{ms - per:.2f}", f"{(ms - per) / per * 100:.1f}%",
+                          f"{got['interventions'] / max(got['episodes'], 1):.2f}",
+                          str(got["errored"])]))  # fmt: skip
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--cell":
+        spec, base_url, sample, setting = sys.argv[2:6]
+        print(json.dumps(stub_cell(spec, base_url, int(sample), setting)))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--spec", default="specs/access_control.muses")
     parser.add_argument("--agent", default="reference:comply")
@@ -76,8 +166,14 @@ def main() -> None:
         "--guards", nargs="+", default=["none", "acl", "spotlight", "acl+spotlight"]
     )
     parser.add_argument("--reps", type=int, default=2, help="runs per setting; least CPU kept")
+    parser.add_argument("--stub", action="store_true",
+                        help="openai: against a local stub: each guard's share of the client's "
+                        "CPU per request")  # fmt: skip
     args = parser.parse_args()
     settings = list(dict.fromkeys(["none", *args.guards]))
+    if args.stub:
+        stub_main(args, settings)
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="guard-cost-") as tmp:
         for setting in settings:
