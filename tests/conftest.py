@@ -22,6 +22,30 @@ NO_SAMPLE = (
 )
 
 
+PLUGINS = ROOT / "tests" / "plugins"
+
+
+def install_plugin(where: Path, dist: str, group: str, entries: str) -> dict[str, str]:
+    """A test plug-in as pip would leave it: distribution `dist`'s metadata with its entry
+    points under `group` on the path (its package is under tests/plugins); the environment
+    for a museslang subprocess that sees it."""
+    info = where / f"{dist.replace('-', '_')}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\n{entries}\n")
+    path = os.pathsep.join([str(where), str(PLUGINS), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def museslang_in(env: dict[str, str], *args: str):
+    """`python -m museslang ARGS` in its own process, from the project root."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "museslang", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Compiles the tests cache go to a folder of this session, not the user's cache (the
     subprocesses the tests start inherit it)."""

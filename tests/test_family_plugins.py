@@ -6,32 +6,22 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PLUGINS = ROOT / "tests" / "plugins"
+from tests.conftest import PLUGINS, install_plugin, museslang_in
+
 SPEC = PLUGINS / "greeting.muses"
 
 
 def install(where: Path, target: str = "museslang_greeting:FAMILY") -> dict[str, str]:
-    """Install the test family the way pip would leave it: a distribution's metadata with
-    its entry point on the path (the package itself is under tests/plugins)."""
-    info = where / "museslang_greeting-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: museslang-greeting\n"
-                                   "Version: 0.1\n")  # fmt: skip
-    (info / "entry_points.txt").write_text(f"[museslang.families]\ngreeting = {target}\n")
-    path = os.pathsep.join([str(where), str(PLUGINS), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path}
+    """The test family, installed the way pip would leave it."""
+    return install_plugin(where, "museslang-greeting", "museslang.families",
+                          f"greeting = {target}")  # fmt: skip
 
 
-def museslang(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "museslang", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+museslang = museslang_in
 
 
 @pytest.fixture(scope="module")

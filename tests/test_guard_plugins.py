@@ -5,31 +5,19 @@ results, with no museslang source touched; a broken one is named and the others 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PLUGINS = ROOT / "tests" / "plugins"
+from tests.conftest import install_plugin, museslang_in
 
 
 def install(where: Path, entries: str) -> dict[str, str]:
-    """The test guard as pip would leave it: a distribution's metadata with its entry
-    points on the path (the package itself is tests/plugins/museslang_stamp)."""
-    info = where / "museslang_stamp-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: museslang-stamp\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(f"[museslang.guards]\n{entries}\n")
-    path = os.pathsep.join([str(where), str(PLUGINS), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path}
+    """The test guard (tests/plugins/museslang_stamp), installed the way pip would leave it."""
+    return install_plugin(where, "museslang-stamp", "museslang.guards", entries)
 
 
-def museslang(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "museslang", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+museslang = museslang_in
 
 
 @pytest.fixture(scope="module")
