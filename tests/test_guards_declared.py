@@ -137,8 +137,22 @@ def test_a_changed_declaration_is_read_again(tmp_path) -> None:
     for note in ("first", "second"):
         guard = f'  guard g2 {{ never: "any(v in users: told(v, budget))"  note: "{note}" }}\n'
         assert compile_path(_spec(tmp_path, guard, "budget_h")).compiled is not None
-        assert guards.declared().get("g2").spec.note == note
-        assert guards.declared().get("g2").families == ("budget_h",)
+        found = guards.declared().get("g2")
+        assert found.by_family["budget_h"].spec.note == note
+        assert found.families == ("budget_h",) and found.applies("budget_h")
+        assert not found.applies("budget")
+
+
+def test_two_families_may_declare_a_guard_of_one_name(tmp_path) -> None:
+    """`--guard g3` guards each episode by its own family's declaration."""
+    for name, fact in (("budget_p", "floor"), ("budget_q", "asks")):
+        guard = f'  guard g3 {{ per: user  never: "told(u, u.{fact})"  note: "{name}" }}\n'
+        assert compile_path(_spec(tmp_path, guard, name)).compiled is not None
+    found = guards.declared().get("g3")
+    assert found.families == ("budget_p", "budget_q")
+    assert {n: d.spec.note for n, d in found.by_family.items()} == {
+        "budget_p": "budget_p", "budget_q": "budget_q"}  # fmt: skip
+    assert not [b for b in guards.BROKEN if "g3" in b]
 
 
 def test_retry_asks_again_then_blocks(tmp_path) -> None:

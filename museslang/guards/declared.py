@@ -158,7 +158,59 @@ class Declared(Guard):
         return Verdict(act, self._note(f"the call {action.name}"), action.name)
 
 
+class Shared(Guard):
+    """The guards of one name that families declare, as the one guard `--guard NAME` asks
+    for: two families written in museslang may both declare `no_leak`, and each episode
+    is guarded by its own family's declaration."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.by_family: dict[str, Declared] = {}
+
+    def _current(self) -> dict[str, Declared]:
+        # a family installed again with another declaration binds anew; one that is no
+        # longer installed, or no longer declares the guard, is left out
+        return {n: d for n, d in self.by_family.items() if INSTALLED.get(n) is d.fam}
+
+    @property  # type: ignore[override]
+    def families(self) -> tuple[str, ...]:
+        return tuple(sorted(self._current()))
+
+    @property  # type: ignore[override]
+    def summary(self) -> str:
+        bound = self._current()
+        return bound[min(bound)].summary if bound else ""
+
+    def applies(self, family: str) -> bool:
+        return family in self._current()
+
+    def _of(self, ctx: GuardContext) -> Declared | None:
+        return self._current().get(ctx.episode.family)
+
+    def message(self, ctx: GuardContext, message: Message) -> Verdict:
+        own = self._of(ctx)
+        return own.message(ctx, message) if own is not None else PASS
+
+    def call(self, ctx: GuardContext, action: Action) -> Verdict:
+        own = self._of(ctx)
+        return own.call(ctx, action) if own is not None else PASS
+
+
+_SHARED: dict[str, Shared] = {}
+
+
 def written(family: Any) -> list[Guard]:
     """The guards a family written in museslang declares (its `Family.guards` hook)."""
     fam = INSTALLED.get(family.name)
-    return [Declared(fam, g) for g in fam.guards] if fam is not None else []
+    if fam is None:
+        return []
+    declared = {g.name for g in fam.guards}
+    for shared in _SHARED.values():
+        if shared.name not in declared:
+            shared.by_family.pop(fam.name, None)
+    out: list[Guard] = []
+    for spec in fam.guards:
+        shared = _SHARED.setdefault(spec.name, Shared(spec.name))
+        shared.by_family[fam.name] = Declared(fam, spec)
+        out.append(shared)
+    return out

@@ -24,7 +24,6 @@ working.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
@@ -127,10 +126,14 @@ class Guard:
 GUARDS: Registry[Guard] = Registry("guard")
 BROKEN: list[str] = []  # guards that failed to load, and why
 _state: dict[str, Any] = {"declared": False}
-# family name -> (the Family value its guards were read from, the names they took): a
-# family written in museslang is installed while the process runs, and again with other
-# guards when its declaration changes, so its guards are read again whenever it does
-_brought: dict[str, tuple[Any, tuple[str, ...]]] = {}
+# family name -> (the Family value its guards were read from, those guards with where each
+# comes from, those that failed to load): a family written in museslang is installed while
+# the process runs, and again with other guards when its declaration changes, so its
+# guards are read again whenever it does; `_taken` are the names the families' guards
+# hold in `GUARDS`, and `_refused` what of BROKEN their last reading put there
+_brought: dict[str, tuple[Any, list[tuple[Any, str]], list[str]]] = {}
+_taken: list[str] = []
+_refused: list[str] = []
 
 
 def _load(where: str) -> Any:
@@ -151,34 +154,58 @@ def _add(guard: Any, where: str, origin: str | None) -> bool:
     return True
 
 
-def _of_family(name: str, fam: Any) -> Iterator[tuple[Any, str]]:
-    """The guards a family brings, with where each comes from. A hook string names a
-    Guard, or a function that makes the family's guards from its Family value (a family
-    written in museslang declares its own: museslang.guards.declared)."""
+def _of_family(name: str, fam: Any) -> tuple[list[tuple[Any, str]], list[str]]:
+    """The guards a family brings, with where each comes from, and those that failed to
+    load. A hook string names a Guard, or a function that makes the family's guards from
+    its Family value (a family written in museslang declares its own:
+    museslang.guards.declared)."""
+    found: list[tuple[Any, str]] = []
+    failed: list[str] = []
     for brought in fam.guards:
         where = brought if isinstance(brought, str) else f"{name}:{brought.name}"
         try:
-            found = _load(brought) if isinstance(brought, str) else brought
-            if callable(found) and not isinstance(found, Guard):
-                found = found(fam)
+            made = _load(brought) if isinstance(brought, str) else brought
+            if callable(made) and not isinstance(made, Guard):
+                made = made(fam)
         except Exception as exc:  # a family's broken guard must not stop the others
-            BROKEN.append(f"{where}: {type(exc).__name__}: {exc}")
+            failed.append(f"{where}: {type(exc).__name__}: {exc}")
             continue
-        for guard in found if isinstance(found, list | tuple) else [found]:
-            yield guard, where
+        found += [(g, where) for g in (made if isinstance(made, list | tuple) else [made])]
+    return found, failed
 
 
 def _families() -> None:
-    """Read the guards of every family whose value is new or changed since last time."""
-    for name in families.names():
+    """Read the guards of every family whose value is new or changed since last time, and
+    when any is, register the families' guards again (in the families' order). Two
+    families may bring the same guard object (a declared guard's name shared by their
+    declarations, museslang.guards.declared); two different guards of one name may not."""
+    names = families.names()
+    changed = [n for n in names if n not in _brought or _brought[n][0] is not families.get(n)]
+    gone = [n for n in _brought if n not in names]
+    if not changed and not gone:
+        return
+    for name in gone:
+        del _brought[name]
+    for name in changed:
         fam = families.get(name)
-        seen = _brought.get(name)
-        if seen is not None and seen[0] is fam:
-            continue
-        for old in seen[1] if seen else ():
-            GUARDS.remove(old)
-        taken = tuple(g.name for g, where in _of_family(name, fam) if _add(g, where, fam.origin))
-        _brought[name] = (fam, taken)
+        _brought[name] = (fam, *_of_family(name, fam))
+    for name in _taken:
+        GUARDS.remove(name)
+    for line in _refused:
+        if line in BROKEN:
+            BROKEN.remove(line)
+    _taken.clear()
+    _refused.clear()
+    for name in names:
+        fam, found, failed = _brought[name]
+        before = len(BROKEN)
+        BROKEN.extend(failed)
+        for guard, where in found:
+            if guard.name in _taken and GUARDS.get(guard.name) is guard:
+                continue  # one guard several families bring (a name their declarations share)
+            if _add(guard, where, fam.origin):
+                _taken.append(guard.name)
+        _refused.extend(BROKEN[before:])
 
 
 def declared() -> Registry[Guard]:
