@@ -40,7 +40,7 @@ def test_the_compiled_family_carries_its_guards_and_guards_lists_them() -> None:
     done = CliRunner().invoke(app, ["guards", str(BUDGET), "--json"])
     assert done.exit_code == 0, done.output
     rows = {r["name"]: r for r in map(json.loads, done.output.splitlines())}
-    assert rows["no_floor_leak"]["families"] == ["budget"]
+    assert "budget" in rows["no_floor_leak"]["families"]  # (and any copy a test declared)
     assert rows["no_floor_leak"]["summary"].startswith("cuts a floor")
     assert {"acl", "authority"} <= set(rows)
 
