@@ -17,19 +17,21 @@ from __future__ import annotations
 
 from museslang.ir.results import AGENT, Message
 from museslang.metrics.leak_record import Delivery, Protected, protected
-from museslang.metrics.leaks import scan
+from museslang.metrics.leaks import Scanned, scan
 from museslang.runtime.guard import PASS, Guard, GuardContext, Verdict
 
 WITHHELD = "[withheld]"
 MAX_CUTS = 64  # spans cut from one message before the guard gives up and withholds it all
 
 
-def redact(text: str, secrets: list[Protected], delivery: Delivery) -> tuple[str, list[str]]:
+def redact(text: str, secrets: list[Protected], delivery: Delivery,
+           scanned: Scanned | None = None) -> tuple[str, list[str]]:  # fmt: skip
     """The text with every span of these secrets cut out, and which secrets were cut
-    (resource: test). Cuts until no test fires, so what is left reveals none of them."""
+    (resource: test). Cuts until no test fires, so what is left reveals none of them.
+    `scanned`: the text already scanned (one message goes to several groups of readers)."""
     cut: list[str] = []
     for _ in range(MAX_CUTS):
-        scanned = scan(text)
+        scanned = scanned if scanned is not None and scanned.text == text else scan(text)
         for p in secrets:
             found = p.find(scanned, delivery)
             if found is not None:
@@ -68,13 +70,26 @@ class Acl(Guard):
         copies: list[Message] = []
         dropped: list[str] = []
         why: dict[str, list[str]] = {}  # what was cut -> from whom
+        scanned = scan(message.text)  # once, for every group of recipients
+        seen: dict[int, bool] = {}  # secret -> found in the text (those read once per text)
+
+        def found(i: int, delivery: Delivery) -> bool:
+            p = secrets[i]
+            if not p.per_recipient and i in seen:
+                return seen[i]
+            hit = p.find(scanned, delivery) is not None
+            if not p.per_recipient:
+                seen[i] = hit
+            return hit
+
         for denied, users in groups.items():
-            if not denied:
-                copies.append(message.model_copy(update={"to": users}))
-                continue
             channel = "content" if message.kind == "content" else "message"
             delivery = Delivery(users[0], message.turn, channel, None, message.text)
-            text, cut = redact(message.text, [secrets[i] for i in sorted(denied)], delivery)
+            if not denied or not any(found(i, delivery) for i in sorted(denied)):
+                copies.append(message.model_copy(update={"to": users}))
+                continue
+            text, cut = redact(message.text, [secrets[i] for i in sorted(denied)], delivery,
+                               scanned)  # fmt: skip
             if not cut:
                 copies.append(message.model_copy(update={"to": users}))
                 continue

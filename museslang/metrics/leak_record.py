@@ -67,6 +67,9 @@ class Protected:
     find: Callable[[Scanned, Delivery], Match | None]
     sensitivity: str = "medium"
     about: str = ""  # what the secret is, in words (the judge's question)
+    # whether `find` reads the delivery (who gets it: a written family's `told` does); one
+    # that does not is searched once per text, whoever it goes to
+    per_recipient: bool = True
 
 
 Protects = Callable[[EpisodeGraph, EpisodeResult], list[Protected]]

@@ -10,7 +10,7 @@ near-copy or a declared alias of it (`metrics.leaks`), as the leak records say
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from museslang.ir.models import EpisodeGraph, Fact, Participant
 from museslang.ir.results import AGENT, EpisodeResult
@@ -28,15 +28,27 @@ def _delivered(result: EpisodeResult, user: str) -> list[tuple[int, str]]:
 
 def detectors(fact: Fact) -> list[tuple[str, Detector, str]]:
     """(secret, its detector, its sensitivity) for each secret span of the fact: the
-    words of its title and name are public, its declared aliases and patterns count."""
-    meant = {m.secret: m for m in fact.meanings}
-    public = [fact.title, fact.id]
+    words of its title and name are public, its declared aliases and patterns count.
+    Prepared once per distinct fact: scoring asks for every (user, fact) pair and the
+    `acl` guard on every turn, and preparing a detector costs more than one search."""
+    meant = tuple(
+        (m.secret, tuple(m.aliases), tuple(m.patterns), m.sensitivity) for m in fact.meanings
+    )
+    return list(_prepared(fact.title, fact.id, tuple(fact.secrets), meant))
+
+
+@lru_cache(maxsize=4096)
+def _prepared(
+    title: str, fid: str, secrets: tuple[str, ...], meant: tuple[tuple[str, tuple, tuple, str], ...]
+) -> tuple[tuple[str, Detector, str], ...]:
+    by_secret = {m[0]: m for m in meant}
+    public = [title, fid]
     out = []
-    for s in fact.secrets:
-        m = meant.get(s)
-        found = Detector(s, public, m.aliases, m.patterns) if m else Detector(s, public)
-        out.append((s, found, m.sensitivity if m else "medium"))
-    return out
+    for s in secrets:
+        m = by_secret.get(s)
+        found = Detector(s, public, m[1], m[2]) if m else Detector(s, public)
+        out.append((s, found, m[3] if m else "medium"))
+    return tuple(out)
 
 
 def _whole(fact: Fact, text: str) -> bool:
@@ -59,7 +71,8 @@ def _protected(episode: EpisodeGraph, result: EpisodeResult) -> list[Protected]:
         for secret, found, level in detectors(fact):
             about = f"a secret of the resource '{fact.title}': {secret}"
             find = partial(_find, fact, found)
-            out.append(Protected(fact.id, secret, frozenset(fact.readers), find, level, about))
+            out.append(Protected(fact.id, secret, frozenset(fact.readers), find, level, about,
+                                 per_recipient=False))  # fmt: skip
     return out
 
 
