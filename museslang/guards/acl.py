@@ -50,10 +50,14 @@ class Acl(Guard):
 
     def _protected(self, ctx: GuardContext) -> list[Protected]:
         # what a family protects may depend on what has happened (a fact written in
-        # museslang is told by whoever holds it): prepared once per turn
+        # museslang is told by whoever holds it): prepared once per turn, or once per
+        # episode when none of it does
         memo = ctx.memo(self)
-        if memo.get("turn") != ctx.turn:
-            memo["turn"], memo["secrets"] = ctx.turn, protected(ctx.episode, ctx.result())
+        if memo.get("turn") != ctx.turn and memo.get("fixed") is None:
+            secrets = protected(ctx.episode, ctx.result())
+            memo["turn"], memo["secrets"] = ctx.turn, secrets
+            if not any(p.per_play for p in secrets):
+                memo["fixed"] = True  # none depends on the play: kept for the episode
         return memo["secrets"]
 
     def message(self, ctx: GuardContext, message: Message) -> Verdict:

@@ -70,6 +70,9 @@ class Protected:
     # whether `find` reads the delivery (who gets it: a written family's `told` does); one
     # that does not is searched once per text, whoever it goes to
     per_recipient: bool = True
+    # whether it may change as the episode is played (a written family's facts are told
+    # by whoever holds them); one that cannot is prepared once per episode by a guard
+    per_play: bool = True
 
 
 Protects = Callable[[EpisodeGraph, EpisodeResult], list[Protected]]

@@ -72,7 +72,7 @@ def _protected(episode: EpisodeGraph, result: EpisodeResult) -> list[Protected]:
             about = f"a secret of the resource '{fact.title}': {secret}"
             find = partial(_find, fact, found)
             out.append(Protected(fact.id, secret, frozenset(fact.readers), find, level, about,
-                                 per_recipient=False))  # fmt: skip
+                                 per_recipient=False, per_play=False))  # fmt: skip
     return out
 
 
