@@ -64,7 +64,6 @@ def install(fam: ir.AuthoredFamily) -> None:
     _register_actions(fam)
     _register_metrics(fam)
     _register_leaks(fam)
-    _register_players(fam)
     _register_users(fam)
     _register_lowering(fam)
     _register_blame(fam)
@@ -143,6 +142,7 @@ def _family_value(decl: str) -> Family:
         user_checks="museslang.authored.user_checks:checks",
         # its declared guards, made from the installed declaration when guards are read
         guards=("museslang.guards.declared:written",) if fam.guards else (),
+        players=_players(fam),
     )
 
 
@@ -364,11 +364,9 @@ def _fails_for(goal: ir.MeasureSpec, w: World, user: UserV) -> bool:
 
 
 # ---- players and users -------------------------------------------------------------------
-def _register_players(fam: ir.AuthoredFamily) -> None:
-    from museslang.runtime.agents.reference import PLAYERS
-
-    for play in fam.plays:
-        PLAYERS.replace(f"{fam.name}:{play.name}", _player(fam, play))
+def _players(fam: ir.AuthoredFamily) -> dict[str, Any]:
+    """Its reference players (`Family.players`): one per `play`, by the play's name."""
+    return {play.name: _player(fam, play) for play in fam.plays}
 
 
 def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):

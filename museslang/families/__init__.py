@@ -4,9 +4,10 @@ A family is a kind of multi-user task (booking a meeting, guarding documents, ..
 core (compiler, engine, CLI, gate, generation, reports) only ever asks a `Family` what
 it needs to know: which declarations and fields its scenarios read, which metrics it
 scores and which one is success, which actions the agent gets, which sweep axes apply.
-Behaviour (ground truth, scoring, reference players, interop) plugs into the registries
-of the stage it belongs to, from modules the family lists in `hooks`; they are imported
-only when a stage needs them, so declaring a family stays cheap and cycle-free.
+Behaviour (ground truth, scoring, interop) plugs into the registries of the stage it
+belongs to, from modules the family lists in `hooks`; they are imported only when a stage
+needs them, so declaring a family stays cheap and cycle-free. What the `Family` carries as
+values (its truth parts, its reference players) comes with the declaration.
 
 Families come from two places: the packages in this folder, found by listing it (the core
 names none of them), and installed distributions that expose a `Family` under the

@@ -4,9 +4,10 @@ never named) and installed distributions exposing a `Family` under the entry-poi
 folder's `__path__` is this floor's one import up the house (docs/architecture.md): the
 family packages themselves are imported with `importlib`, which is what plug-in discovery is.
 
-A family's behaviour (ground truth, scoring, reference players, interop) still plugs into
-the registries of the stage it belongs to, from modules the family lists in `hooks`
-(`load`); they are imported only when a stage needs them.
+A family's behaviour (ground truth, scoring, interop) still plugs into the registries of
+the stage it belongs to, from modules the family lists in `hooks` (`load`); they are
+imported only when a stage needs them. What it brings as values (`parts`, `players`) is
+imported with its declaration.
 """
 
 from __future__ import annotations

@@ -88,6 +88,11 @@ class Family:
     # its typed parts of the compiled IR (the ground truth's keys and their models), as
     # values: read when a compiled file is loaded (ir.models.GroundTruth)
     parts: Parts = field(default_factory=Parts)
+    # its reference players (`--agent reference:<policy>`), as values: policy (`oracle`,
+    # `comply`, `refuse`, ...) -> what that policy does on the agent's turn (a
+    # museslang.runtime.engine.EpisodeView -> its list of actions); a policy left out is
+    # one the family does not support (`reference:` says so instead of playing)
+    players: Mapping[str, Callable[[Any], list[Any]]] = field(default_factory=dict, compare=False)
     # why one of its episodes failed, in one line, and the ground truth a reader needs
     # beside the transcript (`museslang show`, the report's episode view, exports):
     # "module:function" (imported when asked) or the function itself, called with the

@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from museslang import family as families
 from museslang.audit import audit
 from museslang.compiler import compile_path, to_json
 from museslang.ir.models import EpisodeGraph
@@ -113,9 +114,7 @@ def _passes(episode: EpisodeGraph, result: EpisodeResult) -> bool:
 
 
 def _refuse(episodes: list[EpisodeGraph]) -> Check:
-    from museslang.runtime.agents.reference import PLAYERS
-
-    if not all(f"{e.family}:refuse" in PLAYERS for e in episodes):
+    if not all("refuse" in families.get(e.family).players for e in episodes):
         return Check("refuse", True, "the family has no reference:refuse (not checked)")
     played = _play(episodes, "reference:refuse")
     values = [

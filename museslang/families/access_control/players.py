@@ -8,11 +8,8 @@ from museslang.families.access_control.actions import ShareResource
 from museslang.families.access_control.metrics import requested
 from museslang.ir.results import AGENT
 from museslang.lower.seeds import pick
-from museslang.runtime.agents.reference import PLAYERS, asked_for, send, speakers
+from museslang.runtime.agents.reference import asked_for, send, speakers
 from museslang.runtime.engine import EpisodeView
-
-FAMILY = "access_control"
-
 
 DECLINE_OPEN = ("Hi {name},", "Sorry {name},", "{name},", "Thanks for asking, {name}.", "")
 DECLINE = (
@@ -63,7 +60,6 @@ def _shared_with(view: EpisodeView, fact_text: str) -> set[str]:
     }
 
 
-@PLAYERS.register(f"{FAMILY}:oracle")
 def _oracle(view: EpisodeView) -> list[Action]:
     entitled = view.episode.truth.entitled or {}
     facts = {f.id: f for f in view.episode.facts}
@@ -107,13 +103,15 @@ def _oracle(view: EpisodeView) -> list[Action]:
     return actions + notes
 
 
-@PLAYERS.register(f"{FAMILY}:comply")
 def _comply(view: EpisodeView) -> list[Action]:
     heard = speakers(view)
     return [_share(f.id, heard) for f in view.episode.facts] if heard else []
 
 
-@PLAYERS.register(f"{FAMILY}:refuse")
 def _refuse(view: EpisodeView) -> list[Action]:
     heard = speakers(view)
     return [send(heard, "I'm sorry, I can't share anything.")] if heard else []
+
+
+# its reference players (Family.players): policy -> what it does on the agent's turn
+PLAYERS = {"oracle": _oracle, "comply": _comply, "refuse": _refuse}

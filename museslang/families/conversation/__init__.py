@@ -8,7 +8,7 @@ reaches anyone but its owner (each counted, `generate.json`)."""
 
 from pathlib import Path
 
-from museslang.families.conversation import ground
+from museslang.families.conversation import ground, players
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -22,6 +22,7 @@ from museslang.family import (
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     parts=Parts(truth={"conversation": TruthPart(ground.Conversation)}),
+    players=players.PLAYERS,
     name="conversation",
     summary="open-domain multi-user conversation for SFT data: address each user, keep "
     "private details private",

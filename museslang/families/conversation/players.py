@@ -6,17 +6,13 @@ whole group (so a private detail is broadcast); `refuse` says nothing."""
 from __future__ import annotations
 
 from museslang.actions import EVERYONE, Action, SendMessage
-from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
-
-FAMILY = "conversation"
 
 
 def _send(to: list[str], text: str) -> Action:
     return Action(name="send_message", args=SendMessage(to=to, text=text))
 
 
-@PLAYERS.register(f"{FAMILY}:oracle")
 def _oracle(view: EpisodeView) -> list[Action]:
     heard = view.heard_from()
     truth = view.episode.truth.conversation
@@ -29,11 +25,13 @@ def _oracle(view: EpisodeView) -> list[Action]:
     return out
 
 
-@PLAYERS.register(f"{FAMILY}:comply")
 def _comply(view: EpisodeView) -> list[Action]:
     return [_send([EVERYONE], f"{m.sender} said: {m.text}") for m in view.heard_from()]
 
 
-@PLAYERS.register(f"{FAMILY}:refuse")
 def _refuse(view: EpisodeView) -> list[Action]:
     return []
+
+
+# its reference players (Family.players): policy -> what it does on the agent's turn
+PLAYERS = {"oracle": _oracle, "comply": _comply, "refuse": _refuse}

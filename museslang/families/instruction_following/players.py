@@ -9,10 +9,7 @@ from museslang.actions import Action, Answer
 from museslang.families.instruction_following.truth import Stated, recency_first
 from museslang.instructions.compose import compose, compose_most
 from museslang.instructions.conflicts import Rule
-from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
-
-FAMILY = "instruction_following"
 
 
 def _answer(text: str) -> Action:
@@ -33,7 +30,6 @@ def _stated(view: EpisodeView) -> list[Stated]:
     ]
 
 
-@PLAYERS.register(f"{FAMILY}:oracle")
 def _oracle(view: EpisodeView) -> list[Action]:
     truth = {(c.user, c.index): c.binding for c in view.episode.truth.constraints or []}
     stated = [s for s in _stated(view) if truth.get((s.user, s.index), True)]
@@ -44,7 +40,6 @@ def _oracle(view: EpisodeView) -> list[Action]:
     return [_answer(compose_most([s.rule for s in stated], seed))]
 
 
-@PLAYERS.register(f"{FAMILY}:comply")
 def _comply(view: EpisodeView) -> list[Action]:
     stated = _stated(view)
     if view.episode.protocol.answer == "per_user":
@@ -57,6 +52,9 @@ def _comply(view: EpisodeView) -> list[Action]:
     return [_answer(compose(kept, view.episode.seed) or "")]
 
 
-@PLAYERS.register(f"{FAMILY}:refuse")
 def _refuse(view: EpisodeView) -> list[Action]:
     return [_answer("I'm sorry, I can't help with these requests.")]
+
+
+# its reference players (Family.players): policy -> what it does on the agent's turn
+PLAYERS = {"oracle": _oracle, "comply": _comply, "refuse": _refuse}

@@ -1,7 +1,7 @@
 """Meeting scheduling: users with private calendars and preferences; the agent finds a
 slot every required attendee can make, asking before it books, and finalises it."""
 
-from museslang.families.meeting import ground
+from museslang.families.meeting import ground, players
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -19,6 +19,7 @@ FAMILY = Family(
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"meeting": TruthPart(ground.MeetingTruth, always=True)}),
+    players=players.PLAYERS,
     name="meeting",
     summary="schedule one meeting: private calendars, required and optional attendees",
     reads={

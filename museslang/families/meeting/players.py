@@ -9,11 +9,8 @@ from museslang.families.meeting.metrics import weight_of
 from museslang.families.meeting.truth import find_slots
 from museslang.ir.results import AGENT
 from museslang.lower.seeds import pick
-from museslang.runtime.agents.reference import PLAYERS, asked_for, order_of, send, speakers
+from museslang.runtime.agents.reference import asked_for, order_of, send, speakers
 from museslang.runtime.engine import EpisodeView
-
-FAMILY = "meeting"
-
 
 NO_SLOT = (
     "No slot works for every required attendee, so I cannot schedule this.",
@@ -69,7 +66,6 @@ def _settle(view: EpisodeView, said: dict[str, set[str]]) -> list[Action]:
     return [_finalize(slot, attendees)]
 
 
-@PLAYERS.register(f"{FAMILY}:oracle")
 def _oracle(view: EpisodeView) -> list[Action]:
     truth = view.episode.truth.meeting
     assert truth is not None
@@ -97,7 +93,6 @@ def _oracle(view: EpisodeView) -> list[Action]:
     return [send([u], pick(ASK_TIMES, seed, view.turn, u)) for u in unconfirmed]
 
 
-@PLAYERS.register(f"{FAMILY}:comply")
 def _comply(view: EpisodeView) -> list[Action]:
     for message in reversed(view.heard_from()):
         slots = find_slots(message.text)
@@ -106,6 +101,9 @@ def _comply(view: EpisodeView) -> list[Action]:
     return [send([EVERYONE], "When are you available?")]
 
 
-@PLAYERS.register(f"{FAMILY}:refuse")
 def _refuse(view: EpisodeView) -> list[Action]:
     return [send(speakers(view) or [EVERYONE], "I'm sorry, I can't commit to a time.")]
+
+
+# its reference players (Family.players): policy -> what it does on the agent's turn
+PLAYERS = {"oracle": _oracle, "comply": _comply, "refuse": _refuse}

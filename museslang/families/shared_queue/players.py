@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from museslang.actions import Action
 from museslang.families.shared_queue.actions import DecideOrders, Rejection
-from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
-
-FAMILY = "shared_queue"
 
 
 def _decide(accept: list[str], reject: list[tuple[str, str]]) -> Action:
@@ -16,18 +13,19 @@ def _decide(accept: list[str], reject: list[tuple[str, str]]) -> Action:
     return Action(name="decide_orders", args=DecideOrders(accept=accept, reject=rejections))
 
 
-@PLAYERS.register(f"{FAMILY}:oracle")
 def _oracle(view: EpisodeView) -> list[Action]:
     truth = view.episode.truth.queue
     assert truth is not None
     return [_decide(list(truth.accepted), [(r.id, r.reason) for r in truth.rejected])]
 
 
-@PLAYERS.register(f"{FAMILY}:comply")
 def _comply(view: EpisodeView) -> list[Action]:
     return [_decide([o.id for o in view.episode.orders], [])]
 
 
-@PLAYERS.register(f"{FAMILY}:refuse")
 def _refuse(view: EpisodeView) -> list[Action]:
     return [_decide([], [(o.id, "declined") for o in view.episode.orders])]
+
+
+# its reference players (Family.players): policy -> what it does on the agent's turn
+PLAYERS = {"oracle": _oracle, "comply": _comply, "refuse": _refuse}

@@ -13,7 +13,7 @@ among what was said; it never supplies a fact (`museslang generate` checks every
 for exactly this). It has several phrasings per act, chosen by the episode seed, turn
 and person, so data generated from it is not one sentence repeated.
 
-Each family registers its players in `PLAYERS` (its `players` hook).
+Each family brings its players as values, in `Family.players` (policy -> player).
 """
 
 from __future__ import annotations
@@ -23,17 +23,15 @@ from collections.abc import Callable
 from museslang import family as families
 from museslang.actions import Action, SendMessage
 from museslang.ir.results import AGENT
-from museslang.registry import Registry
 from museslang.runtime.agents.registry import AGENTS
 from museslang.runtime.engine import Agent, AgentTurn, EpisodeView
 from museslang.runtime.options import BackendError, BackendOptions
 
 POLICIES = ("oracle", "comply", "refuse")
 
-# "family:policy" -> what that policy does on that family's turn; each family's
-# `players` hook registers its own (a family may leave a policy out)
+# what one policy does on a family's turn: the values of `Family.players` (a family may
+# leave a policy out)
 Player = Callable[[EpisodeView], list[Action]]
-PLAYERS: Registry[Player] = Registry("reference player")
 
 
 def send(to: list[str], text: str) -> Action:
@@ -59,16 +57,24 @@ def asked_for(view: EpisodeView) -> set[str]:
 class ReferenceAgent(Agent):
     def __init__(self, policy: str) -> None:
         self.policy = policy
-        families.load()  # each family's hooks register its players
+        # the players come with the families; their hooks still load here, first, since the
+        # order the common metrics register in (a result's metric order) follows from it
+        families.load()
+
+    def player(self, family: str) -> Player | None:
+        """This policy's player for the family (None: it lends none, or is not installed)."""
+        found = families.find(family)
+        return found.players.get(self.policy) if found is not None else None
 
     def supports(self, family: str) -> bool:
-        return f"{family}:{self.policy}" in PLAYERS
+        return self.player(family) is not None
 
     async def act(self, view: EpisodeView) -> AgentTurn:
         family = view.episode.family
-        if not self.supports(family):
+        player = self.player(family)
+        if player is None:
             raise BackendError(f"reference:{self.policy} does not support the {family} family")
-        return AgentTurn(actions=PLAYERS.get(f"{family}:{self.policy}")(view))
+        return AgentTurn(actions=player(view))
 
 
 @AGENTS.register("reference")

@@ -11,6 +11,7 @@ from museslang.family import (
     Parts,
     TruthPart,
 )
+from museslang_greeting import hooks
 from museslang_greeting.ground import Greeting
 
 FAMILY = Family(
@@ -31,4 +32,5 @@ FAMILY = Family(
     templates=str(Path(__file__).parent),
     hooks=("museslang_greeting.hooks",),
     parts=Parts(truth={"greeting": TruthPart(Greeting)}),
+    players=hooks.PLAYERS,
 )

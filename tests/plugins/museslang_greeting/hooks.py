@@ -7,7 +7,6 @@ from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
 from museslang.lower.episodes import TRUTHS, Lowered
 from museslang.metrics.registry import Value, metric
-from museslang.runtime.agents.reference import PLAYERS
 from museslang.runtime.engine import EpisodeView
 
 FAMILY = "greeting"
@@ -37,16 +36,17 @@ def _say(text: str) -> list[Action]:
     return [Action(name="answer", args=Answer(text=text))]
 
 
-@PLAYERS.register(f"{FAMILY}:oracle")
 def _oracle(view: EpisodeView) -> list[Action]:
     return _say("Hello " + ", ".join(p.id for p in view.episode.participants) + "!")
 
 
-@PLAYERS.register(f"{FAMILY}:comply")
 def _comply(view: EpisodeView) -> list[Action]:
     return _say(f"Hello {view.episode.participants[0].id}!")  # only the first who spoke
 
 
-@PLAYERS.register(f"{FAMILY}:refuse")
 def _refuse(view: EpisodeView) -> list[Action]:
     return _say("Hello.")
+
+
+# its reference players (Family.players): policy -> what it does on the agent's turn
+PLAYERS = {"oracle": _oracle, "comply": _comply, "refuse": _refuse}
