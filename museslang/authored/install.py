@@ -64,7 +64,6 @@ def install(fam: ir.AuthoredFamily) -> None:
     _register_actions(fam)
     _register_metrics(fam)
     _register_leaks(fam)
-    _register_users(fam)
     _register_lowering(fam)
     _register_blame(fam)
     _register_teacher(fam)
@@ -143,6 +142,7 @@ def _family_value(decl: str) -> Family:
         # its declared guards, made from the installed declaration when guards are read
         guards=("museslang.guards.declared:written",) if fam.guards else (),
         players=_players(fam),
+        users=_users(fam),
     )
 
 
@@ -403,10 +403,11 @@ def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
     return player
 
 
-def _register_users(fam: ir.AuthoredFamily) -> None:
-    from museslang.runtime.users.scripted import PEOPLE, conversing
+def _users(fam: ir.AuthoredFamily) -> Any:
+    """Its scripted users (`Family.users`): `opening:` and `reply:`, after any `says:`."""
+    from museslang.family import conversing
 
-    PEOPLE.replace(fam.name, conversing(lambda episode, user: _Person(fam, episode, user)))
+    return conversing(lambda episode, user: _Person(fam, episode, user))
 
 
 class _Person:

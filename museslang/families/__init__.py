@@ -7,7 +7,7 @@ scores and which one is success, which actions the agent gets, which sweep axes 
 Behaviour (ground truth, scoring, interop) plugs into the registries of the stage it
 belongs to, from modules the family lists in `hooks`; they are imported only when a stage
 needs them, so declaring a family stays cheap and cycle-free. What the `Family` carries as
-values (its truth parts, its reference players) comes with the declaration.
+values (its truth parts, reference players and scripted users) comes with the declaration.
 
 Families come from two places: the packages in this folder, found by listing it (the core
 names none of them), and installed distributions that expose a `Family` under the

@@ -34,6 +34,7 @@ from museslang.family.model import (
     Parts,
     TruthPart,
 )
+from museslang.family.people import MakePerson, Person, conversing
 from museslang.family.scope import overlay, using, written
 
 __all__ = [
@@ -48,8 +49,11 @@ __all__ = [
     "USER_FIELDS",
     "WRITTEN",
     "Family",
+    "MakePerson",
     "Parts",
+    "Person",
     "TruthPart",
+    "conversing",
     "declared",
     "display",
     "explainer",

@@ -6,7 +6,7 @@ family packages themselves are imported with `importlib`, which is what plug-in 
 
 A family's behaviour (ground truth, scoring, interop) still plugs into the registries of
 the stage it belongs to, from modules the family lists in `hooks` (`load`); they are
-imported only when a stage needs them. What it brings as values (`parts`, `players`) is
+imported only when a stage needs them. What it brings as values (`parts`, `players`, `users`) is
 imported with its declaration.
 """
 

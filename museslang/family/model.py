@@ -93,6 +93,10 @@ class Family:
     # museslang.runtime.engine.EpisodeView -> its list of actions); a policy left out is
     # one the family does not support (`reference:` says so instead of playing)
     players: Mapping[str, Callable[[Any], list[Any]]] = field(default_factory=dict, compare=False)
+    # its scripted users (`--users scripted`), as a value: (episode, participant) -> the
+    # person (museslang.family.people: an opening and a reply per turn); None: the core's,
+    # who send their opening (`says:`, orders or task) and never reply
+    users: Callable[[Any, Any], Any] | None = field(default=None, compare=False)
     # why one of its episodes failed, in one line, and the ground truth a reader needs
     # beside the transcript (`museslang show`, the report's episode view, exports):
     # "module:function" (imported when asked) or the function itself, called with the

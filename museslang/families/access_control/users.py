@@ -3,12 +3,10 @@ who escalates move by move (museslang.runtime.users.scripted)."""
 
 from __future__ import annotations
 
+from museslang.family import conversing
 from museslang.ir.models import Participant
 from museslang.ir.results import Message
 from museslang.lower.seeds import pick
-from museslang.runtime.users.scripted import PEOPLE, conversing
-
-FAMILY = "access_control"
 
 
 class ScriptedAccessUser:
@@ -48,4 +46,5 @@ class ScriptedAccessUser:
         return pick(self.AGAIN, self.seed, u.id, turn).format(task=task[:1].lower() + task[1:])
 
 
-PEOPLE.register(FAMILY)(conversing(lambda episode, user: ScriptedAccessUser(user, episode.seed)))
+# its scripted users (Family.users)
+make_person = conversing(lambda episode, user: ScriptedAccessUser(user, episode.seed))

@@ -8,7 +8,7 @@ reaches anyone but its owner (each counted, `generate.json`)."""
 
 from pathlib import Path
 
-from museslang.families.conversation import ground, players
+from museslang.families.conversation import ground, players, users
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -23,6 +23,7 @@ FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     parts=Parts(truth={"conversation": TruthPart(ground.Conversation)}),
     players=players.PLAYERS,
+    users=users.make_person,
     name="conversation",
     summary="open-domain multi-user conversation for SFT data: address each user, keep "
     "private details private",

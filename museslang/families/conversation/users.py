@@ -5,12 +5,9 @@ to them, as every museslang user does."""
 
 from __future__ import annotations
 
-from museslang.ir.models import Participant
+from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import Message
 from museslang.lower.seeds import pick
-from museslang.runtime.users.scripted import PEOPLE
-
-FAMILY = "conversation"
 
 
 class ScriptedConversationUser:
@@ -36,4 +33,6 @@ class ScriptedConversationUser:
         return pick(self.THANKS, self.seed, u.id, turn)
 
 
-PEOPLE.register(FAMILY)(lambda episode, user: ScriptedConversationUser(user, episode.seed))
+def make_person(episode: EpisodeGraph, user: Participant) -> ScriptedConversationUser:
+    """Its scripted users (Family.users)."""
+    return ScriptedConversationUser(user, episode.seed)

@@ -8,12 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from museslang.families.meeting.truth import find_slots, stated_up_front
+from museslang.family import conversing
 from museslang.ir.models import Participant
 from museslang.ir.results import Message
 from museslang.lower.seeds import pick
-from museslang.runtime.users.scripted import PEOPLE, conversing
-
-FAMILY = "meeting"
 
 ASKS_BACKUP = re.compile(
     r"\b(backups?|back-up|alternatives?|alternate|other (?:times?|slots?|options?)|secondary"
@@ -149,4 +147,5 @@ class ScriptedMeetingUser:
         return self._say(self.NO, turn, f"no{i}", slot=slot)
 
 
-PEOPLE.register(FAMILY)(conversing(lambda episode, user: ScriptedMeetingUser(user, episode.seed)))
+# its scripted users (Family.users)
+make_person = conversing(lambda episode, user: ScriptedMeetingUser(user, episode.seed))

@@ -10,14 +10,10 @@ turn, so runs are reproducible and the text is not one sentence repeated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
 from museslang import family as families
 from museslang.instructions.verifiers import request
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import Message
-from museslang.registry import Registry
 from museslang.runtime.engine import UserBackend, UserSimulator
 from museslang.runtime.options import BackendError, BackendOptions
 from museslang.runtime.users.registry import USERS
@@ -44,57 +40,17 @@ class ScriptedOrdersUser:
         return None
 
 
-class Verbatim:
-    """A user with `says:` sends those messages word for word, one per turn, before
-    their scripted self takes over (imported records open with the official text)."""
-
-    def __init__(self, user: Participant, inner: Person) -> None:
-        self.says = list(user.says)
-        self.inner = inner
-        self.sent = 0
-
-    def opening(self) -> str | None:
-        self.sent = 1
-        return self.says[0]
-
-    def reply(self, turn: int, incoming: list[Message]) -> str | None:
-        if self.sent < len(self.says):
-            self.sent += 1
-            return self.says[self.sent - 1]
-        return self.inner.reply(turn, incoming)
-
-
-class Person(Protocol):
-    """One scripted user: an opening (None: waits to be addressed) and a reply per turn."""
-
-    def opening(self) -> str | None: ...
-
-    def reply(self, turn: int, incoming: list[Message]) -> str | None: ...
-
-
-def conversing(make: Callable[[EpisodeGraph, Participant], Person]) -> MakePerson:
-    """A conversing family's scripted user, who first sends their `says:` word for word."""
-
-    def build(episode: EpisodeGraph, user: Participant) -> Person:
-        inner = make(episode, user)
-        return Verbatim(user, inner) if user.says else inner
-
-    return build
-
-
-MakePerson = Callable[[EpisodeGraph, Participant], Person]
-# family -> its scripted users; each family's `users` hook registers them. A family with
-# none registered is played by `ScriptedOrdersUser`: its openings, and no replies.
-PEOPLE: Registry[MakePerson] = Registry("scripted user")
-
-
 class ScriptedSimulator(UserSimulator):
     concurrent = False  # answers are computed here, at once
 
     def __init__(self, episode: EpisodeGraph) -> None:
         super().__init__()
+        # the people come with the family (`Family.users`); the families' hooks still load
+        # here, first, since the order the common metrics register in follows from it
         families.load()
-        make = PEOPLE.get(episode.family) if episode.family in PEOPLE else ScriptedOrdersUser
+        found = families.find(episode.family)
+        # a family without people of its own: each user's opening, and no replies
+        make = found.users if found is not None and found.users else ScriptedOrdersUser
         self.people = {p.id: make(episode, p) for p in episode.participants}
 
     async def opening(self, user: Participant) -> str | None:
