@@ -931,10 +931,11 @@ def generate(
         for problem, seen in stats.counted.get(family, {}).items():
             typer.echo(f"  {problem}: {seen['total']:g} in {seen['conversations']:g} "
                        "conversations (dropped)", err=True)  # fmt: skip
+    textless = f", {stats.textless} with no agent text" if stats.textless else ""
     typer.echo(
         f"kept {stats.kept}/{stats.total} episodes ({stats.ratio:.1%}; {stats.errored} errored, "
         f"{stats.duplicates} duplicate conversations and {stats.unrevealed} acting on unrevealed "
-        f"facts dropped): {stats.train} train, "
+        f"facts dropped{textless}): {stats.train} train, "
         f"{stats.val} val\ndata: {out / 'train.jsonl'}, {out / 'val.jsonl'}\n"
         f"stats: {out / STATS}",
         err=True,

@@ -49,6 +49,7 @@ class Written:
     kept: int = 0
     unrevealed: int = 0
     duplicates: int = 0
+    textless: int = 0  # --format muses-bench: the agent wrote no text to learn from
     train: int = 0
     val: int = 0
     by_family: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -110,6 +111,10 @@ def write_dataset(
         line = record(result, spec_sha256=spec_sha256, teacher=played_by)
         if form == "muses-bench":
             data = muses_bench_format.record(episode, result)
+            if not muses_bench_format.trains(data):
+                stats.textless += 1
+                count["textless"] += 1
+                continue
             line = {**data, "metadata": line["metadata"]}
         key = conversation_key(line)
         if key in seen:
@@ -138,6 +143,7 @@ def write_dataset(
         "kept_ratio": round(stats.ratio, 6),
         "duplicates_dropped": stats.duplicates,
         "unrevealed_dropped": stats.unrevealed,
+        "textless_dropped": stats.textless,
         "train": stats.train,
         "val": stats.val,
         "by_family": stats.by_family,
