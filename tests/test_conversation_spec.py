@@ -95,3 +95,32 @@ def test_a_broadcasting_teacher_loses_every_seed_with_a_private_detail(tmp_path:
     _, stats = _generate(tmp_path, "reference:comply")
     assert stats["kept"] == len(_episodes()) - with_private
     assert stats["counted"]["conversation"]["private_public"]["conversations"] == with_private
+
+
+SEED = """scenario lab_rota "Sharing the microscope" {
+  family: conversation
+  objective: "Draw up a week's rota for one microscope that two researchers need."
+  extra: { category: "scientific_research", complexity: "low", conflicts: true,
+           private_messages: false, expected_turns: 4 }
+  protocol { turns: addressed  max_turns: 4  prompt: "prompts/conversation.j2" }
+  user Wen { role: "Postdoc"  persona: "Has a grant deadline on Friday."
+             says: "I need the microscope every morning this week." }
+  user Kofi { role: "PhD student"  persona: "Runs long overnight imaging."
+              says: "Could I have it from Tuesday evening to Wednesday noon?" }
+}
+"""
+
+
+def test_author_writes_conversation_seeds_shown_the_shipped_spec(tmp_path: Path) -> None:
+    """With specs/conversation.muses shipped, `author --family conversation` needs no
+    --example: a model's seed is checked, gated and kept like any family's."""
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([[f"```muses\n{SEED}```"]]), encoding="utf-8")
+    out = tmp_path / "seeds"
+    args = ["author", "--family", "conversation", "--model", f"scripted:{script}", "--out",
+            str(out), "--count", "1", "--category", "scientific_research", "--rounds", "0"]  # fmt: skip
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    kept = sorted(out.glob("*.muses"))
+    assert len(kept) == 1 and json.loads((out / "author.json").read_text())["kept"] == 1
+    assert compile_path(kept[0]).ok
