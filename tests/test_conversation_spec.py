@@ -117,8 +117,9 @@ def test_author_writes_conversation_seeds_shown_the_shipped_spec(tmp_path: Path)
     script = tmp_path / "script.json"
     script.write_text(json.dumps([[f"```muses\n{SEED}```"]]), encoding="utf-8")
     out = tmp_path / "seeds"
-    args = ["author", "--family", "conversation", "--model", f"scripted:{script}", "--out",
-            str(out), "--count", "1", "--category", "scientific_research", "--rounds", "0"]  # fmt: skip
+    args = ["author", "--family", "conversation", "--model", f"scripted:{script}",
+            "--out", str(out), "--count", "1", "--category", "scientific_research",
+            "--rounds", "0"]  # fmt: skip
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.output
     kept = sorted(out.glob("*.muses"))
