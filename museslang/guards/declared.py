@@ -30,18 +30,25 @@ beyond what `told` reads (declared phrasings, numbers in any notation; docs/guar
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from museslang.actions import Action
 from museslang.authored import outcome
 from museslang.authored.install import INSTALLED
-from museslang.expr.evaluate import EvalError, Evaluator, World, parsed
+from museslang.expr.evaluate import Budget, EvalError, Evaluator, OutOfSteps, World, parsed
 from museslang.ir.models import AuthoredFamily, GuardSpec
 from museslang.ir.results import AGENT, Message
 from museslang.runtime.guard import PASS, Guard, GuardContext, Verdict
 
 WITHHELD = "[withheld]"
 MAX_CUTS = 64  # spans cut from one message before the guard withholds all of it
+
+
+def _fresh(w: World, **changes: Any) -> World:
+    """The world with `changes`, and a step budget of its own: each judgement is bounded
+    alone, so a long episode's many judgements never add up to the bound."""
+    return replace(w, budget=Budget(), **changes)
 
 
 class Declared(Guard):
@@ -75,7 +82,7 @@ class Declared(Guard):
                     continue
                 ev = Evaluator(w)
                 value = ev.eval(parsed(spec.never), scope)
-            except (EvalError, ArithmeticError):
+            except (EvalError, ArithmeticError, OutOfSteps):
                 continue  # cannot be judged here: the guard does not act on it
             if bool(value) and not ev.missing:
                 held = True
@@ -84,9 +91,7 @@ class Declared(Guard):
 
     def _alone(self, w: World, user: str, text: str) -> World:
         """The world as if `text`, sent to `user`, were all the agent had sent."""
-        return World(w.users, w.options, w.facts, calls=w.calls, told={user: text},
-                     keys=w.keys, heard=w.heard, private=w.private,
-                     phrasings=w.phrasings)  # fmt: skip
+        return _fresh(w, told={user: text})
 
     def _note(self, what: str) -> str:
         return self.spec.note or f"{what} would make `{self.spec.never}` hold"
@@ -143,15 +148,14 @@ class Declared(Guard):
         if not any(a.name == action.name for a in self.fam.actions):
             return PASS
         w = self._world(ctx)
-        if self._holds(w)[0]:
+        if self._holds(_fresh(w))[0]:
             return PASS  # it held before this call: the call is not what made it hold
         try:
             value = outcome.call_value(w, self.fam, action.name, action.dump())
         except (KeyError, StopIteration, TypeError, ValueError):
             return PASS  # a call the engine will refuse anyway
         calls = {**w.calls, action.name: [*w.calls.get(action.name, []), value]}
-        after = World(w.users, w.options, w.facts, calls=calls, told=w.told, keys=w.keys,
-                      heard=w.heard, private=w.private, phrasings=w.phrasings)  # fmt: skip
+        after = _fresh(w, calls=calls)
         if not self._holds(after)[0]:
             return PASS
         act = "retry" if self.spec.do == "retry" else "block"
