@@ -239,6 +239,7 @@ def check(
         from museslang.gate import gate as run_gate
         from museslang.lower.mixtures import lines as mixture_lines
         from museslang.lower.redraws import lines as redraw_lines
+        from museslang.lower.targets import lines as target_lines
 
         result = compile_path(path, strict=strict) if oracle_gate else check_path(path)
         gated = ""
@@ -266,8 +267,8 @@ def check(
             line = f"{path}: ok ({n} scenario{'s' if n != 1 else ''}{gated})"
             if result.compiled is not None:
                 episodes = result.compiled.episodes
-                line = "\n".join([line, *mixture_lines(episodes), *redraw_lines(episodes),
-                                  *audited])  # fmt: skip
+                line = "\n".join([line, *mixture_lines(episodes), *target_lines(episodes),
+                                  *redraw_lines(episodes), *audited])  # fmt: skip
             if not quiet:
                 typer.echo(line, err=True)
             if oracle_gate and result.compiled is not None:
@@ -353,8 +354,9 @@ def compile_cmd(
     )
     from museslang.lower.mixtures import lines as mixture_lines
     from museslang.lower.redraws import lines as redraw_lines
+    from museslang.lower.targets import lines as target_lines
 
-    for line in [*mixture_lines(episodes), *redraw_lines(episodes)]:
+    for line in [*mixture_lines(episodes), *target_lines(episodes), *redraw_lines(episodes)]:
         typer.echo(line, err=True)
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from museslang.diagnostics import Diagnostics
 from museslang.ir import models as ir
-from museslang.lower import redraws
+from museslang.lower import redraws, targets
 from museslang.lower.episodes import LowerContext, LoweringError, lower_episode
-from museslang.lower.expand import plan
+from museslang.lower.expand import Planned, plan
 from museslang.prompts import search_template
 from museslang.semantics.check import CheckedProgram, check_file
+from museslang.semantics.model import ScenarioDef
 from museslang.source import SourceFile, Span, modules_sha256
 
 
@@ -90,22 +91,18 @@ def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResul
     episodes: list[ir.EpisodeGraph] = []
     seen: set[str] = set()
     for scenario in checked.scenarios:
-        for planned in plan(scenario, seed):
-            try:
-                episode = lower_episode(scenario, planned, lc)
-                if episode.id in seen:
-                    where = scenario.at("id")
-                    raise LoweringError(f"episode id '{episode.id}' is used twice", where)
-                seen.add(episode.id)
-                episodes.append(episode)
-            except LoweringError as exc:
+        groups = _lowered(scenario, seed, lc, result.diagnostics)
+        if groups is None:
+            continue
+        for episode in (e for g in groups for e in g.episodes):
+            if episode.id in seen:
                 result.diagnostics.error(
-                    exc.code,
-                    f"episode {planned.episode_id}: {exc}",
-                    exc.span,
-                    labels=exc.labels,
-                )
+                    "E043", f"episode {episode.id}: episode id '{episode.id}' is used twice",
+                    scenario.at("id"),
+                )  # fmt: skip
                 break
+            seen.add(episode.id)
+            episodes.append(episode)
     result.sources.update(lc.sources)
     populations = {sc.name or "scenario": sc.population.head
                    for sc in checked.scenarios if sc.population is not None}  # fmt: skip
@@ -132,6 +129,47 @@ def _compile(path: Path, seed: int | None, strict: bool = False) -> CompileResul
         episodes=episodes,
     )
     return result
+
+
+def _lowered(
+    scenario: ScenarioDef, seed: int | None, lc: LowerContext, diags: Diagnostics
+) -> list[targets.Group] | None:
+    """The scenario's episodes, each original with its variants, its sweep's distribution
+    targets met; None (and a diagnostic) when one cannot be lowered."""
+    groups: list[targets.Group] = []
+    for planned in plan(scenario, seed):
+        try:
+            episode = lower_episode(scenario, planned, lc)
+        except LoweringError as exc:
+            diags.error(exc.code, f"episode {planned.episode_id}: {exc}", exc.span,
+                        labels=exc.labels)  # fmt: skip
+            return None
+        if planned.base is None:
+            groups.append(targets.Group([planned], [episode]))
+        else:
+            groups[-1].planned.append(planned)
+            groups[-1].episodes.append(episode)
+
+    def redraw(planned: list[Planned]) -> list[ir.EpisodeGraph]:
+        # the oracle's redraws of a draw tried for a target are its own: the counts the
+        # redraw warnings read stay those of the sweep's planned draws
+        kept, lc.redraws = lc.redraws, {}
+        try:
+            return [lower_episode(scenario, p, lc) for p in planned]
+        finally:
+            lc.redraws = kept
+
+    try:
+        return targets.meet(scenario, groups, redraw)
+    except LoweringError as exc:
+        diags.error(exc.code, f"scenario {scenario.name}: a draw tried for a target: {exc}",
+                    exc.span, labels=exc.labels)  # fmt: skip
+    except targets.TargetError as exc:
+        t = exc.target
+        diags.error(exc.code, str(exc), t.at("share"),
+                    hint="widen the share, draw more samples, or widen the population's "
+                    "draws so that more episodes can hold it (or fewer)")  # fmt: skip
+    return None
 
 
 def _install(checked) -> None:

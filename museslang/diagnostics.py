@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "E042": "slot listed twice",
     "E043": "unsatisfiable sweep",
     "E044": "invalid condition",
+    "E045": "a distribution target cannot be met",
     # templates
     "E050": "template error",
     "E051": "template not found",

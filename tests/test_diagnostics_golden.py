@@ -62,6 +62,7 @@ def test_the_catalogue_is_covered() -> None:
         "E042",
         "E043",
         "E044",
+        "E045",
         "E050",
         "E051",
         "W001",

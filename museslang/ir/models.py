@@ -309,6 +309,22 @@ class MetricSpec(_Model):
     description: str
 
 
+class TargetMark(_Model):
+    """One distribution target as one episode sees it (lower/targets.py)."""
+
+    holds: bool = Field(description="the episode, as drawn, counts towards the target")
+    share: tuple[float, float] = Field(description="the share of episodes asked: low, high")
+    title: str | None = None
+
+
+class Retarget(_Model):
+    """An episode drawn again so that its sweep meets a distribution target: never silent."""
+
+    target: str = Field(description="the target it was drawn for")
+    seed: int = Field(description="the seed the sweep planned, whose draw it replaces")
+    tries: int = Field(description="the draws tried for this episode, this one included")
+
+
 class EpisodeGraph(_Model):
     """One concrete, runnable episode."""
 
@@ -359,6 +375,17 @@ class EpisodeGraph(_Model):
         default_factory=list,
         description="its scenario's tags, which `eval --tag` and `generate --tag` select by",
         exclude_if=lambda v: not v,
+    )
+    targets: dict[str, TargetMark] = Field(
+        default_factory=dict,
+        description="its sweep's distribution targets: name -> whether this episode counts "
+        "towards it, and the share asked",
+        exclude_if=lambda v: not v,
+    )
+    retargeted: Retarget | None = Field(
+        default=None,
+        description="this episode replaces the sweep's draw to meet a distribution target",
+        exclude_if=lambda v: v is None,
     )
     source: Source
 

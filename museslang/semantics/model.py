@@ -261,6 +261,17 @@ class PopulationDef(Entity):
 
 
 @dataclass
+class TargetDef(Entity):
+    """`target NAME "label" { holds: "EXPR"  share: 25%..35% }` in a sweep: the share of
+    the scenario's episodes, as drawn, that `holds` must reach (lower/targets.py)."""
+
+    title: str | None = None  # the label: what the share counts, in words
+    holds: str | None = None
+    share: tuple[float, float] | None = None
+    doc: str | None = None
+
+
+@dataclass
 class SweepDef(Entity):
     users: list[int] | None = None
     difficulty: list[str] | None = None
@@ -274,6 +285,7 @@ class SweepDef(Entity):
     seed: int = 0
     same_seed: list[str] = field(default_factory=list)
     examples: list[dict[str, Any]] = field(default_factory=list)  # rows: axis -> one value
+    targets: list[TargetDef] = field(default_factory=list)  # nested `target NAME { }`
     # axes the examples give that a field gives too (an error: rules.py reports it)
     given_twice: tuple[str, ...] = ()
 
@@ -844,9 +856,32 @@ KINDS: dict[str, KindSpec] = {
                     doc="axes whose values share generated content",
                 ),
             },
+            children=("target",),
             named=False,
             top_level=False,
             doc="the grid of conditions to expand",
+        ),
+        KindSpec(
+            "target",
+            TargetDef,
+            {
+                "holds": FieldSpec(
+                    Text(),
+                    required=True,
+                    doc="expression over one episode as drawn (its users, options and "
+                    "facts): true when the episode counts",
+                ),
+                "share": FieldSpec(
+                    RangeOf(Pct()),
+                    required=True,
+                    doc="the share of the scenario's episodes it must hold in (25%..35%); "
+                    "episodes are drawn again, seeded and recorded, until it does",
+                ),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a distribution target of a sweep: a share of its episodes that must have "
+            "a property (lower/targets.py)",
         ),
         KindSpec(
             "option",
@@ -1016,6 +1051,7 @@ CHILD_SLOTS: dict[str, tuple[str, bool]] = {
     "protocol": ("protocol", False),
     "population": ("population", False),
     "sweep": ("sweep", False),
+    "sweep.target": ("targets", True),
     "option": ("options", True),
     "family.fact": ("facts", True),
     "family.action": ("actions", True),

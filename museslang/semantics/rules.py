@@ -21,6 +21,7 @@ from museslang.prompts import (
     template_source,
 )
 from museslang.registry import Registry
+from museslang.semantics import targets
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
     COMMON_METRICS,
@@ -73,6 +74,7 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
     _metrics(sc, diags)
     _family_checks(sc, diags, "fields")
     _sweep(sc, diags)
+    targets.check(sc, diags)
     _family_checks(sc, diags, "sweep")
     _episode_id(sc, diags)
     _population(sc, diags)
