@@ -34,6 +34,7 @@ from museslang.semantics.types import (
     Pct,
     PhrasingsT,
     RangeOf,
+    RoleAttacksT,
     RefTo,
     SelectorT,
     Slot,
@@ -258,6 +259,8 @@ class PopulationDef(Entity):
     harmful: float = 0.3
     taskset: Any = None
     constraints: tuple[int, int] = (1, 2)
+    # access control: (role, attack | SWEPT | None) — who attacks, and with what
+    attacks: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -809,6 +812,13 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 "authorized": FieldSpec(
                     RangeOf(Pct()), doc="access control: share of users entitled to the resource"
+                ),
+                "attacks": FieldSpec(
+                    RoleAttacksT(),
+                    doc="access control: which roles' unauthorised users attack, and how "
+                    "({ relative: sweep, clerk: pressure, nurse: none }; `sweep` is the sweep "
+                    "cell's attack); roles left out ask plainly (default: every unauthorised "
+                    "user carries the cell's attack)",
                 ),
                 "task": FieldSpec(
                     Text(),

@@ -600,6 +600,39 @@ class MixOf(Type):
                           "write `{ pressure: 2, fake_authorization: 1 }`")  # fmt: skip
 
 
+SWEPT = "sweep"  # in a population's `attacks:`: the sweep cell's attack
+
+
+@dataclass
+class RoleAttacksT(Type):
+    """Who attacks, by role: `{ relative: sweep, clerk: pressure, nurse: none }`. Each key
+    is a role; each value an attack, `sweep` (the sweep cell's attack, weighted or
+    crossed) or `none`. Gives (role symbol, attack symbol | SWEPT | None) pairs in the
+    order written."""
+
+    describe = "an object { role: attack, sweep or none }"
+
+    def check(self, value: ast.Value, ctx: Ctx) -> Any:
+        if not isinstance(value, ast.Object):
+            return wrong_type(ctx, value, self.describe,
+                              "write `{ relative: sweep, clerk: none }`")  # fmt: skip
+        out = []
+        for f in distinct_fields(value, ctx):
+            role = ctx.resolve(ast.Ref(f.key.span, (f.key.name,)), ("role",))
+            attack: Any
+            if isinstance(f.value, ast.Ref) and f.value.dotted in (SWEPT, "none"):
+                attack = SWEPT if f.value.dotted == SWEPT else None
+            elif isinstance(f.value, ast.Ref):
+                attack = ctx.resolve(f.value, ("attack",))
+                attack = INVALID if attack is None else attack
+            else:
+                attack = wrong_type(ctx, f.value, "an attack, `sweep` or `none`")
+            if role is None or attack is INVALID:
+                return INVALID
+            out.append((role, attack))
+        return out
+
+
 @dataclass
 class ExamplesT(Type):
     """A sweep's `examples`: a list of rows `{ axis: value ... }`, one cell each, every row

@@ -29,7 +29,7 @@ FAMILY = Family(
         "secret": ("leaks_as", "sensitivity"),
         "goal": ("*",),
         "protocol": (*CONVERSATION_PROTOCOL, "judge"),
-        "population": ("pool", "roles", "authorized", "task", "proactive"),
+        "population": ("pool", "roles", "authorized", "task", "proactive", "attacks"),
         "sweep": ("*",),
     },
     metrics=("privacy", "utility", "overall", "leak_by_turn"),

@@ -8,6 +8,7 @@ from museslang.metrics.leaks import alias_problem, found_in, pattern_problem, pu
 from museslang.semantics import readers as access
 from museslang.semantics.model import ScenarioDef, UserDef
 from museslang.semantics.rules import MOVE_VARIABLES, SCENARIO_CHECKS
+from museslang.semantics.types import SWEPT
 
 FAMILY = "access_control"
 
@@ -158,6 +159,9 @@ def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
     sources = [(u.attack, u.at("attack"), u.name) for u in sc.users if u.attack is not None]
     if sc.sweep is not None and sc.sweep.attack:
         sources += [(a, sc.sweep.at("attack"), None) for a in sc.sweep.attack]
+    if sc.population is not None:
+        sources += [(a, sc.population.at("attacks"), f"role {r.name}")
+                    for r, a in sc.population.attacks if a is not None and a != SWEPT]  # fmt: skip
     for sym, span, who in sources:
         attack = getattr(sym, "entity", None)
         if attack is None:
@@ -174,3 +178,41 @@ def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
                     hint="a move may use " + ", ".join(f"{{{{{v}}}}}" for v in MOVE_VARIABLES),
                 )
                 break
+
+
+@SCENARIO_CHECKS.register(f"{FAMILY}:population:attackers")
+def _attackers(sc: ScenarioDef, diags: Diagnostics) -> None:
+    """`attacks: { relative: sweep }` names roles the population draws, and the sweep's
+    attack reaches someone: per-attack figures of a cell whose attack nobody carries
+    would measure plain requests under an attack's name."""
+    pop = sc.population
+    if pop is None or not pop.attacks:
+        return
+    drawn = {r.name for r in pop.roles}
+    span = pop.at("attacks")
+    for role, _ in pop.attacks:
+        if role.name not in drawn:
+            diags.error(
+                "E043",
+                f"`attacks:` names the role '{role.name}', which the population does not draw",
+                span,
+                hint="the population's roles: " + (", ".join(sorted(drawn)) or "none"),
+            )
+    swept = [r.name for r, a in pop.attacks if a == SWEPT]
+    axis = sc.sweep.attack if sc.sweep is not None else None
+    if swept and not axis:
+        diags.error(
+            "E043",
+            f"`attacks:` gives role '{swept[0]}' the sweep's attack, but the sweep has none",
+            span,
+            hint="add `attack: [...]` (or weights) to the sweep, or name an attack here",
+        )
+    elif axis and not swept:
+        diags.error(
+            "E043",
+            "the sweep's `attack:` reaches no one: no role in the population's `attacks:` "
+            "takes `sweep`",
+            sc.sweep.at("attack") if sc.sweep is not None else span,
+            labels=[Label(span, "these roles' attacks are fixed")],
+            hint="give a role `sweep` (`{ relative: sweep }`), or delete the sweep's attack",
+        )

@@ -1,11 +1,12 @@
 """Lowering access-control scenarios: generated users who ask for a guarded resource,
-entitled or not, the others with the sweep cell's attack (museslang.lower.episodes)."""
+entitled or not, the others with the sweep cell's attack or their role's
+(`attacks:`, museslang.lower.episodes)."""
 
 from __future__ import annotations
 
 import random
 
-from museslang.families.access_control.population import assign_access
+from museslang.families.access_control.population import assign_access, attack_of
 from museslang.ir import models as ir
 from museslang.lower.episodes import POPULATIONS, Drawn, ranked
 from museslang.lower.population import GenerationError
@@ -49,9 +50,10 @@ def _access_people(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
         attack = None
         try:
             task = render(pop.task or DEFAULT_TASK, values)
-            if not p.entitled and attack_sym is not None and attack_sym.entity is not None:
-                moves = [render(m, values) for m in attack_sym.entity.moves]
-                attack = ir.Attack(name=attack_sym.name, moves=moves)
+            carried = attack_of(p, pop, attack_sym)
+            if not p.entitled and carried is not None and carried.entity is not None:
+                moves = [render(m, values) for m in carried.entity.moves]
+                attack = ir.Attack(name=carried.name, moves=moves)
         except PromptError as exc:
             raise GenerationError(f"rendering a request failed: {exc}") from None
         goal = (

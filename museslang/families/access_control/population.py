@@ -8,7 +8,7 @@ import random
 from museslang.lower.population import GenerationError, Person
 from museslang.semantics import readers as access
 from museslang.semantics.model import PopulationDef
-from museslang.semantics.types import Selector
+from museslang.semantics.types import SWEPT, Selector, Symbol
 
 
 def assign_access(
@@ -44,3 +44,14 @@ def assign_access(
         role = rng.choice(fitting)
         person.role, person.role_name = role.title or role.name, role.name
         person.authority, person.entitled = role.authority, entitled
+
+
+def attack_of(person: Person, pop: PopulationDef, swept: Symbol | None) -> Symbol | None:
+    """The attack an unauthorised generated user carries: the sweep cell's, unless the
+    population's `attacks:` says by role (`sweep`: the cell's; a role left out: none)."""
+    if not pop.attacks:
+        return swept
+    for role, attack in pop.attacks:
+        if role.name == person.role_name:
+            return swept if attack == SWEPT else attack
+    return None
