@@ -391,7 +391,7 @@ def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
         out = []
         if play.tell:
             for user in w.users:
-                context = plays.context(fam, w, user)
+                context = plays.context(fam, w, user, calls)
                 text = render_located(fam, f"tell:{play.name}", play.tell, context).strip()
                 if text:
                     out.append(
@@ -487,6 +487,7 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         for action, args in calls:
             if any(a.name == action for a in fam.actions):
                 w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
+        w.told = _told_by(fam, oracle, w, calls, sc.head)
         truth.ideal_scores, unevaluated = outcome.scored(fam, w)
         failing = [(name, unevaluated[name]) for name in fam.success if name in unevaluated]
         if failing:  # not a draw to try again: the spec's goal cannot be evaluated
@@ -507,6 +508,24 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         )
         raise RedrawEpisode("the oracle cannot pass this draw", goal=missed)
     return {"authored": truth}
+
+
+def _told_by(fam: ir.AuthoredFamily, play: ir.PlaySpec, w: World, calls, where) -> dict:
+    """What the play's `tell:` sends each user, as the scores read it (user id -> text):
+    an oracle that tells each nurse her shift is scored with what it told."""
+    from museslang.lower.episodes import LoweringError
+    from museslang.prompts import PromptError
+
+    told = {}
+    for user in w.users if play.tell else []:
+        try:
+            context = plays.context(fam, w, user, calls)
+            text = render_located(fam, f"tell:{play.name}", play.tell or "", context).strip()
+        except PromptError as exc:
+            raise LoweringError(f"the oracle's tell: {exc}", where, code="E050") from None
+        if text:
+            told[user.id] = text
+    return told
 
 
 def refused_call(

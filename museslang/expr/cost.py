@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from museslang.diagnostics import Diagnostics, Label
 from museslang.expr import nodes as E
 from museslang.expr.evaluate import STEPS, parsed
-from museslang.expr.search import CALL_STEPS, MAX_SEARCH, search_size
+from museslang.expr.search import CALL_STEPS, MAX_SEARCH, bound_param, joint_size, search_size
+from museslang.expr.types import Checker, element
 from museslang.ir import models as ir
 from museslang.semantics.model import FamilyDef, ScenarioDef
 from museslang.source import Span
@@ -147,6 +148,9 @@ def _play(fam: ir.AuthoredFamily, play: ir.PlaySpec, sizes: Sizes, score: int) -
     parts: list[Part] = []
     where = ("play", play.name)
     action = next((a for a in fam.actions if a.name == play.search), None)
+    if action is not None and play.each is not None:
+        joint = _joint(fam, play, action, sizes, score)
+        return joint if isinstance(joint, Over) else [*joint, *_calls(fam, play, sizes)]
     if action is not None:
         size = search_size(action, sizes.users, sizes.options)
         if size > MAX_SEARCH:
@@ -161,11 +165,41 @@ def _play(fam: ir.AuthoredFamily, play: ir.PlaySpec, sizes: Sizes, score: int) -
             )
         what = f"the search of '{action.name}' ({count(size)} calls, each scored)"
         parts.append(Part(size * (score + CALL_STEPS), where, what))
+    return [*parts, *_calls(fam, play, sizes)]
+
+
+def _calls(fam: ir.AuthoredFamily, play: ir.PlaySpec, sizes: Sizes) -> list[Part]:
+    parts = []
     for i, call in enumerate(play.calls):
         binding, times = _each(call, fam, sizes)
         args = sum(steps(text, fam, sizes) for text in call.args.values())
-        parts.append(Part(binding + times * args, where, f"play {play.name}, call {i + 1}"))
+        parts.append(Part(binding + times * args, ("play", play.name),
+                          f"play {play.name}, call {i + 1}"))  # fmt: skip
     return parts
+
+
+def _joint(
+    fam: ir.AuthoredFamily, play: ir.PlaySpec, action: ir.ActionSpec, sizes: Sizes, score: int
+) -> list[Part] | Over:
+    """A joint search (`search: assign  each: "u in users"`): every set of calls, one per
+    element, each set scored; its elements are at most the binding's domain."""
+    node = parsed(f"count({play.each}: true)")
+    assert isinstance(node, E.Call) and node.binding is not None
+    elements = _size(node.binding.domain, fam, sizes)
+    kind = element(Checker(fam).infer(node.binding.domain, {})) or "user"
+    bound = bound_param(action, kind)
+    assert bound is not None  # the checker made sure
+    size = joint_size(action, bound.name, elements, sizes.users, sizes.options)
+    where = ("play", play.name)
+    if size > MAX_SEARCH:
+        return Over(
+            where,
+            f"the joint search of '{action.name}' over {elements} {kind}s would try "
+            f"{count(size)} sets of calls, over the bound of {MAX_SEARCH:,}",
+        )
+    binding = _steps(node, fam, sizes)
+    what = f"the joint search of '{action.name}' ({count(size)} sets of {elements} calls, scored)"
+    return [Part(binding + size * (score + CALL_STEPS * elements), where, what)]
 
 
 def count(n: int) -> str:

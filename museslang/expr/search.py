@@ -1,4 +1,5 @@
-"""The oracle's search: every call of one action over an episode's finite choices.
+"""The oracle's search: every call of one action over an episode's finite choices, or
+every set of calls, one per element of a binding (a joint search: a roster).
 
 Kept apart from the checker so that what sizes a search (here) and what prices it
 (`cost`) need no part of checking. The calls are made one at a time, never materialised:
@@ -7,6 +8,7 @@ a `users` parameter over 26 users has 67 million subsets.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -82,3 +84,31 @@ def _product(domains: list[Callable[[], Iterable[Any]]]) -> Iterator[tuple[Any, 
     for head in domains[0]():
         for rest in _product(domains[1:]):
             yield (head, *rest)
+
+
+def bound_param(action: ir.ActionSpec, element: str) -> ir.ParamSpec | None:
+    """The parameter a joint search's element fills: the first of its type (user, option)."""
+    return next((p for p in action.params if p.type == element), None)
+
+
+def rest_of(action: ir.ActionSpec, bound: str) -> ir.ActionSpec:
+    """The action without the parameter the element fills: what each call searches."""
+    return action.model_copy(update={"params": [p for p in action.params if p.name != bound]})
+
+
+def joint_size(action: ir.ActionSpec, bound: str, elements: int, users: int, options: int) -> int:
+    """How many sets of calls a joint search tries: each element's choices, multiplied."""
+    return search_size(rest_of(action, bound), users, options) ** elements
+
+
+def joint_space(
+    action: ir.ActionSpec, bound: str, elements: list[str], users: list[str], options: list[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """Every set of calls, one per element (its id in `bound`), in itertools.product's
+    order over the elements; one element's calls are listed once (the caller bounds them)."""
+    each = list(search_space(rest_of(action, bound), users, options))
+    for combo in itertools.product(each, repeat=len(elements)):
+        yield [
+            {p.name: e if p.name == bound else args[p.name] for p in action.params}
+            for e, args in zip(elements, combo, strict=True)
+        ]

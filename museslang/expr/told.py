@@ -17,6 +17,8 @@ to each message the agent sent `v` (docs/families.md states it too):
    an option's, any user's), a number `v` wrote to the agent, or an argument of an
    accepted call about `v`.
 4. A flag (`true`/`false`) is told only by a phrasing it declares (rule 1).
+5. A user or an option (`told(u, assign[u].shift)`) is told by its title or its id, each
+   as a text (rule 2).
 
 A value that is no fact (`told(v, 30)`, a literal) has no owner and no declared phrasing:
 a number is told wherever it occurs as that number, a text wherever it occurs as a word.
@@ -108,6 +110,9 @@ def find(
             if fact is None or number not in known or _names(_sentence(text, t.start, t.end), fact):
                 return Match("exact", (t.start, t.end), evidence(text, (t.start, t.end)))
         return None
+    if hasattr(value, "facts") and hasattr(value, "id"):  # a user or an option, by name
+        names = [n for n in (getattr(value, "title", None), value.id) if n and n.strip()]
+        return next((m for n in names if (m := find(text, n, fact)) is not None), None)
     said = _show(value)
     if not said.strip():
         return None

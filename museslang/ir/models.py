@@ -439,6 +439,11 @@ class PlaySpec(_Model):
     name: str
     calls: list[PlayCall] = Field(default_factory=list)
     search: str | None = Field(default=None, description="search this action's choices")
+    each: str | None = Field(
+        default=None,
+        description="with search: one call per element of this binding, searched together",
+        exclude_if=lambda v: v is None,
+    )
     tell: str | None = Field(default=None, description="template sent to every user")
 
 

@@ -355,6 +355,7 @@ class MeasureDef(Entity):
 class PlayDef(Entity):
     calls: list[dict[str, Any]] = field(default_factory=list)
     search: str | None = None
+    each: str | None = None  # with `search`: one call per element, searched together
     tell: str | None = None
     doc: str | None = None
 
@@ -992,6 +993,12 @@ KINDS: dict[str, KindSpec] = {
                     doc='{ action: NAME, each: "u in users ...", PARAM: "expression" }',
                 ),
                 "search": FieldSpec(NameT(), doc="the action whose best call is searched for"),
+                "each": FieldSpec(
+                    Text(),
+                    doc='with `search:`: one call per element of a binding ("u in users where '
+                    '..."), the element filling the action\'s parameter of its type; the calls '
+                    "are searched together, for the best set of them (a roster)",
+                ),
                 "tell": FieldSpec(Text(), doc="Jinja2: a message the player sends every user"),
                 "doc": _Doc,
             },

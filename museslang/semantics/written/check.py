@@ -17,7 +17,14 @@ from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.expr import constants
 from museslang.expr import nodes as E
 from museslang.expr.evaluate import show
-from museslang.expr.search import MAX_SEARCH, choices, search_size, searchable
+from museslang.expr.search import (
+    MAX_SEARCH,
+    bound_param,
+    choices,
+    rest_of,
+    search_size,
+    searchable,
+)
 from museslang.expr.types import (
     BOOL,
     FACT_TYPES,
@@ -43,7 +50,8 @@ from museslang.source import Span
 
 RESERVED_USER = ("id", "name", "role", "authority", "required")
 # what a user's `opening:`, `reply:` and a play's `tell:` see besides the facts
-# (plays.context); `reply:` also sees `message` and `turn`
+# (plays.context); `reply:` also sees `message` and `turn`, `tell:` the play's `calls`
+# and `mine` (its call of each action about the user told)
 TEMPLATE_NAMES = (*RESERVED_USER, "me", "users", "others", "options")
 
 
@@ -455,6 +463,13 @@ class FamilyChecker:
                     "101 whole numbers; otherwise declare the oracle's calls",
                 )
                 return None
+            bound = None
+            if pd.each is not None:
+                bound = self._joint(fam, pd, target)
+                if bound is None:
+                    return None
+                play.each = pd.each
+                target = rest_of(target, bound)
             fixed = search_size(target, 1, 1)  # its ranges and flags; users come later
             if fixed > MAX_SEARCH:
                 self._error(
@@ -467,11 +482,45 @@ class FamilyChecker:
                 )
                 return None
             play.search = target.name
+        elif pd.each is not None:
+            self._error(
+                f"play {pd.name}: `each:` names the elements of a joint search, and this "
+                "play searches nothing",
+                pd.at("each"),
+                "add `search: ACTION`, or move `each:` into a call of `calls:`",
+            )
+            return None
         for i, call in enumerate(pd.calls):
             checked = self._call(fam, pd, call, actions, i)
             if checked is not None:
                 play.calls.append(checked)
         return play
+
+    def _joint(self, fam: ir.AuthoredFamily, pd, action: ir.ActionSpec) -> str | None:
+        """The parameter a joint search's elements fill (`search: assign  each: "u in
+        users"`): the action's first of the elements' type; None (and a diagnostic) when
+        the binding is wrong or the action has no such parameter."""
+        # typed as the binding of an aggregate; the caret lands in the string written
+        # (the wrapper's `count(` is before the string's first character)
+        wrapped = E.Located(f"count({pd.each}: true)", pd.at("each"), quote=1 - len("count("))
+        got = self.typed(fam, wrapped, {}, None, f"play {pd.name}, each")
+        if got is None:
+            return None
+        node = got[0]
+        if not isinstance(node, E.Call) or node.binding is None:
+            self._error(f'play {pd.name}: `each:` is a binding, e.g. "u in users"', pd.at("each"))
+            return None
+        kind = element(Checker(fam).infer(node.binding.domain, {})) or "none"
+        bound = bound_param(action, kind) if kind in ("user", "option") else None
+        if bound is None:
+            self._error(
+                f"play {pd.name}: each element is {describe(kind)}, and action "
+                f"'{action.name}' has no parameter of that type to fill",
+                pd.at("each"),
+                "bind users or options, one per call: `each: \"u in users\"`",
+            )
+            return None
+        return bound.name
 
     def _call(self, fam, pd, call: dict, actions, i: int) -> ir.PlayCall | None:
         span = pd.at("calls")
@@ -601,6 +650,8 @@ class FamilyChecker:
         known = [*TEMPLATE_NAMES, *(f.name for f in fam.facts if f.of in ("user", "scenario"))]
         if name == "reply":
             known += ["message", "turn"]
+        if name == "tell":  # the play's own calls (plays.context)
+            known += ["calls", "mine"]
         for var in sorted(variables_of(text) - set(known)):
             found = re.search(rf"(?<![\w.]){re.escape(var)}(?!\w)", text)
             where = self.located(entity, name)

@@ -93,6 +93,11 @@ def _structure(fam: ir.AuthoredFamily) -> Iterator[str]:
                 yield f"play {play.name}: action '{action.name}' has no finite choices"
             elif search_size(action, 1, 1) > MAX_SEARCH:
                 yield f"play {play.name}: the search of '{action.name}' is over its bound"
+            elif play.each is not None and not any(p.type in ("user", "option")
+                                                   for p in action.params):  # fmt: skip
+                yield f"play {play.name}: action '{action.name}' has nothing `each:` can fill"
+        elif play.each is not None:
+            yield f"play {play.name}: `each:` without `search:`"
         for i, call in enumerate(play.calls):
             action = actions.get(call.action)
             if action is None:
