@@ -484,10 +484,13 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         except (plays.PlayError, EvalError) as exc:
             raise LoweringError(f"the oracle: {exc}", sc.head) from None
         truth.ideal = [ir.IdealCall(action=a, args=args) for a, args in calls]
-        for action, args in calls:
-            if any(a.name == action for a in fam.actions):
-                w.calls.setdefault(action, []).append(outcome.call_value(w, fam, action, args))
+        made = [(action, outcome.call_value(w, fam, action, args)) for action, args in calls
+                if any(a.name == action for a in fam.actions)]  # fmt: skip
+        for action, call in made:
+            w.calls.setdefault(action, []).append(call)
         w.told = _told_by(fam, oracle, w, calls, sc.head)
+        if outcome.reads_the_conversation(fam):
+            w.moments = outcome.moments_of_play(fam, w, w.told, made)
         truth.ideal_scores, unevaluated = outcome.scored(fam, w)
         failing = [(name, unevaluated[name]) for name in fam.success if name in unevaluated]
         if failing:  # not a draw to try again: the spec's goal cannot be evaluated

@@ -6,8 +6,11 @@ agent sent, so `rescore` recomputes every value from `results.jsonl`.
 
 from __future__ import annotations
 
+import dataclasses
+from functools import lru_cache
 from typing import Any
 
+from museslang.expr import nodes as E
 from museslang.expr.evaluate import (
     CallV,
     EvalError,
@@ -17,7 +20,9 @@ from museslang.expr.evaluate import (
     evaluate,
     holds,
     number,
+    parsed,
 )
+from museslang.expr.temporal import TEMPORAL
 from museslang.ir.models import (
     AuthoredFamily,
     AuthoredTruth,
@@ -125,7 +130,96 @@ def played(family: AuthoredFamily, episode: EpisodeGraph, result: EpisodeResult)
                 w.told[uid] = w.told.get(uid, "") + "\n" + m.text
         else:
             w.heard[m.sender] = w.heard.get(m.sender, "") + "\n" + m.text
+    if reads_the_conversation(family):
+        w.moments = _moments_of_run(family, w, result)
     return w
+
+
+def reads_the_conversation(family: AuthoredFamily) -> bool:
+    """Whether any goal, metric or guard judges the conversation as it went (always,
+    before, ...): only then are an episode's moments built."""
+    texts = [t for m in family.measures for t in (m.value, m.where) if t]
+    texts += [t for g in family.guards for t in (g.never, g.where) if t]
+    return any(_temporal(t) for t in texts)
+
+
+@lru_cache(maxsize=4096)
+def _temporal(text: str) -> bool:
+    try:
+        node = parsed(text)
+    except E.ExprError:
+        return False
+    return any(isinstance(n, E.Call) and n.fn in TEMPORAL for n in E.walk(node))
+
+
+class _Timeline:
+    """The moments of one episode, built event by event (expr/temporal.py)."""
+
+    def __init__(self, w: World) -> None:
+        self.w = w
+        self.calls: dict[str, list[CallV]] = {}
+        self.told: dict[str, str] = {}
+        self.heard: dict[str, str] = {}
+        self.moments = [self.snapshot(0)]
+
+    def snapshot(self, turn: int) -> World:
+        return dataclasses.replace(
+            self.w,
+            calls={k: list(v) for k, v in self.calls.items()},
+            told=dict(self.told),
+            heard=dict(self.heard),
+            moments=[],
+            turn=turn,
+        )
+
+    def sent(self, to: list[str], text: str, turn: int) -> None:
+        for uid in to:
+            self.told[uid] = self.told.get(uid, "") + "\n" + text
+        self.moments.append(self.snapshot(turn))
+
+    def called(self, name: str, call: CallV, turn: int) -> None:
+        self.calls.setdefault(name, []).append(call)
+        self.moments.append(self.snapshot(turn))
+
+    def wrote(self, uid: str, text: str, turn: int) -> None:
+        self.heard[uid] = self.heard.get(uid, "") + "\n" + text
+        self.moments.append(self.snapshot(turn))
+
+
+def _moments_of_run(family: AuthoredFamily, w: World, result: EpisodeResult) -> list[World]:
+    """Turn by turn: the agent's messages and accepted calls in the order it made them,
+    then the users' replies of that turn (turn 0: the greeting and the openings)."""
+    line = _Timeline(w)
+    names = {a.name for a in family.actions}
+    turns = sorted({m.turn for m in result.transcript} | {a.turn for a in result.actions})
+    for t in turns:
+        agent = iter([m for m in result.transcript if m.turn == t and m.sender == AGENT])
+        for record in (a for a in result.actions if a.turn == t and a.ok):
+            if record.name == "send_message":
+                m = next(agent, None)
+                if m is not None:
+                    line.sent(m.to, m.text, t)
+            elif record.name in names:
+                line.called(record.name, call_value(w, family, record.name, record.args), t)
+        for m in agent:  # what no send_message accounts for (content, unaddressed prose)
+            line.sent(m.to, m.text, t)
+        for m in result.transcript:
+            if m.turn == t and m.sender != AGENT:
+                line.wrote(m.sender, m.text, t)
+    return line.moments
+
+
+def moments_of_play(
+    family: AuthoredFamily, w: World, told: dict[str, str], calls: list[tuple[str, CallV]]
+) -> list[World]:
+    """A reference play's moments, as it makes them on its one turn: its messages first
+    (`tell:`), then its calls."""
+    line = _Timeline(w)
+    for uid, text in told.items():
+        line.sent([uid], text, 1)
+    for name, call in calls:
+        line.called(name, call, 1)
+    return line.moments
 
 
 def measure(m: MeasureSpec, w: World) -> float | None:

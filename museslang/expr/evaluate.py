@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from museslang.diagnostics import InputError
 from museslang.expr import nodes as E
+from museslang.expr import temporal
+from museslang.expr.temporal import TEMPORAL
 from museslang.expr.told import Fact, find, numbers_in, numbers_written
 
 if TYPE_CHECKING:
@@ -84,6 +86,10 @@ class World:
     # (owner kind, fact name) -> value -> its declared phrasings (`leaks_as`)
     phrasings: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
+    # the conversation as it went: the world after each event, the start first and this
+    # world's state last (expr/temporal.py); empty: this world is its only moment
+    moments: list[World] = field(default_factory=list)
+    turn: int = 0  # the agent turn a moment belongs to
 
     def user(self, uid: str) -> UserV | None:
         return next((u for u in self.users if u.id == uid), None)
@@ -249,6 +255,8 @@ class Evaluator:
         if node.binding is not None:
             return self._aggregate(node.fn, node.binding, scope)
         fn = node.fn
+        if fn in TEMPORAL:
+            return temporal.evaluate(self, node, scope)
         if fn == "called":
             return self.guarded(node.args[0], scope) is not None
         if fn == "default":
@@ -266,6 +274,8 @@ class Evaluator:
             return len(args[0]) if args[0] is not None else 0
         if fn == "told":
             return self._told(args[0], args[1], fact_of(node.args[1], self, scope))
+        if fn == "spoke":
+            return isinstance(args[0], UserV) and bool(self.world.heard.get(args[0].id, "").strip())
         rng = self.world.rng
         if rng is None:
             raise EvalError(f"{fn} draws at random, and nothing here is drawn")

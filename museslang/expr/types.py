@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from museslang.diagnostics import did_you_mean
 from museslang.expr import nodes as E
+from museslang.expr.temporal import TEMPORAL  # conditions over the whole conversation
 from museslang.ir.models import AuthoredFamily
 
 NUMBER, BOOL, TEXT, USER, OPTION, NONE = "number", "bool", "text", "user", "option", "none"
@@ -37,7 +38,8 @@ USER_FIELDS = {"id": TEXT, "name": TEXT, "role": TEXT, "authority": NUMBER, "req
 OPTION_FIELDS = {"id": TEXT, "title": TEXT}
 AGGREGATES = {"sum", "mean", "min", "max", "count", "all", "any", "argmax", "argmin"}
 DRAWS = {"uniform", "randint", "pick", "sample", "chance"}
-PLAIN = {"min", "max", "abs", "round", "floor", "ceil", "len", "told", "called", "default", *DRAWS}
+PLAIN = {"min", "max", "abs", "round", "floor", "ceil", "len", "told", "called", "default",
+         "spoke", *DRAWS, *TEMPORAL}  # fmt: skip
 FUNCTIONS = sorted(AGGREGATES | PLAIN)
 ARITY = {
     "abs": 1,
@@ -53,6 +55,12 @@ ARITY = {
     "pick": 1,
     "sample": 2,
     "chance": 1,
+    "spoke": 1,
+    "always": 1,
+    "never": 1,
+    "at_most_once": 1,
+    "before": 2,
+    "by_turn": 2,
 }
 
 
@@ -96,6 +104,7 @@ class Checker:
     reads: Reads = field(default_factory=Reads)
     # text facts compared with an option's id: (the comparison, the fact), for W011
     option_ids: list[tuple[E.Node, str]] = field(default_factory=list)
+    in_temporal: bool = False  # inside always/never/before/... (no nesting)
 
     def facts_of(self, of: str) -> dict[str, str]:
         return {f.name: FACT_TYPES[f.type] for f in self.family.facts if f.of == of}
@@ -318,6 +327,28 @@ class Checker:
         self.expect(b.body, local, NUMBER, f"what {fn} adds up" if fn == "sum" else f"{fn}'s value")
         return NUMBER
 
+    def _temporal(self, node: E.Call, scope: dict[str, str]) -> str:
+        """A condition over the conversation (expr/temporal.py): its conditions are
+        true/false, `by_turn`'s turn a number; one inside another is refused, since a
+        moment has no conversation of its own."""
+        if self.in_temporal:
+            raise ExprTypeError(
+                f"{node.fn}(...) inside another condition over the conversation",
+                node,
+                "judge each condition on its own and combine them with and/or",
+            )
+        args = node.args
+        conditions = args[1:] if node.fn == "by_turn" else args
+        if node.fn == "by_turn":
+            self.expect(args[0], scope, NUMBER, "by_turn's turn")
+        self.in_temporal = True
+        try:
+            for a in conditions:
+                self.expect(a, scope, BOOL, f"what {node.fn} judges")
+        finally:
+            self.in_temporal = False
+        return BOOL
+
     def _plain(self, node: E.Call, scope: dict[str, str]) -> str:
         fn, args = node.fn, node.args
         arity = ARITY.get(fn)
@@ -347,6 +378,11 @@ class Checker:
                     f"default(...)'s two values differ: {describe(a)} and {describe(b)}", node
                 )
             return b if a == NONE else a
+        if fn in TEMPORAL:
+            return self._temporal(node, scope)
+        if fn == "spoke":
+            self.expect(args[0], scope, USER, "whom spoke(...) asks about")
+            return BOOL
         if fn in ("abs", "round", "floor", "ceil", "chance"):
             self.expect(args[0], scope, NUMBER, f"{fn}'s argument")
             return BOOL if fn == "chance" else NUMBER
