@@ -180,3 +180,15 @@ def test_importing_the_language_model_loads_no_family() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_docs_architecture_names_every_floor_and_the_ratchet() -> None:
+    """docs/architecture.md's table lists each floor's modules as FLOORS maps them, and
+    the upward count it explains is the ratchet's."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for number, pattern in FLOORS:
+        names = re.findall(r"[a-z_]+", pattern.split("(", 1)[-1])
+        row = next((line for line in text.splitlines() if line.startswith(f"| {number} |")), "")
+        missing = [n for n in names if n not in ("museslang", "r") and f"`{n}`" not in row]
+        assert row and not missing, (number, missing)
+    assert f"`MAX_UPWARD` is {MAX_UPWARD} today" in text
