@@ -137,7 +137,7 @@ def world() -> World:
     ana = UserV("Ana", "lead", 5, True, {"floor": 30, "likes": ["city"]})
     ben = UserV("Ben", "intern", 1, False, {"floor": 10, "likes": ["beach"]})
     rome = OptionV("rome", "Rome", {"kind": "city", "price": 500})
-    w = World([ana, ben], [rome], {"budget": 50}, keys={"grant": "to", "book": None})
+    w = World([ana, ben], [rome], {"budget": 50}, keys={"grant": ("to",), "book": ()})
     w.calls = {"grant": [CallV("grant", {"to": ana, "amount": 20}),
                          CallV("grant", {"to": ana, "amount": 35})]}  # fmt: skip
     w.told = {"Ben": "Ana needs 30.5 or 130, not less"}

@@ -155,7 +155,7 @@ def test_an_agent_that_does_nothing_meets_no_goal(tmp_path: Path):
 
 def test_called_and_default_say_what_a_missing_call_means():
     ana = UserV("Ana", None, None, True, {"floor": 30})
-    w = World([ana], [OptionV("x", None, {})], {"budget": 50}, keys={"grant": "to"})
+    w = World([ana], [OptionV("x", None, {})], {"budget": 50}, keys={"grant": ("to",)})
     assert not holds("grant[u].amount <= budget", w, {"u": ana})  # read a call never made
     assert holds("not called(grant[u])", w, {"u": ana})
     assert holds("default(grant[u].amount, 0) <= budget", w, {"u": ana})

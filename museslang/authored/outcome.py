@@ -59,7 +59,7 @@ def world_of(
         for p in participants
     ]
     keys = {
-        a.name: next((p.name for p in a.params if p.type == "user"), None) for a in family.actions
+        a.name: tuple(p.name for p in a.params if p.type == "user") for a in family.actions
     }
     facts = resolved(family, "scenario", truth.facts if truth else {}, options)
     private = frozenset((f.of, f.name) for f in family.facts if f.private)

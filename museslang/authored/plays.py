@@ -165,7 +165,9 @@ def context(
     if calls is not None:
         people = {p["id"].lower(): p for p in values["users"]}
         options = {o["id"].lower(): o for o in values["options"]}
-        values["calls"], values["mine"] = {}, {}
+        # every action is in `mine`, as none when the play made no call about the user:
+        # `{% if mine.assign %}` reads naturally and a typo still fails
+        values["calls"], values["mine"] = {}, {a.name: None for a in family.actions}
         for name, args in calls:
             spec = next((a for a in family.actions if a.name == name), None)
             if spec is None:
@@ -180,7 +182,7 @@ def context(
                     v = [table.get(str(x).lower(), x) for x in v]
                 shown[p.name] = v
             values["calls"].setdefault(name, []).append(shown)
-            key = w.keys.get(name)
-            if me is not None and key and str(args.get(key, "")).lower() == me.id.lower():
+            keys = w.keys.get(name, ())
+            if me is not None and any(str(args.get(k, "")).lower() == me.id.lower() for k in keys):
                 values["mine"][name] = shown
     return values

@@ -79,7 +79,8 @@ class World:
     facts: dict[str, Any]
     calls: dict[str, list[CallV]] = field(default_factory=dict)  # ok calls, in order
     told: dict[str, str] = field(default_factory=dict)  # user id -> all the agent sent them
-    keys: dict[str, str | None] = field(default_factory=dict)  # action -> its user parameter
+    # action -> its user parameters, in order: `swap[u]` is its last call naming u in any
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rng: random.Random | None = None
     heard: dict[str, str] = field(default_factory=dict)  # user id -> all they wrote the agent
     private: frozenset[tuple[str, str]] = frozenset()  # (user | option | scenario, fact name)
@@ -204,12 +205,12 @@ class Evaluator:
         assert isinstance(node.obj, E.Name)
         action = node.obj.name
         who = self.eval(node.key, scope)
-        key = self.world.keys.get(action)
-        if who is None or key is None:
+        keys = self.world.keys.get(action, ())
+        if who is None or not keys:
             return None
         calls = self.world.calls.get(action, [])
         self.world.budget.spend(len(calls))
-        mine = [c for c in calls if _id(c.args.get(key)) == who.id]
+        mine = [c for c in calls if about(c, keys, who.id)]
         if not mine:
             self.missing = True
             return None
@@ -365,9 +366,9 @@ def known_to(w: World, who: str) -> frozenset[str]:
     for o in w.options:
         values += [v for k, v in o.facts.items() if ("option", k) not in w.private]
     for action, calls in w.calls.items():
-        key = w.keys.get(action)
+        keys = w.keys.get(action, ())
         for call in calls:
-            if key is not None and _id(call.args.get(key)) == who:
+            if about(call, keys, who):
                 values += list(call.args.values())
     return frozenset(numbers_in(values) | numbers_written(w.heard.get(who, "")))
 
@@ -381,6 +382,11 @@ def told_in(w: World, who: str, text: str, value: Any, fact: Fact | None) -> Mat
             phrasings += declared.get(show(item).lower(), [])
     known = known_to(w, who) if fact is not None else frozenset()
     return find(text, value, fact, phrasings, known)
+
+
+def about(call: CallV, keys: tuple[str, ...], who: str) -> bool:
+    """Whether a call names user `who` in one of its user parameters `keys`."""
+    return any(_id(call.args.get(k)) == who for k in keys)
 
 
 def _is_none(node: E.Node) -> bool:

@@ -229,13 +229,6 @@ class FamilyChecker:
                 params.append(ir.ParamSpec(name=pname, type="number", low=low, high=high))
             else:
                 params.append(ir.ParamSpec(name=pname, type=kind))
-        users = [p.name for p in params if p.type == "user"]
-        if len(users) > 1:
-            self._error(
-                f"action '{a.name}' has two user parameters",
-                a.at("params"),
-                "an action is indexed by its one user: grant[u]",
-            )
         return ir.ActionSpec(
             name=a.name or "?",
             description=a.title or a.doc or a.name or "?",
