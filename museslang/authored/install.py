@@ -125,7 +125,7 @@ def _family_value(decl: str) -> Family:
             "population": ("pool", "roles", "required"),
             "sweep": ("users", "template", "guards", "samples", "seed", "same_seed"),
         },
-        metrics=(outcome.SUCCESS, *(m.name for m in fam.measures)),
+        metrics=tuple(outcome.metric_names(fam)),
         success=(outcome.SUCCESS,),
         actions=tuple(a.name for a in fam.actions)
         if single
@@ -273,7 +273,7 @@ def _register_metrics(fam: ir.AuthoredFamily) -> None:
     def scored(episode: ir.EpisodeGraph, result) -> tuple[dict[str, float | None], dict]:
         return outcome.scored(fam, outcome.played(fam, episode, result))
 
-    for name in (outcome.SUCCESS, *(m.name for m in fam.measures)):
+    for name in outcome.metric_names(fam):
 
         def fn(episode, result, name=name) -> Values:
             values, unevaluated = scored(episode, result)

@@ -34,6 +34,8 @@ from museslang.ir.models import (
 from museslang.ir.results import AGENT, EpisodeResult
 
 SUCCESS = "success"
+# the weighted share of a family's soft goals met (goals with `weight:`), when it has any
+PREFERENCES = "preferences"
 
 
 def world(family: AuthoredFamily, episode: EpisodeGraph) -> World:
@@ -285,5 +287,17 @@ def scored(family: AuthoredFamily, w: World) -> tuple[dict[str, float | None], d
             unevaluated[m.name] = why
     met = all(values.get(s) in (None, 1.0) for s in family.success)
     # museslang's own success first, and never replaced by a declaration named like it
-    computed = {k: v for k, v in values.items() if k != SUCCESS}
+    computed = {k: v for k, v in values.items() if k not in (SUCCESS, PREFERENCES)}
+    soft = [(m.weight, values.get(m.name)) for m in family.measures if m.weight is not None]
+    if soft:
+        scored_soft = [(w, v) for w, v in soft if v is not None]
+        total = sum(w for w, _ in scored_soft)
+        computed[PREFERENCES] = sum(w * v for w, v in scored_soft) / total if total else None
     return {SUCCESS: 1.0 if met else 0.0} | computed, unevaluated
+
+
+def metric_names(family: AuthoredFamily) -> list[str]:
+    """What a family written in museslang scores: success, its goals and metrics, and
+    `preferences` when it has soft goals."""
+    names = [SUCCESS, *(m.name for m in family.measures)]
+    return [*names, PREFERENCES] if any(m.weight is not None for m in family.measures) else names

@@ -4,15 +4,16 @@ A play is either declared calls (`each:` a binding, each parameter an expression
 search: every call of one action over the episode's finite choices is scored, and the
 best one kept; with `each:`, every set of calls, one per element of the binding, and the
 best set kept (a roster: one call per nurse, scored as a whole). Best means success
-first, then each success goal, then the other goals and metrics in declared order; the
-first of equals wins, so the result is deterministic.
+first, then each success goal, then the other goals, then the soft goals' weighted share
+(`preferences`) and each soft goal, then the metrics, in declared order; the first of
+equals wins, so the result is deterministic.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from museslang.authored.outcome import SUCCESS, call_value, scores
+from museslang.authored.outcome import PREFERENCES, SUCCESS, call_value, scores
 from museslang.diagnostics import InputError
 from museslang.expr import nodes as E
 from museslang.expr.evaluate import OptionV, UserV, World, evaluate, parsed
@@ -109,11 +110,13 @@ def joint(family: AuthoredFamily, action: str, each: str, w: World) -> list[dict
 def _best(family: AuthoredFamily, action: str, sets, w: World) -> list[dict[str, Any]]:
     """The set of calls that scores best (success first, then each success goal, then the
     other goals and metrics in declared order; the first of equals wins)."""
-    goals = [m.name for m in family.measures if m.kind == "goal"]
+    goals = [m.name for m in family.measures if m.kind == "goal" and m.weight is None]
+    soft = [m.name for m in family.measures if m.weight is not None]
     order = [
         SUCCESS,
         *family.success,
         *[g for g in goals if g not in family.success],
+        *([PREFERENCES, *soft] if soft else []),  # the weighted share first, then each
         *[m.name for m in family.measures if m.kind == "metric"],
     ]
     best: tuple[float, ...] | None = None

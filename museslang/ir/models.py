@@ -427,6 +427,11 @@ class MeasureSpec(_Model):
     where: str | None = Field(default=None, description="per user: which users it is about")
     value: str = Field(description="the expression")
     doc: str | None = None
+    weight: float | None = Field(
+        default=None,
+        description="a soft goal: its weight in the family's `preferences` metric",
+        exclude_if=lambda v: v is None,
+    )
 
 
 class PlayCall(_Model):

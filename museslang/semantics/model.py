@@ -34,6 +34,7 @@ from museslang.semantics.types import (
     Pct,
     PhrasingsT,
     RangeOf,
+    Real,
     RefTo,
     RoleAttacksT,
     SelectorT,
@@ -348,6 +349,7 @@ class MeasureDef(Entity):
     where: str | None = None
     holds: str | None = None  # a goal
     value: str | None = None  # a metric
+    weight: float | None = None  # a soft goal: its share of `preferences`
     doc: str | None = None
 
 
@@ -1042,6 +1044,11 @@ NESTED_KINDS: dict[str, KindSpec] = {
         {
             **_PER_USER,
             "holds": FieldSpec(Text(), required=True, doc="expression: true when it is met"),
+            "weight": FieldSpec(
+                Real(low=0.001, high=1000),
+                doc="a soft goal (not in `success:`): how much it counts in the family's "
+                "`preferences` metric, the weighted share of its soft goals met",
+            ),
             "doc": _Doc,
         },
         top_level=False,

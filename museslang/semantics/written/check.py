@@ -174,7 +174,20 @@ class FamilyChecker:
                     labels=[Label(seen[key], "first declared here")],
                 )
             seen.setdefault(key, entity.head)
+        success = {s.name for s in fd.success}
+        for m in fd.goals:
+            if m.weight is not None and m.name in success:
+                self._error(
+                    f"goal '{m.name}' is in `success:` and has a weight: a success goal must "
+                    "hold, a weighted one is a preference",
+                    m.at("weight"),
+                    "delete `weight:`, or take the goal out of `success:`",
+                )
         computed = computed_names()
+        if any(m.weight is not None for m in fd.goals):
+            from museslang.authored.outcome import PREFERENCES
+
+            computed.add(PREFERENCES)
         for m in (*fd.goals, *fd.measures):
             if m.name in computed:
                 self._error(
@@ -238,9 +251,8 @@ class FamilyChecker:
 
     def _measure(self, m: MeasureDef, kind: str) -> ir.MeasureSpec:
         text = (m.holds if kind == "goal" else m.value) or ""
-        return ir.MeasureSpec(
-            name=m.name or "?", kind=kind, per=m.per, where=m.where, value=text, doc=m.doc
-        )
+        return ir.MeasureSpec(name=m.name or "?", kind=kind, per=m.per, where=m.where,
+                              value=text, doc=m.doc, weight=m.weight)  # fmt: skip
 
     # ---- expressions ------------------------------------------------------------------
     def typed(

@@ -82,6 +82,9 @@ def _structure(fam: ir.AuthoredFamily) -> Iterator[str]:
     for name in fam.success:
         if name not in goals:
             yield f"success names '{name}', which is not a goal"
+    for m in fam.measures:
+        if m.weight is not None and (m.kind != "goal" or m.name in fam.success or m.weight <= 0):
+            yield f"'{m.name}' has a weight, and only a soft goal may (above 0, not in success)"
     if not any(p.name == "oracle" for p in fam.plays):
         yield "it has no oracle"
     for play in fam.plays:
