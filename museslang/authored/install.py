@@ -374,10 +374,16 @@ def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
         from museslang.actions import Action, SendMessage, make_action
         from museslang.prompts import PromptError
 
-        if view.turn > 1:
-            return []  # a reference player acts once, on its first turn
+        acts_on = 2 if play.on == "reply" else 1  # it asks on turn 1, then acts on 2
+        if view.turn > acts_on:
+            return []  # a reference player acts once
         episode = view.episode
         w = outcome.world(fam, episode)
+        if view.turn < acts_on:
+            return [
+                Action(name="send_message", args=SendMessage(to=[uid], text=text))
+                for uid, text in _asked(fam, play, w).items()
+            ]
         truth = episode.truth.authored
         if play.name == "oracle" and truth is not None and truth.ideal:
             calls = [(c.action, dict(c.args)) for c in truth.ideal]
@@ -488,9 +494,13 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
                 if any(a.name == action for a in fam.actions)]  # fmt: skip
         for action, call in made:
             w.calls.setdefault(action, []).append(call)
+        asked = _asked(fam, oracle, w)
         w.told = _told_by(fam, oracle, w, calls, sc.head)
         if outcome.reads_the_conversation(fam):
-            w.moments = outcome.moments_of_play(fam, w, w.told, made)
+            turn = 2 if oracle.on == "reply" else 1
+            w.moments = outcome.moments_of_play(fam, w, w.told, made, asked, turn)
+        for uid, text in asked.items():  # what it asked was sent too
+            w.told[uid] = text + "\n" + w.told.get(uid, "")
         truth.ideal_scores, unevaluated = outcome.scored(fam, w)
         failing = [(name, unevaluated[name]) for name in fam.success if name in unevaluated]
         if failing:  # not a draw to try again: the spec's goal cannot be evaluated
@@ -511,6 +521,17 @@ def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
         )
         raise RedrawEpisode("the oracle cannot pass this draw", goal=missed)
     return {"authored": truth}
+
+
+def _asked(fam: ir.AuthoredFamily, play: ir.PlaySpec, w: World) -> dict[str, str]:
+    """What an `on: reply` play asks each user on its first turn (user id -> text)."""
+    out = {}
+    for user in w.users if play.ask else []:
+        context = plays.context(fam, w, user)
+        text = render_located(fam, f"ask:{play.name}", play.ask or "", context).strip()
+        if text:
+            out[user.id] = text
+    return out
 
 
 def _told_by(fam: ir.AuthoredFamily, play: ir.PlaySpec, w: World, calls, where) -> dict:

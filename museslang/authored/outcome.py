@@ -212,15 +212,22 @@ def _moments_of_run(family: AuthoredFamily, w: World, result: EpisodeResult) -> 
 
 
 def moments_of_play(
-    family: AuthoredFamily, w: World, told: dict[str, str], calls: list[tuple[str, CallV]]
+    family: AuthoredFamily,
+    w: World,
+    told: dict[str, str],
+    calls: list[tuple[str, CallV]],
+    asked: dict[str, str] | None = None,
+    turn: int = 1,
 ) -> list[World]:
-    """A reference play's moments, as it makes them on its one turn: its messages first
-    (`tell:`), then its calls."""
+    """A reference play's moments, as it makes them: what an `on: reply` play asks on its
+    first turn, then on the turn it acts its messages (`tell:`), then its calls."""
     line = _Timeline(w)
-    for uid, text in told.items():
+    for uid, text in (asked or {}).items():
         line.sent([uid], text, 1)
+    for uid, text in told.items():
+        line.sent([uid], text, turn)
     for name, call in calls:
-        line.called(name, call, 1)
+        line.called(name, call, turn)
     return line.moments
 
 

@@ -450,6 +450,16 @@ class PlaySpec(_Model):
         exclude_if=lambda v: v is None,
     )
     tell: str | None = Field(default=None, description="template sent to every user")
+    on: Literal["start", "reply"] = Field(
+        default="start",
+        description="reply: the player sends `ask` on its first turn and acts on the next",
+        exclude_if=lambda v: v == "start",
+    )
+    ask: str | None = Field(
+        default=None,
+        description="with on: reply, the template asked of every user first",
+        exclude_if=lambda v: v is None,
+    )
 
 
 class GuardSpec(_Model):

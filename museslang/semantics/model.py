@@ -359,6 +359,8 @@ class PlayDef(Entity):
     search: str | None = None
     each: str | None = None  # with `search`: one call per element, searched together
     tell: str | None = None
+    on: str = "start"  # start: acts on its first turn; reply: asks first, acts on the next
+    ask: str | None = None  # with on: reply, what it sends every user on its first turn
     doc: str | None = None
 
 
@@ -1002,6 +1004,16 @@ KINDS: dict[str, KindSpec] = {
                     "are searched together, for the best set of them (a roster)",
                 ),
                 "tell": FieldSpec(Text(), doc="Jinja2: a message the player sends every user"),
+                "on": FieldSpec(
+                    Enum(("start", "reply"), "turn"),
+                    doc="start (default): the player acts on its first turn; reply: it sends "
+                    "`ask:` first and acts once the users have replied",
+                ),
+                "ask": FieldSpec(
+                    Text(),
+                    doc="with `on: reply`, Jinja2: what the player asks every user on its "
+                    "first turn",
+                ),
                 "doc": _Doc,
             },
             top_level=False,

@@ -117,7 +117,8 @@ class FamilyChecker:
         self._expressions(fam)
         fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
         fam.guards = [g for g in (self._guard(fam, gd) for gd in fd.guards) if g is not None]
-        texts = [(f"tell:{p.name}", p) for p in fd.plays if p.tell] + [
+        texts = [(f"tell:{p.name}", p) for p in fd.plays if p.tell]
+        texts += [(f"ask:{p.name}", p) for p in fd.plays if p.ask] + [
             (name, fd) for name in ("opening", "reply") if getattr(fd, name)
         ]
         fam.at = {
@@ -448,7 +449,17 @@ class FamilyChecker:
                             per=gd.per, where=gd.where, do=gd.do, note=gd.note)  # fmt: skip
 
     def _play(self, fam: ir.AuthoredFamily, pd) -> ir.PlaySpec | None:
-        play = ir.PlaySpec(name=pd.name or "?", tell=pd.tell)
+        play = ir.PlaySpec(name=pd.name or "?", tell=pd.tell, on=pd.on, ask=pd.ask)
+        if pd.ask is not None and pd.on != "reply":
+            self._error(f"play {pd.name}: `ask:` is sent by a play that waits for replies",
+                        pd.at("ask"), "add `on: reply`, or write it as `tell:`")  # fmt: skip
+        if pd.on == "reply" and self.fd.max_turns < 2:
+            self._error(
+                f"play {pd.name} acts on its second turn, and the family's episodes have "
+                f"{self.fd.max_turns}",
+                pd.at("on"),
+                "raise `max_turns:` to 2 or more, or delete `on: reply`",
+            )
         actions = {a.name: a for a in fam.actions}
         if pd.search is not None:
             target = actions.get(pd.search.name)
@@ -636,7 +647,7 @@ class FamilyChecker:
     def _templates(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
         texts = [(fd, "opening"), (fd, "reply"), (fd, "brief")]
-        texts += [(p, "tell") for p in fd.plays]
+        texts += [(p, "tell") for p in fd.plays] + [(p, "ask") for p in fd.plays]
         for entity, name in texts:
             text = getattr(entity, name)
             if text is None:
@@ -672,7 +683,8 @@ class FamilyChecker:
     def _unused(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
         templates = " ".join(
-            t for t in (fd.opening, fd.reply, fd.brief, *(p.tell for p in fd.plays)) if t
+            t for t in (fd.opening, fd.reply, fd.brief, *(p.tell for p in fd.plays),
+                    *(p.ask for p in fd.plays)) if t
         )
         draws = " ".join(f.draw for f in fd.facts if f.draw)
         for f in fd.facts:
