@@ -16,7 +16,7 @@ from pathlib import Path
 
 from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
-from museslang.semantics import inherit, rules, sweep_size
+from museslang.semantics import inherit, rules, sweep_size, uses
 from museslang.semantics.loader import LoadedModule, Program, load_program
 from museslang.semantics.model import (
     CHILD_SLOTS,
@@ -83,6 +83,8 @@ class _Checker:
                 if spec is None or not spec.top_level:
                     continue
                 built = self._inherited(decl, key, ()) if spec.name == "scenario" else decl
+                if spec.name == "scenario":  # the shared declarations it uses, as members
+                    built = uses.expand(built, self._resolver(scope, None), self.diags)
                 scenario_scope = self._scenario_scope(built) if spec.name == "scenario" else None
                 entity = self._build(built, spec, scope, scenario_scope)
                 if decl.name is not None and decl.name.name in scope.local:
@@ -249,7 +251,7 @@ class _Checker:
             if spec is None:
                 continue
             if decl.name is None:
-                if spec.named:
+                if spec.named or not spec.top_level:  # a shared declaration is used by name
                     self.diags.error(
                         "E015",
                         f"a {spec.name} needs a name",
@@ -278,6 +280,8 @@ class _Checker:
                 or "declarations here: " + ", ".join(allowed),
             )
             return None
+        if top_level and not spec.top_level and spec.name in uses.SHARED:
+            return spec  # declared once, for the scenarios that list it in `uses:`
         if top_level and not spec.top_level:
             self.diags.error(
                 "E018",

@@ -44,6 +44,7 @@ from museslang.semantics.types import (
     TextOrRef,
     Type,
 )
+from museslang.semantics.uses import SHARED
 from museslang.source import Span
 
 DIFFICULTIES = ("consensus", "negotiation", "partial")
@@ -56,7 +57,10 @@ ANSWERS = ("shared", "per_user")  # instruction following: one answer for all, o
 COMMON_METRICS = ("prefix_reuse", "priority_stability", "parse_failures")
 SENSITIVITIES = ("low", "medium", "high")  # a secret's, least first (ir.models.SENSITIVITIES)
 # fields of every scenario, whatever its family: they choose episodes, no family reads them
-UNIVERSAL_FIELDS: dict[str, tuple[str, ...]] = {"scenario": ("tags",), "sweep": ("examples",)}
+UNIVERSAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "scenario": ("tags", "uses"),
+    "sweep": ("examples",),
+}
 
 
 # What the installed families declare (museslang.family) is read when a check asks, never
@@ -408,6 +412,7 @@ class ScenarioDef(Entity):
     extra: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    uses: list[Any] = field(default_factory=list)  # the shared declarations it has as members
     users: list[UserDef] = field(default_factory=list)
     resources: list[ResourceDef] = field(default_factory=list)
     orders: list[OrderDef] = field(default_factory=list)
@@ -638,6 +643,13 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 "facts": FieldSpec(
                     ObjectT(), doc="a family written in museslang: the scenario's facts"
+                ),
+                "uses": FieldSpec(
+                    ListOf(RefTo(SHARED)),
+                    doc="declarations written once at the top level (a resource, a "
+                    "population, a sweep, a protocol) that this scenario "
+                    "has as members; its own members of the same kind and name merge over "
+                    "them (semantics/uses.py)",
                 ),
                 "tags": FieldSpec(
                     ListOf(TagT()),
