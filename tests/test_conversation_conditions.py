@@ -23,6 +23,18 @@ def compiled():
     return result.compiled
 
 
+def _world(compiled, *events):
+    (fam,) = compiled.families
+    episode = compiled.episodes[0]
+    nurses = [p.id for p in episode.participants]
+    actions = []
+    for turn, (kind, who, what) in events:
+        if kind == "call":
+            actions.append(ActionRecord(turn=turn, name="assign",
+                                        args={"nurse": nurses[who], "shift": what}))  # fmt: skip
+    return outcome.played(fam, episode, result_with(episode, *actions))
+
+
 def _judge(compiled, text: str, *events, turns: int = 3) -> bool:
     """`text` over a played episode of shift_swap whose events are the ones given, as
     (turn, ("call", nurse, shift) | ("send", nurse, text) | ("user", nurse, text))."""
@@ -115,3 +127,31 @@ def test_conditions_are_checked(tmp_path: Path) -> None:
     arity = _checked(tmp_path, "before(called(publish))")
     assert arity == ["E071 before takes 2 arguments"]
     assert _checked(tmp_path, "never(told(u, 3) and called(publish))") == []
+
+
+def test_the_explanation_names_the_turn_a_condition_failed(compiled) -> None:
+    from museslang.expr import nodes as E
+    from museslang.expr import temporal
+    from museslang.expr.evaluate import Evaluator
+
+    w = _world(compiled, (1, ("call", 0, MON)), (2, ("call", 0, WED)), (3, ("call", 0, MON)))
+    scope = {"u": w.users[0]}
+
+    def why(text: str) -> str:
+        node = E.parse(text)
+        assert isinstance(node, E.Call)
+        return temporal.why(Evaluator(w), node, scope, text)
+
+    assert why("always(called(assign[u]))") == "called(assign[u]) did not hold on turn 0"
+    assert why("never(assign[u].shift.day == 'wednesday')") == (
+        "assign[u].shift.day == 'wednesday' held on turn 2"
+    )
+    assert why("at_most_once(assign[u].shift.day == 'monday')") == (
+        "assign[u].shift.day == 'monday' became true 2 times (turns 1, 3)"
+    )
+    assert why("before(assign[u].shift.day == 'wednesday', called(assign[u]))") == (
+        "called(assign[u]) held on turn 1, before assign[u].shift.day == 'wednesday' did"
+    )
+    assert why("by_turn(0, called(assign[u]))") == (
+        "called(assign[u]) did not hold once turn 0 was over"
+    )

@@ -65,3 +65,15 @@ def test_ask_needs_on_reply_and_on_reply_needs_two_turns(tmp_path: Path) -> None
     short.write_text(text.replace("max_turns: 4", "max_turns: 1"), encoding="utf-8")
     got = [d.message for d in check_path(short).diagnostics.errors]
     assert got == ["play oracle acts on its second turn, and the family's episodes have 1"]
+
+
+def test_the_episode_view_says_when_a_condition_over_the_conversation_failed(
+    tmp_path: Path,
+) -> None:
+    _run(tmp_path, "comply")
+    shown = CliRunner().invoke(app, ["show", str(tmp_path / "comply"), "office"])
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "goal asked_first does not hold: called(give) held on turn 1, before "
+        "all(u in users: spoke(u)) did" in shown.output
+    )

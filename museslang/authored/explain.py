@@ -10,6 +10,7 @@ from typing import Any
 
 from museslang.authored import outcome
 from museslang.expr import nodes as E
+from museslang.expr import temporal
 from museslang.expr.evaluate import (
     EvalError,
     Evaluator,
@@ -40,6 +41,8 @@ def _why(node: E.Node, text: str, run: Evaluator, scope: dict[str, Any]) -> list
     if isinstance(node, E.BinOp) and node.op in COMPARISONS:
         left, right = (_shown(n, text, run, scope) for n in (node.left, node.right))
         return [f"{left}, not {node.op} {right}"]
+    if isinstance(node, E.Call) and node.fn in temporal.TEMPORAL:
+        return [temporal.why(run, node, scope, text) or text[node.start : node.end].strip()]
     return [text[node.start : node.end].strip()]
 
 

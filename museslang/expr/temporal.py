@@ -66,3 +66,46 @@ def evaluate(ev: Evaluator, node: E.Call, scope: dict[str, Any]) -> bool:
     k = ev.eval(args[0], scope) or 0  # by_turn (none counts as 0, as in arithmetic)
     reached = [m for m in timeline if m.turn <= k]
     return at(reached[-1] if reached else timeline[0], args[1])
+
+
+def why(ev: Evaluator, node: E.Call, scope: dict[str, Any], text: str) -> str:
+    """Why a condition over the conversation does not hold, in the episode's turns: the
+    moment it failed, for an episode view and `explain` (its argument as written)."""
+    timeline = moments(ev.world)
+    judge = type(ev)
+    written = [text[a.start : a.end].strip() for a in node.args]
+
+    def at(m: World, arg: E.Node) -> bool:
+        return bool(judge(m).eval(arg, scope))
+
+    def turns(marks: list[int]) -> str:
+        return ", ".join(str(t) for t in marks)
+
+    fn, args = node.fn, node.args
+    if fn == "always":
+        first = next((m for m in timeline if not at(m, args[0])), None)
+        return f"{written[0]} did not hold on turn {first.turn}" if first else ""
+    if fn == "never":
+        first = next((m for m in timeline if at(m, args[0])), None)
+        return f"{written[0]} held on turn {first.turn}" if first else ""
+    if fn == "at_most_once":
+        rises, was = [], False
+        for m in timeline:
+            now = at(m, args[0])
+            if now and not was:
+                rises.append(m.turn)
+            was = now
+        return f"{written[0]} became true {len(rises)} times (turns {turns(rises)})"
+    if fn == "before":
+        seen: int | None = None
+        for m in timeline:
+            if at(m, args[1]):
+                return (
+                    f"{written[1]} held on turn {m.turn}, before {written[0]} did"
+                    if seen is None
+                    else ""
+                )
+            if seen is None and at(m, args[0]):
+                seen = m.turn
+        return ""
+    return f"{written[1]} did not hold once turn {written[0]} was over"
