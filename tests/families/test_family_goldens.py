@@ -18,3 +18,20 @@ def test_family_golden(path: Path) -> None:
     result = compile_path(path)
     assert result.ok and result.compiled is not None, [d.message for d in result.diagnostics]
     check_golden(path.with_suffix(".json"), to_json(result.compiled))
+
+
+def test_every_family_has_an_ir_golden() -> None:
+    """Each built-in family and each family written in the standard library compiles in
+    some golden (here, or tests/golden/compiled/ for meeting and budget)."""
+    import json
+
+    from museslang import family as families
+    from museslang.resources import stdlib_root
+
+    goldens = [*(ROOT / "tests" / "families").glob("*/*.json"),
+               *(ROOT / "tests" / "golden" / "compiled").glob("*.json")]  # fmt: skip
+    covered = {e["family"] for g in goldens for e in json.loads(g.read_text())["episodes"]}
+    written = {p.stem for p in stdlib_root().glob("*.muses")
+               if f"family {p.stem} " in p.read_text(encoding="utf-8")}  # fmt: skip
+    assert written >= {"budget", "trip", "shift_swap"}
+    assert set(families.names()) | written <= covered
