@@ -74,7 +74,7 @@ def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> Non
     _metrics(sc, diags)
     _family_checks(sc, diags, "fields")
     _sweep(sc, diags)
-    targets.check(sc, diags)
+    targets.check(sc, diags, program)
     _family_checks(sc, diags, "sweep")
     _episode_id(sc, diags)
     _population(sc, diags)

@@ -16,6 +16,7 @@ from museslang.diagnostics import Diagnostics
 from museslang.expr import nodes as E
 from museslang.expr.types import BOOL, Checker, ExprTypeError, Reads, describe, fits
 from museslang.ir.models import AuthoredFamily
+from museslang.semantics.loader import Program
 from museslang.semantics.model import ScenarioDef, TargetDef
 from museslang.semantics.sweep_size import planned
 
@@ -44,7 +45,7 @@ def episodes_of(sc: ScenarioDef) -> int:
     return total // (1 + variants)
 
 
-def check(sc: ScenarioDef, diags: Diagnostics) -> None:
+def check(sc: ScenarioDef, diags: Diagnostics, program: Program | None = None) -> None:
     sw = sc.sweep
     if sw is None or not sw.targets:
         return
@@ -56,7 +57,7 @@ def check(sc: ScenarioDef, diags: Diagnostics) -> None:
                         hint="give each target its own name")  # fmt: skip
             continue
         seen[t.name or ""] = t
-        _expression(sc, t, diags)
+        _expression(sc, t, diags, program)
         if t.share is not None and not counts(t.share, n):
             low, high = t.share
             diags.error(
@@ -76,11 +77,23 @@ def _near(share: tuple[float, float], n: int) -> list[int]:
     return [c for c in (k, k + 1) if 0 <= c <= n]
 
 
-def _expression(sc: ScenarioDef, t: TargetDef, diags: Diagnostics) -> None:
+def _located(t: TargetDef, program: Program | None) -> E.Located:
+    """`holds` with where its text starts: a text block starts on the line after its
+    quotes, dedented (as a family's expressions are located)."""
+    span = t.at("holds")
+    if span.end_line == span.line:
+        return E.Located(t.holds or "", span, quote=1)
+    module = program.modules.get(span.file) if program is not None else None
+    lines = module.source.text.splitlines()[span.line : span.end_line - 1] if module else []
+    widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
+    return E.Located(t.holds or "", span, quote=3, indent=min(widths, default=0))
+
+
+def _expression(sc: ScenarioDef, t: TargetDef, diags: Diagnostics, program) -> None:
     if t.holds is None:
         return
     span = t.at("holds")
-    where = E.Located(t.holds, span, quote=1 if span.end_line == span.line else 3)
+    where = _located(t, program)
     what = f"target {t.name}"
     try:
         node = E.parse(t.holds)
