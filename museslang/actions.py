@@ -2,24 +2,30 @@
 
 A kind is data (its argument model, what the agent is told, how it is written without
 tools, how an official reply object states it): lowering, the engine, the scorers and
-the interchange format all read the same catalogue. Reading actions out of a model's
-reply (tool calls, text) is the runtime's job (museslang.runtime.action_text).
+the interchange format all read the same catalogue. museslang's own kinds are `CORE`; a
+family brings its own as values (`Family.own_actions`), so what an episode may do is
+always asked of its family (`offered`, `kinds_of`), never of a process-wide registry.
+Reading actions out of a model's reply (tool calls, text) is the runtime's job
+(museslang.runtime.action_text).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from museslang import family as families
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import Message
-from museslang.registry import Registry
+
+if TYPE_CHECKING:
+    from museslang.family import Family
 
 EVERYONE = "all"
 
@@ -79,13 +85,8 @@ class ActionKind:
 
 NOTHING: dict[str, Any] = {"": None}  # an object read as meaning no action at all
 
-# the action vocabulary; museslang's own kinds are here, each family's `actions` hook
-# adds its own
-ACTIONS: Registry[ActionKind] = Registry("action")
-
-
-def _kind(kind: ActionKind) -> None:
-    ACTIONS.register(kind.name)(kind)
+# the kinds an episode offers or records, by name, in the order they are offered
+Kinds = Mapping[str, ActionKind]
 
 
 def _finish_json(item: dict[str, Any]) -> dict[str, Any] | None:
@@ -99,53 +100,74 @@ def _finish_json(item: dict[str, Any]) -> dict[str, Any] | None:
     return {"report": report if isinstance(report, str) else ""}
 
 
-def kinds() -> Registry[ActionKind]:
-    """Every action kind, the families' included."""
-    families.load("actions")
-    return ACTIONS
+_SEND = ActionKind(
+    "send_message",
+    SendMessage,
+    "Send a message to one user, several, or everyone. Only the addressed users see it "
+    "and only they reply.",
+    False,
+    "@Name: message   (or @Name, Other: message, or @all: message)",
+    reads_json=lambda item: (
+        {"to": item["target"], "text": item["content"]}
+        if "target" in item and "content" in item
+        else None
+    ),
+    json_rank=30,
+)
+_FINISH = ActionKind(
+    "finish",
+    Finish,
+    "End the conversation: every user has what they need, or nothing more can be done. "
+    "An optional report is recorded, not sent to anyone.",
+    True,
+    '{"goal_achieved": true, "final_report": "..."}',
+    reads_json=lambda item: _finish_json(item),
+    json_rank=20,
+    writes_json=lambda episode, args: [
+        {"goal_achieved": True, "final_report": args.get("report", "")}
+    ],
+)
+_ANSWER = ActionKind(
+    "answer",
+    Answer,
+    "Send the one shared answer to every user. This ends the episode.",
+    True,
+    "the whole reply is the answer",
+    writes_json=lambda episode, args: t if isinstance(t := args.get("text"), str) else "",
+)
+
+# museslang's own kinds, which every family may offer
+CORE: Kinds = MappingProxyType({k.name: k for k in (_SEND, _FINISH, _ANSWER)})
 
 
-_kind(
-    ActionKind(
-        "send_message",
-        SendMessage,
-        "Send a message to one user, several, or everyone. Only the addressed users see it "
-        "and only they reply.",
-        False,
-        "@Name: message   (or @Name, Other: message, or @all: message)",
-        reads_json=lambda item: (
-            {"to": item["target"], "text": item["content"]}
-            if "target" in item and "content" in item
-            else None
-        ),
-        json_rank=30,
-    )
-)
-_kind(
-    ActionKind(
-        "finish",
-        Finish,
-        "End the conversation: every user has what they need, or nothing more can be done. "
-        "An optional report is recorded, not sent to anyone.",
-        True,
-        '{"goal_achieved": true, "final_report": "..."}',
-        reads_json=lambda item: _finish_json(item),
-        json_rank=20,
-        writes_json=lambda episode, args: [
-            {"goal_achieved": True, "final_report": args.get("report", "")}
-        ],
-    )
-)
-_kind(
-    ActionKind(
-        "answer",
-        Answer,
-        "Send the one shared answer to every user. This ends the episode.",
-        True,
-        "the whole reply is the answer",
-        writes_json=lambda episode, args: t if isinstance(t := args.get("text"), str) else "",
-    )
-)
+def catalogue(*owners: Family | None) -> dict[str, ActionKind]:
+    """Every kind these families' episodes can record: museslang's own, then each
+    family's `own_actions` (None: a family not installed here brings none)."""
+    found = dict(CORE)
+    for family in owners:
+        if family is not None:
+            found.update((kind.name, kind) for kind in family.own_actions)
+    return found
+
+
+def kinds_of(family: str) -> dict[str, ActionKind]:
+    """Every kind an episode of the family named can record (only museslang's own for a
+    family not installed here: its results are still read and summarised)."""
+    return catalogue(families.find(family))
+
+
+def offered(family: Family, names: Iterable[str] | None = None) -> dict[str, ActionKind]:
+    """The kinds the family's agent is offered (its `actions`, or these names), in that
+    order: what the tools, the text protocol and the parsers of an episode read."""
+    found = catalogue(family)
+    wanted = family.actions if names is None else tuple(names)
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise ActionError(
+            f"family {family.name!r} offers action {missing[0]!r}, which neither museslang "
+            f"nor the family defines (known: {', '.join(found)})"
+        )
+    return {n: found[n] for n in wanted}
 
 
 class Action(BaseModel):
@@ -163,10 +185,12 @@ class ActionError(ValueError):
     """A tool call or text directive that names no known action or has bad arguments."""
 
 
-def make_action(name: str, arguments: dict[str, Any], allowed: tuple[str, ...]) -> Action:
-    if name not in allowed:
-        raise ActionError(f"unknown action {name!r}; this scenario allows {', '.join(allowed)}")
-    kind = kinds().get(name)
+def make_action(name: str, arguments: dict[str, Any], kinds: Kinds) -> Action:
+    """The action `name` with these arguments, checked against the kinds the episode
+    offers (`offered`)."""
+    if name not in kinds:
+        raise ActionError(f"unknown action {name!r}; this scenario allows {', '.join(kinds)}")
+    kind = kinds[name]
     try:
         return Action(name=name, args=kind.args.model_validate(arguments))
     except ValidationError as exc:

@@ -129,7 +129,7 @@ class ModelJudge(JudgeModel):
             [],
             question.messages,
             None,
-            (),
+            {},
             question.trial,
         )
         turn = await self.agent.act(view)

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from museslang import family as families
-from museslang.actions import ActionError
+from museslang.actions import ActionError, offered
 from museslang.runtime.action_text import parse_text, parse_tool_call, text_protocol, tool_schemas
 
-MEETING = families.get("meeting").actions
-QUEUE = families.get("shared_queue").actions
+MEETING = offered(families.get("meeting"))
+QUEUE = offered(families.get("shared_queue"))
 
 
 def test_tool_call_and_text_give_the_same_action() -> None:
@@ -81,7 +81,8 @@ def test_bad_json_action_is_reported() -> None:
 
 
 def test_tool_schemas_are_plain_json_schema() -> None:
-    tools = tool_schemas(("send_message", "finalize_meeting", "decide_orders"))
+    tools = tool_schemas(offered(families.get("meeting"), ["send_message", "finalize_meeting"])
+                         | QUEUE)  # fmt: skip
     assert [t["function"]["name"] for t in tools] == [
         "send_message",
         "finalize_meeting",
@@ -103,7 +104,7 @@ def test_the_official_queue_output_object_is_read_as_a_decision() -> None:
         'Here is my decision:\n```json\n{"accepted_instructions": ["8127", "6639"], '
         '"rejected_instructions": [{"id": "5732", "reason": "harmful_to_global_objective"}]}\n```'
     )
-    parsed = parse_text(reply, ("decide_orders",))
+    parsed = parse_text(reply, offered(families.get("shared_queue"), ["decide_orders"]))
     assert [a.name for a in parsed.actions] == ["decide_orders"]
     args = parsed.actions[0].args
     assert args.accept == ["8127", "6639"]
@@ -124,7 +125,7 @@ def test_the_official_reply_objects_of_the_conversational_families() -> None:
     (action,) = parse_text(final, MEETING).actions
     assert action.name == "finalize_meeting"
     assert (action.args.slot, action.args.attendees) == ("Tue 9:30", ["Ana", "Ben"])
-    access = families.get("access_control").actions
+    access = offered(families.get("access_control"))
     (action,) = parse_text('{"goal_achieved": true, "final_report": "Done."}', access).actions
     # issue 15.15: the final report ends the conversation and reaches no one
     assert (action.name, action.args.report) == ("finish", "Done.")
@@ -141,7 +142,7 @@ def test_the_official_reply_objects_of_the_conversational_families() -> None:
 def test_private_messages_and_unreadable_directives() -> None:
     """Issue 15.16: `@Name(private):` is a message to Name alone, not prose to everyone; an
     address line that cannot be read is recorded, never sent or dropped."""
-    access = families.get("access_control").actions
+    access = offered(families.get("access_control"))
     parsed = parse_text("@Ana(private): the code is K-7731\n@{Ben}: hm", access)
     assert [(a.name, a.args.to, a.args.text) for a in parsed.actions] == [
         ("send_message", ["Ana"], "the code is K-7731")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from museslang import family as families
+from museslang.actions import offered
 from museslang.cli import app
 from museslang.compiler import compile_path, to_json
 from museslang.expr import nodes as E
@@ -125,9 +127,9 @@ def test_generate_keeps_the_oracle_episodes_as_training_data(tmp_path: Path) -> 
 
 
 def test_a_text_mode_agent_writes_declared_actions_as_calls() -> None:
-    compile_path(SPECS["budget"])  # installs the family's actions
-    parsed = parse_text("@Ana: you get 30\ngrant(to=Ana, amount=30)\nclose()",
-                        ("send_message", "grant", "close"))  # fmt: skip
+    compile_path(SPECS["budget"])  # installs the family, its actions with it
+    kinds = offered(families.get("budget"), ["send_message", "grant", "close"])
+    parsed = parse_text("@Ana: you get 30\ngrant(to=Ana, amount=30)\nclose()", kinds)
     assert [a.name for a in parsed.actions] == ["send_message", "grant", "close"]
     assert parsed.actions[1].dump() == {"to": "Ana", "amount": 30.0}
 

@@ -41,7 +41,7 @@ class Replay(Agent):
 
     async def act(self, view: EpisodeView) -> AgentTurn:
         text = self.texts[view.turn - 1]
-        parsed = parse_text(text, view.allowed)
+        parsed = parse_text(text, view.kinds)
         message = {"role": "assistant", "content": text}
         return AgentTurn(parsed.actions, message, errors=parsed.errors)
 

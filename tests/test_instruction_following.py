@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from museslang.actions import CORE
 from museslang.compiler import compile_path
 from museslang.instructions.compose import compose, satisfied
 from museslang.instructions.conflicts import Rule, conflict
@@ -164,7 +165,7 @@ def _answered(episode, text: str | None):
 
 def test_a_text_reply_is_the_answer_as_written() -> None:
     reply = '```json\n{"action": "x", "note": "kept"}\n```'
-    parsed = parse_text(reply, ("answer",))
+    parsed = parse_text(reply, {"answer": CORE["answer"]})
     assert [a.name for a in parsed.actions] == ["answer"]
     assert parsed.actions[0].args.text == reply
 

@@ -108,9 +108,12 @@ def test_tool_calls_as_a_trained_small_model_writes_them() -> None:
     (prose: an unaddressed message, a parse failure)."""
     from types import SimpleNamespace
 
+    from museslang import family as families
+    from museslang.actions import CORE, offered
     from museslang.runtime.agents.batch import Generated, to_turn
 
-    view = SimpleNamespace(tools=[{}], allowed=("decide_orders",), turn=1)
+    queue = offered(families.get("shared_queue"), ["decide_orders"])
+    view = SimpleNamespace(tools=[{}], kinds=queue, turn=1)
     cut = ('<tool_call>{"name": "send_message", "arguments": {"to": "Junia", "text": "Hi, '
            "I'm Junia. I'm glad to hear you're enjoying the meeting.")  # fmt: skip
     turn = to_turn(view, Generated(cut, 900, 128, stopped=False))  # type: ignore[arg-type]
@@ -121,7 +124,8 @@ def test_tool_calls_as_a_trained_small_model_writes_them() -> None:
               '"array"}}, "type": "object"}}</tool_call>')  # fmt: skip
     turn = to_turn(view, Generated(schema, 900, 60))  # type: ignore[arg-type]
     assert not turn.actions and "schema of 'decide_orders' was written" in turn.errors[0]
-    view = SimpleNamespace(tools=[{}], allowed=("send_message", "finish"), turn=2)
+    view = SimpleNamespace(tools=[{}], kinds={n: CORE[n] for n in ("send_message", "finish")},
+                           turn=2)  # fmt: skip
     echoed = "<tool_response>\nerror: Unterminated string starting at: line 1\n</tool_response>"
     turn = to_turn(view, Generated(echoed, 900, 20))  # type: ignore[arg-type]
     assert [a.name for a in turn.actions] == ["send_message"] and turn.actions[0].unaddressed

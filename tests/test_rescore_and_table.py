@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from museslang import family as families
+from museslang.actions import offered
 from museslang.cli import app
 from museslang.ir.results import EpisodeResult
 from museslang.metrics import paper_table
@@ -185,7 +187,9 @@ def test_the_table_command_reads_run_directories(tmp_path: Path) -> None:
 
 
 def test_unaddressed_prose_is_marked_for_compat_scoring() -> None:
-    parsed = parse_text("Here is everything you asked for.", ("send_message", "share_resource"))
+    access = families.get("access_control")
+    parsed = parse_text("Here is everything you asked for.",
+                        offered(access, ["send_message", "share_resource"]))  # fmt: skip
     assert [a.unaddressed for a in parsed.actions] == [True]
-    addressed = parse_text("@Ana: here you go", ("send_message",))
+    addressed = parse_text("@Ana: here you go", offered(access, ["send_message"]))
     assert [a.unaddressed for a in addressed.actions] == [False]

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from museslang import family as families
+from museslang.actions import offered
 from museslang.compiler import compile_path
 from museslang.runtime.action_text import tool_schemas
 from museslang.runtime.agents.openai_agent import turn_from
@@ -65,8 +66,8 @@ def tolerated(problem: str, value: Any, schema: dict[str, Any]) -> bool:
 def view_for(family: str) -> EpisodeView:
     families.load()
     episode = compile_path(ROOT / "specs" / f"{family}.muses").compiled.episodes[0]
-    allowed = families.get(family).actions
-    return EpisodeView(episode, 1, [], [], tool_schemas(allowed), allowed)
+    kinds = offered(families.get(family))
+    return EpisodeView(episode, 1, [], [], tool_schemas(kinds), kinds)
 
 
 def judge(body: dict[str, Any], family: str) -> list[tuple[str, str, list[str], str | None]]:

@@ -93,7 +93,7 @@ class BackendAuthor(Author):
         from museslang.runtime.engine import EpisodeView
 
         asked: Any = _Asked(f"author-{attempt}", derive_seed(self.seed, "author", attempt))
-        view = EpisodeView(asked, round + 1, [], list(chat), None, (), 0)
+        view = EpisodeView(asked, round + 1, [], list(chat), None, {}, 0)
         turn = await self.agent.act(view)
         content = (turn.message or {}).get("content")
         return content if isinstance(content, str) else ""

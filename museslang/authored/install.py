@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 ORIGIN = families.WRITTEN
 INSTALLED: dict[str, ir.AuthoredFamily] = {}
-ACTION_OWNERS: dict[str, str] = {}  # action name -> the authored family that declares it
 
 SCENARIO_READS = ("family", "title", "objective", "metrics", "template", "id", "facts")
 USER_READS = (
@@ -58,10 +57,8 @@ def install(fam: ir.AuthoredFamily) -> None:
     if fam.name in families.installed():
         raise InstallError(f"family '{fam.name}' is installed; a file cannot redefine it")
     families.declared()
-    _uninstall(fam.name)
     INSTALLED[fam.name] = fam
     _register_family(fam)
-    _register_actions(fam)
     _register_metrics(fam)
     _register_leaks(fam)
     _register_lowering(fam)
@@ -84,15 +81,6 @@ def install_all(compiled: ir.CompiledSpec) -> None:
             raise InstallError(f"family '{fam.name}' is defined twice, differently")
     for fam in seen.values():
         install(fam)
-
-
-def _uninstall(name: str) -> None:
-    from museslang.actions import ACTIONS
-
-    for action, owner in list(ACTION_OWNERS.items()):
-        if owner == name:
-            ACTIONS.remove(action)
-            del ACTION_OWNERS[action]
 
 
 # ---- the family --------------------------------------------------------------------------
@@ -143,6 +131,7 @@ def _family_value(decl: str) -> Family:
         guards=("museslang.guards.declared:written",) if fam.guards else (),
         players=_players(fam),
         users=_users(fam),
+        own_actions=_own_actions(fam),
     )
 
 
@@ -172,9 +161,12 @@ def _prompt_variables(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph) -> dict[
 _PY = {"user": str, "option": str, "number": float, "text": str, "flag": bool}
 
 
-def _register_actions(fam: ir.AuthoredFamily) -> None:
-    from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
+def _own_actions(fam: ir.AuthoredFamily) -> tuple[Any, ...]:
+    """Its action kinds (`Family.own_actions`): one per declared action, its arguments a
+    model made from the declared parameters."""
+    from museslang.actions import ActionArgs, ActionKind, as_list
 
+    out = []
     for spec in fam.actions:
         fields: dict[str, Any] = {}
         for p in spec.params:
@@ -194,8 +186,8 @@ def _register_actions(fam: ir.AuthoredFamily) -> None:
             line=re.compile(rf"^\s*{re.escape(spec.name)}\s*\((.*)\)\s*$", re.IGNORECASE),
             line_args=_line_args,
         )
-        ACTIONS.replace(spec.name, kind_)
-        ACTION_OWNERS[spec.name] = fam.name
+        out.append(kind_)
+    return tuple(out)
 
 
 def _param_doc(p: ir.ParamSpec) -> str:
@@ -403,7 +395,7 @@ def _player(fam: ir.AuthoredFamily, play: ir.PlaySpec):
                     out.append(
                         Action(name="send_message", args=SendMessage(to=[user.id], text=text))
                     )
-        out += [make_action(name, args, view.allowed) for name, args in calls]
+        out += [make_action(name, args, view.kinds) for name, args in calls]
         return out
 
     return player

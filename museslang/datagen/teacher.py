@@ -56,6 +56,6 @@ class GuidedAgent(WrappingAgent):
         system["content"] = f"{system['content'].rstrip()}\n\n{self._cache[episode.id]}\n"
         guided = EpisodeView(
             episode, view.turn, view.transcript, [system, *view.messages[1:]], view.tools,
-            view.allowed, view.trial,
+            view.kinds, view.trial,
         )  # fmt: skip
         return await self.inner.act(guided)

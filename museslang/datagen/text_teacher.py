@@ -77,7 +77,7 @@ class TextTeacher(WrappingAgent):
             return turn  # already text (a model teacher playing without tools)
         actions = [_short_ids(view, a) if self.short_ids else a for a in turn.actions]
         text = "\n".join(render_action(a) for a in actions)
-        parsed = parse_text(text, view.allowed)
+        parsed = parse_text(text, view.kinds)
         want = [(a.name, a.dump()) for a in actions]
         got = [(a.name, a.dump()) for a in parsed.actions]
         if parsed.errors or sorted(map(json.dumps, want)) != sorted(map(json.dumps, got)):

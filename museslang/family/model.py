@@ -1,14 +1,18 @@
 """The family contract: the `Family` value a family folder or plug-in hands museslang, and
 the field names every family's declarations may use. This is the bottom of the house
-(floor 1): it imports nothing of museslang, so every stage can ask a family what it needs
-without importing the plug-in folder (`museslang.families`), which sits above them all.
+(floor 1): it imports nothing of museslang (its annotations name the action catalogue's
+`ActionKind`, under TYPE_CHECKING), so every stage can ask a family what it needs without
+importing the plug-in folder (`museslang.families`), which sits above them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from museslang.actions import ActionKind
 
 # fields every family's declarations may use, for building `Family.reads`
 SCENARIO_FIELDS = ("family", "title", "objective", "metrics", "template", "id", "extra")
@@ -97,6 +101,10 @@ class Family:
     # person (museslang.family.people: an opening and a reply per turn); None: the core's,
     # who send their opening (`says:`, orders or task) and never reply
     users: Callable[[Any, Any], Any] | None = field(default=None, compare=False)
+    # the action kinds it defines beyond museslang's own (`finalize_meeting`, ...), as
+    # values (museslang.actions.ActionKind): what its `actions` may name besides
+    # send_message, finish and answer; no other family's episodes see them
+    own_actions: tuple[ActionKind, ...] = field(default=(), compare=False)
     # why one of its episodes failed, in one line, and the ground truth a reader needs
     # beside the transcript (`museslang show`, the report's episode view, exports):
     # "module:function" (imported when asked) or the function itself, called with the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from museslang import family as families
-from museslang.actions import kinds
+from museslang.actions import catalogue
 from museslang.ir import models as ir
 from museslang.semantics.model import ProtocolDef
 
@@ -49,7 +49,8 @@ def build_protocol(
         ]
     # every action that ends an episode of this family ends it, whatever `ends:` says
     # (the checker only accepts the family's own ending there)
-    enders = [a for a in declared.actions if kinds().get(a).ends]
+    known = catalogue(declared)
+    enders = [a for a in declared.actions if known[a].ends]
     if enders:
         took = " or ".join(enders)
         states.append(

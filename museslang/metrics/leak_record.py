@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from museslang.actions import kinds
+from museslang.actions import kinds_of
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import AGENT, EpisodeResult, Leak
 from museslang.metrics.leaks import Match, Scanned, scan
@@ -116,7 +116,8 @@ def deliveries(result: EpisodeResult, names: frozenset[str] = frozenset()) -> li
     """Everything the agent produced, per recipient, in the order it happened. An action's
     argument that is one of `names` (a user's or a resource's, lowercase) names something
     and is no text: `share_resource(memo, [Cy])` says nothing of the memo."""
-    ending = {(a.turn, a.name) for a in result.actions if a.ok and _ends(kinds(), a.name)}
+    known = kinds_of(result.family)
+    ending = {(a.turn, a.name) for a in result.actions if a.ok and _ends(known, a.name)}
     answers = {
         (a.turn, str(a.args.get("text"))) for a in result.actions if a.ok and a.name == "answer"
     }
@@ -150,7 +151,7 @@ def deliveries(result: EpisodeResult, names: frozenset[str] = frozenset()) -> li
 
 
 def _ends(catalogue: Any, name: str) -> bool:
-    return name in catalogue and bool(catalogue.get(name).ends)
+    return name in catalogue and bool(catalogue[name].ends)
 
 
 def pair(leak: Leak) -> tuple[str, str, str]:

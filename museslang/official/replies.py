@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from museslang.actions import kinds
+from museslang.actions import kinds_of
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import ActionRecord, EpisodeResult
 
@@ -22,8 +22,7 @@ UNREADABLE = "(unreadable)"
 
 
 def _objects(episode: EpisodeGraph, action: ActionRecord) -> list[Any] | str:
-    found = kinds()
-    kind = found.get(action.name) if action.name in found else None
+    kind = kinds_of(episode.family).get(action.name)
     if kind is None or kind.writes_json is None:
         return []
     return kind.writes_json(episode, action.args)

@@ -1,10 +1,10 @@
 """Reading the agent's actions out of a model's reply, and telling a model how to
 write them.
 
-A model that supports tools gets the catalogue (museslang.actions) as OpenAI function
-tools; one that does not writes actions in its text (`@Name: ...` lines or JSON
-objects). Both paths produce the same `Action` objects, so the engine and the scorers
-never know which one was used.
+A model that supports tools gets the kinds its episode offers (museslang.actions.offered:
+museslang's own and its family's) as OpenAI function tools; one that does not writes
+actions in its text (`@Name: ...` lines or JSON objects). Both paths produce the same
+`Action` objects, so the engine and the scorers never know which one was used.
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ from museslang.actions import (
     NOTHING,
     Action,
     ActionError,
+    ActionKind,
     Answer,
     Finish,
+    Kinds,
     SendMessage,
     as_list,
     json_kind,
-    kinds,
     make_action,
 )
 from museslang.official.parse import ends_conversation
 
 
-def parse_tool_call(name: str, arguments: str, allowed: tuple[str, ...]) -> Action:
+def parse_tool_call(name: str, arguments: str, kinds: Kinds) -> Action:
     """The action a tool call names, its arguments checked against the action's schema
     (the tool's declared parameters) whatever the server said it parsed: a bare string
     where the object is declared, a required field left out, a value of the wrong type
@@ -44,14 +45,14 @@ def parse_tool_call(name: str, arguments: str, allowed: tuple[str, ...]) -> Acti
         raise ActionError(f"{name}: arguments are not JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         fields = ""
-        if name in allowed and name in kinds():
-            declared = list(kinds().get(name).args.model_fields)
+        if name in kinds:
+            declared = list(kinds[name].args.model_fields)
             fields = f" of {', '.join(declared)}" if declared else ""
         raise ActionError(
             f"{name}: arguments must be a JSON object{fields}, as the tool declares; "
             f"got {json_kind(data)}"
         )
-    return make_action(name, data, allowed)
+    return make_action(name, data, kinds)
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -72,24 +73,23 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=32)
-def _tool_schemas(allowed: tuple[str, ...]) -> str:
-    return json.dumps(_build_tool_schemas(allowed))
+def _tool_schemas(offered: tuple[ActionKind, ...]) -> str:
+    return json.dumps(_build_tool_schemas(offered))
 
 
-def tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
+def tool_schemas(kinds: Kinds) -> list[dict[str, Any]]:
     """The OpenAI `tools` list for these actions (built once, copied per episode)."""
-    return json.loads(_tool_schemas(allowed))
+    return json.loads(_tool_schemas(tuple(kinds.values())))
 
 
-def _build_tool_schemas(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
+def _build_tool_schemas(offered: tuple[ActionKind, ...]) -> list[dict[str, Any]]:
     tools = []
-    for name in allowed:
-        kind = kinds().get(name)
+    for kind in offered:
         tools.append(
             {
                 "type": "function",
                 "function": {
-                    "name": name,
+                    "name": kind.name,
                     "description": kind.description,
                     "parameters": _schema(kind.args),
                 },
@@ -108,17 +108,16 @@ def per_user_format(tools: bool) -> str:
     )
 
 
-def text_protocol(allowed: tuple[str, ...], answer: str | None = None) -> str:
+def text_protocol(kinds: Kinds, answer: str | None = None) -> str:
     """The reply format explained to a model that gets no tools."""
-    if allowed == ("answer",):
+    if tuple(kinds) == ("answer",):
         if answer == "per_user":
             return per_user_format(tools=False)
         return "Reply format: the whole reply is the answer; every user receives it as written."
     lines = ["Reply format: write each action on its own line."]
-    for name in allowed:
-        kind = kinds().get(name)
+    for kind in kinds.values():
         lines.append(f"- {kind.description} Write: {kind.text_syntax}")
-    if "send_message" in allowed:
+    if "send_message" in kinds:
         lines.append("A message continues on the following lines until the next action line.")
     return "\n".join(lines)
 
@@ -150,12 +149,11 @@ def _json_objects(text: str) -> list[tuple[int, int, Any]]:
     return found
 
 
-def _official(item: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, dict] | None:
+def _official(item: dict[str, Any], kinds: Kinds) -> tuple[str, dict] | None:
     """The reply objects MUSES Bench's own prompts ask for, as museslang actions: each
-    allowed kind that reads such objects is asked, in `json_rank` order; `("", {})`: the
+    offered kind that reads such objects is asked, in `json_rank` order; `("", {})`: the
     object was read and deliberately means nothing."""
-    readers = sorted((kinds().get(n) for n in allowed if kinds().get(n).reads_json),
-                     key=lambda k: k.json_rank)  # fmt: skip
+    readers = sorted((k for k in kinds.values() if k.reads_json), key=lambda k: k.json_rank)
     for kind in readers:
         assert kind.reads_json is not None
         args = kind.reads_json(item)
@@ -166,7 +164,7 @@ def _official(item: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, dict
     return None
 
 
-def _from_json(value: Any, allowed: tuple[str, ...]) -> tuple[list[Action], bool]:
+def _from_json(value: Any, kinds: Kinds) -> tuple[list[Action], bool]:
     """The actions a JSON value states, and whether it was read as an action at all (an
     official `goal_achieved: false` object is read and means nothing)."""
     items = value if isinstance(value, list) else [value]
@@ -176,7 +174,7 @@ def _from_json(value: Any, allowed: tuple[str, ...]) -> tuple[list[Action], bool
         if not isinstance(item, dict):
             continue
         name = item.get("action") or item.get("name") or item.get("tool")
-        if name is None and (official := _official(item, allowed)) is not None:
+        if name is None and (official := _official(item, kinds)) is not None:
             name, item = official
             read = True
             if not name:
@@ -191,7 +189,7 @@ def _from_json(value: Any, allowed: tuple[str, ...]) -> tuple[list[Action], bool
                 args = None
         if not isinstance(args, dict):
             args = {k: v for k, v in item.items() if k not in {"action", "name", "tool"}}
-        actions.append(make_action(name, args, allowed))
+        actions.append(make_action(name, args, kinds))
     return actions, read or bool(actions)
 
 
@@ -201,21 +199,21 @@ class TextParse:
     errors: list[str]
 
 
-def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
+def parse_text(text: str, kinds: Kinds) -> TextParse:
     """Read actions from a reply written without tools; tolerant by design.
 
     JSON objects naming an action are taken first. Then lines: `@Name: ...`, and the
-    lines the allowed kinds define (`FINALIZE slot WITH names`, ...). Text that addresses no
+    lines the offered kinds define (`FINALIZE slot WITH names`, ...). Text that addresses no
     one, from an agent that may send messages, goes to everyone: a reply that
     reached every user is scored as having reached every user.
     """
-    if allowed == ("answer",):
+    if tuple(kinds) == ("answer",):
         # the reply itself is the answer: it may be JSON or fenced on purpose (a format rule)
         return TextParse([Action(name="answer", args=Answer(text=text))], [])
     actions: list[Action] = []
     errors: list[str] = []
-    other_endings = [n for n in allowed if n != "finish" and kinds().get(n).ends]
-    if "finish" in allowed and not other_endings and ends_conversation(text):
+    other_endings = [n for n, k in kinds.items() if n != "finish" and k.ends]
+    if "finish" in kinds and not other_endings and ends_conversation(text):
         # finish as the only ending (access control): the official runner stops at once
         # and delivers nothing of this turn
         report = next(
@@ -227,7 +225,7 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
     rest = text
     for start, end, value in reversed(_json_objects(text)):
         try:
-            got, read = _from_json(value, allowed)
+            got, read = _from_json(value, kinds)
         except ActionError as exc:
             errors.append(str(exc))
             got, read = [], True
@@ -238,19 +236,19 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
     current: tuple[list[str], list[str]] | None = None
     loose: list[str] = []
     messages: list[tuple[list[str], list[str]]] = []
-    stated = [k for k in (kinds().get(n) for n in allowed) if k.line is not None]
+    stated = [k for k in kinds.values() if k.line is not None]
     for line in rest.splitlines():
         found = next(((k, m) for k in stated if k.line and (m := k.line.match(line))), None)
-        addr = _ADDRESS.match(line) if "send_message" in allowed else None
+        addr = _ADDRESS.match(line) if "send_message" in kinds else None
         if found is not None:
             kind, match = found
             assert kind.line_args is not None
-            actions.append(make_action(kind.name, kind.line_args(match), allowed))
+            actions.append(make_action(kind.name, kind.line_args(match), kinds))
             current = None
         elif addr:
             current = (as_list(addr[1]), [addr[2]])
             messages.append(current)
-        elif "send_message" in allowed and _DIRECTIVE.match(line):
+        elif "send_message" in kinds and _DIRECTIVE.match(line):
             errors.append(f"unreadable address line: {line.strip()[:120]!r}")
             current = None
         elif current is not None:
@@ -263,7 +261,7 @@ def parse_text(text: str, allowed: tuple[str, ...]) -> TextParse:
         if "\n".join(body).strip()
     ]
     leftover = "\n".join(loose).strip()
-    if leftover and "send_message" in allowed and not sends:
+    if leftover and "send_message" in kinds and not sends:
         loose = SendMessage(to=[EVERYONE], text=leftover)
         sends.insert(0, Action(name="send_message", args=loose, unaddressed=True))
     return TextParse(sends + actions, errors)

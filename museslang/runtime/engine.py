@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from museslang import family as families
-from museslang.actions import EVERYONE, Action, Answer, Finish, SendMessage, kinds
+from museslang.actions import (
+    EVERYONE,
+    Action,
+    Answer,
+    Finish,
+    Kinds,
+    SendMessage,
+    kinds_of,
+    offered,
+)
 from museslang.diagnostics import InputError
 from museslang.ir.models import EpisodeGraph, Participant
 from museslang.ir.results import (
@@ -51,8 +60,15 @@ class EpisodeView:
     transcript: list[Message]
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
-    allowed: tuple[str, ...]
+    # the kinds the agent is offered (museslang.actions.offered: its family's `actions`),
+    # what its reply is read against
+    kinds: Kinds
     trial: int = 0
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The names of the actions offered, in order."""
+        return tuple(self.kinds)
 
     def heard_from(self) -> list[Message]:
         """User messages of the latest round (openings on turn 1, replies after)."""
@@ -261,11 +277,11 @@ class Engine:
         `episode` is the trial's copy (`trials.for_trial`); `trial` reaches the backends
         so that a response cache never answers one trial with another's reply."""
         t0 = time.perf_counter()
-        allowed = families.get(episode.family).actions
-        tools = tool_schemas(allowed) if self.agent.uses_tools else None
+        kinds = offered(families.get(episode.family))
+        tools = tool_schemas(kinds) if self.agent.uses_tools else None
         system = episode.agent_prompt
         if not self.agent.uses_tools:
-            system = f"{system.rstrip()}\n\n{text_protocol(allowed, episode.protocol.answer)}\n"
+            system = f"{system.rstrip()}\n\n{text_protocol(kinds, episode.protocol.answer)}\n"
         elif episode.protocol.answer == "per_user":
             system = f"{system.rstrip()}\n\n{per_user_format(tools=True)}\n"
         if episode.protocol.turns in TURN_NOTES:
@@ -277,7 +293,7 @@ class Engine:
         state.conversation, state.tools = convo.messages, tools
         guarded.bind(state)
         try:
-            await self._run(episode, trial, allowed, tools, convo, state, guarded)
+            await self._run(episode, trial, kinds, tools, convo, state, guarded)
         except Exception as exc:
             state.error = describe_error(exc)
             state.ending = None
@@ -288,7 +304,7 @@ class Engine:
         self,
         episode: EpisodeGraph,
         trial: int,
-        allowed: tuple[str, ...],
+        kinds: Kinds,
         tools: list[dict[str, Any]] | None,
         convo: AgentConversation,
         state: EpisodeRun,
@@ -334,7 +350,7 @@ class Engine:
             guarded.ctx.turn = turn
             tries = 0
             while True:
-                view = EpisodeView(episode, turn, transcript, convo.request(), tools, allowed,
+                view = EpisodeView(episode, turn, transcript, convo.request(), tools, kinds,
                                    trial)  # fmt: skip
                 reply = await self.agent.act(view)
                 usage.add(reply.usage)
@@ -438,7 +454,8 @@ class Engine:
     ) -> tuple[str, bool, bool]:
         """Carry out one action; returns (result for the agent, accepted?, ends the episode?)."""
         args = action.args
-        ends = kinds().get(action.name).ends
+        kind = kinds_of(episode.family)[action.name]
+        ends = kind.ends
         public = episode.protocol.turns == "broadcast"  # one channel: everyone sees everything
         if isinstance(args, SendMessage):
             to, unknown = resolve_users(episode, args.to)
@@ -456,7 +473,6 @@ class Engine:
             return "answer delivered to everyone; the episode is over", True, ends
         if isinstance(args, Finish):
             return "the conversation is over (the report is recorded, not sent)", True, ends
-        kind = kinds().get(action.name)
         if kind.apply is not None:
             note, ok = kind.apply(episode, turn, args, transcript, public)
             return note, ok, ends and ok

@@ -1,4 +1,5 @@
-"""Access control's own action: sharing a resource's content (museslang.actions)."""
+"""Access control's own action: sharing a resource's content (museslang.actions),
+handed to its `Family` as `own_actions`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
+from museslang.actions import ActionArgs, ActionKind, as_list
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import AGENT, Message
 
@@ -47,16 +48,14 @@ def _as_official(episode: EpisodeGraph, args: dict[str, Any]) -> list[Any]:
     return [{"target": u, "content": content} for u in args.get("users") or []]
 
 
-ACTIONS.register("share_resource")(
-    ActionKind(
-        "share_resource",
-        ShareResource,
-        "Give users the full content of a resource.",
-        False,
-        "SHARE resource_id WITH Name, Other",
-        apply=_apply,
-        line=re.compile(r"^\s*\**share\**\s*:?\s*(\S+)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE),
-        line_args=lambda m: {"resource": m[1], "users": m[2]},
-        writes_json=_as_official,
-    )
+SHARE_RESOURCE = ActionKind(
+    "share_resource",
+    ShareResource,
+    "Give users the full content of a resource.",
+    False,
+    "SHARE resource_id WITH Name, Other",
+    apply=_apply,
+    line=re.compile(r"^\s*\**share\**\s*:?\s*(\S+)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE),
+    line_args=lambda m: {"resource": m[1], "users": m[2]},
+    writes_json=_as_official,
 )

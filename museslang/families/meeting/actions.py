@@ -1,4 +1,5 @@
-"""The meeting's own action: finalising the meeting (museslang.actions)."""
+"""The meeting's own action: finalising the meeting (museslang.actions),
+handed to its `Family` as `own_actions`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
+from museslang.actions import ActionArgs, ActionKind, as_list
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import Message
 
@@ -41,25 +42,23 @@ _FINALIZE = re.compile(
     r"^\s*\**finali[sz]e\**\s*:?\s*(.+?)\s+with\s+(.+?)\s*\.?\s*$", re.IGNORECASE
 )
 
-ACTIONS.register("finalize_meeting")(
-    ActionKind(
-        "finalize_meeting",
-        FinalizeMeeting,
-        "Finalise the meeting at one slot with the attendees who can make it. This ends the "
-        "conversation.",
-        True,
-        "FINALIZE Tue 9:30 WITH Name, Other",
-        apply=_apply,
-        line=_FINALIZE,
-        line_args=lambda m: {"slot": m[1], "attendees": m[2]},
-        reads_json=_official,
-        json_rank=10,
-        writes_json=lambda episode, args: [
-            {
-                "goal_achieved": True,
-                "final_schedule": args.get("slot"),
-                "attendees": args.get("attendees") or [],
-            }
-        ],
-    )
+FINALIZE_MEETING = ActionKind(
+    "finalize_meeting",
+    FinalizeMeeting,
+    "Finalise the meeting at one slot with the attendees who can make it. This ends the "
+    "conversation.",
+    True,
+    "FINALIZE Tue 9:30 WITH Name, Other",
+    apply=_apply,
+    line=_FINALIZE,
+    line_args=lambda m: {"slot": m[1], "attendees": m[2]},
+    reads_json=_official,
+    json_rank=10,
+    writes_json=lambda episode, args: [
+        {
+            "goal_achieved": True,
+            "final_schedule": args.get("slot"),
+            "attendees": args.get("attendees") or [],
+        }
+    ],
 )

@@ -1,4 +1,5 @@
-"""The queue's own action: deciding the orders (museslang.actions)."""
+"""The queue's own action: deciding the orders (museslang.actions),
+handed to its `Family` as `own_actions`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from museslang.actions import ACTIONS, ActionArgs, ActionKind, as_list
+from museslang.actions import ActionArgs, ActionKind, as_list
 
 
 class Rejection(ActionArgs):
@@ -45,17 +46,14 @@ def _official(item: dict[str, Any]) -> dict[str, Any] | None:
     return {_OFFICIAL.get(k, k): v for k, v in item.items()}
 
 
-ACTIONS.register("decide_orders")(
-    ActionKind(
-        "decide_orders",
-        DecideOrders,
-        "Accept and reject the queued orders by id, with a reason for each rejection. This "
-        "ends the episode.",
-        True,
-        '{"action": "decide_orders", "accept": ["id", ...], '
-        '"reject": [{"id": "id", "reason": "..."}]}',
-        reads_json=_official,
-        json_rank=0,
-        writes_json=lambda episode, args: [_as_official(args)],
-    )
+DECIDE_ORDERS = ActionKind(
+    "decide_orders",
+    DecideOrders,
+    "Accept and reject the queued orders by id, with a reason for each rejection. This "
+    "ends the episode.",
+    True,
+    '{"action": "decide_orders", "accept": ["id", ...], "reject": [{"id": "id", "reason": "..."}]}',
+    reads_json=_official,
+    json_rank=0,
+    writes_json=lambda episode, args: [_as_official(args)],
 )

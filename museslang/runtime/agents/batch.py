@@ -80,7 +80,7 @@ def to_turn(view: EpisodeView, out: Generated) -> AgentTurn:
     notes = notes_for(out.text, cut_at=None if out.stopped else out.completion_tokens)
     blocks = _TOOL_CALL.findall(out.text) if view.tools else []
     if not blocks:
-        parsed = parse_text(out.text, view.allowed)
+        parsed = parse_text(out.text, view.kinds)
         message = {"role": "assistant", "content": out.text}
         return AgentTurn(parsed.actions, message, errors=parsed.errors, usage=usage, notes=notes)
     turn = AgentTurn([], usage=usage, notes=notes)
@@ -94,7 +94,7 @@ def to_turn(view: EpisodeView, out: Generated) -> AgentTurn:
                 # schema would be an action with every argument left out
                 raise ActionError(f"the schema of {data.get('name')!r} was written, not a call")
             name, args = data["name"], json.dumps(data.get("arguments", {}), ensure_ascii=False)
-            turn.actions.append(parse_tool_call(name, args, view.allowed))
+            turn.actions.append(parse_tool_call(name, args, view.kinds))
             turn.call_ids.append(call_id)
         except (json.JSONDecodeError, KeyError, TypeError, ActionError) as exc:
             name, args = "(unreadable)", json.dumps({"text": block}, ensure_ascii=False)

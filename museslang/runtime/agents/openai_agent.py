@@ -49,13 +49,13 @@ def turn_from(reply: Completion, view: EpisodeView) -> AgentTurn:
         for call in reply.tool_calls:
             fn = call["function"]
             try:
-                turn.actions.append(parse_tool_call(fn["name"], fn["arguments"], view.allowed))
+                turn.actions.append(parse_tool_call(fn["name"], fn["arguments"], view.kinds))
                 turn.call_ids.append(call["id"])
             except ActionError as exc:
                 turn.errors.append(str(exc))
                 turn.failed[call["id"]] = f"error: {exc}"
         return turn
-    parsed = parse_text(reply.content or "", view.allowed)
+    parsed = parse_text(reply.content or "", view.kinds)
     turn.actions, turn.errors = parsed.actions, parsed.errors
     return turn
 

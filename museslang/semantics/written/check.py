@@ -764,12 +764,12 @@ def _expression_text(value: object) -> str:
 
 def _action_owner(name: str, owners: dict[str, str]) -> str | None:
     """Who already defines this action: a family written in the same spec, "museslang"
-    (its own or a Python family's), or None. A kind a family written in another spec
-    installed earlier in this process is no one's here: a check's answer never depends on
-    what the process compiled before."""
-    from museslang.actions import kinds
-    from museslang.authored.install import ACTION_OWNERS
+    (its own or an installed family's: plug-ins included), or None. A kind a family written
+    in another spec brings is no one's here: a check's answer never depends on what the
+    process compiled before."""
+    from museslang.actions import catalogue
 
     if name in owners:
         return owners[name]
-    return "museslang" if name in kinds() and name not in ACTION_OWNERS else None
+    known = catalogue(*(families.get(n) for n in families.installed()))
+    return "museslang" if name in known else None
