@@ -132,7 +132,16 @@ def _family_value(decl: str) -> Family:
         players=_players(fam),
         users=_users(fam),
         own_actions=_own_actions(fam),
+        checks=(("fields", lambda sc, diags: _check_facts(fam, sc, diags)),),
     )
+
+
+def _check_facts(fam: ir.AuthoredFamily, sc: Any, diags: Any) -> None:
+    """Its scenarios' check (`Family.checks`): the facts they give, against what it
+    declares."""
+    from museslang.semantics.written.scenario import check_facts
+
+    check_facts(fam, sc, diags)
 
 
 def _prompt_variables(fam: ir.AuthoredFamily, episode: ir.EpisodeGraph) -> dict[str, Any]:

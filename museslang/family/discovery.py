@@ -7,7 +7,7 @@ family packages themselves are imported with `importlib`, which is what plug-in 
 A family's behaviour (ground truth, scoring, interop) still plugs into the registries of
 the stage it belongs to, from modules the family lists in `hooks` (`load`); they are
 imported only when a stage needs them. What it brings as values (`parts`, `players`, `users`,
-`own_actions`) is imported with its declaration.
+`own_actions`, `checks`) is imported with its declaration.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def installed() -> list[str]:
 
 # the hook modules a stage loads by name before it runs (`load("lower")`); any other
 # module is loaded with every stage
-STAGES = ("checks", "lower")
+STAGES = ("lower",)
 # hook modules only the stage named for them loads: the official interchange format, which
 # a check or a run never reads (importing it cost a third of a first `check`), and the
 # audits' modules, which `Family.mutations` and `Family.user_checks` name

@@ -105,6 +105,12 @@ class Family:
     # values (museslang.actions.ActionKind): what its `actions` may name besides
     # send_message, finish and answer; no other family's episodes see them
     own_actions: tuple[ActionKind, ...] = field(default=(), compare=False)
+    # its checks of its scenarios, as values: (stage, check) pairs, a check being
+    # (scenario, diagnostics) -> None (it reports, never changes the scenario); each stage
+    # runs at a fixed point among the checks every family gets (museslang.semantics.rules):
+    # "fields" after the fields and metrics, "sweep" after the sweep, "population" after
+    # the population, "late" after the goals; in this order within a stage
+    checks: tuple[tuple[str, Callable[[Any, Any], None]], ...] = field(default=(), compare=False)
     # why one of its episodes failed, in one line, and the ground truth a reader needs
     # beside the transcript (`museslang show`, the report's episode view, exports):
     # "module:function" (imported when asked) or the function itself, called with the

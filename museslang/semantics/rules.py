@@ -8,8 +8,6 @@ scorers use, so `check` and `eval` can never disagree about it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
 from museslang.ir.results import AGENT, BROADCAST
@@ -20,7 +18,6 @@ from museslang.prompts import (
     read_template,
     template_source,
 )
-from museslang.registry import Registry
 from museslang.semantics import targets
 from museslang.semantics.loader import Program
 from museslang.semantics.model import (
@@ -46,25 +43,16 @@ def axis_families(axis: str) -> tuple[str, ...] | None:
     )
 
 
-# "family:stage:name" -> a check of that family's scenarios; each family's `checks` hook
-# registers its own. Stages run at fixed points among the checks every family gets:
-# "fields" after the fields and metrics, "sweep" after the sweep, "population" after the
-# population, "late" after the goals.
-ScenarioCheck = Callable[[ScenarioDef, Diagnostics], None]
-SCENARIO_CHECKS: Registry[ScenarioCheck] = Registry("scenario check")
-
-
+# a family's own checks of its scenarios (`Family.checks`: (stage, check) pairs) run at
+# fixed points among the checks every family gets: "fields" after the fields and metrics,
+# "sweep" after the sweep, "population" after the population, "late" after the goals
 def _family_checks(sc: ScenarioDef, diags: Diagnostics, stage: str) -> None:
-    if sc.authored is not None and stage == "fields":
-        # a family written in the spec: the facts its scenarios give, against what it
-        # declares (bound by the checker, never registered)
-        from museslang.semantics.written.scenario import check_facts
-
-        check_facts(sc.authored, sc, diags)
-    prefix = f"{sc.family}:{stage}:"
-    for key in SCENARIO_CHECKS.names():
-        if key.startswith(prefix):
-            SCENARIO_CHECKS.get(key)(sc, diags)
+    """The scenario's family's own checks of this stage (a family written in the spec is
+    the one the checker binds, `families.using`)."""
+    found = families.find(sc.family)
+    for at, check in found.checks if found is not None else ():
+        if at == stage:
+            check(sc, diags)
 
 
 def check_scenario(sc: ScenarioDef, program: Program, diags: Diagnostics) -> None:

@@ -7,10 +7,8 @@ from museslang.diagnostics import Diagnostics, Label
 from museslang.metrics.leaks import alias_problem, found_in, pattern_problem, public_text
 from museslang.semantics import readers as access
 from museslang.semantics.model import ScenarioDef, UserDef
-from museslang.semantics.rules import MOVE_VARIABLES, SCENARIO_CHECKS
+from museslang.semantics.rules import MOVE_VARIABLES
 from museslang.semantics.types import SWEPT
-
-FAMILY = "access_control"
 
 
 def people_of(users: list[UserDef]) -> list[access.Person]:
@@ -25,7 +23,6 @@ def people_of(users: list[UserDef]) -> list[access.Person]:
     ]
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:fields:permissions")
 def _permissions(sc: ScenarioDef, diags: Diagnostics) -> None:
     people = people_of(sc.users)
     explicit_only = sc.population is None
@@ -150,7 +147,6 @@ def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:late:attack_variables")
 def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
     """An attack move may say {{resource}}, {{user}}, {{role}} and {{reader}}; any other
     variable would reach the agent unrendered, as `{{...}}` text."""
@@ -180,7 +176,6 @@ def _attack_variables(sc: ScenarioDef, diags: Diagnostics) -> None:
                 break
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:population:attackers")
 def _attackers(sc: ScenarioDef, diags: Diagnostics) -> None:
     """`attacks: { relative: sweep }` names roles the population draws, and the sweep's
     attack reaches someone: per-attack figures of a cell whose attack nobody carries
@@ -216,3 +211,7 @@ def _attackers(sc: ScenarioDef, diags: Diagnostics) -> None:
             labels=[Label(span, "these roles' attacks are fixed")],
             hint="give a role `sweep` (`{ relative: sweep }`), or delete the sweep's attack",
         )
+
+
+# what `Family.checks` hands the checker: (stage, check), run in this order at each stage
+CHECKS = (("fields", _permissions), ("population", _attackers), ("late", _attack_variables))

@@ -1,7 +1,7 @@
 """Multi-user instruction following: users of different authority give one task with
 constraints that may conflict; the agent writes the answer(s) the binding ones allow."""
 
-from museslang.families.instruction_following import ground, players
+from museslang.families.instruction_following import checks, ground, players
 from museslang.family import (
     ONE_SHOT_PROTOCOL,
     SCENARIO_FIELDS,
@@ -19,6 +19,7 @@ FAMILY = Family(
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"constraints": TruthPart(ground.Constraints, always=True)}),
     players=players.PLAYERS,
+    checks=checks.CHECKS,
     name="instruction_following",
     summary="one answer under users' constraints, conflicts resolved by authority",
     reads={

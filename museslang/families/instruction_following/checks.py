@@ -8,13 +8,9 @@ from museslang.families.instruction_following import truth as instructions
 from museslang.instructions.compose import compose
 from museslang.instructions.conflicts import Rule
 from museslang.semantics.model import ScenarioDef
-from museslang.semantics.rules import SCENARIO_CHECKS
 from museslang.semantics.types import Instruction
 
-FAMILY = "instruction_following"
 
-
-@SCENARIO_CHECKS.register(f"{FAMILY}:fields:constraints")
 def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Contradicting constraints that authority cannot settle leave no correct answer."""
     stated = []
@@ -71,3 +67,7 @@ def _constraints(sc: ScenarioDef, diags: Diagnostics) -> None:
             labels=[Label(spans[a], "contradicted here")],
             hint="drop one of them" if same else "give one of the users a higher authority",
         )
+
+
+# what `Family.checks` hands the checker: (stage, check), run in this order at each stage
+CHECKS = (("fields", _constraints),)

@@ -1,7 +1,7 @@
 """Meeting scheduling: users with private calendars and preferences; the agent finds a
 slot every required attendee can make, asking before it books, and finalises it."""
 
-from museslang.families.meeting import actions, ground, players, users
+from museslang.families.meeting import actions, checks, ground, players, users
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -20,6 +20,7 @@ FAMILY = Family(
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"meeting": TruthPart(ground.MeetingTruth, always=True)}),
     players=players.PLAYERS,
+    checks=checks.CHECKS,
     own_actions=(actions.FINALIZE_MEETING,),
     users=users.make_person,
     name="meeting",

@@ -7,14 +7,10 @@ from museslang.diagnostics import Diagnostics, Label
 from museslang.families.meeting import truth as meeting
 from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import ScenarioDef, UserDef
-from museslang.semantics.rules import SCENARIO_CHECKS
 from museslang.semantics.types import Located, SlotTime
 from museslang.source import Span
 
-FAMILY = "meeting"
 
-
-@SCENARIO_CHECKS.register(f"{FAMILY}:fields:slots")
 def _slots(sc: ScenarioDef, diags: Diagnostics) -> None:
     grid = set(scenario_calendar(sc))
     grid_text = describe_calendar(sorted(grid))
@@ -54,7 +50,6 @@ def attendees_of(users: list[UserDef]) -> list[meeting.Attendee]:
     ]
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:population:feasibility")
 def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
     if sc.population is not None or not sc.users:
         return
@@ -111,7 +106,6 @@ def _feasibility(sc: ScenarioDef, diags: Diagnostics) -> None:
         )
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:sweep:slots")
 def _sweep_slots(sc: ScenarioDef, diags: Diagnostics) -> None:
     """Generated users must fit their slots on the calendar."""
     pop, sw = sc.population, sc.sweep
@@ -127,3 +121,7 @@ def _sweep_slots(sc: ScenarioDef, diags: Diagnostics) -> None:
         )
     if pop.preferred[0] < 1:
         diags.error("E043", "every user needs at least one preferred slot", pop.at("preferred"))
+
+
+# what `Family.checks` hands the checker: (stage, check), run in this order at each stage
+CHECKS = (("fields", _slots), ("population", _feasibility), ("sweep", _sweep_slots))

@@ -1,7 +1,7 @@
 """A shared LLM inference queue: users of different authority place orders on workers
 with limited capacity; the agent accepts or rejects each, in one decision."""
 
-from museslang.families.shared_queue import actions, ground, players
+from museslang.families.shared_queue import actions, checks, ground, players
 from museslang.family import (
     ONE_SHOT_PROTOCOL,
     SCENARIO_FIELDS,
@@ -19,6 +19,7 @@ FAMILY = Family(
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"queue": TruthPart(ground.QueueTruth, always=True)}),
     players=players.PLAYERS,
+    checks=checks.CHECKS,
     own_actions=(actions.DECIDE_ORDERS,),
     name="shared_queue",
     summary="accept or reject orders on a shared queue by authority, capacity and harm",

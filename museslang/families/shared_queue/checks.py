@@ -8,12 +8,8 @@ from collections import Counter
 from museslang.diagnostics import Diagnostics, Label
 from museslang.families.shared_queue import truth as queue
 from museslang.semantics.model import OrderDef, ScenarioDef, UserDef
-from museslang.semantics.rules import SCENARIO_CHECKS
-
-FAMILY = "shared_queue"
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:fields:orders")
 def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
     if not sc.orders:
         return
@@ -66,7 +62,6 @@ def _orders(sc: ScenarioDef, diags: Diagnostics) -> None:
         )
 
 
-@SCENARIO_CHECKS.register(f"{FAMILY}:population:worker")
 def _worker(sc: ScenarioDef, diags: Diagnostics) -> None:
     if sc.population is not None and not any(r.jobs for r in sc.resources):
         diags.error(
@@ -75,3 +70,7 @@ def _worker(sc: ScenarioDef, diags: Diagnostics) -> None:
             sc.population.head,
             hint='add `jobs: ["bug fix", ...]` to a worker resource',
         )
+
+
+# what `Family.checks` hands the checker: (stage, check), run in this order at each stage
+CHECKS = (("fields", _orders), ("population", _worker))
