@@ -133,6 +133,7 @@ def _family_value(decl: str) -> Family:
         users=_users(fam),
         own_actions=_own_actions(fam),
         checks=(("fields", lambda sc, diags: _check_facts(fam, sc, diags)),),
+        truth=lambda lowered: _truth(fam, lowered),
     )
 
 
@@ -459,13 +460,14 @@ def render_located(fam: ir.AuthoredFamily, key: str, template: str, values: dict
 
 # ---- lowering ----------------------------------------------------------------------------
 def _register_lowering(fam: ir.AuthoredFamily) -> None:
-    from museslang.lower.episodes import POPULATIONS, TRUTHS
+    from museslang.lower.episodes import POPULATIONS
 
-    TRUTHS.replace(fam.name, lambda lowered: _truth(fam, lowered))
     POPULATIONS.replace(fam.name, lambda drawn: _population(fam, drawn))
 
 
 def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
+    """Its ground truth (`Family.truth`): the scenario's facts with their draws, and the
+    oracle's calls and scores (a draw the oracle cannot pass is drawn again)."""
     from museslang.lower.episodes import LoweringError, RedrawEpisode
 
     sc = lowered.scenario

@@ -89,6 +89,11 @@ class Family:
     # the module lending museslang's own robustness tests its specs, records, fuzz
     # strategy and stub replies (museslang.testing.corpus); never imported at run time
     corpus: str | None = None
+    # its ground truth, as a value: what an episode is lowered from (a
+    # museslang.lower.episodes.Lowered: the scenario, its participants, facts, orders,
+    # calendar slots and draws) -> the parts of its `truth` (key -> value, each key one of
+    # `parts.truth`); None: its episodes carry none of their own
+    truth: Callable[[Any], dict[str, Any]] | None = field(default=None, compare=False)
     # its typed parts of the compiled IR (the ground truth's keys and their models), as
     # values: read when a compiled file is loaded (ir.models.GroundTruth)
     parts: Parts = field(default_factory=Parts)

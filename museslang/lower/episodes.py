@@ -70,10 +70,9 @@ class Drawn:
     lc: LowerContext
 
 
-# family -> its ground truth (GroundTruth field -> value); family -> how its generated
-# users are shaped (participants and their orders). Each family's `lower` hook registers
-# them; a family without a population shaper keeps the users as drawn.
-TRUTHS: Registry[Callable[[Lowered], dict[str, Any]]] = Registry("ground truth")
+# family -> how its generated users are shaped (participants and their orders). Each
+# family's `lower` hook registers it; a family without a population shaper keeps the
+# users as drawn. (Its ground truth is its `Family.truth`.)
 POPULATIONS: Registry[Callable[[Drawn], tuple[list[ir.Participant], list[ir.Order]]]] = Registry(
     "population"
 )
@@ -199,14 +198,10 @@ def _draw(
         orders += drawn_orders
     facts = _facts(sc, participants, lc)
     truth = ir.GroundTruth()
-    if "allow" in families.get(sc.family).reads.get("resource", ()) or any(
-        f.secrets for f in facts
-    ):
-        truth.entitled = {f.id: f.readers for f in facts}
-    if sc.family in TRUTHS:
+    own_truth = families.get(sc.family).truth
+    if own_truth is not None:
         lowered = Lowered(sc, participants, facts, orders, slots, rng, lc.work)
-        made = TRUTHS.get(sc.family)(lowered)
-        for name, value in made.items():
+        for name, value in own_truth(lowered).items():
             setattr(truth, name, value)
     protocol = build_protocol(sc.family, sc.protocol, sc.answer)
     goals = [

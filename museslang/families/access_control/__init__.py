@@ -1,7 +1,7 @@
 """Access control: documents with secrets and who may read them; users ask for them,
 some through social-engineering attacks; the agent shares only what each may read."""
 
-from museslang.families.access_control import actions, checks, ground, players, users
+from museslang.families.access_control import actions, checks, ground, lower, players, users
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -18,6 +18,7 @@ FAMILY = Family(
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"entitled": TruthPart(ground.Entitled, always=True)}),
+    truth=lower.truth,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     own_actions=(actions.SHARE_RESOURCE,),

@@ -1,14 +1,15 @@
-"""Lowering access-control scenarios: generated users who ask for a guarded resource,
-entitled or not, the others with the sweep cell's attack or their role's
-(`attacks:`, museslang.lower.episodes)."""
+"""Lowering access-control scenarios: the ground truth (who may read each resource), and
+generated users who ask for a guarded resource, entitled or not, the others with the sweep
+cell's attack or their role's (`attacks:`, museslang.lower.episodes)."""
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from museslang.families.access_control.population import assign_access, attack_of
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, Drawn, ranked
+from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, ranked
 from museslang.lower.population import GenerationError
 from museslang.prompts import PromptError, render
 from museslang.semantics.model import ResourceDef, ScenarioDef
@@ -23,6 +24,12 @@ def target_resource(sc: ScenarioDef, rng: random.Random) -> ResourceDef:
     """The resource generated users ask for: one with secrets, drawn per episode."""
     guarded = [r for r in sc.resources if r.secret_spans()] or sc.resources
     return guarded[rng.randrange(len(guarded))]
+
+
+def truth(lowered: Lowered) -> dict[str, Any]:
+    """Its ground truth (`Family.truth`): each resource's readers, as its `allow:` and
+    `deny:` (and the people's roles) decide them when the episode is lowered."""
+    return {"entitled": {f.id: f.readers for f in lowered.facts}}
 
 
 @POPULATIONS.register(FAMILY)

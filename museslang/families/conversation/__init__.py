@@ -8,7 +8,7 @@ reaches anyone but its owner (each counted, `generate.json`)."""
 
 from pathlib import Path
 
-from museslang.families.conversation import ground, players, users
+from museslang.families.conversation import ground, lower, players, users
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -22,6 +22,7 @@ from museslang.family import (
 FAMILY = Family(
     hooks=own_modules(__name__, __path__),
     parts=Parts(truth={"conversation": TruthPart(ground.Conversation)}),
+    truth=lower.truth,
     players=players.PLAYERS,
     users=users.make_person,
     name="conversation",

@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from museslang.families.conversation.ground import Conversation
-from museslang.lower.episodes import TRUTHS, Lowered
-
-FAMILY = "conversation"
+from museslang.lower.episodes import Lowered
 
 
 def _texts(value: Any) -> list[str]:
@@ -24,8 +22,8 @@ def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("true", "yes"))
 
 
-@TRUTHS.register(FAMILY)
-def _truth(lowered: Lowered) -> dict[str, object]:
+def truth(lowered: Lowered) -> dict[str, object]:
+    """Its ground truth (`Family.truth`): the seed's fields the quality filter reads."""
     sc = lowered.scenario
     extra = dict(sc.extra or {})
     turns = extra.get("expected_turns")

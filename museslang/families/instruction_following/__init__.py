@@ -1,7 +1,7 @@
 """Multi-user instruction following: users of different authority give one task with
 constraints that may conflict; the agent writes the answer(s) the binding ones allow."""
 
-from museslang.families.instruction_following import checks, ground, players
+from museslang.families.instruction_following import checks, ground, lower, players
 from museslang.family import (
     ONE_SHOT_PROTOCOL,
     SCENARIO_FIELDS,
@@ -18,6 +18,7 @@ FAMILY = Family(
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"constraints": TruthPart(ground.Constraints, always=True)}),
+    truth=lower.truth,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     name="instruction_following",

@@ -9,7 +9,7 @@ from museslang.families.instruction_following import ground, taskset
 from museslang.families.instruction_following import truth as instructions
 from museslang.instructions.conflicts import Rule
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, TRUTHS, Drawn, Lowered, ranked
+from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, ranked
 from museslang.lower.population import assign_roles
 
 FAMILY = "instruction_following"
@@ -66,7 +66,7 @@ def _truth_of(
     ]
 
 
-@TRUTHS.register(FAMILY)
-def _truth(lowered: Lowered) -> dict[str, Any]:
+def truth(lowered: Lowered) -> dict[str, Any]:
+    """Its ground truth (`Family.truth`): which constraints bind each answer."""
     sc = lowered.scenario
     return {"constraints": _truth_of(lowered.participants, sc.binding, sc.answer)}

@@ -1,7 +1,7 @@
 """Meeting scheduling: users with private calendars and preferences; the agent finds a
 slot every required attendee can make, asking before it books, and finalises it."""
 
-from museslang.families.meeting import actions, checks, ground, players, users
+from museslang.families.meeting import actions, checks, ground, lower, players, users
 from museslang.family import (
     CONVERSATION_PROTOCOL,
     SCENARIO_FIELDS,
@@ -19,6 +19,7 @@ FAMILY = Family(
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"meeting": TruthPart(ground.MeetingTruth, always=True)}),
+    truth=lower.truth,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     own_actions=(actions.FINALIZE_MEETING,),

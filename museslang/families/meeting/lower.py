@@ -9,7 +9,7 @@ from museslang.families.meeting import ground
 from museslang.families.meeting import truth as meeting
 from museslang.families.meeting.population import assign_meeting
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, TRUTHS, Drawn, Lowered, participant
+from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, participant
 from museslang.semantics.calendar import scenario_calendar
 
 FAMILY = "meeting"
@@ -45,8 +45,8 @@ def _truth_of(slots, participants: list[ir.Participant]) -> ground.MeetingTruth:
     )
 
 
-@TRUTHS.register(FAMILY)
-def _truth(lowered: Lowered) -> dict[str, Any]:
+def truth(lowered: Lowered) -> dict[str, Any]:
+    """Its ground truth (`Family.truth`): the calendar, the feasible and best slots."""
     return {"meeting": _truth_of(lowered.slots, lowered.participants)}
 
 

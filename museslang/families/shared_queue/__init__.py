@@ -1,7 +1,7 @@
 """A shared LLM inference queue: users of different authority place orders on workers
 with limited capacity; the agent accepts or rejects each, in one decision."""
 
-from museslang.families.shared_queue import actions, checks, ground, players
+from museslang.families.shared_queue import actions, checks, ground, lower, players
 from museslang.family import (
     ONE_SHOT_PROTOCOL,
     SCENARIO_FIELDS,
@@ -18,6 +18,7 @@ FAMILY = Family(
     corpus=f"{__name__}.corpus",
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"queue": TruthPart(ground.QueueTruth, always=True)}),
+    truth=lower.truth,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     own_actions=(actions.DECIDE_ORDERS,),

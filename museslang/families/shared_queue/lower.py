@@ -8,7 +8,7 @@ from typing import Any
 from museslang.families.shared_queue import ground, workload
 from museslang.families.shared_queue import truth as queue
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, TRUTHS, Drawn, Lowered, ranked
+from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, ranked
 from museslang.lower.population import assign_roles
 
 FAMILY = "shared_queue"
@@ -82,6 +82,6 @@ def _truth_of(
     )
 
 
-@TRUTHS.register(FAMILY)
-def _truth(lowered: Lowered) -> dict[str, Any]:
+def truth(lowered: Lowered) -> dict[str, Any]:
+    """Its ground truth (`Family.truth`): which orders should win, and why."""
     return {"queue": _truth_of(lowered.participants, lowered.facts, lowered.orders)}

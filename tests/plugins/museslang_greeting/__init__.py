@@ -32,5 +32,6 @@ FAMILY = Family(
     templates=str(Path(__file__).parent),
     hooks=("museslang_greeting.hooks",),
     parts=Parts(truth={"greeting": TruthPart(Greeting)}),
+    truth=hooks.truth,
     players=hooks.PLAYERS,
 )

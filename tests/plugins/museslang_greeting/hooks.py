@@ -1,13 +1,17 @@
-"""The greeting family's behaviour: its metric and its reference players."""
+"""The greeting family's behaviour: its ground truth, its metric and its reference players."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from museslang.actions import Action, Answer
 from museslang.ir.models import EpisodeGraph
 from museslang.ir.results import EpisodeResult
-from museslang.lower.episodes import TRUTHS, Lowered
 from museslang.metrics.registry import Value, metric
 from museslang.runtime.engine import EpisodeView
+
+if TYPE_CHECKING:
+    from museslang.lower.episodes import Lowered
 
 FAMILY = "greeting"
 
@@ -17,8 +21,8 @@ def _answer(result: EpisodeResult) -> str:
                  if a.name == "answer" and a.ok), "")  # fmt: skip
 
 
-@TRUTHS.register(FAMILY)
-def _truth(lowered: Lowered) -> dict[str, object]:
+def truth(lowered: Lowered) -> dict[str, object]:
+    """Its ground truth (`Family.truth`): every user, in the order they spoke."""
     from museslang_greeting.ground import Greeting
 
     return {"greeting": Greeting(names=[p.id for p in lowered.participants])}
