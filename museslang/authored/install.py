@@ -61,7 +61,6 @@ def install(fam: ir.AuthoredFamily) -> None:
     _register_family(fam)
     _register_metrics(fam)
     _register_leaks(fam)
-    _register_lowering(fam)
     _register_blame(fam)
     _register_teacher(fam)
 
@@ -134,6 +133,7 @@ def _family_value(decl: str) -> Family:
         own_actions=_own_actions(fam),
         checks=(("fields", lambda sc, diags: _check_facts(fam, sc, diags)),),
         truth=lambda lowered: _truth(fam, lowered),
+        population=lambda drawn: _population(fam, drawn),
     )
 
 
@@ -459,12 +459,6 @@ def render_located(fam: ir.AuthoredFamily, key: str, template: str, values: dict
 
 
 # ---- lowering ----------------------------------------------------------------------------
-def _register_lowering(fam: ir.AuthoredFamily) -> None:
-    from museslang.lower.episodes import POPULATIONS
-
-    POPULATIONS.replace(fam.name, lambda drawn: _population(fam, drawn))
-
-
 def _truth(fam: ir.AuthoredFamily, lowered) -> dict[str, Any]:
     """Its ground truth (`Family.truth`): the scenario's facts with their draws, and the
     oracle's calls and scores (a draw the oracle cannot pass is drawn again)."""
@@ -602,6 +596,8 @@ def _typed(fam: ir.AuthoredFamily, f: ir.FactSpec, value: Any, options: list, wh
 
 
 def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], list]:
+    """Its generated users (`Family.population`): roles, who is required, and each user's
+    drawn facts."""
     from museslang.lower.episodes import participant, ranked
     from museslang.lower.population import assign_roles
 

@@ -94,6 +94,12 @@ class Family:
     # calendar slots and draws) -> the parts of its `truth` (key -> value, each key one of
     # `parts.truth`); None: its episodes carry none of their own
     truth: Callable[[Any], dict[str, Any]] | None = field(default=None, compare=False)
+    # how its generated users are shaped for the sweep cell, as a value: the people drawn
+    # from the pool (a museslang.lower.episodes.Drawn) -> (participants, their orders);
+    # None: the users as drawn
+    population: Callable[[Any], tuple[list[Any], list[Any]]] | None = field(
+        default=None, compare=False
+    )
     # its typed parts of the compiled IR (the ground truth's keys and their models), as
     # values: read when a compiled file is loaded (ir.models.GroundTruth)
     parts: Parts = field(default_factory=Parts)

@@ -23,7 +23,6 @@ from museslang.lower.protocol import build_protocol
 from museslang.lower.redraws import Redraws
 from museslang.lower.seeds import derive_seed
 from museslang.prompts import PromptError, find_template, read_template, render, template_source
-from museslang.registry import Registry
 from museslang.semantics import readers as access
 from museslang.semantics.calendar import describe_calendar, scenario_calendar
 from museslang.semantics.model import (
@@ -68,14 +67,6 @@ class Drawn:
     people: list[Person]
     disclosure: str
     lc: LowerContext
-
-
-# family -> how its generated users are shaped (participants and their orders). Each
-# family's `lower` hook registers it; a family without a population shaper keeps the
-# users as drawn. (Its ground truth is its `Family.truth`.)
-POPULATIONS: Registry[Callable[[Drawn], tuple[list[ir.Participant], list[ir.Order]]]] = Registry(
-    "population"
-)
 
 
 class RedrawEpisode(Exception):
@@ -400,8 +391,9 @@ def _generated(
     pool = pop.pool.entity
     try:
         people = draw_people(rng, pool, n, {u.name for u in sc.users if u.name})
-        if sc.family in POPULATIONS:
-            return POPULATIONS.get(sc.family)(Drawn(sc, planned, rng, people, disclosure, lc))
+        shape = families.get(sc.family).population
+        if shape is not None:
+            return shape(Drawn(sc, planned, rng, people, disclosure, lc))
     except GenerationError as exc:
         raise LoweringError(str(exc), pop.head) from None
     src = lc.source_of(pop.head)

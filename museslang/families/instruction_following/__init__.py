@@ -19,6 +19,7 @@ FAMILY = Family(
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"constraints": TruthPart(ground.Constraints, always=True)}),
     truth=lower.truth,
+    population=lower.population,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     name="instruction_following",

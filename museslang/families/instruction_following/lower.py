@@ -9,15 +9,13 @@ from museslang.families.instruction_following import ground, taskset
 from museslang.families.instruction_following import truth as instructions
 from museslang.instructions.conflicts import Rule
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, ranked
+from museslang.lower.episodes import Drawn, Lowered, ranked
 from museslang.lower.population import assign_roles
 
-FAMILY = "instruction_following"
 
-
-@POPULATIONS.register(FAMILY)
-def _instruction_people(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
-    """Ranked users, each with a request and constraints realising the cell's mode."""
+def population(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
+    """Its generated users (`Family.population`): ranked users, each with a request and
+    constraints realising the cell's mode."""
     sc, rng, people, disclosure, lc = (drawn.scenario, drawn.rng, drawn.people,
                                        drawn.disclosure, drawn.lc)  # fmt: skip
     mode, seed = drawn.planned.cell.get("mode", "aligned"), drawn.planned.seed

@@ -20,6 +20,7 @@ FAMILY = Family(
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"meeting": TruthPart(ground.MeetingTruth, always=True)}),
     truth=lower.truth,
+    population=lower.population,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     own_actions=(actions.FINALIZE_MEETING,),

@@ -9,10 +9,8 @@ from museslang.families.meeting import ground
 from museslang.families.meeting import truth as meeting
 from museslang.families.meeting.population import assign_meeting
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, participant
+from museslang.lower.episodes import Drawn, Lowered, participant
 from museslang.semantics.calendar import scenario_calendar
-
-FAMILY = "meeting"
 
 
 def _truth_of(slots, participants: list[ir.Participant]) -> ground.MeetingTruth:
@@ -50,8 +48,9 @@ def truth(lowered: Lowered) -> dict[str, Any]:
     return {"meeting": _truth_of(lowered.slots, lowered.participants)}
 
 
-@POPULATIONS.register(FAMILY)
-def _attendees(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
+def population(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
+    """Its generated users (`Family.population`): attendees with slots drawn for the
+    cell's difficulty."""
     sc, pop = drawn.scenario, drawn.scenario.population
     assert pop is not None
     difficulty = drawn.planned.cell.get("difficulty", "consensus")

@@ -19,6 +19,7 @@ FAMILY = Family(
     explain=f"{__name__}.explain:explain",
     parts=Parts(truth={"queue": TruthPart(ground.QueueTruth, always=True)}),
     truth=lower.truth,
+    population=lower.population,
     players=players.PLAYERS,
     checks=checks.CHECKS,
     own_actions=(actions.DECIDE_ORDERS,),

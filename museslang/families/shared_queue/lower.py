@@ -8,15 +8,13 @@ from typing import Any
 from museslang.families.shared_queue import ground, workload
 from museslang.families.shared_queue import truth as queue
 from museslang.ir import models as ir
-from museslang.lower.episodes import POPULATIONS, Drawn, Lowered, ranked
+from museslang.lower.episodes import Drawn, Lowered, ranked
 from museslang.lower.population import assign_roles
 
-FAMILY = "shared_queue"
 
-
-@POPULATIONS.register(FAMILY)
-def _queue_people(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
-    """Ranked users and their orders; `truth.queue` later decides which should win."""
+def population(drawn: Drawn) -> tuple[list[ir.Participant], list[ir.Order]]:
+    """Its generated users (`Family.population`): ranked users and their orders;
+    `truth.queue` later decides which should win."""
     sc, rng, people, disclosure, lc = (drawn.scenario, drawn.rng, drawn.people,
                                        drawn.disclosure, drawn.lc)  # fmt: skip
     pop = sc.population
