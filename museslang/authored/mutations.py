@@ -3,8 +3,8 @@ schemas (the mutation audit, museslang.runtime.mutations): each accepted call dr
 each argument changed to another legal value (the next user, every other option, a
 range's ends, the flag flipped, one user more or less), and each private user fact told
 to another user. A damaged play that meets every goal at least as well as the oracle's
-is equivalent (as good by the ground truth: the family's goals); metrics are soft scores
-and do not decide it."""
+is equivalent (as good by the ground truth: the family's hard goals); metrics and soft
+goals are preferences and do not decide it."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def mutations(episode: ir.EpisodeGraph, result: EpisodeResult) -> list[Mutation]
                 )
             )
     base = outcome.scores(fam, outcome.played(fam, episode, result))
-    goals = [m.name for m in fam.measures if m.kind == "goal"]
+    # the hard goals: a soft goal (`weight:`), like a metric, is a preference, not the truth
+    goals = [m.name for m in fam.measures if m.kind == "goal" and m.weight is None]
     out = []
     for kind, what, r in damaged:
         got = outcome.scores(fam, outcome.played(fam, episode, r))

@@ -82,7 +82,8 @@ class _Checker:
                 spec = KINDS.get(decl.kind.name)
                 if spec is None or not spec.top_level:
                     continue
-                built = self._inherited(decl, key, ()) if spec.name == "scenario" else decl
+                extends = spec.name in ("scenario", "family")
+                built = self._inherited(decl, key, ()) if extends else decl
                 if spec.name == "scenario":  # the shared declarations it uses, as members
                     built = uses.expand(built, self._resolver(scope, None), self.diags)
                 scenario_scope = self._scenario_scope(built) if spec.name == "scenario" else None
@@ -128,7 +129,8 @@ class _Checker:
                   if s.kind == "family"]  # fmt: skip
         wanted += [sc.family for sc in scenarios if isinstance(sc.family, Symbol)]
         first: dict[str, Symbol] = {}
-        owners: dict[str, str] = {}  # action name -> the family of this spec declaring it
+        # action name -> the family of this spec declaring it, and its declaration
+        owners: dict[str, tuple[str, object]] = {}
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
                 continue
@@ -141,7 +143,7 @@ class _Checker:
             fam = checker.run()
             self.authored[id(sym)] = fam
             if fam is not None:
-                owners.update((a.name, fam.name) for a in fam.actions if a.name not in owners)
+                owners.update((a.name, (fam.name, a)) for a in fam.actions if a.name not in owners)
 
     def _lines(self, file: str) -> list[str]:
         module = self.program.modules.get(file)
@@ -185,29 +187,31 @@ class _Checker:
                 first[sc.id] = sc
 
     def _inherited(self, decl: ast.Decl, module: str, chain: tuple[ast.Decl, ...]) -> ast.Decl:
-        """A scenario with its parents' members merged under it (`extends`, inherit.py);
-        the declaration itself when it extends nothing, or nothing it can."""
+        """A scenario (or a family) with its parents' members merged under it (`extends`,
+        inherit.py); the declaration itself when it extends nothing, or nothing it can."""
         if decl.parent is None or decl.name is None:
             return decl
         if id(decl) in self._merged:
             return self._merged[id(decl)]
         chain = (*chain, decl)
-        sym = self._resolver(self.scopes[module], None)(decl.parent, ("scenario",))
+        kind = decl.kind.name
+        sym = self._resolver(self.scopes[module], None)(decl.parent, (kind,))
         merged = decl
         looped = next((i for i, d in enumerate(chain) if sym is not None and sym.decl is d), None)
         if sym is not None and looped is not None:
             names = [d.name.name for d in chain[looped:] if d.name is not None]
             self.diags.error(
                 "E025",
-                f"scenarios that extend each other: {' -> '.join([*names, sym.name])}",
+                f"{'families' if kind == 'family' else kind + 's'} that extend each other: "
+                f"{' -> '.join([*names, sym.name])}",
                 decl.parent.span,
-                hint="a scenario extends one that does not extend it back; move what they "
-                "share into a third scenario both extend",
+                hint=f"a {kind} extends one that does not extend it back; move what they "
+                f"share into a third {kind} both extend",
             )
         elif sym is not None:
             parent = self._inherited(sym.decl, sym.module, chain)
-            merged = inherit.merge(parent, self._same_family(parent, decl, sym.name), self.diags,
-                                   sym.name)  # fmt: skip
+            child = self._same_family(parent, decl, sym.name) if kind == "scenario" else decl
+            merged = inherit.merge(parent, child, self.diags, sym.name)
         self._merged[id(decl)] = merged
         return merged
 
@@ -441,10 +445,10 @@ class _Checker:
         self, decl: ast.Decl, spec: KindSpec, scope: ModuleScope, local: dict[str, Symbol] | None
     ) -> Entity | None:
         ctx = Ctx(self.diags, self._resolver(scope, local))
-        if decl.parent is not None and spec.name != "scenario":
+        if decl.parent is not None and spec.name not in ("scenario", "family"):
             self.diags.error(
                 "E025",
-                f"a {spec.name} cannot extend another; only a scenario can",
+                f"a {spec.name} cannot extend another; only a scenario or a family can",
                 decl.parent.span,
                 hint=f"write the {spec.name} out, or make its scenario extend the scenario "
                 "that declares it",

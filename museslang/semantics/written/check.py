@@ -62,7 +62,7 @@ class FamilyChecker:
         diags: Diagnostics,
         source_of,
         lines_of=lambda file: [],
-        owners: dict[str, str] | None = None,
+        owners: dict[str, tuple[str, object]] | None = None,
     ) -> None:
         self.lines_of = lines_of  # a spec file's lines, to place carets in text blocks
         # action name -> the family written in the same spec that declared it first
@@ -207,6 +207,9 @@ class FamilyChecker:
             self._phrasings(f)
         for a in fd.actions:
             owner = _action_owner(a.name or "", self.owners)
+            declared = self.owners.get(a.name or "")
+            if declared is not None and declared[1] == self._action(a):
+                continue  # the same declaration, inherited (`family B extends A`)
             if owner is not None and owner != fd.name:
                 self._error(
                     f"action '{a.name}' is already "
@@ -762,7 +765,7 @@ def _expression_text(value: object) -> str:
     return str(value)
 
 
-def _action_owner(name: str, owners: dict[str, str]) -> str | None:
+def _action_owner(name: str, owners: dict[str, tuple[str, object]]) -> str | None:
     """Who already defines this action: a family written in the same spec, "museslang"
     (its own or an installed family's: plug-ins included), or None. A kind a family written
     in another spec brings is no one's here: a check's answer never depends on what the
@@ -770,6 +773,6 @@ def _action_owner(name: str, owners: dict[str, str]) -> str | None:
     from museslang.actions import catalogue
 
     if name in owners:
-        return owners[name]
+        return owners[name][0]
     known = catalogue(*(families.get(n) for n in families.installed()))
     return "museslang" if name in known else None
