@@ -9,8 +9,11 @@ translates positions and the tests need no editor.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from museslang.diagnostics import Diagnostic, Diagnostics
 from museslang.semantics.check import CheckedProgram, check_file
@@ -140,3 +143,16 @@ def field_at(decl: ast.Decl, line: int, column: int) -> ast.Field | None:
         if contains(f.key.span, line, column):
             return f
     return None
+
+
+def values(node: Any) -> Iterator[ast.Value]:
+    """Every value under a node, nested lists, objects and calls included."""
+    if isinstance(node, ast.Value):
+        yield node
+    if dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            child = getattr(node, f.name)
+            items = child if isinstance(child, tuple | list) else (child,)
+            for item in items:
+                if isinstance(item, ast.Node):
+                    yield from values(item)

@@ -3,11 +3,10 @@ of a name (a user's role and authority, a resource's readers) or a time (its slo
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
-from museslang.lsp.analysis import Analysis, contains, decl_at, field_at, symbol_at
+from museslang.lsp.analysis import Analysis, contains, decl_at, field_at, symbol_at, values
+from museslang.lsp.inside import hover_in
 from museslang.semantics.model import KindSpec, ScenarioDef, kind_in
 from museslang.semantics.types import WEEKDAYS, Selector, SlotTime, Symbol
 from museslang.syntax import ast
@@ -100,19 +99,6 @@ def describe_symbol(analysis: Analysis, sym: Symbol) -> str:
     return "\n\n".join(lines)
 
 
-def _values(node: Any) -> Iterator[ast.Value]:
-    """Every value under a node, nested lists, objects and calls included."""
-    if isinstance(node, ast.Value):
-        yield node
-    if dataclasses.is_dataclass(node):
-        for f in dataclasses.fields(node):
-            child = getattr(node, f.name)
-            items = child if isinstance(child, tuple | list) else (child,)
-            for item in items:
-                if isinstance(item, ast.Node):
-                    yield from _values(item)
-
-
 def describe_time(analysis: Analysis, chain: list[ast.Decl], time: ast.Time) -> str:
     from museslang.semantics.calendar import scenario_calendar
 
@@ -140,6 +126,9 @@ def _scenario_of(analysis: Analysis, chain: list[ast.Decl]) -> ScenarioDef | Non
 
 def hover(analysis: Analysis, line: int, column: int) -> tuple[str, Any] | None:
     """Markdown for the position, with the span it is about; None where nothing is."""
+    found_in = hover_in(analysis, line, column)  # inside an expression string
+    if found_in is not None:
+        return found_in
     module = analysis.module()
     chain = decl_at(module, line, column) if module is not None else []
     if chain:
@@ -158,7 +147,7 @@ def hover(analysis: Analysis, line: int, column: int) -> tuple[str, Any] | None:
         return describe_symbol(analysis, sym), span
     if chain:
         for f in chain[-1].fields:
-            for value in _values(f.value):
+            for value in values(f.value):
                 if isinstance(value, ast.Time) and contains(value.span, line, column):
                     return describe_time(analysis, chain, value), value.span
     return None

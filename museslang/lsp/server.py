@@ -32,6 +32,7 @@ from museslang.lsp import frames
 from museslang.lsp.analysis import Analysis, analyse, import_at, occurrences, symbol_at
 from museslang.lsp.complete import complete
 from museslang.lsp.hover import hover
+from museslang.lsp.inside import definition_in
 from museslang.source import SourceError, Span, read_source
 from museslang.syntax import ast
 
@@ -267,6 +268,9 @@ def build() -> MusesServer:
         found = symbol_at(analysis, line, column)
         if found is not None:
             return ls.location(analysis, found[0].span)
+        declared = definition_in(analysis, line, column)  # a name in an expression
+        if declared is not None:
+            return ls.location(analysis, declared)
         target = import_at(analysis, line, column)
         if target is not None:
             start = lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
@@ -50,6 +51,9 @@ class CheckedProgram:
     # every reference the checker resolved, where it is written: what an editor's go to
     # definition, find references and rename read
     references: list[tuple[Span, Symbol]] = field(default_factory=list)
+    # every expression a family written in museslang types (semantics.written.ExprSite),
+    # with what it was typed against: what an editor answers inside expression strings
+    expressions: list[Any] = field(default_factory=list)
 
 
 def check_file(path: Path, diags: Diagnostics, text: str | None = None) -> CheckedProgram:
@@ -69,6 +73,7 @@ class _Checker:
         self.symbols: list[Symbol] = []
         self.references: list[tuple[Span, Symbol]] = []
         self._merged: dict[int, ast.Decl] = {}  # a scenario that extends another, merged
+        self.expressions: list[Any] = []  # the families' typed expressions (ExprSite)
 
     # ---- pass 1: scopes -----------------------------------------------------------
     def run(self) -> CheckedProgram:
@@ -114,7 +119,9 @@ class _Checker:
                 main.source.end_span(),
                 hint="declare `scenario NAME { family: ... }`",
             )
-        return CheckedProgram(self.program, scenarios, self.symbols, self.references)
+        return CheckedProgram(
+            self.program, scenarios, self.symbols, self.references, self.expressions
+        )
 
     def _authored_families(self, scenarios: list[ScenarioDef]) -> None:
         """Check every `family` declaration of every module the spec loads, the main one
@@ -141,6 +148,7 @@ class _Checker:
                 continue
             checker = FamilyChecker(sym.entity, self.diags, self._source_of, self._lines, owners)
             fam = checker.run()
+            self.expressions += checker.sites
             self.authored[id(sym)] = fam
             if fam is not None:
                 owners.update((a.name, (fam.name, a)) for a in fam.actions if a.name not in owners)

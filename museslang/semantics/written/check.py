@@ -11,6 +11,7 @@ hold whatever any agent did.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
@@ -49,6 +50,20 @@ from museslang.semantics.written.bounds import Bounds, outside
 from museslang.source import Span
 
 RESERVED_USER = ("id", "name", "role", "authority", "required")
+
+
+@dataclass(frozen=True)
+class ExprSite:
+    """One expression the checker typed, as it typed it: the family it reads, the string
+    it is written in, the names in scope and whether draws are allowed. What an editor's
+    hover, completion and definition inside the string read (museslang.lsp.inside)."""
+
+    decl: FamilyDef
+    family: ir.AuthoredFamily
+    where: E.Located
+    scope: dict[str, str]
+    draw: bool
+    what: str
 # what a user's `opening:`, `reply:` and a play's `tell:` see besides the facts
 # (plays.context); `reply:` also sees `message` and `turn`, `tell:` the play's `calls`
 # and `mine` (its call of each action about the user told)
@@ -74,6 +89,7 @@ class FamilyChecker:
         self.reads = Reads()
         self.goal_reads: dict[str, Reads] = {}
         self.option_facts: set[str] = set()  # text facts W011 warned about
+        self.sites: list[ExprSite] = []  # every expression typed, for editors
 
     # ---- entry ------------------------------------------------------------------------
     def run(self) -> ir.AuthoredFamily | None:
@@ -270,6 +286,7 @@ class FamilyChecker:
         reads: Reads | None = None,
     ) -> tuple[E.Node, str] | None:
         """Parse and type one expression; None (and a diagnostic) when it is wrong."""
+        self.sites.append(ExprSite(self.fd, fam, where, dict(scope), draw, what))
         try:
             node = E.parse(where.text)
         except E.ExprError as exc:

@@ -1,0 +1,59 @@
+"""The expression language's built-in functions as an editor shows them: a signature and
+a line on what each does. The names are the type checker's (`expr.types.FUNCTIONS`); a
+test fails when a function is added there and not here, so hover never goes blank."""
+
+from __future__ import annotations
+
+# name -> (signature, what it does)
+BUILTINS: dict[str, tuple[str, str]] = {
+    "sum": ("sum(x in xs [where C]: NUMBER) -> number", "the values added up"),
+    "mean": ("mean(x in xs [where C]: NUMBER) -> number", "the values' mean"),
+    "min": (
+        "min(a, b, ...) -> number | min(x in xs [where C]: NUMBER) -> number",
+        "the smallest of the values",
+    ),
+    "max": (
+        "max(a, b, ...) -> number | max(x in xs [where C]: NUMBER) -> number",
+        "the largest of the values",
+    ),
+    "count": (
+        "count(x in xs [where C][: BOOL]) -> number",
+        "how many items meet the condition (with no body: every item the `where` keeps)",
+    ),
+    "all": ("all(x in xs [where C]: BOOL) -> bool", "true when every item meets the condition"),
+    "any": ("any(x in xs [where C]: BOOL) -> bool", "true when some item meets the condition"),
+    "argmax": (
+        "argmax(x in xs [where C]: NUMBER) -> item",
+        "the item with the largest value (the first of equals)",
+    ),
+    "argmin": (
+        "argmin(x in xs [where C]: NUMBER) -> item",
+        "the item with the smallest value (the first of equals)",
+    ),
+    "abs": ("abs(x) -> number", "the absolute value"),
+    "round": ("round(x) -> number", "the nearest whole number"),
+    "floor": ("floor(x) -> number", "the whole number at or below x"),
+    "ceil": ("ceil(x) -> number", "the whole number at or above x"),
+    "len": ("len(list or text) -> number", "how many items (or characters)"),
+    "told": (
+        "told(user, value) -> bool",
+        "the agent wrote the value to that user, not by coincidence (docs/families.md, "
+        "What `told` means)",
+    ),
+    "called": (
+        "called(call) -> bool",
+        "whether the action was taken: called(book), called(grant[u])",
+    ),
+    "default": (
+        "default(value, fallback) -> value",
+        "the value, or the fallback when it reads a call never made: default(grant[u].amount, 0)",
+    ),
+    "uniform": ("uniform(a, b) -> number", "a random number between a and b (draws only)"),
+    "randint": ("randint(a, b) -> number", "a random whole number from a to b (draws only)"),
+    "pick": ("pick(xs) -> item", "one item of the list, at random (draws only)"),
+    "sample": (
+        "sample(xs, k) -> list",
+        "k items of the list at random, none drawn twice, in the list's order (draws only)",
+    ),
+    "chance": ("chance(p) -> bool", "true with probability p (draws only)"),
+}
