@@ -75,6 +75,9 @@ class MusesServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("museslang", __version__)
         self.analyses: dict[str, Analysis] = {}
+        # the last check that typed a family's expressions: what completion inside an
+        # expression string falls back on while the text being typed does not parse
+        self.typed: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.Future[None]] = {}
         self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museslang-check")
 
@@ -167,6 +170,8 @@ class MusesServer(LanguageServer):
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.checker, analyse, path, source, gate)
         self.analyses[uri] = analysis
+        if analysis.checked is not None and analysis.checked.expressions:
+            self.typed[uri] = analysis
         found = [self.diagnostic(analysis, d, lines) for d in analysis.diagnostics]
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version)
@@ -242,6 +247,7 @@ def build() -> MusesServer:
     def did_close(ls: MusesServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.analyses.pop(uri, None)
+        ls.typed.pop(uri, None)
         waiting = ls.pending.pop(uri, None)
         if waiting is not None:
             waiting.cancel()
@@ -298,7 +304,7 @@ def build() -> MusesServer:
         uri = params.text_document.uri
         doc = ls.document(uri)
         before = doc.source[: doc.offset_at_position(params.position)]
-        items = complete(before, ls.analyses.get(uri))
+        items = complete(before, ls.analyses.get(uri), ls.typed.get(uri))
         found = [
             lsp.CompletionItem(label=i.label, kind=_KIND_ITEMS.get(i.kind), detail=i.detail or None)
             for i in items
