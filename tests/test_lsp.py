@@ -281,3 +281,150 @@ def test_the_oracle_gate_runs_on_save_only(tmp_path: Path) -> None:
             await s.stop()
 
     run(go())
+
+
+# ---- inside a written family's expression strings (unit: on the analysis) -------------------
+EXPRESSIONS = FIXTURES / "expressions.muses"
+
+
+@pytest.fixture(scope="module")
+def auction():
+    from museslang.lsp.analysis import analyse
+
+    text = EXPRESSIONS.read_text()
+    return analyse(EXPRESSIONS, text), text
+
+
+def _line_col(text: str, needle: str, offset: int = 0) -> tuple[int, int]:
+    pos = _at(text, needle, offset)
+    return pos.line + 1, pos.character + 1
+
+
+def test_hover_inside_an_expression_names_facts_actions_params_functions_and_variables(
+    auction,
+) -> None:
+    from museslang.lsp.hover import hover
+
+    analysis, text = auction
+    sealed = "told(v, u.bid))"
+
+    def shown(needle: str, offset: int) -> str:
+        found = hover(analysis, *_line_col(text, needle, offset))
+        assert found is not None, needle
+        return found[0]
+
+    bid = shown(sealed, 10)  # u.bid
+    assert bid.startswith("**u.bid**: number — fact of each user, private")
+    assert "drawn as `randint(7, 16) * 10`" in bid and "the bidder's sealed bid" in bid
+    reserve = shown("price >= reserve", 10)
+    assert reserve.startswith("**reserve**: number — fact of the scenario")
+    award = shown("award.to ==", 1)
+    assert "action `award(to: user, price: 0..1000)`, ends the episode" in award
+    assert "Award the lot to one bidder at a price." in award
+    price = shown("award.price >= reserve", 7)
+    assert price.startswith("**award.price**: number — parameter of `award(")
+    assert "from 0 to 1000" in price
+    told = shown(sealed, 1)
+    assert told.startswith("```\ntold(user, value) -> bool\n```")
+    variable = shown("any(v in users where v != u", 4)
+    assert variable.startswith("**v**: user — each item of `users` where `v != u`")
+    assert shown(sealed, 5).startswith("**v**: user")  # the same variable, where it is used
+    assert shown(sealed, 8).startswith("**u**: user — the user it is about")
+    draw = shown("randint(7, 16)", 2)
+    assert draw.startswith("```\nrandint(a, b) -> number")
+    # the span is the name as written, in the spec's columns
+    _, span = hover(analysis, *_line_col(text, sealed, 10))
+    assert (span.line, span.column) == _line_col(text, sealed, 8)
+    assert span.end_column - span.column == len("u.bid")
+    # a play's argument is a string of its own inside `calls:`
+    arg = shown('price: "max(reserve, max(v in users: v.bid))"', 39)
+    assert arg.startswith("**v.bid**: number")
+    assert hover(analysis, *_line_col(text, "keep every bid private", 3)) is None  # brief: text
+
+
+def test_definition_inside_an_expression_goes_to_the_fact_or_action(auction) -> None:
+    from museslang.lsp.inside import definition_in
+
+    analysis, text = auction
+    cases = {
+        ("told(v, u.bid))", 11): "fact bid",
+        ("price >= reserve", 10): "fact reserve",
+        ("award.to ==", 2): "action award",
+        ("award.price >= reserve", 8): "{ to: user  price: 0..1000 }",  # its `params:`
+        ("max(o in options: o.lot_value)", 22): "fact lot_value",
+    }
+    for (needle, offset), declared in cases.items():
+        span = definition_in(analysis, *_line_col(text, needle, offset))
+        assert span is not None, needle
+        assert (span.line, span.column) == _line_col(text, declared), needle
+    assert definition_in(analysis, *_line_col(text, "told(v, u.bid))", 1)) is None  # built in
+
+
+def _labels(before: str, analysis, fallback=None) -> list[str]:
+    from museslang.lsp.complete import complete
+
+    return [i.label for i in complete(before, analysis, fallback)]
+
+
+def test_completion_inside_an_expression(auction) -> None:
+    from museslang.lsp.analysis import analyse
+
+    analysis, text = auction
+    sealed = text.index("told(v, u.bid))")
+    # after `u.`: the user's facts and fixed fields; after `award.`: its parameters
+    assert _labels(text[: sealed + 10], analysis) == [
+        "bid", "id", "name", "role", "authority", "required",
+    ]  # fmt: skip
+    assert _labels(text[: text.index("award.to ==") + 6], analysis) == ["to", "price"]
+    option = text.index("o.lot_value")
+    assert _labels(text[: option + 2], analysis) == ["lot_value", "id", "title"]
+    # at a name: the bound variables, users, options, scenario facts, actions, functions
+    # (draws only in a fact's draw)
+    at_name = _labels(text[: sealed + 5], analysis)
+    assert at_name[:6] == ["u", "v", "users", "options", "reserve", "award"]
+    assert "told" in at_name and "argmax" in at_name and "randint" not in at_name
+    draw = text.index("randint(7, 16)")
+    assert "randint" in _labels(text[:draw], analysis) and "u" in _labels(text[:draw], analysis)
+    # a goal being typed, which no check has seen: its `per: user` and the binding's
+    # variable, typed from its domain; the document does not parse, so the last check
+    # that typed the family answers
+    typing = text[: text.index("  success:")] + (
+        '  goal fresh {\n    per: user\n    holds: "all(o in options: o.'
+    )
+    broken = analyse(EXPRESSIONS, typing)
+    assert _labels(typing, broken, analysis) == ["lot_value", "id", "title"]
+    fresh = _labels(typing[: -len("all(o in options: o.")], broken, analysis)
+    assert fresh[:3] == ["u", "users", "options"]
+    # text fields and quoted texts inside an expression get no names
+    assert _labels(text[: text.index("keep every bid") + 4], analysis) == []
+    assert _labels(text[:sealed] + "u.role == 'a", analysis) == []
+
+
+def test_completion_offers_only_what_the_family_accepts(auction) -> None:
+    analysis, text = auction
+    scenario = text.index("  facts: { reserve")
+    fields = _labels(text[: scenario + 2], analysis)
+    assert "facts" in fields and "tags" in fields and "option" in fields
+    for refused in ("calendar", "binding", "answer", "expect", "extra", "resource", "order"):
+        assert refused not in fields  # E024: the written family reads none of them
+    assert _labels(text[: scenario + len("  facts: { ")], analysis) == ["reserve"]
+    lot = text.index("facts: { lot_value")
+    assert _labels(text[: lot + len("facts: { ")], analysis) == ["lot_value"]
+    population = text.index("population { pool")
+    assert _labels(text[: population + len("population { ")], analysis) == [
+        "pool", "required", "roles",
+    ]  # fmt: skip
+    family_end = text.index("  success:")
+    fact = text[:family_end] + "  fact more { of: option  type: number  "
+    assert "draw" not in _labels(fact, analysis) and "leaks_as" not in _labels(fact, analysis)
+    episode_goal = text[:family_end] + "  goal more {\n    "
+    assert "where" not in _labels(episode_goal, analysis)
+    assert "where" in _labels(episode_goal + "per: user\n    ", analysis)
+
+
+def test_every_built_in_function_has_a_signature_and_doc() -> None:
+    from museslang.expr.types import FUNCTIONS
+    from museslang.lsp.builtins import BUILTINS
+
+    assert sorted(BUILTINS) == sorted(FUNCTIONS)
+    assert all(sig.startswith(name + "(") and doc for name, (sig, doc) in BUILTINS.items())

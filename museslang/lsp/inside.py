@@ -145,12 +145,11 @@ def resolve(inside: Inside) -> tuple[Named, str, tuple[int, int]] | None:
         found = names(w).get(node.name)
         return (found, node.name, (node.start, node.end)) if found is not None else None
     if isinstance(node, E.Attr):
-        start = node.end - len(node.name)
         t = type_of(w, node.obj)
         found = members(inside.site, t).get(node.name) if t is not None else None
         if found is None:
             return None
-        return found, f"{text[node.obj.start : node.obj.end]}.{node.name}", (start, node.end)
+        return found, f"{text[node.obj.start : node.obj.end]}.{node.name}", (node.start, node.end)
     if isinstance(node, E.Call) and offset <= node.start + len(node.fn):
         found = _function(w, node.fn)
         return (found, node.fn, (node.start, node.start + len(node.fn))) if found else None
