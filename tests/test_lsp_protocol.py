@@ -78,3 +78,37 @@ def test_a_never_opened_uri_is_read_only_as_a_bounded_regular_file(
     assert "result" in _hover(server, spec, {"line": 10, "character": 4})
     log = server.close()
     assert "Traceback" not in log
+
+
+def test_hover_and_completion_inside_an_expression_string(server: RawServer) -> None:
+    """Over the real stdio: an editor opens a written family, hovers over a fact inside a
+    goal's expression, and asks for completion after `u.` in a goal it is typing."""
+    spec = ROOT / "tests" / "fixtures" / "lsp" / "expressions.muses"
+    text = spec.read_text()
+    uri = spec.as_uri()
+    opened = {"uri": uri, "languageId": "muses", "version": 1, "text": text}
+    server.message({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                    "params": {"textDocument": opened}})  # fmt: skip
+
+    def position(needle: str, offset: int) -> dict:
+        index = text.index(needle) + offset
+        line = text.count("\n", 0, index)
+        return {"line": line, "character": index - (text.rfind("\n", 0, index) + 1)}
+
+    found = _hover(server, uri, position("told(v, u.bid))", 10))["result"]
+    assert found["contents"]["value"].startswith("**u.bid**: number — fact of each user, private")
+    start = found["range"]["start"]
+    assert start == position("told(v, u.bid))", 8)
+    typing = text.replace('holds: "not any(', 'holds: "u. and not any(', 1)
+    server.message({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"text": typing}]}})  # fmt: skip
+    where = typing.index('holds: "u.') + len('holds: "u.')
+    line = typing.count("\n", 0, where)
+    at = {"line": line, "character": where - (typing.rfind("\n", 0, where) + 1)}
+    answer = server.request("textDocument/completion", {
+        "textDocument": {"uri": uri}, "position": at,
+        "context": {"triggerKind": 2, "triggerCharacter": "."}})  # fmt: skip
+    labels = [item["label"] for item in answer["result"]["items"]]
+    assert labels == ["bid", "id", "name", "role", "authority", "required"]
+    assert "Traceback" not in server.close()
