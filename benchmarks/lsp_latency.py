@@ -5,6 +5,7 @@ Two 2,000-line specs: a hand-written shape (500 users in one scenario) and, when
 imported with `museslang import muses-bench` up to 2,000 lines. For each: the check alone
 (`lsp.analysis.analyse`, median of --repeat), and the round trip an editor sees — a
 change sent over the protocol until its diagnostics come back — less the debounce wait.
+Then hover and completion inside an expression string of the shipped trip family.
 
     python benchmarks/lsp_latency.py [--repeat 10]
 """
@@ -79,6 +80,34 @@ async def round_trip(path: Path, text: str, repeat: int) -> float:
         await session.stop()
 
 
+def written_family() -> str:
+    """The shipped trip family and its spec in one file: a family written in museslang."""
+    spec = (ROOT / "specs" / "trip.muses").read_text(encoding="utf-8")
+    family = (ROOT / "stdlib" / "trip.muses").read_text(encoding="utf-8")
+    return family + "\n" + spec.replace("import std.trip\n", "")
+
+
+def inside_expression(path: Path, text: str, repeat: int) -> tuple[float, float]:
+    """Hover on `u.budget` in a goal, and completion after `u.`, as the server answers
+    them from the document's check (median ms, the check not counted)."""
+    from museslang.lsp.analysis import analyse
+    from museslang.lsp.complete import complete
+    from museslang.lsp.hover import hover
+
+    analysis = analyse(path, text)
+    at = text.index("<= u.budget") + len("<= u.b")
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    before = text[: text.index("<= u.budget") + len("<= u.")]
+    timed: list[list[float]] = [[], []]
+    for _ in range(repeat):
+        for i, ask in enumerate((lambda: hover(analysis, line, column),
+                                 lambda: complete(before, analysis))):  # fmt: skip
+            t0 = time.perf_counter()
+            assert ask()
+            timed[i].append(time.perf_counter() - t0)
+    return statistics.median(timed[0]), statistics.median(timed[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
@@ -102,6 +131,12 @@ def main() -> None:
                   f"{trip * 1000:>23.0f}")  # fmt: skip
         print("(the round trip is less the server's debounce wait of "
               "museslang.lsp.server.DEBOUNCE_S)")  # fmt: skip
+        path = folder / "written_trip.muses"
+        text = written_family()
+        path.write_text(text, encoding="utf-8")
+        hovered, completed = inside_expression(path, text, args.repeat)
+        print(f"inside an expression ({text.count(chr(10))}-line spec with a written family): "
+              f"hover {hovered * 1000:.2f} ms, completion {completed * 1000:.2f} ms")
 
 
 if __name__ == "__main__":
