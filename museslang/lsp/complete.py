@@ -220,7 +220,7 @@ def in_expression(
     if site is None:
         return None
     named = inside.complete_in(site, before[start + quote :])
-    return [Item(n.name, _ITEM_KINDS[n.kind], _detail(n)) for n in named]
+    return [Item(n.name, _ITEM_KINDS.get(n.kind, "name"), _detail(n)) for n in named]
 
 
 def _detail(n: names.Named) -> str:

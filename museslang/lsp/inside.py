@@ -21,6 +21,7 @@ from museslang.source import Span
 from museslang.syntax import ast
 
 EACH = "count({}: true)"  # how the checker types a play's `each:` binding
+VALUES = ("variable", "collection", "fact", "field", "action", "param")  # never called
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,10 +158,11 @@ def resolve(inside: Inside) -> tuple[Named, str, tuple[int, int]] | None:
 
 
 def _function(w: Where, name: str) -> Named | None:
-    """A built-in function, draws included where none may be called (hover says what it
-    is; the diagnostic says where it may be used)."""
+    """What a call names: a name of `names` that is no value (a built-in function, or
+    whatever else `SOURCES` adds that is called), draws included where none may be
+    called (hover says what it is; the diagnostic says where it may be used)."""
     found = names(w).get(name)
-    if found is not None and found.kind == "function":
+    if found is not None and found.kind not in VALUES:
         return found
     drawing = Where(dataclasses.replace(w.site, draw=True), w.variables)
     found = names(drawing).get(name)
