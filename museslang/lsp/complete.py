@@ -59,9 +59,22 @@ def _blank(text: str) -> str:
     return _SKIP.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def context(before: str) -> Context:
-    """Where the cursor is, from the document's text up to it."""
-    plain = _blank(before)
+def _scan(text: str) -> tuple[str, re.Match[str] | None]:
+    """The text blanked (`_blank`), and the string or comment it ends in, if any."""
+    last: list[re.Match[str]] = []
+
+    def blank(m: re.Match[str]) -> str:
+        if m.end() == len(text):
+            last.append(m)
+        return " " * len(m.group(0))
+
+    return _SKIP.sub(blank, text), (last[0] if last else None)
+
+
+def context(before: str, plain: str | None = None) -> Context:
+    """Where the cursor is, from the document's text up to it (`plain`: that text already
+    blanked)."""
+    plain = _blank(before) if plain is None else plain
     stack: list[tuple[str, str | None, int]] = []  # (kind or "" for an object, name, at)
     for i, ch in enumerate(plain):
         if ch == "{":
@@ -145,13 +158,10 @@ _ITEM_KINDS = {"variable": "name", "collection": "name", "fact": "field", "field
                "action": "name", "param": "field", "function": "keyword"}  # fmt: skip
 
 
-def _string_start(before: str) -> tuple[int, int] | None:
-    """Where the string the cursor is in starts, and its quote's length (1 or 3); None
-    when the cursor is not in a string."""
-    last = None
-    for match in _SKIP.finditer(before):
-        last = match
-    if last is None or last.end() != len(before) or not last.group(0).startswith('"'):
+def _string_start(last: re.Match[str] | None) -> tuple[int, int] | None:
+    """Where the string the cursor is in starts, and its quote's length (1 or 3), from
+    the string or comment the text before the cursor ends in; None: in no string."""
+    if last is None or not last.group(0).startswith('"'):
         return None
     text = last.group(0)
     if text.startswith('"""'):
@@ -161,16 +171,16 @@ def _string_start(before: str) -> tuple[int, int] | None:
 
 
 def _expression_site(
-    before: str, start: int, analyses: tuple[Analysis | None, ...]
+    before: str, plain: str, start: int, analyses: tuple[Analysis | None, ...]
 ) -> ExprSite | None:
     """The site of the expression string the cursor is in: the checker's, from the last
     check that typed this family's expressions; for a string no check has seen yet, one
     made from the declaration written so far (whose `u`, whether it may draw)."""
-    ctx = context(before[:start])
+    ctx = context(before[:start], plain[:start])
     if not ctx.open or ctx.open[0] != "family" or not ctx.names or ctx.names[0] is None:
         return None
     kind, family = ctx.open[-1], ctx.names[0]
-    key = re.search(r"(\w+)\s*:\s*$", _blank(before[:start]))
+    key = re.search(r"(\w+)\s*:\s*$", plain[:start])
     field_name = key.group(1) if key is not None else None
     if kind == "play":
         if not ctx.in_object or ctx.key != "calls" or field_name == "action":
@@ -184,6 +194,8 @@ def _expression_site(
         if found is None:
             continue
         # this very string (a play's calls share one span: any of its arguments)
+        if kind == "play" and field_name == "each":
+            return dataclasses.replace(found, scope={})  # the binding itself binds nothing yet
         if kind == "play" or (found.where.origin.line, found.where.origin.column) == (line, column):
             return found
     for analysis in analyses:
@@ -192,7 +204,7 @@ def _expression_site(
             break
     else:
         return None
-    written = _blank(before[ctx.starts[-1] : start])  # the declaration so far
+    written = plain[ctx.starts[-1] : start]  # the declaration so far
     scope: dict[str, str] = {}
     if kind == "fact" and not re.search(r"\bof:\s*(scenario|option)\b", written):
         scope["u"] = "user"
@@ -212,11 +224,18 @@ def in_expression(
 ) -> list[Item] | None:
     """Completion inside an expression string of a written family (None: the cursor is in
     no such string): the names in scope, or after `X.` what X has."""
-    found = _string_start(before)
+    plain, last = _scan(before)
+    return _in_expression(before, plain, last, (analysis, fallback))
+
+
+def _in_expression(
+    before: str, plain: str, last: re.Match[str] | None, analyses: tuple[Analysis | None, ...]
+) -> list[Item] | None:
+    found = _string_start(last)
     if found is None:
         return None
     start, quote = found
-    site = _expression_site(before, start, (analysis, fallback))
+    site = _expression_site(before, plain, start, analyses)
     if site is None:
         return None
     named = inside.complete_in(site, before[start + quote :])
@@ -235,10 +254,11 @@ def complete(
     """What may be written at the cursor; `analysis` is the document's last check, and
     `fallback` the last one that typed its families' expressions (the text being typed
     may not parse)."""
-    expression = in_expression(before, analysis, fallback)
+    plain, last = _scan(before)  # once: each step below reads the blanked text
+    expression = _in_expression(before, plain, last, (analysis, fallback))
     if expression is not None:
         return expression
-    ctx = context(before)
+    ctx = context(before, plain)
     if ctx.importing:
         return [Item(m, "module", "standard library module") for m in stdlib_modules()]
     spec = _spec(ctx.open)
@@ -246,16 +266,16 @@ def complete(
         if spec is None or ctx.field not in spec.fields:
             return []
         return _values(spec.fields[ctx.field].type, analysis)
-    if ctx.in_object and ctx.key == "facts" and ctx.open and _at_key(before):
-        return _fact_keys(before, ctx, analysis, fallback)
+    if ctx.in_object and ctx.key == "facts" and ctx.open and _at_key(plain):
+        return _fact_keys(before, plain, ctx, analysis, fallback)
     if not ctx.member:
         return []
     if spec is None:  # top level
         items = [Item("import", "keyword", 'import a module: std.NAME or "./file.muses"')]
         items += [Item(k.name, "keyword", k.doc) for k in KINDS.values() if k.top_level]
         return items
-    fam = _scenario_family(before, ctx, analysis, fallback)
-    accepted = _accepted(fam, spec.name, before, ctx)
+    fam = _scenario_family(before, plain, ctx, analysis, fallback)
+    accepted = _accepted(fam, spec.name, plain, ctx)
     items = [Item(name, "field", f.type.describe + (" (required)" if f.required else ""))
              for name, f in spec.fields.items() if accepted(name)]  # fmt: skip
     for child in spec.children:
@@ -268,7 +288,7 @@ def complete(
 
 # ---- what the family at the cursor accepts ------------------------------------------------
 def _scenario_family(
-    before: str, ctx: Context, analysis: Analysis | None, fallback: Analysis | None
+    before: str, plain: str, ctx: Context, analysis: Analysis | None, fallback: Analysis | None
 ) -> Family | None:
     """The family of the scenario the cursor is in, from the last check (the scenario
     around the cursor's line), else from its `family:` written before the cursor."""
@@ -281,7 +301,7 @@ def _scenario_family(
             if sc.authored is not None:
                 return family_value(sc.authored)
             return families.find(sc.family) if isinstance(sc.family, str) else None
-    written = re.search(r"\bfamily\s*:\s*([A-Za-z_]\w*)", _blank(before[ctx.starts[0] :]))
+    written = re.search(r"\bfamily\s*:\s*([A-Za-z_]\w*)", plain[ctx.starts[0] :])
     if written is None:
         return None
     authored = _written(written.group(1), (analysis, fallback))
@@ -297,13 +317,13 @@ def _written(name: str, analyses: tuple[Analysis | None, ...]) -> AuthoredFamily
     return None
 
 
-def _accepted(fam: Family | None, kind: str, before: str, ctx: Context):
+def _accepted(fam: Family | None, kind: str, plain: str, ctx: Context):
     """Which fields of `kind` may be written at the cursor: those the scenario's family
     reads (E024 for the others), and in a family's own declarations those the written
     checker takes given what the declaration says so far."""
     reads = fam.reads.get(kind) if fam is not None else None
     universal = UNIVERSAL_FIELDS.get(kind, ())
-    written = _blank(before[ctx.starts[-1] :]) if ctx.starts else ""
+    written = plain[ctx.starts[-1] :] if ctx.starts else ""
     refused: set[str] = set()
     if ctx.open[:1] == ["family"]:
         if kind == "fact" and re.search(r"\bof:\s*option\b", written):
@@ -325,20 +345,20 @@ def _accepted(fam: Family | None, kind: str, before: str, ctx: Context):
     return accepted
 
 
-def _at_key(before: str) -> bool:
-    line = _blank(before)[before.rfind("\n") + 1 :]
+def _at_key(plain: str) -> bool:
+    line = plain[plain.rfind("\n") + 1 :]
     return re.search(r"(?:^|[{\s])\w*$", line) is not None and not re.search(r":\s*\w*$", line)
 
 
 def _fact_keys(
-    before: str, ctx: Context, analysis: Analysis | None, fallback: Analysis | None
+    before: str, plain: str, ctx: Context, analysis: Analysis | None, fallback: Analysis | None
 ) -> list[Item]:
     """The keys of a scenario's, user's or option's `facts: { ... }`: the facts the
     written family declares of that owner (check_facts refuses any other)."""
     owner = ctx.open[-1]
     if ctx.open[0] != "scenario" or owner not in ("scenario", "user", "option"):
         return []
-    fam = _scenario_family(before, ctx, analysis, fallback)
+    fam = _scenario_family(before, plain, ctx, analysis, fallback)
     authored = _written(fam.name, (analysis, fallback)) if fam is not None else None
     if authored is None:
         return []
