@@ -358,6 +358,13 @@ def test_definition_inside_an_expression_goes_to_the_fact_or_action(auction) -> 
         assert span is not None, needle
         assert (span.line, span.column) == _line_col(text, declared), needle
     assert definition_in(analysis, *_line_col(text, "told(v, u.bid))", 1)) is None  # built in
+    # the goals `success:` names, the action a play's `search:` would name
+    span = definition_in(analysis, *_line_col(text, "success: [highest, sealed]", 20))
+    assert (span.line, span.column) == _line_col(text, "goal sealed")
+    from museslang.lsp.hover import hover
+
+    shown = hover(analysis, *_line_col(text, "success: [highest", 12))[0]
+    assert shown.startswith("**highest** — goal: `award.to == argmax(v in users: v.bid)")
 
 
 def _labels(before: str, analysis, fallback=None) -> list[str]:

@@ -15,7 +15,7 @@ import re
 from museslang.expr import nodes as E
 from museslang.expr import types as T
 from museslang.lsp.analysis import Analysis, contains, decl_at, values
-from museslang.lsp.names import Named, Where, members, names, where_of
+from museslang.lsp.names import FIELD_NAMES, Named, Where, members, names, where_of
 from museslang.semantics.written.check import ExprSite
 from museslang.source import Span
 from museslang.syntax import ast
@@ -169,20 +169,46 @@ def _function(w: Where, name: str) -> Named | None:
     return found if found is not None and found.kind == "function" else None
 
 
+def field_name_at(analysis: Analysis, line: int, column: int) -> tuple[Named, Span] | None:
+    """A goal named in a family's `success:`, an action in a play's `search:`."""
+    module = analysis.module()
+    chain = decl_at(module, line, column) if module is not None else []
+    if not chain or chain[0].kind.name != "family":
+        return None
+    site = next((s for s in sites(analysis) if s.decl.span == chain[0].span), None)
+    if site is None:
+        return None
+    for f in chain[-1].fields:
+        table = FIELD_NAMES.get(f.key.name)
+        if table is None:
+            continue
+        for value in values(f.value):
+            if isinstance(value, ast.Ref) and contains(value.span, line, column):
+                found = table(site).get(value.dotted)
+                return (found, value.span) if found is not None else None
+    return None
+
+
 def hover_in(analysis: Analysis, line: int, column: int) -> tuple[str, Span] | None:
+    """Hover inside an expression string, or on a name a family's field gives."""
     inside = inside_at(analysis, line, column)
     found = resolve(inside) if inside is not None else None
     if inside is None or found is None:
-        return None
+        named = field_name_at(analysis, line, column)
+        return (named[0].markdown(), named[1]) if named is not None else None
     named, title, (start, end) = found
     return named.markdown(title), inside.where.span(start, end)
 
 
 def definition_in(analysis: Analysis, line: int, column: int) -> Span | None:
-    """Where the fact, action or parameter under the cursor is declared."""
+    """Where the fact, action or parameter under the cursor is declared (or the goal or
+    action a family's `success:` or `search:` names)."""
     inside = inside_at(analysis, line, column)
     found = resolve(inside) if inside is not None else None
-    return found[0].decl if found is not None else None
+    if found is not None:
+        return found[0].decl
+    named = field_name_at(analysis, line, column)
+    return named[0].decl if named is not None else None
 
 
 # ---- completion: from the text before the cursor -----------------------------------------

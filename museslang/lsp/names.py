@@ -184,3 +184,23 @@ def members(site: ExprSite, t: str) -> dict[str, Named]:
             found[p.name] = Named(p.name, "param", kind, summary, action.description,
                                   decl.at("params") if decl is not None else None)  # fmt: skip
     return found
+
+
+# ---- the names a family's own fields give ------------------------------------------------
+def goals(site: ExprSite) -> dict[str, Named]:
+    """The family's goals and metrics, as `success:` names them."""
+    found: dict[str, Named] = {}
+    for kind, group in (("goal", site.decl.goals), ("metric", site.decl.measures)):
+        for m in group:
+            text = (m.holds if kind == "goal" else m.value) or ""
+            summary = f"{kind}{', per user' if m.per == 'user' else ''}: `{text}`"
+            found.setdefault(m.name or "?", Named(m.name or "?", kind, "", summary,
+                                                  m.doc or "", m.head))  # fmt: skip
+    return found
+
+
+# what a family's field names, by field: `success: [GOAL, ...]`, a play's `search: ACTION`
+FIELD_NAMES: dict[str, Callable[[ExprSite], dict[str, Named]]] = {
+    "success": goals,
+    "search": lambda site: {n.name: n for n in _actions(where_of(site))},
+}
