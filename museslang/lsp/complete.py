@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from museslang import family as families
-from museslang.authored.install import family_value
 from museslang.expr import nodes as E
 from museslang.family import Family
 from museslang.ir.models import AuthoredFamily
@@ -292,6 +291,8 @@ def _scenario_family(
 ) -> Family | None:
     """The family of the scenario the cursor is in, from the last check (the scenario
     around the cursor's line), else from its `family:` written before the cursor."""
+    from museslang.authored.install import family_value  # what its scenarios may say
+
     if not ctx.open or ctx.open[0] != "scenario":
         return None
     line = before.count("\n") + 1
