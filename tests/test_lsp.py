@@ -407,6 +407,27 @@ def test_completion_inside_an_expression(auction) -> None:
     assert _labels(text[:sealed] + "u.role == 'a", analysis) == []
 
 
+def test_completion_and_hover_in_a_play_s_call_arguments() -> None:
+    """A play's arguments share the `calls:` span in the checker: each string is found by
+    its own text, and the call's `each:` binds the arguments' variable."""
+    from museslang.lsp.analysis import analyse
+    from museslang.lsp.hover import hover
+
+    spec = ROOT / "tests" / "fixtures" / "trust" / "shift_swap.muses"
+    text = spec.read_text()
+    analysis = analyse(spec, text)
+    shift = text.index('shift: "u.wants if') + len('shift: "u.')
+    assert _labels(text[:shift], analysis)[:5] == ["shift", "max_hours", "worked", "wants",
+                                                   "seniority"]  # fmt: skip
+    assert _labels(text[: text.index('to: "u"') + len('to: "')], analysis)[:2] == ["u", "users"]
+    each = _labels(text[: text.index('each: "u in users"') + len('each: "')], analysis)
+    assert "u" not in each and each[:2] == ["users", "options"]
+    shown = hover(analysis, *_line_col(text, 'shift: "u.wants if', 8))[0]
+    assert shown.startswith("**u**: user — bound by the call's `each:`")
+    drawn = hover(analysis, *_line_col(text, 'draw: "u.max_hours', 7))[0]
+    assert drawn.startswith("**u**: user — the user whose fact is drawn")
+
+
 def test_completion_offers_only_what_the_family_accepts(auction) -> None:
     analysis, text = auction
     scenario = text.index("  facts: { reserve")

@@ -37,7 +37,7 @@ class Item:
     """One completion: what is inserted, what it is, and a line of documentation."""
 
     label: str
-    kind: str  # keyword | field | value | name | module
+    kind: str  # keyword | field | value | name | module | variable | function
     detail: str = ""
 
 
@@ -153,8 +153,9 @@ EXPRESSION_FIELDS = {
     "metric": ("value", "where"),
     "guard": ("never", "where"),
 }
-_ITEM_KINDS = {"variable": "name", "collection": "name", "fact": "field", "field": "field",
-               "action": "name", "param": "field", "function": "keyword"}  # fmt: skip
+_ITEM_KINDS = {"variable": "variable", "collection": "variable", "fact": "field",
+               "field": "field", "action": "function", "param": "field",
+               "function": "function"}  # fmt: skip
 
 
 def _string_start(last: re.Match[str] | None) -> tuple[int, int] | None:

@@ -78,6 +78,8 @@ def where_of(site: ExprSite) -> Where:
     """The site's own scope: `u` of a per-user goal, a user fact's draw or a play's `each`."""
     if site.what.startswith("play "):
         return Where(site, {n: (t, "bound by the call's `each:`") for n, t in site.scope.items()})
+    if site.what.startswith("the draw of"):
+        return Where(site, {n: (t, "the user whose fact is drawn") for n, t in site.scope.items()})
     what = {
         "user": "the user it is about, each in turn",
         "option": "the option it is about, each in turn",

@@ -44,6 +44,8 @@ _KIND_ITEMS = {
     "value": lsp.CompletionItemKind.EnumMember,
     "name": lsp.CompletionItemKind.Reference,
     "module": lsp.CompletionItemKind.Module,
+    "variable": lsp.CompletionItemKind.Variable,
+    "function": lsp.CompletionItemKind.Function,
 }
 _SYMBOL_KINDS = {
     "scenario": lsp.SymbolKind.Namespace,
