@@ -277,18 +277,20 @@ def complete_in(site: ExprSite, prefix: str) -> list[Named]:
 
 def site_near(analysis: Analysis | None, family: str, line: int, column: int) -> ExprSite | None:
     """The site of the expression being typed at (line, column), from a check of the text
-    a moment ago: the last one of the family starting before the position on its lines."""
-    best: ExprSite | None = None
-    for site in sites(analysis):
+    a moment ago: the last one of the family starting before the position on its lines
+    (of a play's sites, which share the `calls:` span, one whose call binds `each:`)."""
+    if analysis is None:
+        return None
+
+    def near(site: ExprSite) -> bool:
         o = site.where.origin
-        if site.family.name != family or o.file != analysis.display:  # type: ignore[union-attr]
-            continue
-        if (o.line, o.column) <= (line, column) <= (o.end_line, 10**9):
-            key = (o.line, o.column, len(site.scope))
-            if best is None or key >= (best.where.origin.line, best.where.origin.column,
-                                       len(best.scope)):  # fmt: skip
-                best = site
-    return best
+        return (site.family.name == family and o.file == analysis.display
+                and (o.line, o.column) <= (line, column) <= (o.end_line, 10**9))  # fmt: skip
+
+    def rank(site: ExprSite) -> tuple[int, int, int]:
+        return site.where.origin.line, site.where.origin.column, len(site.scope)
+
+    return max((s for s in sites(analysis) if near(s)), key=rank, default=None)
 
 
 def any_site(analysis: Analysis | None, family: str) -> ExprSite | None:
