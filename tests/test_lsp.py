@@ -426,6 +426,14 @@ def test_completion_and_hover_in_a_play_s_call_arguments() -> None:
     assert shown.startswith("**u**: user — bound by the call's `each:`")
     drawn = hover(analysis, *_line_col(text, 'draw: "u.max_hours', 7))[0]
     assert drawn.startswith("**u**: user — the user whose fact is drawn")
+    # a joint search's `each:` (the shipped roster family)
+    roster = ROOT / "stdlib" / "shift_swap.muses"
+    text = roster.read_text()
+    analysis = analyse(roster, text)
+    joint = text.index('each: "u in users"\n')
+    assert _labels(text[: joint + len('each: "u in u')], analysis)[:2] == ["users", "options"]
+    shown = hover(analysis, *_line_col(text, 'each: "u in users"\n', 7))[0]
+    assert shown.startswith("**u**: user — each item of `users`")
 
 
 def test_completion_offers_only_what_the_family_accepts(auction) -> None:

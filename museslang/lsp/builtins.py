@@ -56,4 +56,21 @@ BUILTINS: dict[str, tuple[str, str]] = {
         "k items of the list at random, none drawn twice, in the list's order (draws only)",
     ),
     "chance": ("chance(p) -> bool", "true with probability p (draws only)"),
+    "spoke": ("spoke(user) -> bool", "the user wrote to the agent"),
+    # conditions over the conversation, judged at every moment of the episode
+    # (docs/families.md, Conditions over the conversation)
+    "always": ("always(C) -> bool", "C held at every moment, the start included"),
+    "never": ("never(C) -> bool", "C held at no moment"),
+    "at_most_once": (
+        "at_most_once(C) -> bool",
+        "C became true at most once (an assignment changed back and forth is twice)",
+    ),
+    "before": (
+        "before(A, B) -> bool",
+        "whenever B first holds, A held at an earlier moment (true when B never does)",
+    ),
+    "by_turn": (
+        "by_turn(k, C) -> bool",
+        "C held once the agent's turn k was over (the end, when the episode ended sooner)",
+    ),
 }

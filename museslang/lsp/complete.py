@@ -182,8 +182,9 @@ def _expression_site(
     kind, family = ctx.open[-1], ctx.names[0]
     key = re.search(r"(\w+)\s*:\s*$", plain[:start])
     field_name = key.group(1) if key is not None else None
-    if kind == "play":
-        if not ctx.in_object or ctx.key != "calls" or field_name == "action":
+    if kind == "play":  # a call's arguments and `each:`, or a joint search's `each:`
+        in_call = ctx.in_object and ctx.key == "calls" and field_name != "action"
+        if not in_call and not (field_name == "each" and not ctx.in_object):
             return None
     elif field_name not in EXPRESSION_FIELDS.get(kind, ()):
         return None
