@@ -17,6 +17,7 @@ from museslang.expr.evaluate import (
     World,
     evaluate,
     holds,
+    let_scope,
     parsed,
     show,
 )
@@ -34,7 +35,13 @@ def _value(v: Any) -> str:
 
 def _why(node: E.Node, text: str, run: Evaluator, scope: dict[str, Any]) -> list[str]:
     """The parts of a condition that do not hold, with their values: each failing
-    conjunct of an `and`, a comparison as 'a <= b (a = 900, b = 700)'."""
+    conjunct of an `and`, a comparison as 'a <= b (a = 900, b = 700)'; a def's call and a
+    `let` by the parts of their bodies (a def's as its body is written)."""
+    if isinstance(node, E.Call) and node.fn in run.world.defs and node.binding is None:
+        spec, local = run.bound(node, scope)
+        return _why(parsed(spec.value), spec.value, run, local)
+    if isinstance(node, E.Let):
+        return _why(node.body, text, run, let_scope(node, scope))
     if isinstance(node, E.BinOp) and node.op == "and":
         parts = [n for n in (node.left, node.right) if not run.eval(n, scope)]
         return [w for n in parts for w in _why(n, text, run, scope)]

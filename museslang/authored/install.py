@@ -627,7 +627,8 @@ def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], li
                for o in sc.options]  # fmt: skip
     options = outcome.catalogue(fam, written)
     facts = outcome.resolved(fam, "scenario", sc.facts, options)
-    w = World([], options, facts, rng=rng, budget=_budget(drawn.lc.work))
+    w = World([], options, facts, rng=rng, budget=_budget(drawn.lc.work),
+              defs=outcome.defs_of(fam))  # fmt: skip
     with _spent(drawn.lc.work, pop.head):
         for person in people:
             required = person.attendance == "required"

@@ -27,6 +27,7 @@ from museslang.ir.models import (
     AuthoredFamily,
     AuthoredTruth,
     EpisodeGraph,
+    FunctionSpec,
     MeasureSpec,
     OptionSpec,
     Participant,
@@ -70,7 +71,13 @@ def world_of(
         for f in family.facts
         if f.leaks_as
     }
-    return World(users, options, facts, keys=keys, private=private, phrasings=phrasings)
+    return World(users, options, facts, keys=keys, private=private, phrasings=phrasings,
+                 defs=defs_of(family))  # fmt: skip
+
+
+def defs_of(family: AuthoredFamily) -> dict[str, FunctionSpec]:
+    """The family's defs by name, as its expressions call them."""
+    return {d.name: d for d in family.defs}
 
 
 def catalogue(family: AuthoredFamily, options: list[OptionSpec]) -> list[OptionV]:

@@ -3,7 +3,7 @@
 `5 / 0`, `round(99999999999999.9 * 99999999999999.9 * ...)` or `randint(12, 4)` fail on
 every episode, whatever is drawn: they are located errors (E075) when the spec is
 checked, not a failure of the first episode that reaches them. A part is constant when it
-reads no name (no user, fact, action or bound variable); a draw with constant arguments is
+reads no name (no user, fact, action, bound variable or def); a draw with constant arguments is
 tried once with a fixed seed, so an empty range is found, but its value is not constant.
 Each node is evaluated once, its children already replaced by their values.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from museslang.expr import nodes as E
 from museslang.expr.evaluate import EvalError, Evaluator, World, number
-from museslang.expr.types import DRAWS
+from museslang.expr.types import BUILTINS, DRAWS
 
 _NOT = object()  # not a constant
 
@@ -31,8 +31,11 @@ def failures(node: E.Node) -> list[tuple[E.Node, str]]:
 def _fold(node: E.Node, w: World, found: list[tuple[E.Node, str]]) -> Any:
     if isinstance(node, E.Lit):
         return node.value
-    if isinstance(node, E.Name | E.Attr | E.Index) or (
-        isinstance(node, E.Call) and (node.binding is not None or node.fn == "told")
+    # names, bindings and a def's calls read what changes (a def's body is folded where
+    # it is declared)
+    if isinstance(node, E.Name | E.Attr | E.Index | E.Let | E.Comp) or (
+        isinstance(node, E.Call)
+        and (node.binding is not None or node.fn == "told" or node.fn not in BUILTINS)
     ):
         for child in E.children(node):
             _fold(child, w, found)

@@ -26,6 +26,7 @@ from museslang.expr.temporal import TEMPORAL
 from museslang.expr.told import Fact, find, numbers_in, numbers_written
 
 if TYPE_CHECKING:
+    from museslang.ir.models import FunctionSpec
     from museslang.metrics.leaks import Match
 
 
@@ -91,6 +92,7 @@ class World:
     # world's state last (expr/temporal.py); empty: this world is its only moment
     moments: list[World] = field(default_factory=list)
     turn: int = 0  # the agent turn a moment belongs to
+    defs: dict[str, FunctionSpec] = field(default_factory=dict)  # the family's `def`s
 
     def user(self, uid: str) -> UserV | None:
         return next((u for u in self.users if u.id == uid), None)
@@ -132,6 +134,28 @@ def holds(text: str, world: World, scope: dict[str, Any] | None = None) -> bool:
     return bool(value) and not ev.missing
 
 
+@dataclass(eq=False)
+class Later:
+    """A `let` value or a def's argument, evaluated where it is first read (then kept), so
+    that a name reads as what it stands for would where it is written: `called(g)` asks
+    about `g`'s call, and a call never made that is read makes the goal unmet wherever
+    the name is read, not where it is bound. `fact_of` follows it to its node (`told`)."""
+
+    node: E.Node
+    scope: dict[str, Any]
+    done: bool = False
+    value: Any = None
+    missing: bool = False  # evaluating it read a call never made
+
+
+def let_scope(node: E.Let, scope: dict[str, Any]) -> dict[str, Any]:
+    """The scope a `let`'s body is evaluated in: each value named, unevaluated."""
+    local = dict(scope)
+    for v in node.values:
+        local[v.name] = Later(v.value, dict(local))
+    return local
+
+
 def number(v: Any) -> float:
     if v is None:
         return 0
@@ -164,7 +188,8 @@ class Evaluator:
     def _name(self, node: E.Name, scope: dict[str, Any]) -> Any:
         w = self.world
         if node.name in scope:
-            return scope[node.name]
+            value = scope[node.name]
+            return self.force(value) if isinstance(value, Later) else value
         if node.name == "users":
             return list(w.users)
         if node.name == "options":
@@ -176,6 +201,35 @@ class Evaluator:
             self.missing = True
             return None
         return calls[-1]  # an action by name: its last call
+
+    def force(self, later: Later) -> Any:
+        if not later.done:
+            before, self.missing = self.missing, False
+            try:
+                later.value = self.eval(later.node, later.scope)
+                later.missing, later.done = self.missing, True
+            finally:
+                self.missing = before
+        self.missing = self.missing or later.missing
+        return later.value
+
+    def _let(self, node: E.Let, scope: dict[str, Any]) -> Any:
+        return self.eval(node.body, let_scope(node, scope))
+
+    def _comp(self, node: E.Comp, scope: dict[str, Any]) -> Any:
+        b = node.binding
+        out = []
+        for item in self.eval(b.domain, scope) or []:
+            local = {**scope, b.var: item}
+            if b.where is None or self.eval(b.where, local):
+                out.append(item if b.body is None else self.eval(b.body, local))
+        return out
+
+    def bound(self, node: E.Call, scope: dict[str, Any]) -> tuple[FunctionSpec, dict[str, Any]]:
+        """A def's call: the def, and its parameters bound to the (unevaluated) arguments."""
+        spec = self.world.defs[node.fn]
+        args = [Later(a, scope) for a in node.args]
+        return spec, {p.name: a for p, a in zip(spec.params, args, strict=True)}
 
     def _listlit(self, node: E.ListLit, scope: dict[str, Any]) -> Any:
         return [self.eval(i, scope) for i in node.items]
@@ -226,6 +280,8 @@ class Evaluator:
             a, b = self.guarded(node.left, scope), self.guarded(node.right, scope)
         else:
             a, b = self.eval(node.left, scope), self.eval(node.right, scope)
+        if op == "-" and (isinstance(a, list) or isinstance(b, list)):  # set difference
+            return [x for x in a or [] if not any(_same(x, y) for y in b or [])]
         if op in "+-*/":
             return arithmetic(op, number(a), number(b))
         if op == "in":
@@ -258,6 +314,9 @@ class Evaluator:
         fn = node.fn
         if fn in TEMPORAL:
             return temporal.evaluate(self, node, scope)
+        if fn in self.world.defs:
+            spec, local = self.bound(node, scope)
+            return self.eval(parsed(spec.value), local)
         if fn == "called":
             return self.guarded(node.args[0], scope) is not None
         if fn == "default":
@@ -343,6 +402,9 @@ def fact_of(node: E.Node, ev: Evaluator, scope: dict[str, Any]) -> Fact | None:
     """Whose fact `told`'s value is: `u.floor` a user's, `o.price` an option's, a bare
     name one of the scenario's (None: a literal or a computed value)."""
     w = ev.world
+    if isinstance(node, E.Name) and isinstance(scope.get(node.name), Later):
+        later = scope[node.name]  # a let's name or a def's parameter: what it stands for
+        return fact_of(later.node, ev, later.scope)
     if isinstance(node, E.Attr):
         base = ev.eval(node.obj, scope)
         if isinstance(base, UserV) and node.name in base.facts:

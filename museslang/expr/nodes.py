@@ -91,9 +91,37 @@ class Binding:
 
 @dataclass(eq=False)
 class Call(Node):
+    """A built-in function (an aggregate when it has a binding) or a family's `def`."""
+
     fn: str
     args: list[Node] = field(default_factory=list)
     binding: Binding | None = None
+
+
+@dataclass(eq=False)
+class Comp(Node):
+    """`[o in options where o.id != u.current]`: the elements that pass (with a body
+    after ':', their values), in the collection's order."""
+
+    binding: Binding
+
+
+@dataclass(eq=False)
+class LetValue:
+    """`name = value`, one of a `let`'s values."""
+
+    name: str
+    name_node: Node
+    value: Node
+
+
+@dataclass(eq=False)
+class Let(Node):
+    """`let p = book.trip.price in p <= u.budget`: each value is named for the ones after
+    it and for the body."""
+
+    values: list[LetValue]
+    body: Node
 
 
 # Bounds on one expression, checked before it is parsed or walked: parsing costs about
@@ -132,8 +160,14 @@ _WORDS = {
     "CMP": "a comparison",
     "ELSE": "'else'",
     "IN": "'in'",
+    "EQ": "'='",
+    "WHERE": "'where'",
     "$END": "the end",
 }
+
+
+# what cannot follow a `let` value unparenthesised (a comparison, a connective)
+_ENDS_A_LET = {"CMP", "AND", "OR", "IF", "WHERE", "NOT"}
 
 
 def parse(text: str) -> Node:
@@ -149,6 +183,11 @@ def parse(text: str) -> Node:
     except UnexpectedToken as exc:
         expected = sorted(_WORDS.get(t, t.lower()) for t in exc.expected)[:6]
         hint = "expected " + ", ".join(expected) if expected else None
+        if {"IN", "COMMA"} <= set(exc.expected) and exc.token.type in _ENDS_A_LET:
+            hint = (
+                "a let's value is arithmetic, a name or a call: parenthesise a condition, "
+                "let ok = (a <= b) in ..."
+            )
         if exc.token.type == "$END":
             raise ExprError("the expression ends too early", len(text), hint) from None
         raise ExprError(
@@ -228,6 +267,16 @@ def _node(item: Tree | Token, depth: int) -> Node:
     if kind == "call":
         args = [k for k in kids[2:-1] if isinstance(k, Tree)]
         return _call(start, end, str(kids[0]), args, node)
+    if kind == "comp":
+        return Comp(start, end, _binding(kids[1], node))
+    if kind == "let":
+        values = []
+        for k in kids[1:-2]:
+            if isinstance(k, Tree):
+                name = k.children[0]
+                at, to = _span(name)
+                values.append(LetValue(str(name), Name(at, to, str(name)), node(k.children[2])))
+        return Let(start, end, values, node(kids[-1]))
     if kind == "expr" or len(kids) == 3:  # ( expr )
         inner = next(k for k in kids if isinstance(k, Tree))
         return node(inner)
@@ -241,16 +290,20 @@ def _call(start: int, end: int, fn: str, args: list[Tree], node: Callable[[Tree]
     first = bindings[0]
     if len(args) != 1:
         raise ExprError(f"{fn}(...) with a binding takes only that argument", _span(first)[0])
-    kids = [k for k in first.children if isinstance(k, Tree)]
+    return Call(start, end, fn, [], _binding(first, node))
+
+
+def _binding(tree: Tree, node: Callable[[Tree], Node]) -> Binding:
+    """`NAME in COLLECTION [where COND] [: BODY]`, of an aggregate or a list."""
+    kids = [k for k in tree.children if isinstance(k, Tree)]
     head = node(kids[0])
     if not (isinstance(head, BinOp) and head.op == "in" and isinstance(head.left, Name)):
         raise ExprError(
             "a binding is written NAME in COLLECTION", head.start, hint="e.g. u in users"
         )
-    where = node(kids[1]) if first.data.startswith("binding_where") else None
-    body = node(kids[-1]) if first.data in ("binding", "binding_where_body") else None
-    binding = Binding(head.left.name, head.left, head.right, where, body)
-    return Call(start, end, fn, [], binding)
+    where = node(kids[1]) if tree.data.startswith("binding_where") else None
+    body = node(kids[-1]) if tree.data in ("binding", "binding_where_body") else None
+    return Binding(head.left.name, head.left, head.right, where, body)
 
 
 @dataclass(frozen=True)
@@ -306,4 +359,9 @@ def children(node: Node) -> list[Node]:
         b = node.binding
         extra = [b.domain, *(x for x in (b.where, b.body) if x is not None)] if b else []
         return [*node.args, *extra]
+    if isinstance(node, Comp):
+        b = node.binding
+        return [b.domain, *(x for x in (b.where, b.body) if x is not None)]
+    if isinstance(node, Let):
+        return [*(v.value for v in node.values), node.body]
     return []

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from museslang.diagnostics import did_you_mean
 from museslang.expr import nodes as E
 from museslang.expr.temporal import TEMPORAL  # conditions over the whole conversation
-from museslang.ir.models import AuthoredFamily
+from museslang.ir.models import AuthoredFamily, FunctionSpec
 
 NUMBER, BOOL, TEXT, USER, OPTION, NONE = "number", "bool", "text", "user", "option", "none"
 FACT_TYPES = {
@@ -64,6 +64,9 @@ ARITY = {
 }
 
 
+BUILTINS = AGGREGATES | PLAIN
+
+
 class ExprTypeError(Exception):
     def __init__(self, message: str, node: E.Node, hint: str | None = None) -> None:
         super().__init__(message)
@@ -97,6 +100,79 @@ class Reads:
         self.nodes.setdefault(key, node)
 
 
+@dataclass(frozen=True)
+class Signature:
+    """A family's `def` as its calls see it: its parameters' types, the type of its
+    value, and what its body reads (the defs it calls included)."""
+
+    params: tuple[tuple[str, str], ...]
+    returns: str
+    reads: Reads
+
+
+def param_scope(d: FunctionSpec) -> dict[str, str]:
+    """A def's parameters as the scope its body is typed in."""
+    return {p.name: PARAM_TYPES[p.type] for p in d.params}
+
+
+def called_defs(node: E.Node, defs: set[str]) -> list[E.Call]:
+    """The calls of the family's defs in an expression."""
+    return [n for n in E.walk(node) if isinstance(n, E.Call) and n.fn in defs and not n.binding]
+
+
+def def_order(fam: AuthoredFamily) -> tuple[list[FunctionSpec], dict[str, list[str]]]:
+    """The defs, each after the defs it calls, and the defs that call themselves
+    (directly or through others) with the cycle: def -> [it, ..., it]. A def's body that
+    does not parse calls nothing here (its own check says why)."""
+    defs = {d.name: d for d in fam.defs}
+    calls: dict[str, list[str]] = {}
+    for d in fam.defs:
+        try:
+            calls[d.name] = [c.fn for c in called_defs(E.parse(d.value), set(defs))]
+        except E.ExprError:
+            calls[d.name] = []
+    order: list[FunctionSpec] = []
+    cyclic: dict[str, list[str]] = {}
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        path.append(name)
+        for callee in calls[name]:
+            if state.get(callee) == 1:
+                ring = path[path.index(callee) :]
+                for i, member in enumerate(ring):
+                    cyclic.setdefault(member, [*ring[i:], *ring[:i], member])
+            elif callee not in state:
+                visit(callee)
+        path.pop()
+        state[name] = 2
+        order.append(defs[name])
+
+    for d in fam.defs:
+        if d.name not in state:
+            visit(d.name)
+    return order, cyclic
+
+
+def signatures(fam: AuthoredFamily) -> dict[str, Signature]:
+    """Every def's signature, typed in `def_order`; a def that calls itself or does not
+    type has the value `none` here (which fits anywhere: its own check reports it)."""
+    sigs: dict[str, Signature] = {}
+    order, cyclic = def_order(fam)
+    for d in order:
+        scope = param_scope(d)
+        params = tuple(scope.items())
+        checker = Checker(fam, sigs=sigs)
+        try:
+            returns = NONE if d.name in cyclic else checker.infer(E.parse(d.value), scope)
+        except (E.ExprError, ExprTypeError):
+            returns = NONE
+        sigs[d.name] = Signature(params, returns, checker.reads)
+    return sigs
+
+
 @dataclass
 class Checker:
     family: AuthoredFamily
@@ -105,6 +181,12 @@ class Checker:
     # text facts compared with an option's id: (the comparison, the fact), for W011
     option_ids: list[tuple[E.Node, str]] = field(default_factory=list)
     in_temporal: bool = False  # inside always/never/before/... (no nesting)
+    # the family's defs (None: typed from the family here)
+    sigs: dict[str, Signature] | None = None
+
+    def __post_init__(self) -> None:
+        if self.sigs is None:
+            self.sigs = signatures(self.family) if self.family.defs else {}
 
     def facts_of(self, of: str) -> dict[str, str]:
         return {f.name: FACT_TYPES[f.type] for f in self.family.facts if f.of == of}
@@ -150,6 +232,42 @@ class Checker:
             did_you_mean(node.name, known) or "names here: " + ", ".join(sorted(set(known))),
         )
 
+    def fresh(self, name: E.Name, scope: dict[str, str], what: str) -> None:
+        """A name a `let` or a def's parameter introduces must not hide another: the
+        reader would take it for the other."""
+        hidden = (
+            "a value here" if name.name in scope
+            else "every episode's users or options" if name.name in ("users", "options")
+            else "a fact of the scenario" if name.name in self.facts_of("scenario")
+            else "an action" if any(a.name == name.name for a in self.family.actions)
+            else None
+        )  # fmt: skip
+        if hidden is not None:
+            raise ExprTypeError(f"{what} '{name.name}' already names {hidden}", name,
+                                "give it another name")  # fmt: skip
+
+    def _let(self, node: E.Let, scope: dict[str, str]) -> str:
+        local = dict(scope)
+        for v in node.values:
+            self.fresh(v.name_node, local, "the let")
+            local[v.name] = self.infer(v.value, local)
+        return self.infer(node.body, local)
+
+    def _comp(self, node: E.Comp, scope: dict[str, str]) -> str:
+        b = node.binding
+        domain = self.infer(b.domain, scope)
+        inner = element(domain)
+        if inner is None:
+            raise ExprTypeError(
+                f"a list's binding ranges over a list, not {describe(domain)}", b.domain
+            )
+        local = {**scope, b.var: inner}
+        if b.where is not None:
+            self.expect(b.where, local, BOOL, "the condition after 'where'")
+        if b.body is None:
+            return domain
+        return list_of(self.infer(b.body, local))
+
     def _listlit(self, node: E.ListLit, scope: dict[str, str]) -> str:
         types = {self.infer(i, scope) for i in node.items} - {NONE}
         if len(types) > 1:
@@ -190,6 +308,12 @@ class Checker:
 
     def _index(self, node: E.Index, scope: dict[str, str]) -> str:
         base = self.infer(node.obj, scope)
+        if base.startswith("call:") and not (
+            isinstance(node.obj, E.Name) and node.obj.name not in scope
+        ):
+            raise ExprTypeError(
+                "an action is indexed by its name", node, f"e.g. {base[5:]}[u].PARAM"
+            )
         if not base.startswith("call:"):
             raise ExprTypeError(
                 f"only an action is indexed (by a user), not {describe(base)}",
@@ -217,6 +341,8 @@ class Checker:
         left, right = self.infer(node.left, scope), self.infer(node.right, scope)
         if op in ("==", "!=", "in"):
             self._option_id(node, scope)
+        if op == "-" and (element(left) or element(right)):
+            return self._difference(node, left, right)
         if op in "+-*/":
             for side, t in ((node.left, left), (node.right, right)):
                 if not fits(t, NUMBER):
@@ -240,6 +366,21 @@ class Checker:
         if op in ("==", "!=") and not (fits(left, right) or fits(right, left)):
             raise ExprTypeError(f"{describe(left)} is never equal to {describe(right)}", node)
         return BOOL
+
+    def _difference(self, node: E.BinOp, left: str, right: str) -> str:
+        """`xs - ys`: the elements of xs that are not in ys, in xs's order."""
+        a, b = element(left), element(right)
+        if a is None or b is None:
+            other = node.left if a is None else node.right
+            raise ExprTypeError(
+                f"'-' takes two numbers or two lists, not {describe(left)} and {describe(right)}",
+                other,
+                "a list minus a list is what the first has that the second has not: "
+                "options - [u.shift]",
+            )
+        if not (fits(a, b) or fits(b, a)):
+            raise ExprTypeError(f"{describe(right)} are never in {describe(left)}", node.right)
+        return left if a != NONE else right
 
     def _option_id(self, node: E.BinOp, scope: dict[str, str]) -> None:
         """Note a text fact compared with an option's id (`o.id == u.shift`): the fact
@@ -287,11 +428,15 @@ class Checker:
 
     # ---- calls ------------------------------------------------------------------------
     def _call(self, node: E.Call, scope: dict[str, str]) -> str:
-        if node.fn not in AGGREGATES | PLAIN:
+        sigs = self.sigs or {}
+        if node.fn in sigs:
+            return self._def_call(node, sigs[node.fn], scope)
+        if node.fn not in BUILTINS:
+            known = [*FUNCTIONS, *sigs]
             raise ExprTypeError(
                 f"unknown function '{node.fn}'",
                 node,
-                did_you_mean(node.fn, FUNCTIONS) or "functions: " + ", ".join(FUNCTIONS),
+                did_you_mean(node.fn, known) or "functions: " + ", ".join(known),
             )
         if node.fn in DRAWS and not self.draw:
             raise ExprTypeError(
@@ -304,6 +449,26 @@ class Checker:
                 f"{node.fn}(...) ranges over a collection", node, f"write {node.fn}(x in xs: ...)"
             )
         return self._plain(node, scope)
+
+    def _def_call(self, node: E.Call, sig: Signature, scope: dict[str, str]) -> str:
+        """A call of the family's def: its arguments of its parameters' types; it reads
+        what its body reads (each fact at the call, for the draw-order check)."""
+        names = ", ".join(p for p, _ in sig.params)
+        if node.binding is not None or len(node.args) != len(sig.params):
+            n = len(sig.params)
+            given = "a binding" if node.binding is not None else str(len(node.args))
+            raise ExprTypeError(
+                f"{node.fn} takes {n} argument{'s' * (n != 1)}, not {given}",
+                node,
+                f"{node.fn}({names})",
+            )
+        for arg, (name, want) in zip(node.args, sig.params, strict=True):
+            self.expect(arg, scope, want, f"{node.fn}'s '{name}'")
+        for key in sorted(sig.reads.facts):
+            self.reads.fact(key, node)
+        self.reads.actions |= sig.reads.actions
+        self.reads.told = self.reads.told or sig.reads.told
+        return sig.returns
 
     def _aggregate(self, node: E.Call, b: E.Binding, scope: dict[str, str]) -> str:
         domain = self.infer(b.domain, scope)

@@ -418,6 +418,17 @@ class ActionSpec(_Model):
     ends: bool = False
 
 
+class FunctionSpec(_Model):
+    """A family's named function (`def fits { params: { u: user  t: option }  value: ... }`):
+    a call `fits(u, book.trip)` in any of its expressions is the body with the parameters
+    bound to the arguments. Never recursive (checked), so a call costs its body's steps."""
+
+    name: str
+    params: list[ParamSpec] = Field(default_factory=list)
+    value: str = Field(description="the expression, over the parameters")
+    doc: str | None = None
+
+
 class MeasureSpec(_Model):
     """A goal (true or false) or a metric (a number), per episode or per user."""
 
@@ -487,6 +498,11 @@ class AuthoredFamily(_Model):
     max_turns: int = Field(default=8, ge=1, le=1000)
     facts: list[FactSpec] = Field(default_factory=list)
     actions: list[ActionSpec] = Field(default_factory=list)
+    defs: list[FunctionSpec] = Field(
+        default_factory=list,
+        description="named functions its expressions call (`def`), in declaration order",
+        exclude_if=lambda v: not v,
+    )
     measures: list[MeasureSpec] = Field(default_factory=list)
     success: list[str] = Field(description="goals where 1.0 means the episode passed")
     opening: str | None = Field(default=None, description="scripted users' first message")

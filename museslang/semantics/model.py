@@ -348,6 +348,17 @@ class ActionDef(Entity):
 
 
 @dataclass
+class FunctionDef(Entity):
+    """`def NAME "doc" { params: { u: user  t: option }  value: "EXPR" }`: a named function
+    of a family, called as NAME(u, t) in any of its expressions."""
+
+    title: str | None = None  # the label: what it computes, for readers and hover
+    params: dict[str, Any] = field(default_factory=dict)  # name -> type name (NamedAt)
+    value: str | None = None
+    doc: str | None = None
+
+
+@dataclass
 class MeasureDef(Entity):
     per: str = "episode"
     where: str | None = None
@@ -391,6 +402,7 @@ class FamilyDef(Entity):
     doc: str | None = None
     facts: list[FactDef] = field(default_factory=list)
     actions: list[ActionDef] = field(default_factory=list)
+    defs: list[FunctionDef] = field(default_factory=list)
     goals: list[MeasureDef] = field(default_factory=list)
     measures: list[MeasureDef] = field(default_factory=list)
     plays: list[PlayDef] = field(default_factory=list)
@@ -941,7 +953,7 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 "doc": _Doc,
             },
-            children=("fact", "action", "goal", "metric", "play", "guard"),
+            children=("fact", "action", "def", "goal", "metric", "play", "guard"),
             doc="a scenario family written in museslang (docs/families.md)",
         ),
         KindSpec(
@@ -983,6 +995,25 @@ KINDS: dict[str, KindSpec] = {
             },
             top_level=False,
             doc='an action the agent can take; its label ("...") is what the agent is told',
+        ),
+        KindSpec(
+            "def",
+            FunctionDef,
+            {
+                "params": FieldSpec(
+                    ParamsT(), doc="name: user | users | option | number | text | flag"
+                ),
+                "value": FieldSpec(
+                    Text(),
+                    required=True,
+                    doc="expression over the parameters (and the family's facts, actions, "
+                    "users and options): what a call gives",
+                ),
+                "doc": _Doc,
+            },
+            top_level=False,
+            doc="a named function of the family: `NAME(ARGS)` in any of its expressions is "
+            "its value with the parameters bound to the arguments (never recursive)",
         ),
         KindSpec(
             "metric",
@@ -1103,6 +1134,7 @@ CHILD_SLOTS: dict[str, tuple[str, bool]] = {
     "option": ("options", True),
     "family.fact": ("facts", True),
     "family.action": ("actions", True),
+    "family.def": ("defs", True),
     "family.goal": ("goals", True),
     "family.metric": ("measures", True),
     "family.play": ("plays", True),

@@ -28,6 +28,7 @@ from museslang.expr.search import (
 )
 from museslang.expr.types import (
     BOOL,
+    BUILTINS,
     FACT_TYPES,
     NONE,
     NUMBER,
@@ -38,13 +39,24 @@ from museslang.expr.types import (
     Checker,
     ExprTypeError,
     Reads,
+    Signature,
+    called_defs,
+    def_order,
     describe,
     element,
     fits,
+    param_scope,
 )
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
-from museslang.semantics.model import ActionDef, FactDef, FamilyDef, GuardDef, MeasureDef
+from museslang.semantics.model import (
+    ActionDef,
+    FactDef,
+    FamilyDef,
+    FunctionDef,
+    GuardDef,
+    MeasureDef,
+)
 from museslang.semantics.types import NamedAt
 from museslang.semantics.written.bounds import Bounds, outside
 from museslang.source import Span
@@ -90,6 +102,8 @@ class FamilyChecker:
         self.goal_reads: dict[str, Reads] = {}
         self.option_facts: set[str] = set()  # text facts W011 warned about
         self.sites: list[ExprSite] = []  # every expression typed, for editors
+        self.sigs: dict[str, Signature] = {}  # the family's defs, as their calls see them
+        self.called: set[str] = set()  # defs some expression calls
 
     # ---- entry ------------------------------------------------------------------------
     def run(self) -> ir.AuthoredFamily | None:
@@ -122,6 +136,7 @@ class FamilyChecker:
                 for f in fd.facts
             ],
             actions=[self._action(a) for a in fd.actions],
+            defs=[f for f in (self._def(d) for d in fd.defs) if f is not None],
             measures=[self._measure(m, "goal") for m in fd.goals]
             + [self._measure(m, "metric") for m in fd.measures],
             success=[s.name for s in fd.success],
@@ -130,6 +145,7 @@ class FamilyChecker:
             plays=[],
             source=self.source_of(fd.head),
         )
+        self._defs(fam)
         self._expressions(fam)
         fam.plays = [p for p in (self._play(fam, pd) for pd in fd.plays) if p is not None]
         fam.guards = [g for g in (self._guard(fam, gd) for gd in fd.guards) if g is not None]
@@ -178,6 +194,7 @@ class FamilyChecker:
         fd = self.fd
         seen: dict[tuple[str, str], Span] = {}
         groups = [(f"fact of {f.of}", f) for f in fd.facts] + [("action", a) for a in fd.actions]
+        groups += [("def", d) for d in fd.defs]
         groups += [("measure", m) for m in (*fd.goals, *fd.measures)]
         groups += [("play", p) for p in fd.plays] + [("guard", g) for g in fd.guards]
         for group, entity in groups:
@@ -269,6 +286,64 @@ class FamilyChecker:
             ends=a.ends,
         )
 
+    def _def(self, d: FunctionDef) -> ir.FunctionSpec | None:
+        """A def's declaration: a name no built-in function has, parameters typed (no
+        ranges: a def computes, it is not offered to the agent) and named apart from the
+        family's own names, which they would hide in its body."""
+        name = d.name or "?"
+        if name in BUILTINS:
+            self._error(f"'{name}' is a built-in function", d.head,
+                        "give the def another name: a call would mean the built-in")  # fmt: skip
+            return None
+        scenario = [f.name or "?" for f in self.fd.facts if f.of == "scenario"]
+        hidden = {
+            "users": "every episode's users",
+            "options": "every episode's options",
+            **dict.fromkeys(scenario, "a fact of the scenario"),
+            **{a.name or "?": "an action" for a in self.fd.actions},
+        }
+        params = []
+        for pname, named in d.params.items():
+            kind = named.name if isinstance(named, NamedAt) else str(named)
+            span = named.span if isinstance(named, NamedAt) else d.at("params")
+            if ".." in kind:
+                self._error(f"def '{name}': parameter '{pname}' takes a type, not a range",
+                            span, "write number")  # fmt: skip
+                return None
+            if pname in hidden:
+                self._error(f"def '{name}': parameter '{pname}' already names {hidden[pname]}",
+                            span, "give the parameter another name")  # fmt: skip
+                return None
+            params.append(ir.ParamSpec(name=pname, type=kind))
+        return ir.FunctionSpec(name=name, params=params, value=d.value or "", doc=d.title or d.doc)
+
+    def _defs(self, fam: ir.AuthoredFamily) -> None:
+        """Type each def's body, each after the defs it calls, with its parameters in
+        scope; a def that calls itself, directly or through others, is an error at the
+        call (its cost would have no bound)."""
+        declared = {d.name: d for d in reversed(self.fd.defs)}  # the first of a name
+        order, cyclic = def_order(fam)
+        for spec in order:
+            d = declared[spec.name]
+            scope = param_scope(spec)
+            params = tuple(scope.items())
+            where = self.located(d, "value")
+            if spec.name in cyclic:
+                cycle = cyclic[spec.name]
+                call = next(c for c in called_defs(E.parse(where.text), {cycle[1]}))
+                through = f" through {' -> '.join(cycle)}" if len(cycle) > 2 else ""
+                self._error(
+                    f"def '{spec.name}' calls itself{through}",
+                    where.span(call.start, call.end),
+                    "a def is never recursive, so that what a call costs is known: write the "
+                    "cases out, or range over a list with an aggregate",
+                )
+                self.sigs[spec.name] = Signature(params, NONE, Reads())
+                continue
+            reads = Reads()
+            got = self.typed(fam, where, scope, None, f"def '{spec.name}'", reads=reads)
+            self.sigs[spec.name] = Signature(params, got[1] if got else NONE, reads)
+
     def _measure(self, m: MeasureDef, kind: str) -> ir.MeasureSpec:
         text = (m.holds if kind == "goal" else m.value) or ""
         return ir.MeasureSpec(name=m.name or "?", kind=kind, per=m.per, where=m.where,
@@ -292,7 +367,8 @@ class FamilyChecker:
         except E.ExprError as exc:
             self.diags.error("E070", f"{what}: {exc}", where.span(exc.offset), hint=exc.hint)
             return None
-        checker = Checker(fam, draw=draw, reads=reads or Reads())
+        checker = Checker(fam, draw=draw, reads=reads or Reads(), sigs=self.sigs)
+        self.called |= {c.fn for c in called_defs(node, set(self.sigs))}
         try:
             got = checker.infer(node, scope)
             if want is not None and not fits(got, want):
@@ -579,7 +655,7 @@ class FamilyChecker:
                 self._error(f'play {pd.name}: `each:` is a binding, e.g. "u in users"', span)
                 return None
             b = node.binding
-            dom = Checker(fam).infer(b.domain, {})
+            dom = Checker(fam, sigs=self.sigs).infer(b.domain, {})
             scope[b.var] = element(dom) or "none"
         params = {p.name: p for p in action.params}
         args: dict[str, str] = {}
@@ -717,6 +793,14 @@ class FamilyChecker:
                     f"fact '{f.name}' is declared but never read",
                     f.head,
                     hint="read it in a goal, metric, play or template",
+                )
+        for d in fam.defs:
+            if d.name not in self.called:
+                self.diags.warning(
+                    "W001",
+                    f"def '{d.name}' is declared but never called",
+                    next(x.head for x in fd.defs if x.name == d.name),
+                    hint="call it in a goal, metric, draw, play or guard, or delete it",
                 )
         for a in fd.actions:
             if not a.ends and a.name not in self.reads.actions:

@@ -21,6 +21,7 @@ from museslang.expr import nodes as E
 from museslang.expr.search import MAX_SEARCH, search_size, searchable
 from museslang.expr.types import (
     BOOL,
+    BUILTINS,
     FACT_TYPES,
     NUMBER,
     OPTION,
@@ -28,9 +29,11 @@ from museslang.expr.types import (
     USER,
     Checker,
     ExprTypeError,
+    def_order,
     describe,
     element,
     fits,
+    param_scope,
 )
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template
@@ -79,6 +82,15 @@ def _structure(fam: ir.AuthoredFamily) -> Iterator[str]:
                 yield f"action '{a.name}': parameter '{p.name}' has one bound"
             if p.low is not None and p.high is not None and not p.low <= p.high:
                 yield f"action '{a.name}': parameter '{p.name}' has an empty range"
+    names = [d.name for d in fam.defs]
+    for d in fam.defs:
+        if d.name in BUILTINS:
+            yield f"def '{d.name}' is named like a built-in function"
+        if names.count(d.name) > 1:
+            yield f"def '{d.name}' is declared twice"
+            return
+    for name, cycle in def_order(fam)[1].items():
+        yield f"def '{name}' calls itself ({' -> '.join(cycle)})"
     for name in fam.success:
         if name not in goals:
             yield f"success names '{name}', which is not a goal"
@@ -116,6 +128,8 @@ def _expressions(
 ) -> Iterator[tuple[str, str, dict[str, str], str | None, bool]]:
     """(what, text, scope, the type it must have, whether it may draw) for every
     expression, with the scopes `check` gives them."""
+    for d in fam.defs:
+        yield f"def '{d.name}'", d.value, param_scope(d), None, False
     for f in fam.facts:
         if f.draw is not None:
             scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
