@@ -323,10 +323,12 @@ class FamilyChecker:
         call (its cost would have no bound)."""
         declared = {d.name: d for d in reversed(self.fd.defs)}  # the first of a name
         order, cyclic = def_order(fam)
+        for spec in order:  # a recursive def's calls read as `none`, so nothing cascades
+            if spec.name in cyclic:
+                self.sigs[spec.name] = Signature(tuple(param_scope(spec).items()), NONE, Reads())
         for spec in order:
             d = declared[spec.name]
             scope = param_scope(spec)
-            params = tuple(scope.items())
             where = self.located(d, "value")
             if spec.name in cyclic:
                 cycle = cyclic[spec.name]
@@ -338,11 +340,10 @@ class FamilyChecker:
                     "a def is never recursive, so that what a call costs is known: write the "
                     "cases out, or range over a list with an aggregate",
                 )
-                self.sigs[spec.name] = Signature(params, NONE, Reads())
-                continue
             reads = Reads()
             got = self.typed(fam, where, scope, None, f"def '{spec.name}'", reads=reads)
-            self.sigs[spec.name] = Signature(params, got[1] if got else NONE, reads)
+            returns = got[1] if got is not None and spec.name not in cyclic else NONE
+            self.sigs[spec.name] = Signature(tuple(scope.items()), returns, reads)
 
     def _measure(self, m: MeasureDef, kind: str) -> ir.MeasureSpec:
         text = (m.holds if kind == "goal" else m.value) or ""

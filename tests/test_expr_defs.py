@@ -1,0 +1,322 @@
+"""Named functions (`def`), `let`, filtered lists and list difference in the expressions of
+a family written in museslang: typed, evaluated as if written where they are called,
+priced soundly, checked again in a compiled file, formatted and explained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from museslang.authored.explain import _sides
+from museslang.cli import app
+from museslang.compiler import compile_path
+from museslang.diagnostics import Diagnostics
+from museslang.expr import cost
+from museslang.expr import nodes as E
+from museslang.expr.evaluate import (
+    Budget,
+    CallV,
+    Evaluator,
+    OptionV,
+    UserV,
+    World,
+    evaluate,
+    fact_of,
+    holds,
+    let_scope,
+)
+from museslang.expr.told import Fact
+from museslang.expr.types import Checker, ExprTypeError, signatures
+from museslang.fmt import format_source
+from museslang.ir import models as ir
+from museslang.source import SourceFile
+
+runner = CliRunner()
+
+SWAP = """import std.people
+
+family swapshift "give each nurse a shift other than her current one" {
+  brief: "Assign each nurse one shift, then say you are done."
+  fact hours { of: option  type: number }
+  fact current { type: option  draw: "pick(options)" }
+  fact wanted { type: option  draw: "pick([o in options where o.id != u.current.id])" }
+  fact other { type: option  draw: "pick(options - [u.current])" }
+  fact max_hours { type: number  draw: "randint(6, 12)" }
+
+  action assign "Assign a nurse a shift." { params: { to: user  shift: option } }
+  action done "Done." { ends: true }
+
+  def eligible "the shift is new to the nurse and within her hours" {
+    params: { u: user  s: option }
+    value: "s != u.current and s.hours <= u.max_hours"
+  }
+  def choices { params: { u: user }  value: "[o in options where eligible(u, o)]" }
+
+  goal moved { per: user  holds: "let s = assign[u].shift in eligible(u, s)" }
+  metric hours_given { value: "sum(u in users: let h = assign[u].shift.hours in default(h, 0))" }
+  metric drawn_apart {
+    value: "count(u in users where u.wanted != u.current and u.other != u.current)"
+  }
+  success: [moved]
+
+  play oracle {
+    calls: [
+      { action: assign  each: "u in users"  to: "u"  shift: "argmin(o in choices(u): o.hours)" },
+    ]
+  }
+  play comply {
+    calls: [{ action: assign  each: "u in users"  to: "u"  shift: "u.current" }]
+  }
+
+  guard no_old_shift "blocks a nurse's current shift" {
+    per: user
+    never: "called(assign[u]) and not eligible(u, assign[u].shift)"
+  }
+}
+
+scenario ward {
+  family: swapshift
+  option early { facts: { hours: 4 } }
+  option late { facts: { hours: 8 } }
+  option night { facts: { hours: 10 } }
+  population { pool: office }
+  sweep { users: 2..3  samples: 2  seed: 7 }
+}
+"""
+
+
+@pytest.fixture
+def swap(tmp_path: Path) -> Path:
+    spec = tmp_path / "swap.muses"
+    spec.write_text(SWAP, encoding="utf-8")
+    return spec
+
+
+def test_defs_lets_and_filtered_lists_check_compile_and_run(swap: Path, tmp_path: Path) -> None:
+    result = compile_path(swap)
+    assert result.ok, [d.message for d in result.diagnostics.items]
+    assert not result.diagnostics.warnings
+    assert result.compiled is not None
+    fam = result.compiled.families[0]
+    assert [(d.name, [(p.name, p.type) for p in d.params]) for d in fam.defs] == [
+        ("eligible", [("u", "user"), ("s", "option")]),
+        ("choices", [("u", "user")]),
+    ]
+    assert fam.defs[0].doc == "the shift is new to the nurse and within her hours"
+    # every user's drawn facts read a filtered list and a list difference
+    for ep in result.compiled.episodes:
+        for p in ep.participants:
+            assert p.facts["wanted"] != p.facts["current"] != p.facts["other"]
+    runs = {}
+    for agent in ("oracle", "comply"):
+        out = tmp_path / agent
+        done = runner.invoke(app, ["eval", str(swap), "--agent", f"reference:{agent}", "-o",
+                                   str(out)])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+        runs[agent] = rows
+    assert all(r["metrics"]["success"] == 1.0 for r in runs["oracle"])
+    assert all(r["metrics"]["drawn_apart"] == r["team"] for r in runs["oracle"])
+    assert all(r["metrics"]["success"] == 0.0 for r in runs["comply"])  # the current shift
+    # the guard calls the def too
+    done = runner.invoke(app, ["eval", str(swap), "--agent", "reference:comply", "--guard",
+                               "no_old_shift", "-o", str(tmp_path / "g")])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    rows = [json.loads(line) for line in (tmp_path / "g" / "results.jsonl").read_text().splitlines()]
+    assert all(r["interventions"] for r in rows)
+
+
+def test_the_new_constructs_format_canonically_and_keep_their_meaning(swap: Path) -> None:
+    messy = SWAP.replace("  def choices { params: { u: user }  value:",
+                         "  def   choices{params:{u:user}\n      value:")  # fmt: skip
+    messy = messy.replace('params: { u: user  s: option }', "params: {u: user, s: option}")
+
+    def fmt(text: str) -> str:
+        out = format_source(SourceFile(Path("t.muses"), "t.muses", text), Diagnostics())
+        assert out is not None
+        return out
+
+    assert fmt(SWAP) == SWAP  # the canonical layout of def, let and filtered lists
+    once = fmt(messy)
+    assert fmt(once) == once
+    assert '  def choices {\n    params: { u: user }\n    value: "[o in options where' in once
+    assert "params: { u: user  s: option }" in once
+    swap.write_text(once, encoding="utf-8")
+    again = compile_path(swap)
+    assert again.ok and again.compiled is not None
+    first = compile_path(swap.with_name("swap.muses"))
+    assert first.compiled is not None
+    assert again.compiled.families[0].defs == first.compiled.families[0].defs
+
+
+# ---- types -------------------------------------------------------------------------------
+FAM = ir.AuthoredFamily(
+    name="f",
+    summary="f",
+    facts=[
+        ir.FactSpec(name="budget", of="user", type="number"),
+        ir.FactSpec(name="price", of="option", type="number"),
+        ir.FactSpec(name="cap", of="scenario", type="number"),
+    ],
+    actions=[
+        ir.ActionSpec(name="book", description="b", params=[ir.ParamSpec(name="trip", type="option")]),
+        ir.ActionSpec(name="grant", description="g", params=[
+            ir.ParamSpec(name="to", type="user"), ir.ParamSpec(name="amount", type="number")]),
+    ],  # fmt: skip
+    defs=[
+        ir.FunctionSpec(name="pays", params=[ir.ParamSpec(name="u", type="user"),
+                        ir.ParamSpec(name="t", type="option")], value="t.price <= u.budget"),
+        ir.FunctionSpec(name="cheap", params=[ir.ParamSpec(name="u", type="user")],
+                        value="[o in options where pays(u, o)]"),
+        ir.FunctionSpec(name="total", value="sum(u in users: default(grant[u].amount, 0))"),
+    ],  # fmt: skip
+    success=[],
+)
+
+
+def typed(text: str, scope: dict[str, str] | None = None) -> str:
+    return Checker(FAM).infer(E.parse(text), scope or {"u": "user"})
+
+
+def test_a_defs_type_is_its_bodys_and_a_call_reads_what_its_body_reads() -> None:
+    sigs = signatures(FAM)
+    assert sigs["pays"].returns == "bool" and sigs["cheap"].returns == "list[option]"
+    assert sigs["total"].reads.actions == {"grant"}
+    assert typed("pays(u, book.trip)") == "bool"
+    assert typed("argmin(o in cheap(u): o.price)") == "option"
+    assert typed("total() <= cap") == "bool"
+    checker = Checker(FAM)
+    checker.infer(E.parse("pays(u, book.trip)"), {"u": "user"})
+    assert checker.reads.actions == {"book"} and "user.budget" in checker.reads.facts
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pay(u, book.trip)", "unknown function 'pay'"),
+        ("pays(u)", "pays takes 2 arguments, not 1"),
+        ("pays(book.trip, u)", "pays's 'u' must be a user, not an option"),
+        ("let u = 1 in u", "the let 'u' already names a value here"),
+        ("let cap = 1 in cap", "the let 'cap' already names a fact of the scenario"),
+        ("let b = book in b[u].trip == none", "an action is indexed by its name"),
+        ("len(options - 1)", "'-' takes two numbers or two lists"),
+        ("len(options - users)", "a list of users are never in a list of options"),
+        ("[o in cap where true]", "a list's binding ranges over a list, not a number"),
+    ],
+)
+def test_mistakes_in_calls_lets_and_lists_are_type_errors(text: str, message: str) -> None:
+    with pytest.raises(ExprTypeError, match=message.replace("(", r"\(").replace("'", "'")):
+        typed(text)
+
+
+def test_the_let_and_list_types() -> None:
+    assert typed("let p = book.trip.price, q = p * 2 in q <= u.budget") == "bool"
+    assert typed("[v in users where v != u: v.budget]") == "list[number]"
+    assert typed("options - [book.trip]") == "list[option]"
+    drawn = Checker(FAM, draw=True).infer(E.parse("pick([o in options where o.price < 3])"), {})
+    assert drawn == "option"
+
+
+# ---- evaluation --------------------------------------------------------------------------
+def world(calls: dict[str, list[CallV]] | None = None) -> World:
+    ann = UserV("ann", None, 1, True, {"budget": 500})
+    bob = UserV("bob", None, 1, True, {"budget": 900})
+    opts = [OptionV("a", None, {"price": 400}), OptionV("b", None, {"price": 800})]
+    return World([ann, bob], opts, {"cap": 1000}, calls=calls or {},
+                 keys={"grant": "to", "book": None}, defs={d.name: d for d in FAM.defs})  # fmt: skip
+
+
+def test_a_call_is_its_body_with_the_arguments_bound() -> None:
+    w = world({"book": [CallV("book", {"trip": OptionV("b", None, {"price": 800})})]})
+    ann, bob = w.users
+    assert holds("pays(u, book.trip)", w, {"u": bob})
+    assert not holds("pays(u, book.trip)", w, {"u": ann})
+    assert [o.id for o in evaluate("cheap(u)", w, {"u": ann})] == ["a"]
+    assert [o.id for o in evaluate("options - [book.trip]", w)] == ["a"]
+    assert evaluate("[v in users where v.budget > 600: v.budget]", w) == [900]
+    assert evaluate("let p = book.trip.price, q = p + 1 in q", w) == 801
+
+
+def test_a_let_or_an_argument_reads_a_call_never_made_where_it_is_read() -> None:
+    w = world()  # nothing booked, nothing granted
+    ann = w.users[0]
+    # as `not called(grant[u])` would: asking about the call is not reading it
+    assert holds("let g = grant[u] in not called(g)", w, {"u": ann})
+    # as `book.trip.price <= u.budget or true` would: the goal read a call never made
+    assert not holds("let p = book.trip.price in p <= u.budget or true", w, {"u": ann})
+    assert not holds("pays(u, book.trip) or true", w, {"u": ann})
+    assert holds("total() == 0", w)  # default(...) inside the def
+
+
+def test_told_knows_the_fact_behind_a_let_name_or_a_parameter() -> None:
+    w = world()
+    ev = Evaluator(w)
+    ann = w.users[0]
+    node = E.parse("let f = u.budget in f")
+    assert isinstance(node, E.Let)
+    scope = let_scope(node, {"u": ann})
+    assert fact_of(node.body, ev, scope) == Fact("user", "budget", "ann")
+
+
+def test_a_call_costs_its_body_and_the_bound_is_sound() -> None:
+    sizes = cost.Sizes(users=2, options=2)
+    assert cost.steps("pays(u, book.trip)", FAM, sizes) == 1 + 1 + 2 + cost.steps(
+        "t.price <= u.budget", FAM, sizes
+    )
+    # a filtered list's size is its collection's: an aggregate over it is priced by options
+    assert cost.steps("sum(o in cheap(u): o.price)", FAM, cost.Sizes(2, 50)) > 50 * 5
+    w = world({"book": [CallV("book", {"trip": OptionV("b", None, {"price": 800})})]})
+    for text in ("sum(o in cheap(u): o.price)", "pays(u, book.trip)", "total() <= cap",
+                 "let p = book.trip.price, q = p * 2 in q + p <= u.budget",
+                 "len(options - [book.trip])"):  # fmt: skip
+        w.budget = Budget()
+        evaluate(text, w, {"u": w.users[0]})
+        spent = w.budget.bound - w.budget.left
+        assert spent <= cost.steps(text, FAM, sizes), text
+
+
+def test_the_explanation_of_a_goal_names_the_parts_of_the_defs_body() -> None:
+    w = world({"book": [CallV("book", {"trip": OptionV("b", None, {"price": 800})})]})
+    why = _sides("pays(u, book.trip)", w, {"u": w.users[0]})
+    assert why == "t.price = 800, not <= u.budget = 500"
+
+
+# ---- a compiled file ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def budget_json(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("c") / "b.json"
+    root = Path(__file__).resolve().parent.parent
+    done = runner.invoke(app, ["compile", str(root / "specs" / "budget.muses"), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _def(which: str, **changes: object):
+    def damage(d: dict) -> None:
+        next(x for x in d["families"][0]["defs"] if x["name"] == which).update(changes)
+
+    return damage
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_def("granted", value="granted() + 1"), "def 'granted' calls itself"),
+        (_def("granted", name="max"), "named like a built-in function"),
+        (_def("floor_fits", value="u.flor <= budget"), "def 'floor_fits': a user has no 'flor'"),
+    ],
+)
+def test_a_tampered_def_in_a_compiled_file_is_refused(
+    budget_json: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(json.dumps(budget_json))
+    damage(data)
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = runner.invoke(app, ["eval", str(path), "--out", str(tmp_path / "run")])
+    assert done.exit_code == 2, done.output
+    assert message in done.output and "internal error" not in done.output
