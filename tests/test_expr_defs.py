@@ -113,8 +113,9 @@ def test_defs_lets_and_filtered_lists_check_compile_and_run(swap: Path, tmp_path
     runs = {}
     for agent in ("oracle", "comply"):
         out = tmp_path / agent
-        done = runner.invoke(app, ["eval", str(swap), "--agent", f"reference:{agent}", "-o",
-                                   str(out)])  # fmt: skip
+        done = runner.invoke(
+            app, ["eval", str(swap), "--agent", f"reference:{agent}", "-o", str(out)]
+        )
         assert done.exit_code == 0, done.output
         rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
         runs[agent] = rows
@@ -122,17 +123,32 @@ def test_defs_lets_and_filtered_lists_check_compile_and_run(swap: Path, tmp_path
     assert all(r["metrics"]["drawn_apart"] == r["team"] for r in runs["oracle"])
     assert all(r["metrics"]["success"] == 0.0 for r in runs["comply"])  # the current shift
     # the guard calls the def too
-    done = runner.invoke(app, ["eval", str(swap), "--agent", "reference:comply", "--guard",
-                               "no_old_shift", "-o", str(tmp_path / "g")])  # fmt: skip
+    done = runner.invoke(
+        app,
+        [
+            "eval",
+            str(swap),
+            "--agent",
+            "reference:comply",
+            "--guard",
+            "no_old_shift",
+            "-o",
+            str(tmp_path / "g"),
+        ],
+    )
     assert done.exit_code == 0, done.output
-    rows = [json.loads(line) for line in (tmp_path / "g" / "results.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (tmp_path / "g" / "results.jsonl").read_text().splitlines()
+    ]
     assert all(r["interventions"] for r in rows)
 
 
 def test_the_new_constructs_format_canonically_and_keep_their_meaning(swap: Path) -> None:
-    messy = SWAP.replace("  def choices { params: { u: user }  value:",
-                         "  def   choices{params:{u:user}\n      value:")  # fmt: skip
-    messy = messy.replace('params: { u: user  s: option }', "params: {u: user, s: option}")
+    messy = SWAP.replace(
+        "  def choices { params: { u: user }  value:",
+        "  def   choices{params:{u:user}\n      value:",
+    )
+    messy = messy.replace("params: { u: user  s: option }", "params: {u: user, s: option}")
 
     def fmt(text: str) -> str:
         out = format_source(SourceFile(Path("t.muses"), "t.muses", text), Diagnostics())
@@ -162,17 +178,31 @@ FAM = ir.AuthoredFamily(
         ir.FactSpec(name="cap", of="scenario", type="number"),
     ],
     actions=[
-        ir.ActionSpec(name="book", description="b", params=[ir.ParamSpec(name="trip", type="option")]),
-        ir.ActionSpec(name="grant", description="g", params=[
-            ir.ParamSpec(name="to", type="user"), ir.ParamSpec(name="amount", type="number")]),
-    ],  # fmt: skip
+        ir.ActionSpec(
+            name="book", description="b", params=[ir.ParamSpec(name="trip", type="option")]
+        ),
+        ir.ActionSpec(
+            name="grant",
+            description="g",
+            params=[
+                ir.ParamSpec(name="to", type="user"),
+                ir.ParamSpec(name="amount", type="number"),
+            ],
+        ),
+    ],
     defs=[
-        ir.FunctionSpec(name="pays", params=[ir.ParamSpec(name="u", type="user"),
-                        ir.ParamSpec(name="t", type="option")], value="t.price <= u.budget"),
-        ir.FunctionSpec(name="cheap", params=[ir.ParamSpec(name="u", type="user")],
-                        value="[o in options where pays(u, o)]"),
+        ir.FunctionSpec(
+            name="pays",
+            params=[ir.ParamSpec(name="u", type="user"), ir.ParamSpec(name="t", type="option")],
+            value="t.price <= u.budget",
+        ),
+        ir.FunctionSpec(
+            name="cheap",
+            params=[ir.ParamSpec(name="u", type="user")],
+            value="[o in options where pays(u, o)]",
+        ),
         ir.FunctionSpec(name="total", value="sum(u in users: default(grant[u].amount, 0))"),
-    ],  # fmt: skip
+    ],
     success=[],
 )
 
@@ -225,8 +255,14 @@ def world(calls: dict[str, list[CallV]] | None = None) -> World:
     ann = UserV("ann", None, 1, True, {"budget": 500})
     bob = UserV("bob", None, 1, True, {"budget": 900})
     opts = [OptionV("a", None, {"price": 400}), OptionV("b", None, {"price": 800})]
-    return World([ann, bob], opts, {"cap": 1000}, calls=calls or {},
-                 keys={"grant": "to", "book": None}, defs={d.name: d for d in FAM.defs})  # fmt: skip
+    return World(
+        [ann, bob],
+        opts,
+        {"cap": 1000},
+        calls=calls or {},
+        keys={"grant": "to", "book": None},
+        defs={d.name: d for d in FAM.defs},
+    )
 
 
 def test_a_call_is_its_body_with_the_arguments_bound() -> None:
@@ -269,9 +305,13 @@ def test_a_call_costs_its_body_and_the_bound_is_sound() -> None:
     # a filtered list's size is its collection's: an aggregate over it is priced by options
     assert cost.steps("sum(o in cheap(u): o.price)", FAM, cost.Sizes(2, 50)) > 50 * 5
     w = world({"book": [CallV("book", {"trip": OptionV("b", None, {"price": 800})})]})
-    for text in ("sum(o in cheap(u): o.price)", "pays(u, book.trip)", "total() <= cap",
-                 "let p = book.trip.price, q = p * 2 in q + p <= u.budget",
-                 "len(options - [book.trip])"):  # fmt: skip
+    for text in (
+        "sum(o in cheap(u): o.price)",
+        "pays(u, book.trip)",
+        "total() <= cap",
+        "let p = book.trip.price, q = p * 2 in q + p <= u.budget",
+        "len(options - [book.trip])",
+    ):
         w.budget = Budget()
         evaluate(text, w, {"u": w.users[0]})
         spent = w.budget.bound - w.budget.left
