@@ -1001,7 +1001,9 @@ KINDS: dict[str, KindSpec] = {
             FunctionDef,
             {
                 "params": FieldSpec(
-                    ParamsT(), doc="name: user | users | option | number | text | flag"
+                    ParamsT(),
+                    doc="name: type (user, users, option, number, text or flag), in the order "
+                    "a call gives its arguments",
                 ),
                 "value": FieldSpec(
                     Text(),
