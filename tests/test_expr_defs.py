@@ -360,3 +360,44 @@ def test_a_tampered_def_in_a_compiled_file_is_refused(
     done = runner.invoke(app, ["eval", str(path), "--out", str(tmp_path / "run")])
     assert done.exit_code == 2, done.output
     assert message in done.output and "internal error" not in done.output
+
+
+# ---- bounds ------------------------------------------------------------------------------
+CHAIN = """
+family chain "defs that call each other" {{
+  action give "Give a user an amount." {{ params: {{ to: user  amount: 0..10 }} }}
+  action done "Stop." {{ ends: true }}
+  def d0 {{ params: {{ u: user }}  value: "give[u].amount" }}
+{defs}
+  goal g {{ per: user  holds: "d{last}(u) >= 0" }}
+  success: [g]
+  play oracle {{ calls: [{{ action: give  each: "u in users"  to: "u"  amount: "1" }}] }}
+}}
+scenario s {{ family: chain  user a {{}}  user b {{}} }}
+"""
+
+
+def chain(tmp_path: Path, n: int, body: str) -> Path:
+    defs = "\n".join(
+        f'  def d{i} {{ params: {{ u: user }}  value: "{body.format(p=i - 1)}" }}'
+        for i in range(1, n + 1)
+    )
+    spec = tmp_path / "chain.muses"
+    spec.write_text(CHAIN.format(defs=defs, last=n), encoding="utf-8")
+    return spec
+
+
+def test_a_chain_of_defs_each_calling_the_last_twice_is_priced_at_once_and_refused(
+    tmp_path: Path,
+) -> None:
+    # 2^40 steps: priced from each def's cost once, not by walking every call
+    found = compile_path(chain(tmp_path, 40, "d{p}(u) + d{p}(u)")).diagnostics.errors
+    assert [d.code for d in found] == ["E076"], [d.message for d in found]
+    assert "19,791,209,299,966 steps" in found[0].message
+
+
+def test_defs_nested_past_the_depth_bound_are_refused_at_the_expression(tmp_path: Path) -> None:
+    body = "abs(" * 60 + "d{p}(u)" + ")" * 60
+    found = compile_path(chain(tmp_path, 5, body)).diagnostics.errors
+    assert found and all(d.code == "E070" for d in found), [d.message for d in found]
+    assert "with the defs it calls, it nests more than 200 levels deep" in found[0].message

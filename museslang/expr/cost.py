@@ -47,34 +47,40 @@ class Over:
 
 def steps(text: str, fam: ir.AuthoredFamily, sizes: Sizes) -> int:
     """The steps one evaluation of `text` takes (at most, up to what sizes do not tell)."""
-    return _steps(parsed(text), fam, sizes, {})
+    return _steps(parsed(text), fam, sizes, {}, {})
 
 
 # the sizes of the lists a `let` or a def's parameters name, where they are known
 Env = dict[str, int]
+# a def's steps and size for the sizes of its arguments, worked out once: a chain of defs
+# each calling the one before twice would otherwise be priced in exponential time
+Memo = dict[tuple[str, str, tuple[tuple[str, int], ...]], int]
 
 
-def _steps(node: E.Node, fam: ir.AuthoredFamily, sizes: Sizes, env: Env) -> int:
+def _steps(node: E.Node, fam: ir.AuthoredFamily, sizes: Sizes, env: Env, memo: Memo) -> int:
     if (isinstance(node, E.Call) and node.binding is not None) or isinstance(node, E.Comp):
         b = node.binding
         assert b is not None
-        body = sum(_steps(x, fam, sizes, env) for x in (b.where, b.body) if x is not None)
-        domain = _steps(b.domain, fam, sizes, env)
-        return 1 + domain + _size(b.domain, fam, sizes, env) * (1 + body)
+        body = sum(_steps(x, fam, sizes, env, memo) for x in (b.where, b.body) if x is not None)
+        domain = _steps(b.domain, fam, sizes, env, memo)
+        return 1 + domain + _size(b.domain, fam, sizes, env, memo) * (1 + body)
     if isinstance(node, E.Let):  # each value is evaluated once, where it is first read
         local = dict(env)
         total = 1
         for v in node.values:
-            total += _steps(v.value, fam, sizes, local)
-            local[v.name] = _size(v.value, fam, sizes, local)
-        return total + _steps(node.body, fam, sizes, local)
+            total += _steps(v.value, fam, sizes, local, memo)
+            local[v.name] = _size(v.value, fam, sizes, local, memo)
+        return total + _steps(node.body, fam, sizes, local, memo)
     spec = _def(node, fam)
     if spec is not None:  # a call costs its arguments and its body (defs never recurse)
         assert isinstance(node, E.Call)
-        args = sum(_steps(a, fam, sizes, env) for a in node.args)
-        body = _steps(parsed(spec.value), fam, sizes, _bound(node, spec, fam, sizes, env))
-        return 1 + args + body
-    return 1 + sum(_steps(child, fam, sizes, env) for child in E.children(node))
+        args = sum(_steps(a, fam, sizes, env, memo) for a in node.args)
+        bound = _bound(node, spec, fam, sizes, env, memo)
+        key = ("steps", spec.name, tuple(sorted(bound.items())))
+        if key not in memo:
+            memo[key] = _steps(parsed(spec.value), fam, sizes, bound, memo)
+        return 1 + args + memo[key]
+    return 1 + sum(_steps(child, fam, sizes, env, memo) for child in E.children(node))
 
 
 def _def(node: E.Node, fam: ir.AuthoredFamily) -> ir.FunctionSpec | None:
@@ -84,12 +90,13 @@ def _def(node: E.Node, fam: ir.AuthoredFamily) -> ir.FunctionSpec | None:
 
 
 def _bound(node: E.Call, spec: ir.FunctionSpec, fam: ir.AuthoredFamily, sizes: Sizes,
-           env: Env) -> Env:  # fmt: skip
+           env: Env, memo: Memo) -> Env:  # fmt: skip
     """The sizes of a def's parameters at a call: its arguments' sizes."""
-    return {p.name: _size(a, fam, sizes, env) for p, a in zip(spec.params, node.args, strict=False)}
+    args = zip(spec.params, node.args, strict=False)
+    return {p.name: _size(a, fam, sizes, env, memo) for p, a in args}
 
 
-def _size(node: E.Node, fam: ir.AuthoredFamily, sizes: Sizes, env: Env) -> int:
+def _size(node: E.Node, fam: ir.AuthoredFamily, sizes: Sizes, env: Env, memo: Memo) -> int:
     """How many elements a collection an aggregate ranges over has, at most."""
     if isinstance(node, E.Name):
         if node.name in env:
@@ -110,22 +117,27 @@ def _size(node: E.Node, fam: ir.AuthoredFamily, sizes: Sizes, env: Env) -> int:
             if param is not None and param.type == "users":
                 return sizes.users
     if isinstance(node, E.Call) and node.fn == "sample" and node.args:
-        return _size(node.args[0], fam, sizes, env)
+        return _size(node.args[0], fam, sizes, env, memo)
     if isinstance(node, E.Cond):
-        return max(_size(node.then, fam, sizes, env), _size(node.other, fam, sizes, env))
+        branches = (node.then, node.other)
+        return max(_size(b, fam, sizes, env, memo) for b in branches)
     if isinstance(node, E.Comp):  # what passes of its collection
-        return _size(node.binding.domain, fam, sizes, env)
+        return _size(node.binding.domain, fam, sizes, env, memo)
     if isinstance(node, E.BinOp) and node.op == "-":  # a list minus another
-        return _size(node.left, fam, sizes, env)
+        return _size(node.left, fam, sizes, env, memo)
     if isinstance(node, E.Let):
         local = dict(env)
         for v in node.values:
-            local[v.name] = _size(v.value, fam, sizes, local)
-        return _size(node.body, fam, sizes, local)
+            local[v.name] = _size(v.value, fam, sizes, local, memo)
+        return _size(node.body, fam, sizes, local, memo)
     spec = _def(node, fam)
     if spec is not None:
         assert isinstance(node, E.Call)
-        return _size(parsed(spec.value), fam, sizes, _bound(node, spec, fam, sizes, env))
+        bound = _bound(node, spec, fam, sizes, env, memo)
+        key = ("size", spec.name, tuple(sorted(bound.items())))
+        if key not in memo:
+            memo[key] = _size(parsed(spec.value), fam, sizes, bound, memo)
+        return memo[key]
     return sizes.lists
 
 
@@ -144,7 +156,7 @@ def _each(call: ir.PlayCall, fam: ir.AuthoredFamily, sizes: Sizes) -> tuple[int,
         return 0, 1
     node = parsed(f"count({call.each}: true)")
     assert isinstance(node, E.Call) and node.binding is not None
-    return _steps(node, fam, sizes, {}), _size(node.binding.domain, fam, sizes, {})
+    return _steps(node, fam, sizes, {}, {}), _size(node.binding.domain, fam, sizes, {}, {})
 
 
 def over(fam: ir.AuthoredFamily, sizes: Sizes) -> Over | None:

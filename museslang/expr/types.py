@@ -108,6 +108,7 @@ class Signature:
     params: tuple[tuple[str, str], ...]
     returns: str
     reads: Reads
+    depth: int = 0  # how deep evaluating its body nests (`nesting`)
 
 
 def param_scope(d: FunctionSpec) -> dict[str, str]:
@@ -118,6 +119,23 @@ def param_scope(d: FunctionSpec) -> dict[str, str]:
 def called_defs(node: E.Node, defs: set[str]) -> list[E.Call]:
     """The calls of the family's defs in an expression."""
     return [n for n in E.walk(node) if isinstance(n, E.Call) and n.fn in defs and not n.binding]
+
+
+def nesting(node: E.Node, sigs: dict[str, Signature]) -> int:
+    """How deep evaluating `node` nests, the bodies of the defs it calls included: bounded
+    like one expression's depth (`nodes.MAX_DEPTH`), since each level is a frame of every
+    stage that walks it."""
+    inner = [nesting(c, sigs) for c in E.children(node)]
+    if isinstance(node, E.Call) and node.binding is None and node.fn in sigs:
+        inner.append(sigs[node.fn].depth)
+    return 1 + max(inner, default=0)
+
+
+def too_deep(node: E.Node, sigs: dict[str, Signature]) -> str | None:
+    """What is wrong when an expression's calls nest past the bound, or None."""
+    if not sigs or nesting(node, sigs) <= E.MAX_DEPTH:
+        return None
+    return f"with the defs it calls, it nests more than {E.MAX_DEPTH} levels deep"
 
 
 def def_order(fam: AuthoredFamily) -> tuple[list[FunctionSpec], dict[str, list[str]]]:
@@ -165,11 +183,14 @@ def signatures(fam: AuthoredFamily) -> dict[str, Signature]:
         scope = param_scope(d)
         params = tuple(scope.items())
         checker = Checker(fam, sigs=sigs)
+        depth = 0
         try:
-            returns = NONE if d.name in cyclic else checker.infer(E.parse(d.value), scope)
+            node = E.parse(d.value)
+            depth = 0 if d.name in cyclic else nesting(node, sigs)
+            returns = NONE if d.name in cyclic else checker.infer(node, scope)
         except (E.ExprError, ExprTypeError):
             returns = NONE
-        sigs[d.name] = Signature(params, returns, checker.reads)
+        sigs[d.name] = Signature(params, returns, checker.reads, depth)
     return sigs
 
 

@@ -45,7 +45,9 @@ from museslang.expr.types import (
     describe,
     element,
     fits,
+    nesting,
     param_scope,
+    too_deep,
 )
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template, variables_of
@@ -343,7 +345,10 @@ class FamilyChecker:
             reads = Reads()
             got = self.typed(fam, where, scope, None, f"def '{spec.name}'", reads=reads)
             returns = got[1] if got is not None and spec.name not in cyclic else NONE
-            self.sigs[spec.name] = Signature(tuple(scope.items()), returns, reads)
+            if got is None:  # reported: its calls must not add "reads no action" errors
+                reads = Reads(actions={a.name for a in fam.actions}, told=True)
+            depth = nesting(got[0], self.sigs) if got is not None and spec.name not in cyclic else 0
+            self.sigs[spec.name] = Signature(tuple(scope.items()), returns, reads, depth)
 
     def _measure(self, m: MeasureDef, kind: str) -> ir.MeasureSpec:
         text = (m.holds if kind == "goal" else m.value) or ""
@@ -370,6 +375,11 @@ class FamilyChecker:
             return None
         checker = Checker(fam, draw=draw, reads=reads or Reads(), sigs=self.sigs)
         self.called |= {c.fn for c in called_defs(node, set(self.sigs))}
+        deep = too_deep(node, self.sigs)
+        if deep is not None:
+            self.diags.error("E070", f"{what}: {deep}", where.span(node.start, node.end),
+                             hint="call fewer defs inside one another")  # fmt: skip
+            return None
         try:
             got = checker.infer(node, scope)
             if want is not None and not fits(got, want):

@@ -34,6 +34,7 @@ from museslang.expr.types import (
     element,
     fits,
     param_scope,
+    too_deep,
 )
 from museslang.ir import models as ir
 from museslang.prompts import PromptError, parse_template
@@ -178,9 +179,13 @@ def _typed(
 ) -> str | None:
     try:
         node = E.parse(text)
-        got = Checker(fam, draw=draw).infer(node, scope)
+        checker = Checker(fam, draw=draw)
+        got = checker.infer(node, scope)
     except (E.ExprError, ExprTypeError) as exc:
         return str(exc)
+    deep = too_deep(node, checker.sigs or {})
+    if deep is not None:
+        return deep
     if want is not None and not fits(got, want):
         return f"must be {describe(want)}, not {describe(got)}"
     failed = constants.failures(node)
