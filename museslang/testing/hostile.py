@@ -287,6 +287,11 @@ def compiled_cases() -> list[tuple[str, Callable[[dict], None], str]]:
     def fact(name: str, value: object) -> Callable[[dict], None]:
         return lambda d: d["episodes"][0]["participants"][0]["facts"].__setitem__(name, value)
 
+    def def_(which: str, **changes: object) -> Callable[[dict], None]:
+        return lambda d: next(x for x in d["families"][0]["defs"] if x["name"] == which).update(
+            changes
+        )
+
     return [
         ("python", goal("__import__('os').system('touch PWNED') == 0"), "unexpected '('"),
         ("unknown_function", goal("__import__('os') == 0"), "unknown function '__import__'"),
@@ -295,6 +300,9 @@ def compiled_cases() -> list[tuple[str, Callable[[dict], None], str]]:
         ("division", goal("u.floor / 0 >= 1"), "division by zero"),
         ("fact_type", fact("floor", "lots"), "is not of type number"),
         ("huge_fact", fact("floor", 10**400), "is not a number below 10^15"),
+        ("def_recursive", def_("granted", value="granted() + 1"), "def 'granted' calls itself"),
+        ("def_builtin_name", def_("granted", name="max"), "named like a built-in function"),
+        ("def_type", def_("floor_fits", value="u.flor <= budget"), "a user has no 'flor'"),
     ]
 
 
