@@ -366,3 +366,24 @@ def test_defs_nested_past_the_depth_bound_are_refused_at_the_expression(tmp_path
     found = compile_path(chain(tmp_path, 5, body)).diagnostics.errors
     assert found and all(d.code == "E070" for d in found), [d.message for d in found]
     assert "with the defs it calls, it nests more than 200 levels deep" in found[0].message
+
+
+def test_a_range_warning_sees_through_a_def_and_a_let(tmp_path: Path) -> None:
+    spec = tmp_path / "r.muses"
+    spec.write_text(
+        """import std.people
+family ranged "bounded" {
+  fact y { type: number  draw: "randint(1, 30)" }
+  action give "Give." { params: { to: user  n: 0..10 } }
+  action stop "Stop." { ends: true }
+  def twice { params: { u: user }  value: "u.y * 2" }
+  goal g { per: user  holds: "let want = twice(u) in give[u].n >= 0 and want >= 0" }
+  success: [g]
+  play oracle { calls: [{ action: give  each: "u in users"  to: "u"  n: "twice(u)" }] }
+}
+scenario s { family: ranged  population { pool: office }  sweep { users: [2] } }
+""",
+        encoding="utf-8",
+    )
+    found = [d for d in compile_path(spec).diagnostics.items if d.code == "W010"]
+    assert found and "give's n can be up to 60, outside n: 0..10" in found[0].message

@@ -44,8 +44,28 @@ class Bounds:
             p.high if p.high is not None else math.inf,
         )
 
+    def inside(self, node: E.Node) -> tuple[Bounds, E.Node] | None:
+        """A def's call or a `let` as the body it evaluates and the scope it has there: a
+        parameter or a let's name is what its argument or value names (`?`: nothing a
+        range knows)."""
+        if isinstance(node, E.Let):
+            scope = dict(self.scope)
+            for v in node.values:
+                scope[v.name] = Bounds(self.family, scope).kind(v.value) or "?"
+            return Bounds(self.family, scope), node.body
+        spec = next((d for d in self.family.defs if d.name == node.fn), None) if (
+            isinstance(node, E.Call) and node.binding is None) else None  # fmt: skip
+        if spec is None:
+            return None
+        assert isinstance(node, E.Call)
+        args = zip(spec.params, node.args, strict=False)
+        scope = {p.name: self.kind(a) or "?" for p, a in args}
+        return Bounds(self.family, scope), E.parse(spec.value)
+
     def kind(self, node: E.Node) -> str | None:
         """What a node names, as far as ranges care: user, option, or call:ACTION."""
+        if (body := self.inside(node)) is not None:
+            return body[0].kind(body[1])
         if isinstance(node, E.Name):
             if node.name in self.scope:
                 return self.scope[node.name]
@@ -73,6 +93,8 @@ class Bounds:
 
     def of(self, node: E.Node) -> Range | None:
         """The interval of a number-valued node, or None when nothing is known."""
+        if (body := self.inside(node)) is not None:
+            return body[0].of(body[1])
         if isinstance(node, E.Lit):
             v = node.value
             if isinstance(v, bool):
