@@ -41,10 +41,11 @@ SWAP = """import std.people
 family swapshift "give each nurse a shift other than her current one" {
   brief: "Assign each nurse one shift, then say you are done."
   fact hours { of: option  type: number }
+  fact max_hours { type: number  draw: "randint(8, 12)" }
   fact current { type: option  draw: "pick(options)" }
-  fact wanted { type: option  draw: "pick([o in options where o.id != u.current.id])" }
+  fact wanted { type: option  draw: "pick(choices(u))" }
   fact other { type: option  draw: "pick(options - [u.current])" }
-  fact max_hours { type: number  draw: "randint(6, 12)" }
+  fact apart { type: option  draw: "pick([o in options where o.id != u.current.id])" }
 
   action assign "Assign a nurse a shift." { params: { to: user  shift: option } }
   action done "Done." { ends: true }
@@ -58,7 +59,7 @@ family swapshift "give each nurse a shift other than her current one" {
   goal moved { per: user  holds: "let s = assign[u].shift in eligible(u, s)" }
   metric hours_given { value: "sum(u in users: let h = assign[u].shift.hours in default(h, 0))" }
   metric drawn_apart {
-    value: "count(u in users where u.wanted != u.current and u.other != u.current)"
+    value: "count(u in users where u.wanted != u.current and u.other != u.current and u.apart != u.current)"
   }
   success: [moved]
 
@@ -141,6 +142,18 @@ def test_defs_lets_and_filtered_lists_check_compile_and_run(swap: Path, tmp_path
         json.loads(line) for line in (tmp_path / "g" / "results.jsonl").read_text().splitlines()
     ]
     assert all(r["interventions"] for r in rows)
+
+
+def test_a_draw_that_calls_a_def_reading_a_later_fact_is_refused_at_the_call(swap: Path) -> None:
+    text = swap.read_text(encoding="utf-8")
+    line = '  fact max_hours { type: number  draw: "randint(8, 12)" }\n'
+    swap.write_text(text.replace(line, "").replace("  action assign", line + "  action assign"))
+    found = compile_path(swap).diagnostics.errors
+    assert [(d.code, d.message) for d in found] == [
+        ("E072", "the draw of 'wanted' reads 'max_hours', which is drawn after it")
+    ]
+    row = swap.read_text(encoding="utf-8").splitlines()[found[0].span.line - 1]
+    assert row[found[0].span.column - 1 : found[0].span.end_column - 1] == "choices(u)"
 
 
 def test_the_new_constructs_format_canonically_and_keep_their_meaning(swap: Path) -> None:
