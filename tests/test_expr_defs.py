@@ -59,7 +59,7 @@ family swapshift "give each nurse a shift other than her current one" {
   goal moved { per: user  holds: "let s = assign[u].shift in eligible(u, s)" }
   metric hours_given { value: "sum(u in users: let h = assign[u].shift.hours in default(h, 0))" }
   metric drawn_apart {
-    value: "count(u in users where u.wanted != u.current and u.other != u.current and u.apart != u.current)"
+    value: "count(u in users where u.current not in [u.wanted, u.other, u.apart])"
   }
   success: [moved]
 
