@@ -53,7 +53,7 @@ def errors(spec: Path) -> list[tuple[str, str, int, int]]:
     return [(d.code, d.message, d.span.line, d.span.column) for d in result.diagnostics.errors]
 
 
-WITHIN = 'holds: "sum(u in users: default(grant_t[u].amount, 0)) <= budget"'
+WITHIN = 'holds: "total() <= budget"'
 SUCCESS = "success: [top_floors, floors_by_authority, within_budget, discreet]"
 
 

@@ -300,8 +300,8 @@ def compiled_cases() -> list[tuple[str, Callable[[dict], None], str]]:
         ("division", goal("u.floor / 0 >= 1"), "division by zero"),
         ("fact_type", fact("floor", "lots"), "is not of type number"),
         ("huge_fact", fact("floor", 10**400), "is not a number below 10^15"),
-        ("def_recursive", def_("granted", value="granted() + 1"), "def 'granted' calls itself"),
-        ("def_builtin_name", def_("granted", name="max"), "named like a built-in function"),
+        ("def_recursive", def_("total", value="total() + 1"), "def 'total' calls itself"),
+        ("def_builtin_name", def_("total", name="max"), "named like a built-in function"),
         ("def_type", def_("floor_fits", value="u.flor <= budget"), "a user has no 'flor'"),
     ]
 
@@ -609,7 +609,7 @@ def _budget(folder: Path, edits: list[tuple[str, str]], name: str = "budget_h") 
     return spec
 
 
-_WITHIN = 'holds: "sum(u in users: default(grant_h[u].amount, 0)) <= budget"'
+_WITHIN = 'holds: "total() <= budget"'
 _SUCCESS = "success: [top_floors, floors_by_authority, within_budget, discreet]"
 _ASKS = 'fact asks { type: number  draw: "randint(4, 12) * 5"'
 # a family that `check` must refuse, and the code it must say
