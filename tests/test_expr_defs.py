@@ -400,3 +400,26 @@ scenario s { family: ranged  population { pool: office }  sweep { users: [2] } }
     )
     found = [d for d in compile_path(spec).diagnostics.items if d.code == "W010"]
     assert found and "give's n can be up to 60, outside n: 0..10" in found[0].message
+
+
+def test_a_def_without_value_and_a_guard_without_never_are_one_error_each(tmp_path: Path) -> None:
+    spec = tmp_path / "m.muses"
+    spec.write_text(
+        """family allot "give each user a share" {
+  fact floor { type: number }
+  action give "Give a user an amount." { params: { to: user  amount: 0..10 } }
+  action done "Stop." { ends: true }
+  def enough { params: { u: user } }
+  guard g { per: user }
+  goal floors { per: user  holds: "give[u].amount >= u.floor and enough(u)" }
+  success: [floors]
+  play oracle { calls: [{ action: give  each: "u in users"  to: "u"  amount: "u.floor" }] }
+}
+""",
+        encoding="utf-8",
+    )
+    found = compile_path(spec).diagnostics.errors
+    assert [(d.code, d.message) for d in found] == [
+        ("E015", "def enough is missing the field 'value'"),
+        ("E015", "guard g is missing the field 'never'"),
+    ]

@@ -138,7 +138,7 @@ class FamilyChecker:
                 for f in fd.facts
             ],
             actions=[self._action(a) for a in fd.actions],
-            defs=[f for f in (self._def(d) for d in fd.defs) if f is not None],
+            defs=[f for f in (self._def(d) for d in _firsts(fd.defs)) if f is not None],
             measures=[self._measure(m, "goal") for m in fd.goals]
             + [self._measure(m, "metric") for m in fd.measures],
             success=[s.name for s in fd.success],
@@ -317,13 +317,15 @@ class FamilyChecker:
                             span, "give the parameter another name")  # fmt: skip
                 return None
             params.append(ir.ParamSpec(name=pname, type=kind))
-        return ir.FunctionSpec(name=name, params=params, value=d.value or "", doc=d.title or d.doc)
+        # a def without `value:` is reported as missing it; its calls read as none
+        value = d.value if d.value is not None else "none"
+        return ir.FunctionSpec(name=name, params=params, value=value, doc=d.title or d.doc)
 
     def _defs(self, fam: ir.AuthoredFamily) -> None:
         """Type each def's body, each after the defs it calls, with its parameters in
         scope; a def that calls itself, directly or through others, is an error at the
         call (its cost would have no bound)."""
-        declared = {d.name: d for d in reversed(self.fd.defs)}  # the first of a name
+        declared = {d.name: d for d in _firsts(self.fd.defs)}
         order, cyclic = def_order(fam)
         for spec in order:  # a recursive def's calls read as `none`, so nothing cascades
             if spec.name in cyclic:
@@ -331,6 +333,10 @@ class FamilyChecker:
         for spec in order:
             d = declared[spec.name]
             scope = param_scope(spec)
+            if d.value is None:  # E011 says it is missing
+                everything = Reads(actions={a.name for a in fam.actions}, told=True)
+                self.sigs[spec.name] = Signature(tuple(scope.items()), NONE, everything)
+                continue
             where = self.located(d, "value")
             if spec.name in cyclic:
                 cycle = cyclic[spec.name]
@@ -523,6 +529,8 @@ class FamilyChecker:
         if name == "none":
             self._error("'none' is the guard setting without guards", gd.head,
                         "give the guard another name")  # fmt: skip
+            return None
+        if gd.never is None:  # E015 says it is missing
             return None
         scope = {"u": USER} if gd.per == "user" else {}
         if gd.where is not None:
@@ -868,6 +876,12 @@ def _out_of_range(b: Bounds, node: E.Node) -> tuple[str, str, str] | None:
             name = f"{kind[5:]}.{param.name}"  # type: ignore[union-attr]
             return name, how, f"{show(low)}..{show(high)}"
     return None
+
+
+def _firsts(defs: list[FunctionDef]) -> list[FunctionDef]:
+    """The first def of each name (a second is E012, and must not be typed as the first)."""
+    seen: set[str | None] = set()
+    return [d for d in defs if not (d.name in seen or seen.add(d.name))]
 
 
 def _expression_text(value: object) -> str:
