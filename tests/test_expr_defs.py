@@ -273,7 +273,7 @@ def world(calls: dict[str, list[CallV]] | None = None) -> World:
         opts,
         {"cap": 1000},
         calls=calls or {},
-        keys={"grant": "to", "book": None},
+        keys={"grant": ("to",), "book": ()},
         defs={d.name: d for d in FAM.defs},
     )
 
@@ -423,3 +423,28 @@ def test_a_def_without_value_and_a_guard_without_never_are_one_error_each(tmp_pa
         ("E015", "def enough is missing the field 'value'"),
         ("E015", "guard g is missing the field 'never'"),
     ]
+
+
+def test_a_let_name_is_read_again_at_each_moment_of_the_conversation() -> None:
+    start = world()
+    ann = start.users[0]
+    granted = world({"grant": [CallV("grant", {"to": ann, "amount": 3})]})
+    w = world({"grant": [CallV("grant", {"to": ann, "amount": 3})]})
+    w.moments = [start, granted]
+    assert not holds("let g = grant[u] in never(called(g))", w, {"u": ann})
+    assert holds("let g = grant[u] in at_most_once(called(g))", w, {"u": ann})
+
+
+def test_a_def_that_judges_the_conversation_is_refused_inside_another_condition() -> None:
+    ever = ir.FunctionSpec(
+        name="ever",
+        params=[ir.ParamSpec(name="u", type="user")],
+        value="not never(called(grant[u]))",
+    )
+    fam = FAM.model_copy(update={"defs": [*FAM.defs, ever]})
+    with pytest.raises(ExprTypeError, match=r"ever\(...\) judges the conversation"):
+        Checker(fam).infer(E.parse("always(ever(u))"), {"u": "user"})
+    assert Checker(fam).infer(E.parse("ever(u)"), {"u": "user"}) == "bool"
+    from museslang.authored.outcome import reads_the_conversation
+
+    assert reads_the_conversation(fam) and not reads_the_conversation(FAM)

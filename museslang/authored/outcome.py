@@ -149,6 +149,7 @@ def reads_the_conversation(family: AuthoredFamily) -> bool:
     before, ...): only then are an episode's moments built."""
     texts = [t for m in family.measures for t in (m.value, m.where) if t]
     texts += [t for g in family.guards for t in (g.never, g.where) if t]
+    texts += [d.value for d in family.defs]  # a def they call may judge it
     return any(_temporal(t) for t in texts)
 
 

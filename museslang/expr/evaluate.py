@@ -213,6 +213,17 @@ class Evaluator:
         self.missing = self.missing or later.missing
         return later.value
 
+    @staticmethod
+    def unforced(scope: dict[str, Any]) -> dict[str, Any]:
+        """The scope with each `let` value and def argument not yet evaluated, for another
+        moment of the conversation (expr/temporal.py): a value read at one moment is kept
+        for that moment only, since the next moment's world differs."""
+        out = dict(scope)
+        for k, v in scope.items():
+            if isinstance(v, Later):
+                out[k] = Later(v.node, Evaluator.unforced(v.scope))
+        return out
+
     def _let(self, node: E.Let, scope: dict[str, Any]) -> Any:
         return self.eval(node.body, let_scope(node, scope))
 

@@ -42,7 +42,7 @@ def evaluate(ev: Evaluator, node: E.Call, scope: dict[str, Any]) -> bool:
     judge = type(ev)
 
     def at(m: World, arg: E.Node) -> bool:
-        return bool(judge(m).eval(arg, scope))
+        return bool(judge(m).eval(arg, judge.unforced(scope)))
 
     fn, args = node.fn, node.args
     if fn == "always":
@@ -76,7 +76,7 @@ def why(ev: Evaluator, node: E.Call, scope: dict[str, Any], text: str) -> str:
     written = [text[a.start : a.end].strip() for a in node.args]
 
     def at(m: World, arg: E.Node) -> bool:
-        return bool(judge(m).eval(arg, scope))
+        return bool(judge(m).eval(arg, judge.unforced(scope)))
 
     def turns(marks: list[int]) -> str:
         return ", ".join(str(t) for t in marks)

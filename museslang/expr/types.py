@@ -109,6 +109,7 @@ class Signature:
     returns: str
     reads: Reads
     depth: int = 0  # how deep evaluating its body nests (`nesting`)
+    temporal: bool = False  # its body judges the conversation (always, before, ...)
 
 
 def param_scope(d: FunctionSpec) -> dict[str, str]:
@@ -129,6 +130,15 @@ def nesting(node: E.Node, sigs: dict[str, Signature]) -> int:
     if isinstance(node, E.Call) and node.binding is None and node.fn in sigs:
         inner.append(sigs[node.fn].depth)
     return 1 + max(inner, default=0)
+
+
+def judges_conversation(node: E.Node, sigs: dict[str, Signature]) -> bool:
+    """Whether `node` holds a condition over the conversation, in a def it calls too."""
+    return any(
+        isinstance(n, E.Call) and n.binding is None
+        and (n.fn in TEMPORAL or (n.fn in sigs and sigs[n.fn].temporal))
+        for n in E.walk(node)
+    )  # fmt: skip
 
 
 def too_deep(node: E.Node, sigs: dict[str, Signature]) -> str | None:
@@ -183,14 +193,15 @@ def signatures(fam: AuthoredFamily) -> dict[str, Signature]:
         scope = param_scope(d)
         params = tuple(scope.items())
         checker = Checker(fam, sigs=sigs)
-        depth = 0
+        depth, node = 0, None
         try:
             node = E.parse(d.value)
             depth = 0 if d.name in cyclic else nesting(node, sigs)
             returns = NONE if d.name in cyclic else checker.infer(node, scope)
         except (E.ExprError, ExprTypeError):
             returns = NONE
-        sigs[d.name] = Signature(params, returns, checker.reads, depth)
+        temporal = node is not None and d.name not in cyclic and judges_conversation(node, sigs)
+        sigs[d.name] = Signature(params, returns, checker.reads, depth, temporal)
     return sigs
 
 
@@ -482,6 +493,12 @@ class Checker:
                 f"{node.fn} takes {n} argument{'s' * (n != 1)}, not {given}",
                 node,
                 f"{node.fn}({names})",
+            )
+        if self.in_temporal and sig.temporal:
+            raise ExprTypeError(
+                f"{node.fn}(...) judges the conversation, inside another condition over it",
+                node,
+                "judge each condition on its own and combine them with and/or",
             )
         for arg, (name, want) in zip(node.args, sig.params, strict=True):
             self.expect(arg, scope, want, f"{node.fn}'s '{name}'")

@@ -45,6 +45,7 @@ from museslang.expr.types import (
     describe,
     element,
     fits,
+    judges_conversation,
     nesting,
     param_scope,
     too_deep,
@@ -353,8 +354,10 @@ class FamilyChecker:
             returns = got[1] if got is not None and spec.name not in cyclic else NONE
             if got is None:  # reported: its calls must not add "reads no action" errors
                 reads = Reads(actions={a.name for a in fam.actions}, told=True)
-            depth = nesting(got[0], self.sigs) if got is not None and spec.name not in cyclic else 0
-            self.sigs[spec.name] = Signature(tuple(scope.items()), returns, reads, depth)
+            ok = got is not None and spec.name not in cyclic
+            depth = nesting(got[0], self.sigs) if ok and got is not None else 0
+            temporal = ok and got is not None and judges_conversation(got[0], self.sigs)
+            self.sigs[spec.name] = Signature(tuple(scope.items()), returns, reads, depth, temporal)
 
     def _measure(self, m: MeasureDef, kind: str) -> ir.MeasureSpec:
         text = (m.holds if kind == "goal" else m.value) or ""
