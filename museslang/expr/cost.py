@@ -243,7 +243,7 @@ def _joint(
     element, each set scored; its elements are at most the binding's domain."""
     node = parsed(f"count({play.each}: true)")
     assert isinstance(node, E.Call) and node.binding is not None
-    elements = _size(node.binding.domain, fam, sizes)
+    elements = _size(node.binding.domain, fam, sizes, {}, {})
     kind = element(Checker(fam).infer(node.binding.domain, {})) or "user"
     bound = bound_param(action, kind)
     assert bound is not None  # the checker made sure
@@ -255,7 +255,7 @@ def _joint(
             f"the joint search of '{action.name}' over {elements} {kind}s would try "
             f"{count(size)} sets of calls, over the bound of {MAX_SEARCH:,}",
         )
-    binding = _steps(node, fam, sizes)
+    binding = _steps(node, fam, sizes, {}, {})
     what = f"the joint search of '{action.name}' ({count(size)} sets of {elements} calls, scored)"
     return [Part(binding + size * (score + CALL_STEPS * elements), where, what)]
 
