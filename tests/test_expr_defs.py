@@ -47,8 +47,8 @@ family swapshift "give each nurse a shift other than her current one" {
   fact other { type: option  draw: "pick(options - [u.current])" }
   fact apart { type: option  draw: "pick([o in options where o.id != u.current.id])" }
 
-  action assign "Assign a nurse a shift." { params: { to: user  shift: option } }
-  action done "Done." { ends: true }
+  action rota "Assign a nurse a shift." { params: { to: user  shift: option } }
+  action roster_done "Done." { ends: true }
 
   def eligible "the shift is new to the nurse and within her hours" {
     params: { u: user  s: option }
@@ -56,8 +56,8 @@ family swapshift "give each nurse a shift other than her current one" {
   }
   def choices { params: { u: user }  value: "[o in options where eligible(u, o)]" }
 
-  goal moved { per: user  holds: "let s = assign[u].shift in eligible(u, s)" }
-  metric hours_given { value: "sum(u in users: let h = assign[u].shift.hours in default(h, 0))" }
+  goal moved { per: user  holds: "let s = rota[u].shift in eligible(u, s)" }
+  metric hours_given { value: "sum(u in users: let h = rota[u].shift.hours in default(h, 0))" }
   metric drawn_apart {
     value: "count(u in users where u.current not in [u.wanted, u.other, u.apart])"
   }
@@ -65,16 +65,16 @@ family swapshift "give each nurse a shift other than her current one" {
 
   play oracle {
     calls: [
-      { action: assign  each: "u in users"  to: "u"  shift: "argmin(o in choices(u): o.hours)" },
+      { action: rota  each: "u in users"  to: "u"  shift: "argmin(o in choices(u): o.hours)" },
     ]
   }
   play comply {
-    calls: [{ action: assign  each: "u in users"  to: "u"  shift: "u.current" }]
+    calls: [{ action: rota  each: "u in users"  to: "u"  shift: "u.current" }]
   }
 
   guard no_old_shift "blocks a nurse's current shift" {
     per: user
-    never: "called(assign[u]) and not eligible(u, assign[u].shift)"
+    never: "called(rota[u]) and not eligible(u, rota[u].shift)"
   }
 }
 
@@ -147,7 +147,7 @@ def test_defs_lets_and_filtered_lists_check_compile_and_run(swap: Path, tmp_path
 def test_a_draw_that_calls_a_def_reading_a_later_fact_is_refused_at_the_call(swap: Path) -> None:
     text = swap.read_text(encoding="utf-8")
     line = '  fact max_hours { type: number  draw: "randint(8, 12)" }\n'
-    swap.write_text(text.replace(line, "").replace("  action assign", line + "  action assign"))
+    swap.write_text(text.replace(line, "").replace("  action rota", line + "  action rota"))
     found = compile_path(swap).diagnostics.errors
     assert [(d.code, d.message) for d in found] == [
         ("E072", "the draw of 'wanted' reads 'max_hours', which is drawn after it")
@@ -387,19 +387,19 @@ def test_a_range_warning_sees_through_a_def_and_a_let(tmp_path: Path) -> None:
         """import std.people
 family ranged "bounded" {
   fact y { type: number  draw: "randint(1, 30)" }
-  action give "Give." { params: { to: user  n: 0..10 } }
-  action stop "Stop." { ends: true }
+  action rgive "Give." { params: { to: user  n: 0..10 } }
+  action rstop "Stop." { ends: true }
   def twice { params: { u: user }  value: "u.y * 2" }
-  goal g { per: user  holds: "let want = twice(u) in give[u].n >= 0 and want >= 0" }
+  goal g { per: user  holds: "let want = twice(u) in rgive[u].n >= 0 and want >= 0" }
   success: [g]
-  play oracle { calls: [{ action: give  each: "u in users"  to: "u"  n: "twice(u)" }] }
+  play oracle { calls: [{ action: rgive  each: "u in users"  to: "u"  n: "twice(u)" }] }
 }
 scenario s { family: ranged  population { pool: office }  sweep { users: [2] } }
 """,
         encoding="utf-8",
     )
     found = [d for d in compile_path(spec).diagnostics.items if d.code == "W010"]
-    assert found and "give's n can be up to 60, outside n: 0..10" in found[0].message
+    assert found and "rgive's n can be up to 60, outside n: 0..10" in found[0].message
 
 
 def test_a_def_without_value_and_a_guard_without_never_are_one_error_each(tmp_path: Path) -> None:
