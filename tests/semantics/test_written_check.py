@@ -65,18 +65,24 @@ def test_compiling_installs_the_written_family() -> None:
     assert done.stdout.strip() == "True"
 
 
-def test_two_families_of_one_spec_may_not_declare_one_action(tmp_path: Path) -> None:
+def test_two_families_of_one_spec_may_not_declare_one_action_twice(tmp_path: Path) -> None:
     """Which family declared an action first is known from the spec itself, not from what
-    the process installed before."""
+    the process installed before. Two families may share an action only as one declaration
+    (as `family B extends A` inherits it); declared otherwise, it is refused."""
     from museslang.compiler import check_path
 
     text = (ROOT / "stdlib/trip.muses").read_text(encoding="utf-8")
     assert "family trip " in text and "action book " in text
+    again = text.replace("family trip ", "family trip_again ")
+    spec = tmp_path / "same.muses"
+    spec.write_text(text + "\n" + again, encoding="utf-8")
+    messages = [d.message for d in check_path(spec).diagnostics.items]
+    assert not any("is already the" in m for m in messages), messages
+    other = again.replace('action book "Book one trip', 'action book "Book a single trip', 1)
+    assert other != again
     spec = tmp_path / "twice.muses"
-    spec.write_text(text + "\n" + text.replace("family trip ", "family trip_again "),
-                    encoding="utf-8")  # fmt: skip
-    result = check_path(spec)
-    messages = [d.message for d in result.diagnostics.items]
+    spec.write_text(text + "\n" + other, encoding="utf-8")
+    messages = [d.message for d in check_path(spec).diagnostics.items]
     assert any("is already the trip family's" in m for m in messages), messages
 
 
