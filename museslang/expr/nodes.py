@@ -317,6 +317,16 @@ class Located:
     # this many columns that the block's dedent removed (None: a one-line string)
     indent: int | None = None
 
+    @classmethod
+    def written(cls, text: str, origin: Span, file_lines: list[str]) -> Located:
+        """The string as written at `origin` in a file of these lines: a text block (over
+        several lines) starts on the line after its quotes, dedented by its least indent."""
+        if origin.end_line == origin.line:
+            return cls(text, origin, quote=1)
+        lines = file_lines[origin.line : origin.end_line - 1]
+        widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
+        return cls(text, origin, quote=3, indent=min(widths, default=0))
+
     def span(self, start: int, end: int | None = None) -> Span:
         """The spec span of characters start..end of the text."""
         end = start + 1 if end is None else max(end, start + 1)

@@ -81,12 +81,10 @@ def _located(t: TargetDef, program: Program | None) -> E.Located:
     """`holds` with where its text starts: a text block starts on the line after its
     quotes, dedented (as a family's expressions are located)."""
     span = t.at("holds")
-    if span.end_line == span.line:
-        return E.Located(t.holds or "", span, quote=1)
     module = program.modules.get(span.file) if program is not None else None
-    lines = module.source.text.splitlines()[span.line : span.end_line - 1] if module else []
-    widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
-    return E.Located(t.holds or "", span, quote=3, indent=min(widths, default=0))
+    several = module is not None and span.end_line != span.line  # a text block
+    lines = module.source.text.splitlines() if several else []
+    return E.Located.written(t.holds or "", span, lines)
 
 
 def _expression(sc: ScenarioDef, t: TargetDef, diags: Diagnostics, program) -> None:

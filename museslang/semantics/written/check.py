@@ -175,12 +175,7 @@ class FamilyChecker:
         """An expression field of a declaration, with where its text starts: a text block
         (written over several lines) starts on the line after its quotes, dedented."""
         span = entity.at(name)
-        text = getattr(entity, name)
-        if span.end_line == span.line:
-            return E.Located(text, span, quote=1)
-        lines = self.lines_of(span.file)[span.line : span.end_line - 1]
-        widths = [len(s) - len(s.lstrip()) for s in lines if s.strip()]
-        return E.Located(text, span, quote=3, indent=min(widths, default=0))
+        return E.Located.written(getattr(entity, name), span, self.lines_of(span.file))
 
     def _error(
         self,
