@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from museslang.diagnostics import did_you_mean
 from museslang.expr import nodes as E
+from museslang.expr.signatures import SIGNATURES  # how each built-in is called, for hints
 from museslang.expr.temporal import TEMPORAL  # conditions over the whole conversation
 from museslang.ir.models import AuthoredFamily, FunctionSpec
 
@@ -480,7 +481,14 @@ class Checker:
             raise ExprTypeError(
                 f"{node.fn}(...) ranges over a collection", node, f"write {node.fn}(x in xs: ...)"
             )
-        return self._plain(node, scope)
+        try:
+            return self._plain(node, scope)
+        except ExprTypeError as e:
+            # a call written wrongly (its arity, or the type of an argument it was given)
+            # is answered with how the function is called, as hover would show it
+            if e.hint is None and (e.node is node or any(e.node is a for a in node.args)):
+                e.hint = f"it is called {SIGNATURES[node.fn][0]}"
+            raise
 
     def _def_call(self, node: E.Call, sig: Signature, scope: dict[str, str]) -> str:
         """A call of the family's def: its arguments of its parameters' types; it reads

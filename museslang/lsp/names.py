@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from museslang.expr import types as T
-from museslang.lsp.builtins import BUILTINS
+from museslang.expr.signatures import SIGNATURES
 from museslang.semantics.written.check import ExprSite
 from museslang.source import Span
 
@@ -139,7 +139,7 @@ def _functions(w: Where) -> Iterable[Named]:
     for name in T.FUNCTIONS:
         if name in T.DRAWS and not w.site.draw:
             continue  # the checker refuses a draw outside a fact's `draw:`
-        signature, doc = BUILTINS.get(name, (f"{name}(...)", ""))  # a test lists each one
+        signature, doc = SIGNATURES.get(name, (f"{name}(...)", ""))  # a test lists each one
         yield Named(name, "function", "", signature, doc)
 
 

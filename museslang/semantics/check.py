@@ -73,6 +73,9 @@ class _Checker:
         self.symbols: list[Symbol] = []
         self.references: list[tuple[Span, Symbol]] = []
         self._merged: dict[int, ast.Decl] = {}  # a scenario that extends another, merged
+        # declarations that extend each other (E025): what they would inherit is unknown,
+        # so a family among them is not checked further (its missing fields would cascade)
+        self._cyclic: set[int] = set()
         self.expressions: list[Any] = []  # the families' typed expressions (ExprSite)
 
     # ---- pass 1: scopes -----------------------------------------------------------
@@ -141,6 +144,9 @@ class _Checker:
         for sym in wanted:
             if id(sym) in self.authored or not isinstance(sym.entity, FamilyDef):
                 continue
+            if id(sym.decl) in self._cyclic:
+                self.authored[id(sym)] = None
+                continue
             prior = first.setdefault(sym.name, sym)
             if prior is not sym:
                 self._twice(sym, prior, f"family '{sym.name}'", "a spec's families share one name")
@@ -208,6 +214,7 @@ class _Checker:
         looped = next((i for i, d in enumerate(chain) if sym is not None and sym.decl is d), None)
         if sym is not None and looped is not None:
             names = [d.name.name for d in chain[looped:] if d.name is not None]
+            self._cyclic.update(id(d) for d in chain[looped:])
             self.diags.error(
                 "E025",
                 f"{'families' if kind == 'family' else kind + 's'} that extend each other: "
@@ -220,6 +227,8 @@ class _Checker:
             parent = self._inherited(sym.decl, sym.module, chain)
             child = self._same_family(parent, decl, sym.name) if kind == "scenario" else decl
             merged = inherit.merge(parent, child, self.diags, sym.name)
+        if id(decl) in self._cyclic:
+            self._cyclic.add(id(merged))
         self._merged[id(decl)] = merged
         return merged
 
@@ -492,7 +501,12 @@ class _Checker:
             if value is not INVALID:
                 values[key] = value
         for key, fs in spec.fields.items():
-            if fs.required and key not in seen and not self.diags.errors_within(decl.span):
+            if (
+                fs.required
+                and key not in seen
+                and not self.diags.errors_within(decl.span)
+                and id(decl) not in self._cyclic  # E025 said why; its parent's are unknown
+            ):
                 self.diags.error(
                     "E015",
                     f"{decl.title} is missing the field '{key}'",

@@ -1045,7 +1045,7 @@ KINDS: dict[str, KindSpec] = {
                 "each": FieldSpec(
                     Text(),
                     doc='with `search:`: one call per element of a binding ("u in users where '
-                    '..."), the element filling the action\'s parameter of its type; the calls '
+                    "...\"), the element filling the action's parameter of its type; the calls "
                     "are searched together, for the best set of them (a roster)",
                 ),
                 "tell": FieldSpec(Text(), doc="Jinja2: a message the player sends every user"),

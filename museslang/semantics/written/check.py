@@ -79,6 +79,8 @@ class ExprSite:
     scope: dict[str, str]
     draw: bool
     what: str
+
+
 # what a user's `opening:`, `reply:` and a play's `tell:` see besides the facts
 # (plays.context); `reply:` also sees `message` and `turn`, `tell:` the play's `calls`
 # and `mine` (its call of each action about the user told)
@@ -107,6 +109,9 @@ class FamilyChecker:
         self.sites: list[ExprSite] = []  # every expression typed, for editors
         self.sigs: dict[str, Signature] = {}  # the family's defs, as their calls see them
         self.called: set[str] = set()  # defs some expression calls
+        # an action another family of the spec declares, redeclared here (an error): the
+        # plays are checked against the one declared, not against the rejected copy
+        self.kept_actions: dict[str, ir.ActionSpec] = {}
 
     # ---- entry ------------------------------------------------------------------------
     def run(self) -> ir.AuthoredFamily | None:
@@ -138,7 +143,7 @@ class FamilyChecker:
                 )
                 for f in fd.facts
             ],
-            actions=[self._action(a) for a in fd.actions],
+            actions=[self.kept_actions.get(a.name or "") or self._action(a) for a in fd.actions],
             defs=[f for f in (self._def(d) for d in _firsts(fd.defs)) if f is not None],
             measures=[self._measure(m, "goal") for m in fd.goals]
             + [self._measure(m, "metric") for m in fd.measures],
@@ -242,6 +247,8 @@ class FamilyChecker:
             if declared is not None and declared[1] == self._action(a):
                 continue  # the same declaration, inherited (`family B extends A`)
             if owner is not None and owner != fd.name:
+                if declared is not None:  # checked as the one declared, so no error follows
+                    self.kept_actions[a.name or ""] = declared[1]
                 self._error(
                     f"action '{a.name}' is already "
                     + ("museslang's" if owner == "museslang" else f"the {owner} family's"),
@@ -646,7 +653,7 @@ class FamilyChecker:
                 f"play {pd.name}: each element is {describe(kind)}, and action "
                 f"'{action.name}' has no parameter of that type to fill",
                 pd.at("each"),
-                "bind users or options, one per call: `each: \"u in users\"`",
+                'bind users or options, one per call: `each: "u in users"`',
             )
             return None
         return bound.name
@@ -796,8 +803,15 @@ class FamilyChecker:
     def _unused(self, fam: ir.AuthoredFamily) -> None:
         fd = self.fd
         templates = " ".join(
-            t for t in (fd.opening, fd.reply, fd.brief, *(p.tell for p in fd.plays),
-                    *(p.ask for p in fd.plays)) if t
+            t
+            for t in (
+                fd.opening,
+                fd.reply,
+                fd.brief,
+                *(p.tell for p in fd.plays),
+                *(p.ask for p in fd.plays),
+            )
+            if t
         )
         draws = " ".join(f.draw for f in fd.facts if f.draw)
         for f in fd.facts:

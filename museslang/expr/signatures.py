@@ -1,11 +1,13 @@
-"""The expression language's built-in functions as an editor shows them: a signature and
-a line on what each does. The names are the type checker's (`expr.types.FUNCTIONS`); a
-test fails when a function is added there and not here, so hover never goes blank."""
+"""The expression language's built-in functions as a reader sees them: a signature and a
+line on what each does. The editor's hover shows them and the type checker's hints quote
+them when a call is written wrongly. The names are the type checker's
+(`expr.types.FUNCTIONS`); a test fails when a function is added there and not here, so
+neither hover nor a hint goes blank."""
 
 from __future__ import annotations
 
 # name -> (signature, what it does)
-BUILTINS: dict[str, tuple[str, str]] = {
+SIGNATURES: dict[str, tuple[str, str]] = {
     "sum": ("sum(x in xs [where C]: NUMBER) -> number", "the values added up"),
     "mean": ("mean(x in xs [where C]: NUMBER) -> number", "the values' mean"),
     "min": (
