@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, create_model
 from museslang import family as families
 from museslang.authored import outcome, plays
 from museslang.expr.evaluate import Budget, EvalError, OutOfSteps, UserV, World, evaluate, show
+from museslang.expr.types import EARLIER
 from museslang.ir import models as ir
 from museslang.source import Span
 
@@ -621,23 +622,27 @@ def _population(fam: ir.AuthoredFamily, drawn) -> tuple[list[ir.Participant], li
         )
         made.attendance = "required" if p.required else "optional"
         people.append(made)
-    # a user's draw sees the catalogue and the scenario's given facts, and its own facts
-    # drawn before it (as values: `u.shift.hours` reads the option a draw picked)
+    # a user's draw sees the catalogue and the scenario's given facts, its own facts drawn
+    # before it (as values: `u.shift.hours` reads the option a draw picked), and the users
+    # drawn before it with all their facts (`earlier`: distinct draws, ties on purpose)
     written = [ir.OptionSpec(id=o.name or "?", title=o.title, facts=dict(o.facts))
                for o in sc.options]  # fmt: skip
     options = outcome.catalogue(fam, written)
     facts = outcome.resolved(fam, "scenario", sc.facts, options)
     w = World([], options, facts, rng=rng, budget=_budget(drawn.lc.work),
               defs=outcome.defs_of(fam))  # fmt: skip
+    earlier: list[UserV] = []
     with _spent(drawn.lc.work, pop.head):
         for person in people:
             required = person.attendance == "required"
             me = UserV(person.id, person.role, person.authority, required, {})
+            scope = {"u": me, EARLIER: list(earlier)}
             for f in fam.facts:
                 if f.of == "user" and f.draw:
                     what = f"drawing '{f.name}' for {person.id}"
-                    me.facts[f.name] = _drawn(fam, f, w, {"u": me}, options, pop.head, what)
+                    me.facts[f.name] = _drawn(fam, f, w, scope, options, pop.head, what)
             person.facts = {k: plays.as_json(v) for k, v in me.facts.items()}
+            earlier.append(me)
     return people, []
 
 

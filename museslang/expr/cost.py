@@ -21,7 +21,7 @@ from museslang.diagnostics import Diagnostics, Label
 from museslang.expr import nodes as E
 from museslang.expr.evaluate import STEPS, parsed
 from museslang.expr.search import CALL_STEPS, MAX_SEARCH, bound_param, joint_size, search_size
-from museslang.expr.types import Checker, element
+from museslang.expr.types import EARLIER, Checker, element
 from museslang.ir import models as ir
 from museslang.semantics.model import FamilyDef, ScenarioDef
 from museslang.source import Span
@@ -101,7 +101,7 @@ def _size(node: E.Node, fam: ir.AuthoredFamily, sizes: Sizes, env: Env, memo: Me
     if isinstance(node, E.Name):
         if node.name in env:
             return env[node.name]
-        if node.name == "users":
+        if node.name in ("users", EARLIER):  # the users drawn before one: fewer
             return sizes.users
         if node.name == "options":
             return sizes.options

@@ -267,6 +267,8 @@ class Evaluator:
         return None
 
     def _index(self, node: E.Index, scope: dict[str, Any]) -> Any:
+        if not self._names_an_action(node.obj, scope):
+            return self._position(node, scope)
         assert isinstance(node.obj, E.Name)
         action = node.obj.name
         who = self.eval(node.key, scope)
@@ -280,6 +282,29 @@ class Evaluator:
             self.missing = True
             return None
         return mine[-1]
+
+    def _names_an_action(self, node: E.Node, scope: dict[str, Any]) -> bool:
+        """Whether `node[...]` indexes an action by a user: the type checker let only an
+        action's bare name (not a local that hides it) or a list through, and `_name`
+        resolves a bare name in this order too."""
+        return (
+            isinstance(node, E.Name)
+            and node.name not in scope
+            and node.name not in ("users", "options")
+            and node.name not in self.world.facts
+        )
+
+    def _position(self, node: E.Index, scope: dict[str, Any]) -> Any:
+        """A list's item by position, as Python counts (0 the first, -1 the last); none
+        past either end or at a position that is not a whole number, as an absent call is."""
+        items = self.eval(node.obj, scope)
+        at = self.eval(node.key, scope)
+        if not isinstance(items, list) or isinstance(at, bool) or not isinstance(at, int | float):
+            return None
+        if isinstance(at, float) and not at.is_integer():
+            return None
+        i = int(at)
+        return items[i] if -len(items) <= i < len(items) else None
 
     def _binop(self, node: E.BinOp, scope: dict[str, Any]) -> Any:
         op = node.op

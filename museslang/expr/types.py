@@ -11,6 +11,8 @@ Checking also records what each expression reads, for the unused-declaration and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from museslang.diagnostics import did_you_mean
@@ -42,6 +44,8 @@ DRAWS = {"uniform", "randint", "pick", "sample", "chance"}
 PLAIN = {"min", "max", "abs", "round", "floor", "ceil", "len", "told", "called", "default",
          "spoke", *DRAWS, *TEMPORAL}  # fmt: skip
 FUNCTIONS = sorted(AGGREGATES | PLAIN)
+# in a user fact's draw: the users drawn before this one, with all their facts
+EARLIER = "earlier"
 ARITY = {
     "abs": 1,
     "round": 1,
@@ -216,6 +220,10 @@ class Checker:
     in_temporal: bool = False  # inside always/never/before/... (no nesting)
     # the family's defs (None: typed from the family here)
     sigs: dict[str, Signature] | None = None
+    # names a user's draw binds to what `earlier` holds: "item" (a user drawn before this
+    # one) or "list" (some of them). Their facts are all drawn, so a read through them is
+    # recorded as `earlier.FACT`, which the draw-order check lets through
+    earlier_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.sigs is None:
@@ -246,6 +254,13 @@ class Checker:
     def _name(self, node: E.Name, scope: dict[str, str]) -> str:
         if node.name in scope:
             return scope[node.name]
+        if node.name == "users" and EARLIER in scope:
+            raise ExprTypeError(
+                "a user's draw cannot read `users`: users are drawn one by one, so it would "
+                "be empty",
+                node,
+                "`earlier` holds the users drawn before this one, with all their facts",
+            )
         if node.name == "users":
             return list_of(USER)
         if node.name == "options":
@@ -279,12 +294,56 @@ class Checker:
             raise ExprTypeError(f"{what} '{name.name}' already names {hidden}", name,
                                 "give it another name")  # fmt: skip
 
+    def _earlier(self, node: E.Node, scope: dict[str, str]) -> str | None:
+        """What of `earlier` a node holds in a user's draw: "list" (`earlier`,
+        `earlier - [...]`, `[v in earlier where ...]`, `sample(earlier, k)`), "item"
+        (`earlier[0]`, `pick(earlier)`, a name bound over it), or None."""
+        if EARLIER not in scope:
+            return None
+        if isinstance(node, E.Name):
+            return "list" if node.name == EARLIER else self.earlier_names.get(node.name)
+        if isinstance(node, E.BinOp) and node.op == "-":
+            return "list" if self._earlier(node.left, scope) == "list" else None
+        if isinstance(node, E.Comp) and node.binding.body is None:
+            return "list" if self._earlier(node.binding.domain, scope) == "list" else None
+        if isinstance(node, E.Index) or (
+            isinstance(node, E.Call) and node.fn in ("pick", "sample") and node.args
+        ):
+            inner = node.obj if isinstance(node, E.Index) else node.args[0]
+            if self._earlier(inner, scope) != "list":
+                return None
+            return "list" if isinstance(node, E.Call) and node.fn == "sample" else "item"
+        return None
+
+    @contextmanager
+    def _bound(self, name: str, holds: str | None) -> Iterator[None]:
+        """`name` bound, for the scope of a binding or a let, to what `holds` says of
+        `earlier` (a name rebound over something else loses its tag)."""
+        before = self.earlier_names.get(name)
+        if holds is None:
+            self.earlier_names.pop(name, None)
+        else:
+            self.earlier_names[name] = holds
+        try:
+            yield
+        finally:
+            if before is None:
+                self.earlier_names.pop(name, None)
+            else:
+                self.earlier_names[name] = before
+
     def _let(self, node: E.Let, scope: dict[str, str]) -> str:
         local = dict(scope)
-        for v in node.values:
-            self.fresh(v.name_node, local, "the let")
-            local[v.name] = self.infer(v.value, local)
-        return self.infer(node.body, local)
+        with ExitStack() as stack:
+            for v in node.values:
+                self.fresh(v.name_node, local, "the let")
+                local[v.name] = self.infer(v.value, local)
+                stack.enter_context(self._bound(v.name, self._earlier(v.value, local)))
+            return self.infer(node.body, local)
+
+    def _binding(self, b: E.Binding, scope: dict[str, str]) -> AbstractContextManager[None]:
+        """A binding's variable ranges over `earlier`'s users, or over something else."""
+        return self._bound(b.var, "item" if self._earlier(b.domain, scope) == "list" else None)
 
     def _comp(self, node: E.Comp, scope: dict[str, str]) -> str:
         b = node.binding
@@ -295,11 +354,12 @@ class Checker:
                 f"a list's binding ranges over a list, not {describe(domain)}", b.domain
             )
         local = {**scope, b.var: inner}
-        if b.where is not None:
-            self.expect(b.where, local, BOOL, "the condition after 'where'")
-        if b.body is None:
-            return domain
-        return list_of(self.infer(b.body, local))
+        with self._binding(b, scope):
+            if b.where is not None:
+                self.expect(b.where, local, BOOL, "the condition after 'where'")
+            if b.body is None:
+                return domain
+            return list_of(self.infer(b.body, local))
 
     def _listlit(self, node: E.ListLit, scope: dict[str, str]) -> str:
         types = {self.infer(i, scope) for i in node.items} - {NONE}
@@ -316,7 +376,8 @@ class Checker:
             fixed = USER_FIELDS if base == USER else OPTION_FIELDS
             facts = self.facts_of(base)
             if node.name in facts:
-                self.reads.fact(f"{base}.{node.name}", node)
+                drawn = self._earlier(node.obj, scope) == "item"  # all its facts are drawn
+                self.reads.fact(f"{EARLIER if drawn else base}.{node.name}", node)
                 return facts[node.name]
             if node.name in fixed:
                 return fixed[node.name]
@@ -341,6 +402,17 @@ class Checker:
 
     def _index(self, node: E.Index, scope: dict[str, str]) -> str:
         base = self.infer(node.obj, scope)
+        item = element(base)
+        if item is not None:  # a list by position: xs[0] the first, xs[-1] the last
+            self.expect(node.key, scope, NUMBER, "a list's index")
+            key = node.key.value if isinstance(node.key, E.Lit) else None
+            if isinstance(key, float) and not key.is_integer():
+                raise ExprTypeError(
+                    f"a list's index is a whole number, not {key:g}",
+                    node.key,
+                    "xs[0] is the first item, xs[-1] the last",
+                )
+            return item
         if base.startswith("call:") and not (
             isinstance(node.obj, E.Name) and node.obj.name not in scope
         ):
@@ -349,9 +421,10 @@ class Checker:
             )
         if not base.startswith("call:"):
             raise ExprTypeError(
-                f"only an action is indexed (by a user), not {describe(base)}",
+                f"only an action (by a user) or a list (by position) is indexed, not "
+                f"{describe(base)}",
                 node,
-                "e.g. grant[u].amount: the last grant to u",
+                "e.g. grant[u].amount: the last grant to u; options[0]: the first option",
             )
         action = self._action(base[5:])
         if not any(p.type == "user" for p in action.params):
@@ -522,21 +595,26 @@ class Checker:
         if inner is None:
             raise ExprTypeError(f"{node.fn} ranges over a list, not {describe(domain)}", b.domain)
         local = {**scope, b.var: inner}
-        if b.where is not None:
-            self.expect(b.where, local, BOOL, "the condition after 'where'")
-        fn = node.fn
-        if b.body is None:
-            if fn != "count":
-                raise ExprTypeError(f"{fn}(x in xs ...) needs ': VALUE' after the binding", node)
+        with self._binding(b, scope):
+            if b.where is not None:
+                self.expect(b.where, local, BOOL, "the condition after 'where'")
+            fn = node.fn
+            if b.body is None:
+                if fn != "count":
+                    raise ExprTypeError(
+                        f"{fn}(x in xs ...) needs ': VALUE' after the binding", node
+                    )
+                return NUMBER
+            if fn in ("all", "any", "count"):
+                self.expect(b.body, local, BOOL, f"what {fn} tests")
+                return BOOL if fn != "count" else NUMBER
+            if fn in ("argmax", "argmin"):
+                self.expect(b.body, local, NUMBER, f"what {fn} ranks by")
+                return inner
+            self.expect(
+                b.body, local, NUMBER, f"what {fn} adds up" if fn == "sum" else f"{fn}'s value"
+            )
             return NUMBER
-        if fn in ("all", "any", "count"):
-            self.expect(b.body, local, BOOL, f"what {fn} tests")
-            return BOOL if fn != "count" else NUMBER
-        if fn in ("argmax", "argmin"):
-            self.expect(b.body, local, NUMBER, f"what {fn} ranks by")
-            return inner
-        self.expect(b.body, local, NUMBER, f"what {fn} adds up" if fn == "sum" else f"{fn}'s value")
-        return NUMBER
 
     def _temporal(self, node: E.Call, scope: dict[str, str]) -> str:
         """A condition over the conversation (expr/temporal.py): its conditions are

@@ -72,8 +72,9 @@ class Bounds:
             if any(a.name == node.name for a in self.family.actions):
                 return f"call:{node.name}"
             return None
-        if isinstance(node, E.Index):
-            return self.kind(node.obj)
+        if isinstance(node, E.Index):  # an action's call to a user; a list's item is unknown
+            base = self.kind(node.obj)
+            return base if base is not None and base.startswith("call:") else None
         if isinstance(node, E.Attr):
             base = self.kind(node.obj)
             if base is not None and base.startswith("call:"):

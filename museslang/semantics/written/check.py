@@ -29,6 +29,7 @@ from museslang.expr.search import (
 from museslang.expr.types import (
     BOOL,
     BUILTINS,
+    EARLIER,
     FACT_TYPES,
     NONE,
     NUMBER,
@@ -46,6 +47,7 @@ from museslang.expr.types import (
     element,
     fits,
     judges_conversation,
+    list_of,
     nesting,
     param_scope,
     too_deep,
@@ -424,7 +426,10 @@ class FamilyChecker:
         return node, got
 
     def _merge(self, r: Reads) -> None:
-        self.reads.facts |= r.facts
+        # a fact read through an earlier user's draw is the user's fact, read
+        self.reads.facts |= {
+            f"user.{k.split('.', 1)[1]}" if k.startswith(f"{EARLIER}.") else k for k in r.facts
+        }
         self.reads.actions |= r.actions
         self.reads.told = self.reads.told or r.told
 
@@ -439,7 +444,8 @@ class FamilyChecker:
                 self._error("an option's fact is written in the scenario, not drawn",
                             f.at("draw"), hint)  # fmt: skip
                 continue
-            scope = {"u": USER} if f.of == "user" else {"o": OPTION} if f.of == "option" else {}
+            # a user's draw sees the users drawn before (`earlier`), with all their facts
+            scope = {"u": USER, EARLIER: list_of(USER)} if f.of == "user" else {}
             reads, where = Reads(), self.located(f, "draw")
             # an `option` fact draws an option, or an option's id (checked per scenario)
             want = None if f.type == "option" else FACT_TYPES[f.type]
