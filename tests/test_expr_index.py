@@ -108,7 +108,7 @@ def test_a_users_draw_reads_the_users_drawn_before_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("v in earlier: v.wants", "v in earlier: u.wants", "the draw of 'wants' reads 'wants' itself"),
+        ("v in earlier: v.wants", "v in earlier: u.wants", "'wants' reads 'wants' itself"),
         ("options - [v in earlier: v.wants]", "users", "a user's draw cannot read `users`"),
         ("earlier[0].wants", "earlier[0.5].wants", "a list's index is a whole number, not 0.5"),
         ('holds: "give[u].desk == u.wants"', 'holds: "give[u].desk == earlier[0].wants"',
