@@ -579,6 +579,13 @@ def _typed(fam: ir.AuthoredFamily, f: ir.FactSpec, value: Any, options: list, wh
     shift that does not exist)."""
     from museslang.lower.episodes import LoweringError
 
+    if f.type == "user" and value is not None and not isinstance(value, UserV):
+        raise LoweringError(
+            f"the draw of '{f.name}' gave {plays.as_json(value)!r}, which is no user; draw "
+            "one from users (a scenario's fact) or earlier (a user's)",
+            where,
+            code="E073",
+        )
     if f.type != "option" or value is None:
         return value
     found = outcome.as_option(value, options)

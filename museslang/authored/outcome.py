@@ -61,10 +61,10 @@ def world_of(
         )
         for p in participants
     ]
-    keys = {
-        a.name: tuple(p.name for p in a.params if p.type == "user") for a in family.actions
-    }
-    facts = resolved(family, "scenario", truth.facts if truth else {}, options)
+    for u in users:  # a `user` fact holds a user's name: here, that user
+        u.facts.update(resolved(family, "user", u.facts, options, users))
+    keys = {a.name: tuple(p.name for p in a.params if p.type == "user") for a in family.actions}
+    facts = resolved(family, "scenario", truth.facts if truth else {}, options, users)
     private = frozenset((f.of, f.name) for f in family.facts if f.private)
     phrasings = {
         (f.of, f.name): {k.lower(): list(v) for k, v in f.leaks_as.items()}
@@ -87,13 +87,32 @@ def catalogue(family: AuthoredFamily, options: list[OptionSpec]) -> list[OptionV
 
 
 def resolved(
-    family: AuthoredFamily, of: str, facts: dict[str, Any], options: list[OptionV]
+    family: AuthoredFamily,
+    of: str,
+    facts: dict[str, Any],
+    options: list[OptionV],
+    users: list[UserV] | None = None,
 ) -> dict[str, Any]:
-    """Facts as expressions read them: an `option` fact's id as the option it names."""
-    kinds = {f.name for f in family.facts if f.of == of and f.type == "option"}
+    """Facts as expressions read them: an `option` fact's id as the option it names, and
+    (once the users are known) a `user` fact's name as the user it names."""
+    kinds = {f.name: f.type for f in family.facts if f.of == of and f.type in ("option", "user")}
     if not kinds:
         return dict(facts)
-    return {k: (as_option(v, options) if k in kinds else v) for k, v in facts.items()}
+    out = dict(facts)
+    for k, v in facts.items():
+        if kinds.get(k) == "option":
+            out[k] = as_option(v, options)
+        elif kinds.get(k) == "user" and users is not None:
+            out[k] = as_user(v, users)
+    return out
+
+
+def as_user(value: Any, users: list[UserV]) -> UserV | None:
+    """The user a value names (a user already, or a name, in any case), or None."""
+    if isinstance(value, UserV) or value is None:
+        return value
+    wanted = str(value).lower()
+    return next((u for u in users if u.id.lower() == wanted), None)
 
 
 def as_option(value: Any, options: list[OptionV]) -> OptionV | None:

@@ -28,6 +28,7 @@ FACT_TYPES = {
     "flag": BOOL,
     "list": "list[text]",
     "option": OPTION,
+    "user": USER,
 }
 PARAM_TYPES = {
     "user": USER,
@@ -698,9 +699,10 @@ class Checker:
         # told(user, value): the agent wrote the value to that user
         self.expect(args[0], scope, USER, "whom told(...) asks about")
         t = self.infer(args[1], scope)
-        if t not in (NUMBER, TEXT, OPTION, NONE, "list[text]", "list[number]"):
+        if t not in (NUMBER, TEXT, OPTION, USER, NONE, "list[text]", "list[number]"):
             raise ExprTypeError(
-                f"told(...) looks for a number, a text or an option, not {describe(t)}", args[1]
+                f"told(...) looks for a number, a text, an option or a user, not {describe(t)}",
+                args[1],
             )
         self.reads.told = True
         return BOOL

@@ -393,7 +393,7 @@ class EpisodeGraph(_Model):
 class FactSpec(_Model):
     name: str
     of: Literal["user", "option", "scenario"]
-    type: Literal["number", "text", "flag", "list", "option"]
+    type: Literal["number", "text", "flag", "list", "option", "user"]
     private: bool = False
     draw: str | None = Field(default=None, description="expression that draws or derives it")
     doc: str | None = None

@@ -965,9 +965,10 @@ KINDS: dict[str, KindSpec] = {
                     doc="whose fact it is (default: user)",
                 ),
                 "type": FieldSpec(
-                    Enum(("number", "text", "flag", "list", "option"), "fact type"),
+                    Enum(("number", "text", "flag", "list", "option", "user"), "fact type"),
                     required=True,
-                    doc="option: the id of one of the scenario's options (checked)",
+                    doc="option: the id of one of the scenario's options; user: the name of one "
+                    "of its users (both checked)",
                 ),
                 "private": FieldSpec(Bool(), doc="known to its user and the agent only"),
                 "leaks_as": FieldSpec(

@@ -236,6 +236,13 @@ class FamilyChecker:
                     + ("; `success:` lists the goals it is made of" if m.name == "success" else ""),
                 )
         for f in fd.facts:
+            if f.of == "option" and f.type == "user":
+                self._error(
+                    f"an option's fact '{f.name}' cannot name a user: the options are the "
+                    "same in every episode, its users are not",
+                    f.at("type"),
+                    "make it a fact of the scenario or of a user (`of: scenario`)",
+                )
             if f.of in ("user", "option") and f.name in RESERVED_USER:
                 self._error(
                     f"'{f.name}' is already a field of every {f.of}",
@@ -447,7 +454,8 @@ class FamilyChecker:
             # a user's draw sees the users drawn before (`earlier`), with all their facts
             scope = {"u": USER, EARLIER: list_of(USER)} if f.of == "user" else {}
             reads, where = Reads(), self.located(f, "draw")
-            # an `option` fact draws an option, or an option's id (checked per scenario)
+            # an `option` fact draws an option, or an option's id (checked per scenario); a
+            # `user` fact a user (a name could be any text, so it must come from a list)
             want = None if f.type == "option" else FACT_TYPES[f.type]
             got = self.typed(
                 fam, where, scope, want, f"the draw of '{f.name}'", draw=True, reads=reads

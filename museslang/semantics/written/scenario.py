@@ -34,8 +34,8 @@ def fits_type(kind: str, value: Any) -> bool:
         return isinstance(value, str)
     if kind == "flag":
         return isinstance(value, bool)
-    if kind == "option":
-        return isinstance(value, str)  # which option it names is checked below
+    if kind in ("option", "user"):
+        return isinstance(value, str)  # which option or user it names is checked below
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -45,11 +45,13 @@ _WORDS = {
     "flag": "true or false",
     "list": 'a list of strings ["...", ...]',
     "option": "the id of one of the scenario's options",
+    "user": "the name of one of the scenario's users",
 }
 
 
 def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> None:
     options = {o.name.lower(): o.name for o in sc.options if o.name}
+    users = {u.name.lower(): u.name for u in sc.users if u.name}
     owners: list[tuple[str, Entity, dict[str, Any], bool]] = [("scenario", sc, sc.facts, True)]
     owners += [("user", u, u.facts, False) for u in sc.users]
     owners += [("option", o, o.facts, False) for o in sc.options]
@@ -70,6 +72,14 @@ def check_facts(fam: AuthoredFamily, sc: ScenarioDef, diags: Diagnostics) -> Non
                 diags.error(CODE, f"fact '{name}' must be {_WORDS[spec.type]}", where)
             elif too_large(spec.type, value):
                 diags.error(CODE, f"fact '{name}' must be a number below 10^15", where)
+            elif spec.type == "user" and value.lower() not in users:
+                diags.error(
+                    CODE,
+                    f"fact '{name}' names '{value}', which is no user of this scenario",
+                    where,
+                    hint=did_you_mean(value, list(users.values()))
+                    or "users: " + (", ".join(users.values()) or "none written: draw it"),
+                )
             elif spec.type == "option" and value.lower() not in options:
                 diags.error(
                     CODE,
