@@ -53,10 +53,12 @@ def test_the_goal_reads_the_named_user_and_a_wrong_buddy_fails_it() -> None:
     written = next(e for e in compiled.episodes if e.scenario == "written")
     from museslang.ir.results import ActionRecord
 
-    right = [ActionRecord(turn=1, name="pair", args={"newcomer": "Ana", "buddy": "Ben"}),
-             ActionRecord(turn=1, name="pair", args={"newcomer": "Ben", "buddy": "Ana"})]  # fmt: skip
-    wrong = [ActionRecord(turn=1, name="pair", args={"newcomer": "Ana", "buddy": "Ana"}),
-             ActionRecord(turn=1, name="pair", args={"newcomer": "Ben", "buddy": "Ana"})]  # fmt: skip
+    def pairs(*who: tuple[str, str]) -> list[ActionRecord]:
+        return [ActionRecord(turn=1, name="pair", args={"newcomer": a, "buddy": b})
+                for a, b in who]  # fmt: skip
+
+    right = pairs(("Ana", "Ben"), ("Ben", "Ana"))
+    wrong = pairs(("Ana", "Ana"), ("Ben", "Ana"))
     score = lambda calls: outcome.scores(  # noqa: E731
         fam, outcome.played(fam, written, result_with(written, *calls))
     )
