@@ -65,6 +65,22 @@ def check_program(program: Program, diags: Diagnostics) -> CheckedProgram:
     return _Checker(program, diags).run()
 
 
+def _inner_spans(path: str, value: ast.Value) -> dict[str, Span]:
+    """Where each part of a list or object value is (`calls.0.desk`: the `desk:` of a
+    play's first call), so that a mistake inside one is reported there, not at its field."""
+    out: dict[str, Span] = {}
+    if isinstance(value, ast.ListValue):
+        parts = [(str(i), v) for i, v in enumerate(value.items)]
+    elif isinstance(value, ast.Object):
+        parts = [(f.key.name, f.value) for f in value.fields]
+    else:
+        return out
+    for name, v in parts:
+        out[f"{path}.{name}"] = v.span
+        out.update(_inner_spans(f"{path}.{name}", v))
+    return out
+
+
 class _Checker:
     def __init__(self, program: Program, diags: Diagnostics) -> None:
         self.program = program
@@ -472,6 +488,7 @@ class _Checker:
             )
         values: dict[str, object] = {}
         spans = {}
+        inner: dict[str, Span] = {}  # parts of list and object values, by path
         seen: dict[str, ast.Field] = {}
         for f in decl.fields:
             key = f.key.name
@@ -497,6 +514,7 @@ class _Checker:
                 continue
             seen[key] = f
             spans[key] = f.value.span
+            inner.update(_inner_spans(key, f.value))
             value = fs.type.check(f.value, ctx)
             if value is not INVALID:
                 values[key] = value
@@ -520,6 +538,7 @@ class _Checker:
             head=decl.head,
             module=decl.span.file,
             field_spans=spans,
+            inner_spans=inner,
             **values,
         )
         if decl.label is not None and getattr(entity, "title", "") is None:

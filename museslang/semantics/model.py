@@ -80,6 +80,8 @@ class Entity:
     head: Span
     module: str
     field_spans: dict[str, Span] = field(default_factory=dict)
+    # where each part of a list or object value is: `calls.0.desk` (the first call's desk)
+    inner_spans: dict[str, Span] = field(default_factory=dict)
 
     def at(self, field_name: str) -> Span:
         """The span of a field's value, or the declaration head when it was not written."""

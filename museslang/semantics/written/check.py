@@ -11,7 +11,7 @@ hold whatever any agent did.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from museslang import family as families
 from museslang.diagnostics import Diagnostics, Label, did_you_mean
@@ -673,24 +673,35 @@ class FamilyChecker:
         return bound.name
 
     def _call(self, fam, pd, call: dict, actions, i: int) -> ir.PlayCall | None:
-        span = pd.at("calls")
+        span = pd.inner_spans.get(f"calls.{i}", pd.at("calls"))  # this call's braces
+
+        def at(key: str) -> Span:  # one of its fields' values (the call, if unknown)
+            return pd.inner_spans.get(f"calls.{i}.{key}", span)
+
+        def located(key: str, text: str) -> E.Located:
+            if not isinstance(call.get(key), str):  # a number or flag written bare
+                return E.Located(text, at(key), quote=0)
+            return E.Located.written(text, at(key), self.lines_of(at(key).file))
         name = call.get("action")
         if not isinstance(name, str) or name not in actions:
             hint = did_you_mean(str(name), actions) or "write { action: NAME ... }"
-            self._error(f"play {pd.name}, call {i + 1}: unknown action {name!r}", span, hint)
+            where = at("action") if name is not None else span
+            self._error(f"play {pd.name}, call {i + 1}: unknown action {name!r}", where, hint)
             return None
         action = actions[name]
         scope: dict[str, str] = {}
         each = call.get("each")
         if each is not None:
-            where = E.Located(f"count({each}: true)", span, quote=1)
+            # typed as an aggregate's binding: its text starts 6 characters into `count(`
+            written = located("each", each)
+            where = replace(written, text=f"count({each}: true)", quote=written.quote - 6)
             got = self.typed(fam, where, {}, None, f"play {pd.name}, call {i + 1}, each")
             if got is None:
                 return None
             node = got[0]
             assert isinstance(node, E.Call)
             if node.binding is None:
-                self._error(f'play {pd.name}: `each:` is a binding, e.g. "u in users"', span)
+                self._error(f'play {pd.name}: `each:` is a binding, e.g. "u in users"', at("each"))
                 return None
             b = node.binding
             dom = Checker(fam, sigs=self.sigs).infer(b.domain, {})
@@ -703,13 +714,13 @@ class FamilyChecker:
             if key not in params:
                 self._error(
                     f"play {pd.name}: action '{name}' has no parameter '{key}'",
-                    span,
+                    at(key),
                     did_you_mean(key, params),
                 )
                 continue
             text = _expression_text(value)
             want = PARAM_TYPES[params[key].type]
-            where = E.Located(text, span, quote=1)
+            where = located(key, text)
             if self.typed(fam, where, scope, want, f"play {pd.name}: {name}'s {key}") is not None:
                 args[key] = text
         missing = [p for p in params if p not in args and p not in call]
