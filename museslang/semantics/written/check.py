@@ -403,7 +403,15 @@ class FamilyChecker:
         try:
             got = checker.infer(node, scope)
             if want is not None and not fits(got, want):
-                raise ExprTypeError(f"{what} must be {describe(want)}, not {describe(got)}", node)
+                hint = (
+                    "a user is a value, not a name: e.g. pick(users) in a scenario's draw, "
+                    "earlier[-1] in a user's"
+                    if want == USER and got == TEXT
+                    else None
+                )
+                raise ExprTypeError(
+                    f"{what} must be {describe(want)}, not {describe(got)}", node, hint
+                )
         except ExprTypeError as exc:
             self.diags.error(
                 "E071", str(exc), where.span(exc.node.start, exc.node.end), hint=exc.hint
