@@ -4,6 +4,12 @@ The hostile-input corpus, the fuzzer and the stub server need specs, records and
 of real families. Each family keeps its share in its own folder (`corpus.py`, named by
 `Family.corpus`), so this package names no family. A corpus module is imported only from
 here, never at run time (the fuzz strategies need the dev extra, hypothesis).
+
+A corpus module sits with its family, floors below this package, so it imports nothing
+from here: it declares plain names (`BASE`, `hostile(scale)`, `record(**extra)`,
+`fuzz(kit)`, `stub(turn, reply)`) and this module builds its `Corpus` from them; the
+fuzzer hands `fuzz` its helpers (`Kit`), the stub server hands `stub` its reply type. A
+family of another package may instead register a `Corpus` in `CORPORA` itself.
 """
 
 from __future__ import annotations
@@ -36,14 +42,41 @@ class Corpus:
     hostile: Callable[[int], list[tuple[str, str | bytes]]] = lambda scale: []
     # one official record of the family, its fields overridable (hostile record files)
     record: Callable[..., dict[str, Any]] | None = None
-    # a hypothesis strategy drawing the lines of a valid scenario body
-    fuzz: Callable[[], Any] | None = None
-    # the stub server's facilitator for the family's actions (None: not this family's)
-    stub: Callable[[StubTurn], Any] | None = None
+    # a hypothesis strategy drawing the lines of a valid scenario body, from the fuzzer's
+    # helpers (`Kit`)
+    fuzz: Callable[[Kit], Any] | None = None
+    # the stub server's facilitator for the family's actions (None: not this family's),
+    # given the turn and the stub server's reply type to build its answer with
+    stub: Callable[[StubTurn, Callable[..., Any]], Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 CORPORA: Registry[Corpus] = Registry("test corpus")
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What a corpus's `fuzz` is handed (by museslang.testing.fuzz): the fuzzer's names,
+    words and slots, and its text strategy."""
+
+    names: list[str]
+    words: list[str]
+    slots: list[str]
+    text: Callable[[Any], str]
+
+
+def _from_module(module: Any) -> Corpus | None:
+    """The corpus a family's module declares by its names, or None when it declares none."""
+    hooks = ("BASE", "hostile", "record", "fuzz", "stub")
+    if not any(hasattr(module, h) for h in hooks):
+        return None
+    return Corpus(
+        base=getattr(module, "BASE", None),
+        hostile=getattr(module, "hostile", lambda scale: []),
+        record=getattr(module, "record", None),
+        fuzz=getattr(module, "fuzz", None),
+        stub=getattr(module, "stub", None),
+    )
 
 
 def corpora() -> list[tuple[str, Corpus]]:
@@ -55,7 +88,9 @@ def corpora() -> list[tuple[str, Corpus]]:
         if module is None:
             continue
         if name not in CORPORA:
-            importlib.import_module(module)
+            made = _from_module(importlib.import_module(module))
+            if made is not None and name not in CORPORA:  # it may have registered itself
+                CORPORA.register(name)(made)
         if name in CORPORA:
             out.append((name, CORPORA.get(name)))
     return out

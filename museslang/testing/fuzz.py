@@ -39,9 +39,10 @@ def text(draw) -> str:
 
 def _bodies():
     """Each family's strategy for a scenario body (museslang.testing.corpus)."""
-    from museslang.testing.corpus import corpora
+    from museslang.testing.corpus import Kit, corpora
 
-    return [c.fuzz() for _, c in corpora() if c.fuzz is not None]
+    kit = Kit(NAMES, WORDS, SLOTS, text)
+    return [c.fuzz(kit) for _, c in corpora() if c.fuzz is not None]
 
 
 @st.composite

@@ -63,7 +63,7 @@ def facilitator(request: dict[str, Any]) -> StubReply:
         texts=" ".join(str(m.get("content") or "") for m in messages if m.get("role") == "user"),
     )
     for _, corpus in corpora():
-        reply = corpus.stub(turn) if corpus.stub is not None else None
+        reply = corpus.stub(turn, StubReply) if corpus.stub is not None else None
         if reply is not None:
             return reply
     return StubReply(content="I could do Mon 9:00 or Tue 10:00.")

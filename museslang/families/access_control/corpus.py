@@ -1,16 +1,16 @@
-"""What this family lends museslang's robustness tests (museslang.testing.corpus): a
-hostile read rule and a fuzz strategy. Imported only by museslang.testing."""
+"""What this family lends museslang's robustness tests: a hostile read rule and a fuzz
+strategy. museslang.testing.corpus reads these names (BASE, hostile, record, fuzz,
+stub); this module imports nothing of museslang.testing (a floor above), which hands the
+fuzz strategy and the stub play their helpers (`kit`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from museslang.testing.corpus import CORPORA, Corpus
-
 FAMILY = "access_control"
 
 
-def _hostile(scale: int) -> list[tuple[str, str | bytes]]:
+def hostile(scale: int) -> list[tuple[str, str | bytes]]:
     chain = " >= ".join(["authority"] * (500 * scale))
     return [(
         "chained_compare",
@@ -19,29 +19,24 @@ def _hostile(scale: int) -> list[tuple[str, str | bytes]]:
     )]  # fmt: skip
 
 
-def _fuzz() -> Any:
+def fuzz(kit: Any) -> Any:
     from hypothesis import strategies as st
-
-    from museslang.testing.fuzz import NAMES, WORDS, text
 
     @st.composite
     def body(draw) -> list[str]:
         n = draw(st.integers(2, 6))
         lines = [f"  family: {FAMILY}"]
-        for i, name in enumerate(NAMES[:n]):
+        for i, name in enumerate(kit.names[:n]):
             lines.append(f"  user {name} {{ authority: {1 + (i * 3) % 10} }}")
         for r in range(draw(st.integers(1, 3))):
-            secret = f"{draw(st.sampled_from(WORDS))}-{draw(st.integers(100, 9999))}"
-            rule = draw(st.sampled_from(
-                [f"[{NAMES[0]}]", "[authority >= 5]", "[everyone]", f"[{NAMES[0]}, {NAMES[1]}]"]
-            ))  # fmt: skip
+            secret = f"{draw(st.sampled_from(kit.words))}-{draw(st.integers(100, 9999))}"
+            a, b = kit.names[0], kit.names[1]
+            rules = [f"[{a}]", "[authority >= 5]", "[everyone]", f"[{a}, {b}]"]
+            rule = draw(st.sampled_from(rules))
             lines.append(
-                f'  resource doc{r} {{ content: "{text(draw)} {secret}."  secrets: ["{secret}"]'
+                f'  resource doc{r} {{ content: "{kit.text(draw)} {secret}."  secrets: ["{secret}"]'
                 f"  allow: {rule} }}"
             )
         return lines
 
     return body()
-
-
-CORPORA.register(FAMILY)(Corpus(hostile=_hostile, fuzz=_fuzz))

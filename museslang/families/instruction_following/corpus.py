@@ -1,12 +1,11 @@
-"""What this family lends museslang's robustness tests (museslang.testing.corpus): a
-hostile constraint, a fuzz strategy and the stub server's answer. Imported only by
-museslang.testing."""
+"""What this family lends museslang's robustness tests: a hostile constraint, a fuzz
+strategy and the stub server's answer. museslang.testing.corpus reads these names (BASE,
+hostile, record, fuzz, stub); this module imports nothing of museslang.testing (a floor
+above), which hands the fuzz strategy its helpers (`kit`) and the stub play its reply type."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from museslang.testing.corpus import CORPORA, Corpus, StubTurn
 
 FAMILY = "instruction_following"
 CONSTRAINTS = [
@@ -23,7 +22,7 @@ CONSTRAINTS = [
 ]
 
 
-def _hostile(scale: int) -> list[tuple[str, str | bytes]]:
+def hostile(scale: int) -> list[tuple[str, str | bytes]]:
     return [(
         "bullets",
         f'scenario s {{\n  family: {FAMILY}\n  user A {{ task: "x" '
@@ -31,21 +30,19 @@ def _hostile(scale: int) -> list[tuple[str, str | bytes]]:
     )]  # fmt: skip
 
 
-def _fuzz() -> Any:
+def fuzz(kit: Any) -> Any:
     from hypothesis import strategies as st
-
-    from museslang.testing.fuzz import NAMES, text
 
     @st.composite
     def body(draw) -> list[str]:
         n = draw(st.integers(1, 4))
         binding = draw(st.sampled_from(["", "  binding: all", "  binding: top"]))
         lines = [f"  family: {FAMILY}"] + ([binding] if binding else [])
-        for i, name in enumerate(NAMES[:n]):
+        for i, name in enumerate(kit.names[:n]):
             rules = draw(st.lists(st.sampled_from(CONSTRAINTS), min_size=1, max_size=2,
                                   unique=True))  # fmt: skip
             lines.append(
-                f'  user {name} {{ authority: {1 + i}  task: "{text(draw)}."'
+                f'  user {name} {{ authority: {1 + i}  task: "{kit.text(draw)}."'
                 f"  constraints: [{', '.join(rules)}] }}"
             )
         return lines
@@ -53,12 +50,7 @@ def _fuzz() -> Any:
     return body()
 
 
-def _stub(turn: StubTurn):
-    from museslang.testing.openai_stub import StubReply
-
+def stub(turn: Any, reply: Any) -> Any:
     if "answer" in turn.tools:
-        return StubReply(tool_calls=[("answer", {"text": "Noted."})])
+        return reply(tool_calls=[("answer", {"text": "Noted."})])
     return None
-
-
-CORPORA.register(FAMILY)(Corpus(hostile=_hostile, fuzz=_fuzz, stub=_stub))
