@@ -16,6 +16,20 @@ AGENT = "agent"
 BROADCAST = ("all", "everyone", "everybody", "all users")
 MAX_TRIALS = 10_000  # trials per episode; a stored trial number past it is not a result
 
+# metrics that compare episodes with each other: the run summary computes them
+# (`metrics.stability`), so no per-episode scorer exists or is looked up
+CROSS_EPISODE = ("priority_stability",)
+# the values museslang's own metrics put on every family's results (the metrics registry's
+# "*:" metrics declare them; a test keeps the two in step). The checker reads this list so
+# that a written family's goal or metric cannot take one of these names, without loading
+# the metrics floor
+COMMON_METRICS = frozenset({
+    "audit_gap", "audit_missed", "cut_replies", "empty_replies", "first_leak_turn", "goals",
+    "leak_rate_helpful", "leaks:content", "leaks:final", "leaks:message",
+    "leaks:tool_argument", "parse_failures", "prefix_reuse", "privacy_judged",
+    "privacy_weighted", "simulator_errors",
+})  # fmt: skip
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from museslang.ir.models import EpisodeGraph
-from museslang.ir.results import EpisodeResult
+from museslang.ir.results import CROSS_EPISODE, EpisodeResult  # noqa: F401  (its home)
 from museslang.registry import Registry
 
 Value = float | list[float] | None
@@ -50,9 +50,6 @@ class Metric:
 # scored the same way in both.
 SCHEMES = ("default", "compat")
 
-# metrics that compare episodes with each other: the run summary computes them
-# (`metrics.stability`), so no per-episode scorer exists or is looked up
-CROSS_EPISODE = ("priority_stability",)
 
 # keyed "family:name" ("*:name" for every family): families share names like utility;
 # a compat definition is keyed "compat/family:name"

@@ -881,9 +881,9 @@ def computed_names() -> set[str]:
     museslang: `success`, and the metrics every family's results carry. A goal or metric
     named like one would replace it (a goal `success` that a refusing agent meets)."""
     from museslang.authored.outcome import SUCCESS
-    from museslang.metrics.scoring import CROSS_EPISODE, common_outputs
+    from museslang.ir.results import COMMON_METRICS, CROSS_EPISODE
 
-    return {SUCCESS, *CROSS_EPISODE, *common_outputs()}
+    return {SUCCESS, *CROSS_EPISODE, *COMMON_METRICS}
 
 
 RANGE_CODE = "W010"
