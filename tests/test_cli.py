@@ -13,9 +13,14 @@ runner = CliRunner()
 
 
 def test_help_on_every_command() -> None:
-    for args in (["--help"], ["check", "--help"], ["compile", "--help"]):
+    import typer
+
+    commands = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    assert len(commands) >= 18 and {"check", "eval", "generate", "guards"} <= set(commands)
+    for args in (["--help"], *([c, "--help"] for c in commands)):
         result = runner.invoke(app, args)
-        assert result.exit_code == 0 and "Usage" in result.output
+        assert result.exit_code == 0 and "Usage" in result.output, args
+        assert "Traceback" not in result.output, args
 
 
 def test_help_names_every_agent_backend_and_keeps_brackets() -> None:

@@ -1,8 +1,9 @@
 """museslang from Python: compile a spec, evaluate an agent on it, rescore a run, write a
-report. Every function returns a typed result or raises a `MuseslangError` (`OptionError`
-for an option that cannot work, `SpecError` for a spec with errors, `RunError` for a run
-that could not go on); nothing here prints, exits or reads `sys.argv`, and importing it
-imports neither typer nor rich. The command line is a thin layer over these functions.
+report, generate training data. Every function returns a typed result or raises a
+`MuseslangError` (`OptionError` for an option that cannot work, `SpecError` for a spec
+with errors, `RunError` for a run that
+could not go on); nothing here prints, exits or reads `sys.argv`, and importing it imports
+neither typer nor rich. The command line is a thin layer over these functions.
 
     from museslang import api
     compiled = api.compile("specs/meeting.muses")
@@ -15,6 +16,7 @@ from __future__ import annotations
 from museslang.api.compile import Compiled, compile, load
 from museslang.api.errors import MuseslangError, OptionError, RunError, SpecError
 from museslang.api.evaluate import Evaluation, Progress, evaluate, evaluate_async
+from museslang.api.generate import Generated, GenerateOptions, generate
 from museslang.api.options import (
     EvalOptions,
     ModelOptions,
@@ -29,6 +31,8 @@ __all__ = [
     "Compiled",
     "EvalOptions",
     "Evaluation",
+    "GenerateOptions",
+    "Generated",
     "ModelOptions",
     "MuseslangError",
     "OptionError",
@@ -43,6 +47,7 @@ __all__ = [
     "compile",
     "evaluate",
     "evaluate_async",
+    "generate",
     "load",
     "report",
     "rescore",
