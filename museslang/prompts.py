@@ -367,6 +367,23 @@ def variables_of(text: str) -> set[str]:
         return set()
 
 
+def attributes_of(text: str, of: str) -> set[str]:
+    """The attributes a template reads of the variable `of` (`mine.assign.shift`: `assign`
+    of `mine`); none for text that does not parse. What an editor's rename must not leave
+    behind when it renames an action a play's `tell:` reads."""
+    from jinja2 import nodes
+
+    try:
+        tree = _ENV.parse(text)
+    except TemplateSyntaxError:
+        return set()
+    return {
+        g.attr
+        for g in tree.find_all(nodes.Getattr)
+        if isinstance(g.node, nodes.Name) and g.node.name == of
+    }
+
+
 def parse_template(text: str) -> None:
     try:
         _ENV.parse(text)

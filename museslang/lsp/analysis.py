@@ -100,16 +100,6 @@ def symbol_at(analysis: Analysis, line: int, column: int) -> tuple[Symbol, Span]
     return None
 
 
-def occurrences(analysis: Analysis, sym: Symbol) -> list[Span]:
-    """Where a declaration is named: its declaration first, then every reference."""
-    spans = [sym.span]
-    spans += [span for span, other in analysis.references if other is sym]
-    unique: dict[tuple, Span] = {}
-    for s in spans:
-        unique.setdefault((s.file, s.line, s.column, s.end_line, s.end_column), s)
-    return list(unique.values())
-
-
 def import_at(analysis: Analysis, line: int, column: int) -> Path | None:
     """The file an `import` under the cursor loads."""
     if analysis.checked is None:

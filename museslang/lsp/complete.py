@@ -155,7 +155,7 @@ EXPRESSION_FIELDS = {
 }
 _ITEM_KINDS = {"variable": "variable", "collection": "variable", "fact": "field",
                "field": "field", "action": "function", "param": "field",
-               "function": "function"}  # fmt: skip
+               "def": "function", "function": "function"}  # fmt: skip
 
 
 def _string_start(last: re.Match[str] | None) -> tuple[int, int] | None:

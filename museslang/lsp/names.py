@@ -37,11 +37,14 @@ class Named:
     """One name usable in an expression."""
 
     name: str
-    kind: str  # variable | collection | fact | field | action | param | function
+    kind: str  # variable | collection | fact | field | action | param | def | function
     type: str  # its type in the expression language (expr.types); "" for a function
     summary: str  # what it is, in a few words
     doc: str = ""
     decl: Span | None = None  # where it is declared (go to definition)
+    # the declared name itself (`bid` of `fact bid`): what find references and rename
+    # match occurrences by, so two names are one exactly when they have one declaration
+    name_at: Span | None = None
 
     def markdown(self, title: str | None = None) -> str:
         """The hover text: the name and its type, what it is, its documentation."""
@@ -108,7 +111,8 @@ def _facts_of(site: ExprSite, of: str) -> Iterable[Named]:
             summary += f", drawn as `{f.draw}`"
         found = decls.get((f.of, f.name))
         yield Named(f.name, "fact", T.FACT_TYPES[f.type], summary, f.doc or "",
-                    found.head if found is not None else None)  # fmt: skip
+                    found.head if found is not None else None,
+                    found.name_span if found is not None else None)  # fmt: skip
 
 
 def _scenario_facts(w: Where) -> Iterable[Named]:
@@ -132,7 +136,20 @@ def _actions(w: Where) -> Iterable[Named]:
         summary += "; reads as its last accepted call (none before one)"
         found = decls.get(a.name)
         yield Named(a.name, "action", f"call:{a.name}", summary, a.description,
-                    found.head if found is not None else None)  # fmt: skip
+                    found.head if found is not None else None,
+                    found.name_span if found is not None else None)  # fmt: skip
+
+
+def _defs(w: Where) -> Iterable[Named]:
+    decls = {d.name: d for d in w.site.decl.defs}
+    for d in w.site.family.defs:
+        params = ", ".join(f"{p.name}: {p.type}" for p in d.params)
+        found = decls.get(d.name)
+        title = found.title if found is not None and found.title else ""
+        summary = f"def `{d.name}({params})`" + (f": {title}" if title else "")
+        yield Named(d.name, "def", "", summary, d.doc or "",
+                    found.head if found is not None else None,
+                    found.name_span if found is not None else None)  # fmt: skip
 
 
 def _functions(w: Where) -> Iterable[Named]:
@@ -150,6 +167,7 @@ SOURCES: tuple[Callable[[Where], Iterable[Named]], ...] = (
     _collections,
     _scenario_facts,
     _actions,
+    _defs,
     _functions,
 )
 
@@ -197,7 +215,7 @@ def goals(site: ExprSite) -> dict[str, Named]:
             text = (m.holds if kind == "goal" else m.value) or ""
             summary = f"{kind}{', per user' if m.per == 'user' else ''}: `{text}`"
             found.setdefault(m.name or "?", Named(m.name or "?", kind, "", summary,
-                                                  m.doc or "", m.head))  # fmt: skip
+                                                  m.doc or "", m.head, m.name_span))  # fmt: skip
     return found
 
 

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
@@ -29,10 +29,11 @@ from pygls.workspace.position_codec import ServerTextPosition
 from museslang import __version__
 from museslang.diagnostics import Diagnostic, Severity
 from museslang.lsp import frames
-from museslang.lsp.analysis import Analysis, analyse, import_at, occurrences, symbol_at
+from museslang.lsp.analysis import Analysis, analyse, import_at, symbol_at
 from museslang.lsp.complete import complete
 from museslang.lsp.hover import hover
 from museslang.lsp.inside import definition_in
+from museslang.lsp.rename import RenameError, prepare, references, rename
 from museslang.source import SourceError, Span, read_source
 from museslang.syntax import ast
 
@@ -286,16 +287,11 @@ def build() -> MusesServer:
         return None
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-    async def references(ls: MusesServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+    async def on_references(ls: MusesServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
         uri = params.text_document.uri
         analysis = await ls.current(uri)
         line, column = ls.from_position(uri, params.position)
-        found = symbol_at(analysis, line, column)
-        if found is None:
-            return []
-        spans = occurrences(analysis, found[0])
-        if not params.context.include_declaration:
-            spans = spans[1:]
+        spans = references(analysis, line, column, params.context.include_declaration)
         return [loc for s in spans if (loc := ls.location(analysis, s)) is not None]
 
     @server.feature(
@@ -344,33 +340,29 @@ def build() -> MusesServer:
         return [_outline(ls, d, lines) for d in module.decls]
 
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
-    async def prepare_rename(ls: MusesServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+    async def on_prepare_rename(ls: MusesServer, params: lsp.PrepareRenameParams) -> lsp.Range:
         uri = params.text_document.uri
         analysis = await ls.current(uri)
-        found = symbol_at(analysis, *ls.from_position(uri, params.position))
-        if found is None or analysis.file_of(found[0].span) is None:
-            return None
-        return ls.to_range(found[1], ls._lines(uri))
+        try:
+            _, under = prepare(analysis, *ls.from_position(uri, params.position))
+        except RenameError as exc:
+            raise JsonRpcException(str(exc), code=lsp.LSPErrorCodes.RequestFailed) from None
+        return ls.to_range(under, ls._lines(uri))
 
-    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
-    async def rename(ls: MusesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
-        import re
-
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=True))
+    async def on_rename(ls: MusesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit:
+        """Every occurrence in this document (a rename edits one document: a declaration
+        of another file is refused), or an error saying why not, and no edit."""
         uri = params.text_document.uri
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", params.new_name):
-            raise ValueError(f"'{params.new_name}' is not a name (letters, digits, _)")
         analysis = await ls.current(uri)
-        found = symbol_at(analysis, *ls.from_position(uri, params.position))
-        if found is None:
-            return None
-        if found[0].span.file.startswith("<std>"):
-            raise ValueError(f"{found[0].name} is declared in the standard library")
-        changes: dict[str, list[lsp.TextEdit]] = {}
-        for span in occurrences(analysis, found[0]):
-            where = ls.location(analysis, span)
-            if where is not None:
-                changes.setdefault(where.uri, []).append(lsp.TextEdit(where.range, params.new_name))
-        return lsp.WorkspaceEdit(changes=changes)
+        line, column = ls.from_position(uri, params.position)
+        try:
+            spans = rename(analysis, line, column, params.new_name)
+        except RenameError as exc:
+            raise JsonRpcException(str(exc), code=lsp.LSPErrorCodes.RequestFailed) from None
+        lines = ls._lines(uri)
+        edits = [lsp.TextEdit(ls.to_range(s, lines), params.new_name) for s in spans]
+        return lsp.WorkspaceEdit(changes={uri: edits})
 
     return server
 

@@ -539,6 +539,7 @@ class _Checker:
             module=decl.span.file,
             field_spans=spans,
             inner_spans=inner,
+            name_span=decl.name.span if decl.name else None,
             **values,
         )
         if decl.label is not None and getattr(entity, "title", "") is None:

@@ -82,6 +82,9 @@ class Entity:
     field_spans: dict[str, Span] = field(default_factory=dict)
     # where each part of a list or object value is: `calls.0.desk` (the first call's desk)
     inner_spans: dict[str, Span] = field(default_factory=dict)
+    # the declaration's name as written (`fact bid`: the span of `bid`): where an editor's
+    # find references and rename put the declaration; None for an unnamed block
+    name_span: Span | None = None
 
     def at(self, field_name: str) -> Span:
         """The span of a field's value, or the declaration head when it was not written."""
