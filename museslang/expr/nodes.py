@@ -147,6 +147,19 @@ def _lark() -> Lark:
     return lark_parser(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
 
 
+@cache
+def keywords() -> frozenset[str]:
+    """The words the expression grammar reserves (`and`, `let`, `true` ...): never a name a
+    rename may give (a name it reads as a keyword in one place and a name in another)."""
+    from lark.lexer import PatternStr
+
+    return frozenset(
+        t.pattern.value
+        for t in _lark().terminals
+        if isinstance(t.pattern, PatternStr) and t.pattern.value.isidentifier()
+    )
+
+
 _WORDS = {
     "RPAR": "')'",
     "LPAR": "'('",

@@ -474,13 +474,9 @@ def references(analysis: Analysis, line: int, column: int, declaration: bool = T
 
 
 def _valid(new: str) -> bool:
-    """A name the spec and the expressions both read as a name (not `and`, `true`, `let`)."""
-    if not new.isascii() or not new.isidentifier() or new in SPEC_WORDS:
-        return False
-    try:
-        return isinstance(E.parse(new), E.Name)
-    except (E.ExprError, RecursionError):
-        return False
+    """A name both the spec and the expressions read as a name (not `and`, `true`, `let`)."""
+    ascii_name = new.isascii() and new.isidentifier()
+    return ascii_name and new not in SPEC_WORDS and new not in E.keywords()
 
 
 def prepare(analysis: Analysis, line: int, column: int) -> tuple[Target, Span]:
