@@ -464,3 +464,137 @@ def test_every_built_in_function_has_a_signature_and_doc() -> None:
 
     assert sorted(SIGNATURES) == sorted(FUNCTIONS)
     assert all(sig.startswith(name + "(") and doc for name, (sig, doc) in SIGNATURES.items())
+
+
+# ---- find references and rename (unit: on the analysis) ------------------------------------
+def _spans(analysis, text: str, needle: str, offset: int = 0, **kw) -> list[tuple[int, int, str]]:
+    """The references at a position as (line, column, the text they cover), 1-based."""
+    from museslang.lsp.rename import references
+
+    lines = text.splitlines()
+    found = references(analysis, *_line_col(text, needle, offset), **kw)
+    assert all(s.line == s.end_line for s in found)
+    return [(s.line, s.column, lines[s.line - 1][s.column - 1 : s.end_column - 1]) for s in found]
+
+
+def _renamed(path: Path, text: str, needle: str, offset: int, new: str) -> str:
+    """The document with a rename applied; it must check as cleanly as before."""
+    from museslang.lsp.analysis import analyse
+    from museslang.lsp.rename import rename
+
+    analysis = analyse(path, text)
+    lines = text.splitlines(keepends=True)
+    for s in sorted(rename(analysis, *_line_col(text, needle, offset), new),
+                    key=lambda s: (s.line, s.column), reverse=True):  # fmt: skip
+        row = lines[s.line - 1]
+        lines[s.line - 1] = row[: s.column - 1] + new + row[s.end_column - 1 :]
+    out = "".join(lines)
+    assert not [d for d in analyse(path, out).diagnostics if d.is_error], new
+    return out
+
+
+@pytest.fixture(scope="module")
+def pledge():
+    from museslang.lsp.analysis import analyse
+
+    spec = FIXTURES / "rename.muses"
+    text = spec.read_text()
+    return analyse(spec, text), text
+
+
+def test_references_of_a_def_fact_action_goal_and_variables_in_text_blocks(pledge) -> None:
+    analysis, text = pledge
+    kept = [(19, 7, "kept"), (33, 7, "kept"), (34, 13, "kept")]
+    assert _spans(analysis, text, "def kept", 4) == kept
+    # in a text block: the line after the quotes, dedented (Located.written)
+    assert _spans(analysis, text, "kept(u)\n", 1) == kept
+    assert _spans(analysis, text, "def kept", 4, declaration=False) == kept[1:]
+    pledges = [(12, 8, "pledge"), (21, 56, "pledge"), (26, 37, "pledge"), (43, 57, "pledge"),
+               (51, 23, "pledge"), (52, 23, "pledge")]  # fmt: skip
+    assert _spans(analysis, text, "fact pledge", 5) == pledges  # users' facts: too
+    assert _spans(analysis, text, "total >= target", 9) == [
+        (11, 8, "target"), (27, 44, "target"), (50, 12, "target"),
+    ]  # fmt: skip
+    assert _spans(analysis, text, "record.total", 2) == [
+        (14, 10, "record"), (27, 9, "record"), (43, 23, "record"),
+    ]  # fmt: skip
+    assert _spans(analysis, text, "success: [reached", 11) == [
+        (24, 8, "reached"),
+        (38, 13, "reached"),
+    ]
+    # a let's variable, in its own expression only; a binding's variable in its binding
+    total = [(26, 11, "total"), (27, 25, "total"), (27, 35, "total")]
+    assert _spans(analysis, text, "let total", 5) == total
+    assert _spans(analysis, text, "total >= target", 1) == total
+    assert _spans(analysis, text, "v != u", 0) == [(21, 21, "v"), (21, 38, "v"), (21, 51, "v")]
+    # no reference: a built-in, a def's parameter, an action's parameter, a fixed field
+    for needle, offset in [("told(v", 1), ("told(v, u.", 8), ("record.total", 8),
+                           ("{{ name }}", 4)]:  # fmt: skip
+        assert _spans(analysis, text, needle, offset) == [], needle
+
+
+def test_rename_a_def_a_fact_and_a_let_gives_a_spec_that_still_checks(pledge) -> None:
+    _, text = pledge
+    spec = FIXTURES / "rename.muses"
+    out = _renamed(spec, text, "kept(u)\n", 1, "unheard")
+    assert out.count("unheard") == 3 and "kept" not in out.replace('"nobody else', "")
+    out = _renamed(spec, text, "fact target", 5, "goal_total")
+    assert "facts: { goal_total: 40 }" in out and "total >= goal_total" in out
+    out = _renamed(spec, text, "let total", 5, "sum_pledged")
+    assert "record.total == sum_pledged and sum_pledged >= target" in out
+
+
+def test_rename_refuses_a_non_name_a_collision_and_a_position_on_nothing(pledge) -> None:
+    from museslang.lsp.rename import RenameError, prepare, rename
+
+    analysis, text = pledge
+
+    def refused(needle: str, offset: int, new: str) -> str:
+        with pytest.raises(RenameError) as caught:
+            rename(analysis, *_line_col(text, needle, offset), new)
+        return str(caught.value)
+
+    assert "is not a name" in refused("def kept", 4, "2kept")
+    assert "is not a name" in refused("def kept", 4, "and")  # an expression keyword
+    assert "is not a name" in refused("def kept", 4, "kept here")
+    assert refused("def kept", 4, "record").startswith("'record' already names the action record")
+    assert "the built-in function floor" in refused("fact target", 5, "floor")
+    assert "every episode's users" in refused("fact target", 5, "users")
+    assert "'target' already names" in refused("let total", 5, "target")
+    assert refused("user Ana", 5, "Ben").startswith("'Ben' already names the user Ben")
+    assert "no name here that rename can change" in refused("told(v", 1, "said")
+    assert "no name here" in refused("turns: addressed", 2, "x")
+    # a fact a template reads: the template's `{{ pledge }}` has no position to edit
+    templated = text.replace('"Hi, {{ name }} here."', '"Hi, {{ name }}: {{ pledge }}."')
+    from museslang.lsp.analysis import analyse
+
+    read = analyse(FIXTURES / "rename.muses", templated)
+    with pytest.raises(RenameError, match="read by the `opening:` template"):
+        rename(read, *_line_col(templated, "fact pledge", 5), "offer")
+    # std's declarations are found, never renamed from here
+    with pytest.raises(RenameError, match="not in this document"):
+        prepare(analysis, *_line_col(text, "pool: office", 8))
+
+
+def test_references_and_rename_of_users_across_uses_and_extends() -> None:
+    from museslang.lsp.analysis import analyse
+
+    spec = FIXTURES / "users.muses"
+    text = spec.read_text()
+    analysis = analyse(spec, text)
+    assert _spans(analysis, text, "allow: [Ines]", 8) == [(13, 8, "Ines"), (15, 62, "Ines")]
+    # ward_b's `user Tomas` overrides ward's: one name
+    assert _spans(analysis, text, "user Tomas", 5) == [(14, 8, "Tomas"), (19, 8, "Tomas")]
+    assert _spans(analysis, text, "uses: [record", 7) == [(7, 10, "record"), (11, 10, "record")]
+    assert _spans(analysis, text, "extends ward", 9) == [(9, 10, "ward"), (18, 25, "ward")]
+    assert _spans(analysis, text, "role nurse", 5) == [
+        (6, 6, "nurse"), (7, 72, "nurse"), (13, 21, "nurse"), (14, 22, "nurse"),
+    ]  # fmt: skip
+    out = _renamed(spec, text, "user Tomas", 5, "Tom")
+    assert "user Tom {" in out and "Tomas" not in out
+    out = _renamed(spec, text, "extends ward", 9, "ward_a")
+    assert "scenario ward_a " in out and "extends ward_a " in out
+    from museslang.lsp.rename import RenameError, rename
+
+    with pytest.raises(RenameError, match="'nurse' already names the role nurse"):
+        rename(analysis, *_line_col(text, "user Tomas", 5), "nurse")

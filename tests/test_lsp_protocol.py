@@ -112,3 +112,76 @@ def test_hover_and_completion_inside_an_expression_string(server: RawServer) -> 
     labels = [item["label"] for item in answer["result"]["items"]]
     assert labels == ["bid", "id", "name", "role", "authority", "required"]
     assert "Traceback" not in server.close()
+
+
+def test_rename_a_user_and_a_def_inside_an_expression_string(server: RawServer) -> None:
+    """Over the real stdio: the server says it renames (with prepare), renames a user and a
+    def called inside a text block, and refuses a bad name, a collision and a position on
+    nothing renameable with an error and no edit."""
+    docs = {}
+    for name in ("users.muses", "rename.muses"):
+        spec = ROOT / "tests" / "fixtures" / "lsp" / name
+        docs[name] = (spec.as_uri(), spec.read_text())
+        opened = {"uri": spec.as_uri(), "languageId": "muses", "version": 1,
+                  "text": docs[name][1]}  # fmt: skip
+        server.message({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                        "params": {"textDocument": opened}})  # fmt: skip
+
+    def at(name: str, needle: str, offset: int) -> dict:
+        text = docs[name][1]
+        index = text.index(needle) + offset
+        line = text.count("\n", 0, index)
+        return {"line": line, "character": index - (text.rfind("\n", 0, index) + 1)}
+
+    def rename(name: str, needle: str, offset: int, new: str) -> dict:
+        return server.request("textDocument/rename", {
+            "textDocument": {"uri": docs[name][0]}, "position": at(name, needle, offset),
+            "newName": new})  # fmt: skip
+
+    def edits(answer: dict, name: str) -> list[tuple[int, int, int]]:
+        (uri,) = answer["result"]["changes"]
+        assert uri == docs[name][0]
+        found = answer["result"]["changes"][uri]
+        assert {e["newText"] for e in found} <= {"Tom", "unheard"}
+        return sorted((e["range"]["start"]["line"], e["range"]["start"]["character"],
+                       e["range"]["end"]["character"]) for e in found)  # fmt: skip
+
+    # a user, and the same user an extending scenario overrides (0-based lines)
+    assert edits(rename("users.muses", "user Tomas", 5, "Tom"), "users.muses") == [
+        (13, 7, 12), (18, 7, 12),
+    ]  # fmt: skip
+    prepared = server.request("textDocument/prepareRename", {
+        "textDocument": {"uri": docs["rename.muses"][0]},
+        "position": at("rename.muses", "kept(u)\n", 2)})["result"]  # fmt: skip
+    assert prepared == {"start": {"line": 32, "character": 6}, "end": {"line": 32, "character": 10}}
+    # a def: its declaration, and its two calls inside a `"""` block (dedented lines)
+    assert edits(rename("rename.muses", "kept(u)\n", 2, "unheard"), "rename.muses") == [
+        (18, 6, 10), (32, 6, 10), (33, 12, 16),
+    ]  # fmt: skip
+    refusals = {
+        ("def kept", 4, "2kept"): "is not a name",
+        ("def kept", 4, "record"): "'record' already names the action record",
+        ("told(v", 1, "said"): "no name here that rename can change",
+    }
+    for (needle, offset, new), said in refusals.items():
+        answer = rename("rename.muses", needle, offset, new)
+        assert "result" not in answer, answer
+        assert answer["error"]["code"] == -32803 and said in answer["error"]["message"]
+    nothing = server.request("textDocument/prepareRename", {
+        "textDocument": {"uri": docs["rename.muses"][0]},
+        "position": at("rename.muses", "turns: addressed", 2)})  # fmt: skip
+    assert "no name here" in nothing["error"]["message"]
+    assert "Traceback" not in server.close()
+
+
+def test_the_server_advertises_references_rename_and_prepare() -> None:
+    s = RawServer(cwd=ROOT)
+    try:
+        client = {"textDocument": {"rename": {"prepareSupport": True}}}
+        answer = s.request("initialize", {"processId": None, "rootUri": None,
+                                          "capabilities": client})  # fmt: skip
+        caps = answer["result"]["capabilities"]
+        assert caps["referencesProvider"] is True
+        assert caps["renameProvider"] == {"prepareProvider": True}
+    finally:
+        s.close()

@@ -349,7 +349,9 @@ def build() -> MusesServer:
             raise JsonRpcException(str(exc), code=lsp.LSPErrorCodes.RequestFailed) from None
         return ls.to_range(under, ls._lines(uri))
 
-    @server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=True))
+    # advertised as `renameProvider: {prepareProvider: true}` to a client that says it
+    # supports prepare (pygls follows the spec), `true` to any other
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
     async def on_rename(ls: MusesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit:
         """Every occurrence in this document (a rename edits one document: a declaration
         of another file is refused), or an error saying why not, and no edit."""
