@@ -533,6 +533,19 @@ def test_references_of_a_def_fact_action_goal_and_variables_in_text_blocks(pledg
         assert _spans(analysis, text, needle, offset) == [], needle
 
 
+def test_hover_and_definition_of_a_def_called_in_a_text_block(pledge) -> None:
+    from museslang.lsp.hover import hover
+    from museslang.lsp.inside import definition_in
+
+    analysis, text = pledge
+    shown = hover(analysis, *_line_col(text, "kept(u)\n", 1))
+    assert shown is not None
+    assert shown[0] == "**kept** — def `kept(u: user)`: nobody else heard u's pledge"
+    assert (shown[1].line, shown[1].column, shown[1].end_column) == (33, 7, 11)
+    span = definition_in(analysis, *_line_col(text, "kept(u)\n", 1))
+    assert span is not None and (span.line, span.column) == _line_col(text, "def kept")
+
+
 def test_rename_a_def_a_fact_and_a_let_gives_a_spec_that_still_checks(pledge) -> None:
     _, text = pledge
     spec = FIXTURES / "rename.muses"

@@ -147,7 +147,8 @@ def _defs(w: Where) -> Iterable[Named]:
         found = decls.get(d.name)
         title = found.title if found is not None and found.title else ""
         summary = f"def `{d.name}({params})`" + (f": {title}" if title else "")
-        yield Named(d.name, "def", "", summary, d.doc or "",
+        doc = d.doc if d.doc and d.doc != title else ""  # the label is the doc when no doc
+        yield Named(d.name, "def", "", summary, doc,
                     found.head if found is not None else None,
                     found.name_span if found is not None else None)  # fmt: skip
 

@@ -4,10 +4,10 @@ The answers come from what the checker decided, as hover and go to definition do
 from searching the text for the name:
 
 - a name the checker resolves (a user, a role, a resource, a scenario or a family; in
-  `told`-free fields, `extends`, `uses:`, `family:`) is one of `CheckedProgram.symbols`
-  and its `references`; the symbols an `extends` or `uses:` copies share the declaration's
-  name span, and a member an extending scenario overrides (`user Tomas` of both) is the
-  same name, so renaming one renames the other;
+  fields, calls such as `attends(Bilal)`, `extends`, `uses:`, `family:`) is one of
+  `CheckedProgram.symbols` and its `references`; the symbols an `extends` or `uses:`
+  copies share the declaration's name span, and a member an extending scenario
+  overrides (`user Tomas` of both) is the same name, so renaming one renames the other;
 - a fact, action, def, goal or metric of a family written in museslang is named inside
   expression strings (each `ExprSite` the checker typed, its nodes resolved by `names` as
   hover resolves them), in the family's `success:`, a play's `search:` and its calls'

@@ -4,7 +4,7 @@ Diagnostics come from the same checker as `museslang check`, with the same codes
 messages, labels and hints: on open, on change (debounced, without the oracle gate, on the
 editor's unsaved text) and on save (with the gate, on the saved file). The other answers
 (hover, go to definition, references, completion, formatting, outline, rename) come from
-the document's last check, in `analysis`, `hover` and `complete`; this module only turns
+the document's last check, in `analysis`, `hover`, `complete` and `rename`; this module only turns
 them into protocol messages and positions into the client's units.
 """
 
