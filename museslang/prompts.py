@@ -367,10 +367,11 @@ def variables_of(text: str) -> set[str]:
         return set()
 
 
-def attributes_of(text: str, of: str) -> set[str]:
+def attributes_of(text: str, of: str | None = None) -> set[str]:
     """The attributes a template reads of the variable `of` (`mine.assign.shift`: `assign`
-    of `mine`); none for text that does not parse. What an editor's rename must not leave
-    behind when it renames an action a play's `tell:` reads."""
+    of `mine`), or of anything (None: `v.budget` in a loop too); none for text that does
+    not parse. What an editor's rename must not leave behind when it renames an action a
+    play's `tell:` reads, or a fact."""
     from jinja2 import nodes
 
     try:
@@ -380,7 +381,7 @@ def attributes_of(text: str, of: str) -> set[str]:
     return {
         g.attr
         for g in tree.find_all(nodes.Getattr)
-        if isinstance(g.node, nodes.Name) and g.node.name == of
+        if of is None or (isinstance(g.node, nodes.Name) and g.node.name == of)
     }
 
 

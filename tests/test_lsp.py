@@ -584,6 +584,11 @@ def test_rename_refuses_a_non_name_a_collision_and_a_position_on_nothing(pledge)
     read = analyse(FIXTURES / "rename.muses", templated)
     with pytest.raises(RenameError, match="read by the `opening:` template"):
         rename(read, *_line_col(templated, "fact pledge", 5), "offer")
+    looped = text.replace("play oracle {\n", 'play oracle {\n    tell: "{% for v in others %}'
+                          '{{ v.pledge }}{% endfor %}"\n')  # fmt: skip
+    read = analyse(FIXTURES / "rename.muses", looped)
+    with pytest.raises(RenameError, match="read by the `play oracle's tell:` template"):
+        rename(read, *_line_col(looped, "fact pledge", 5), "offer")
     # std's declarations are found, never renamed from here
     with pytest.raises(RenameError, match="not in this document"):
         prepare(analysis, *_line_col(text, "pool: office", 8))

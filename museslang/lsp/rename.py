@@ -315,7 +315,7 @@ def _in_templates(kind: str, name: str, families: list) -> str | None:
             if not text:
                 continue
             if kind == "fact":
-                read = name in variables_of(text)
+                read = name in variables_of(text) or name in attributes_of(text)
             else:
                 read = any(name in attributes_of(text, v) for v in ("mine", "calls"))
             if read:
